@@ -1,0 +1,145 @@
+/* aggregate.c: scalar reference kernels for energy integration and statistics.
+ * Assumes timestamps ascend (the store guarantees it). Must not be compiled with
+ * -ffast-math: the Neumaier sums rely on exact IEEE rounding. */
+#include "dcs_aggregate.h"
+#include "../base/dcs_base.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+int dcs_agg_buckets_init(dcs_agg_buckets_t *b, int64_t from_ns, int64_t to_ns,
+                         int64_t width_ns)
+{
+    if (to_ns <= from_ns || width_ns <= 0)
+        return DCS_EINVAL;
+    b->from_ns = from_ns;
+    b->to_ns = to_ns;
+    b->width_ns = width_ns;
+    b->t0_ns = from_ns - ((from_ns % width_ns) + width_ns) % width_ns;
+    b->n = (size_t)((to_ns - b->t0_ns + width_ns - 1) / width_ns);
+    b->e_wh = calloc(b->n, sizeof *b->e_wh);
+    b->covered_s = calloc(b->n, sizeof *b->covered_s);
+    if (!b->e_wh || !b->covered_s) {
+        dcs_agg_buckets_free(b);
+        return DCS_ENOMEM;
+    }
+    return 0;
+}
+
+void dcs_agg_buckets_free(dcs_agg_buckets_t *b)
+{
+    free(b->e_wh);
+    free(b->covered_s);
+    b->e_wh = b->covered_s = NULL;
+    b->n = 0;
+}
+
+double dcs_agg_buckets_total_wh(const dcs_agg_buckets_t *b)
+{
+    dcs_agg_sum_t a = {0, 0};
+    for (size_t k = 0; k < b->n; k++)
+        dcs_agg_sum_add(&a, b->e_wh[k]);
+    return dcs_agg_sum_get(&a);
+}
+
+double dcs_agg_buckets_covered_s(const dcs_agg_buckets_t *b)
+{
+    dcs_agg_sum_t a = {0, 0};
+    for (size_t k = 0; k < b->n; k++)
+        dcs_agg_sum_add(&a, b->covered_s[k]);
+    return dcs_agg_sum_get(&a);
+}
+
+/* Add the linear segment (ta,pa)-(tb,pb), clipped to the window, into buckets.
+ * Energy of a sub-interval [x,y] is the mean of p(x), p(y) times (y-x). */
+static void add_segment(dcs_agg_buckets_t *b, int64_t ta, double pa, int64_t tb, double pb)
+{
+    int64_t lo = ta > b->from_ns ? ta : b->from_ns;
+    int64_t hi = tb < b->to_ns ? tb : b->to_ns;
+    double span = (double)(tb - ta);
+    while (lo < hi) {
+        size_t k = (size_t)((lo - b->t0_ns) / b->width_ns);
+        int64_t end = b->t0_ns + (int64_t)(k + 1) * b->width_ns;
+        int64_t y = end < hi ? end : hi;
+        double px = pa + (pb - pa) * (double)(lo - ta) / span;
+        double py = pa + (pb - pa) * (double)(y - ta) / span;
+        double dt_s = (double)(y - lo) * 1e-9;
+        b->e_wh[k] += 0.5 * (px + py) * dt_s / 3600.0;
+        b->covered_s[k] += dt_s;
+        lo = y;
+    }
+}
+
+void dcs_agg_power(const int64_t *t_ns, const double *p_w, size_t n, int64_t gap_ns,
+                   dcs_agg_buckets_t *b)
+{
+    for (size_t i = 1; i < n; i++) {
+        int64_t dt = t_ns[i] - t_ns[i - 1];
+        if (dt <= 0 || dt > gap_ns || !isfinite(p_w[i]) || !isfinite(p_w[i - 1]))
+            continue;
+        if (t_ns[i] <= b->from_ns || t_ns[i - 1] >= b->to_ns)
+            continue;
+        add_segment(b, t_ns[i - 1], p_w[i - 1], t_ns[i], p_w[i]);
+    }
+}
+
+void dcs_agg_counter(const int64_t *t_ns, const double *e_wh, size_t n, double modulus_wh,
+                     double max_w, dcs_agg_buckets_t *b, dcs_agg_counter_stats_t *st)
+{
+    dcs_agg_counter_stats_t local = {0};
+    size_t prev = n; /* index of the last finite reading */
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(e_wh[i]))
+            continue;
+        if (prev == n || t_ns[i] <= t_ns[prev]) {
+            prev = i;
+            continue;
+        }
+        double old = e_wh[prev], delta = e_wh[i] - old;
+        double dt_h = (double)(t_ns[i] - t_ns[prev]) * 1e-9 / 3600.0;
+        int64_t ta = t_ns[prev];
+        prev = i;
+        if (delta < 0) {
+            /* devices.md: rollover when old is near the top and new near zero. */
+            if (modulus_wh > 0 && old >= 0.9 * modulus_wh && e_wh[i] <= 0.1 * modulus_wh) {
+                delta += modulus_wh;
+                local.rollovers++;
+            } else {
+                local.resets++;
+                continue;
+            }
+        }
+        if (max_w > 0 && delta > max_w * dt_h) {
+            local.implausible++;
+            continue;
+        }
+        if (t_ns[i] <= b->from_ns || ta >= b->to_ns)
+            continue;
+        double p_w = delta / dt_h;
+        add_segment(b, ta, p_w, t_ns[i], p_w);
+        local.deltas++;
+    }
+    if (st)
+        *st = local;
+}
+
+void dcs_agg_stats(const double *v, size_t n, dcs_agg_stats_t *st)
+{
+    dcs_agg_sum_t a = {0, 0};
+    st->count = 0;
+    st->min = INFINITY;
+    st->max = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(v[i]))
+            continue;
+        dcs_agg_sum_add(&a, v[i]);
+        st->count++;
+        if (v[i] < st->min)
+            st->min = v[i];
+        if (v[i] > st->max)
+            st->max = v[i];
+    }
+    st->sum = dcs_agg_sum_get(&a);
+    if (!st->count)
+        st->min = st->max = NAN;
+}

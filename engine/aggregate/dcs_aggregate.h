@@ -1,0 +1,75 @@
+/* dcs_aggregate.h: turns stored samples into interval energies and statistics:
+ * trapezoid integration of power over real timestamps with a gap limit, energy
+ * counter deltas with rollover/reset detection, and compensated sums. Sits between
+ * the store and the metrics. This is the scalar reference; faster kernels must
+ * give the same answers. Compiled without -ffast-math (compensated sums). */
+#ifndef DCS_AGGREGATE_H
+#define DCS_AGGREGATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Fixed-width time buckets over the window [from_ns, to_ns). Bucket k covers
+ * [t0_ns + k*width_ns, t0_ns + (k+1)*width_ns) clipped to the window; t0_ns is
+ * from_ns rounded down to a multiple of width_ns (buckets align to UTC, so hours
+ * align in every whole-hour zone). */
+typedef struct {
+    int64_t from_ns, to_ns, t0_ns, width_ns;
+    size_t n;
+    double *e_wh;      /* integral per bucket, value x hours (Wh for power in W) */
+    double *covered_s; /* seconds of the bucket backed by valid data */
+} dcs_agg_buckets_t;
+
+/* Allocate zeroed buckets. Returns 0, DCS_EINVAL (to <= from, width <= 0) or
+ * DCS_ENOMEM. */
+int dcs_agg_buckets_init(dcs_agg_buckets_t *b, int64_t from_ns, int64_t to_ns,
+                         int64_t width_ns);
+void dcs_agg_buckets_free(dcs_agg_buckets_t *b);
+
+/* Sum of e_wh / covered_s over all buckets (compensated). */
+double dcs_agg_buckets_total_wh(const dcs_agg_buckets_t *b);
+double dcs_agg_buckets_covered_s(const dcs_agg_buckets_t *b);
+
+/* Integrate a power series (t ascending) into b by the trapezoid rule over actual
+ * timestamps. A segment whose ends are not both finite, or that is longer than
+ * gap_ns, is missing: it adds neither energy nor coverage (no interpolation). */
+void dcs_agg_power(const int64_t *t_ns, const double *p_w, size_t n, int64_t gap_ns,
+                   dcs_agg_buckets_t *b);
+
+typedef struct {
+    size_t deltas;      /* intervals used */
+    size_t rollovers;   /* negative deltas taken as counter wrap (modulus added) */
+    size_t resets;      /* negative deltas taken as a reset: interval dropped */
+    size_t implausible; /* deltas above max_w x dt: interval dropped */
+} dcs_agg_counter_stats_t;
+
+/* Energy from a cumulative counter (Wh, t ascending) into b. Each delta between
+ * consecutive finite readings is spread evenly over its interval. A negative delta
+ * is a rollover when old >= 0.9*modulus_wh and new <= 0.1*modulus_wh (modulus
+ * added), otherwise a reset (dropped, counted). modulus_wh <= 0: no rollover.
+ * max_w > 0 drops deltas implying more than max_w on average. st may be NULL. */
+void dcs_agg_counter(const int64_t *t_ns, const double *e_wh, size_t n, double modulus_wh,
+                     double max_w, dcs_agg_buckets_t *b, dcs_agg_counter_stats_t *st);
+
+/* Statistics of finite values; NaN is missing, +-inf count as values. */
+typedef struct {
+    size_t count;
+    double sum, min, max; /* sum is compensated (Neumaier); min/max NaN when count 0 */
+} dcs_agg_stats_t;
+void dcs_agg_stats(const double *v, size_t n, dcs_agg_stats_t *st);
+
+/* Neumaier compensated accumulator: error bounded by ~2u*sum|x_i| + O(n u^2), u = 2^-53,
+ * independent of n to first order (Higham, Accuracy and Stability, 2nd ed., 4.3). */
+typedef struct { double s, c; } dcs_agg_sum_t;
+static inline void dcs_agg_sum_add(dcs_agg_sum_t *a, double x)
+{
+    double t = a->s + x;
+    if ((a->s >= 0 ? a->s : -a->s) >= (x >= 0 ? x : -x))
+        a->c += (a->s - t) + x;
+    else
+        a->c += (x - t) + a->s;
+    a->s = t;
+}
+static inline double dcs_agg_sum_get(const dcs_agg_sum_t *a) { return a->s + a->c; }
+
+#endif

@@ -1,0 +1,150 @@
+/* base.c: error texts and UTC time helpers shared by every module.
+ * Zone conversion goes through the C library (tzdata), one switch of TZ at a time. */
+#define _GNU_SOURCE
+#include "dcs_base.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char *dcs_strerror(int rc)
+{
+    switch (rc) {
+    case DCS_OK: return "success";
+    case DCS_ENOMEM: return "out of memory";
+    case DCS_EINVAL: return "invalid argument or input";
+    case DCS_ECONFIG: return "invalid configuration";
+    case DCS_EIO: return "input/output error";
+    case DCS_ESTORE: return "store error";
+    case DCS_ENODATA: return "no data";
+    case DCS_ETIMEOUT: return "device timeout";
+    case DCS_EDEVICE: return "device error";
+    case DCS_ECOVERAGE: return "insufficient coverage";
+    default: return "unknown error";
+    }
+}
+
+int64_t dcs_time_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * DCS_NS_PER_S + ts.tv_nsec;
+}
+
+int64_t dcs_time_day(int64_t t_ns)
+{
+    int64_t s = t_ns / DCS_NS_PER_S - (t_ns % DCS_NS_PER_S < 0);
+    return s / 86400 - (s % 86400 < 0);
+}
+
+/* Run localtime_r/mktime in zone tz: remember TZ, switch, convert, restore. */
+static char *tz_enter(const char *tz)
+{
+    const char *old = getenv("TZ");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("TZ", tz, 1);
+    tzset();
+    return saved;
+}
+
+static void tz_leave(char *saved)
+{
+    if (saved) {
+        setenv("TZ", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("TZ");
+    }
+    tzset();
+}
+
+void dcs_time_format(int64_t t_ns, const char *tz, char *buf, size_t len)
+{
+    time_t s = (time_t)(t_ns / DCS_NS_PER_S - (t_ns % DCS_NS_PER_S < 0));
+    struct tm tm;
+    if (!tz) {
+        gmtime_r(&s, &tm);
+        strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        return;
+    }
+    char *saved = tz_enter(tz);
+    localtime_r(&s, &tm);
+    tz_leave(saved);
+    char z[32];
+    long off = tm.tm_gmtoff;
+    snprintf(z, sizeof z, "%c%02ld:%02ld", off < 0 ? '-' : '+', labs(off) / 3600,
+             labs(off) % 3600 / 60);
+    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (n && n + strlen(z) < len)
+        strcat(buf, z);
+}
+
+/* Parse "+hh:mm", "-hhmm" or "Z" into seconds east of UTC. */
+static int parse_offset(const char *p, long *off_s)
+{
+    if (*p == 'Z' && p[1] == '\0') {
+        *off_s = 0;
+        return 0;
+    }
+    int hh, mm, n = 0;
+    if ((*p != '+' && *p != '-') ||
+        (sscanf(p + 1, "%2d:%2d%n", &hh, &mm, &n) != 2 &&
+         sscanf(p + 1, "%2d%2d%n", &hh, &mm, &n) != 2) ||
+        p[1 + n] != '\0' || hh > 14 || mm > 59)
+        return DCS_EINVAL;
+    *off_s = (hh * 3600L + mm * 60L) * (*p == '-' ? -1 : 1);
+    return 0;
+}
+
+int dcs_time_parse(const char *s, const char *tz, int64_t *t_ns)
+{
+    if (!s || !*s)
+        return DCS_EINVAL;
+    if (s[0] == '@') {
+        char *end;
+        double v = strtod(s + 1, &end);
+        if (*end || end == s + 1)
+            return DCS_EINVAL;
+        *t_ns = (int64_t)(v * 1e9);
+        return 0;
+    }
+    struct tm tm = {0};
+    int n = 0, sec = 0;
+    if (sscanf(s, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) != 3)
+        return DCS_EINVAL;
+    const char *p = s + n;
+    if (*p == 'T' || *p == ' ') {
+        int m = 0;
+        if (sscanf(p + 1, "%2d:%2d%n", &tm.tm_hour, &tm.tm_min, &m) != 2)
+            return DCS_EINVAL;
+        p += 1 + m;
+        if (*p == ':') {
+            if (sscanf(p + 1, "%2d%n", &sec, &m) != 1)
+                return DCS_EINVAL;
+            p += 1 + m;
+        }
+    }
+    if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+        tm.tm_hour > 23 || tm.tm_min > 59 || sec > 60)
+        return DCS_EINVAL;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    tm.tm_sec = sec;
+    time_t t;
+    if (*p) {
+        long off;
+        if (parse_offset(p, &off))
+            return DCS_EINVAL;
+        t = timegm(&tm) - off;
+    } else if (tz) {
+        tm.tm_isdst = -1;
+        char *saved = tz_enter(tz);
+        t = mktime(&tm);
+        tz_leave(saved);
+    } else {
+        t = timegm(&tm);
+    }
+    *t_ns = (int64_t)t * DCS_NS_PER_S;
+    return 0;
+}

@@ -1,0 +1,48 @@
+/* dcs_base.h: what every dcscore module shares: error codes, version, and UTC time.
+ * Sits under the whole flow (probe -> sample -> store -> aggregate -> metric -> report).
+ * Time is int64 nanoseconds since the Unix epoch, UTC, everywhere. */
+#ifndef DCS_BASE_H
+#define DCS_BASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DCS_VERSION "0.1.0"
+
+/* Error codes: functions return 0 or one of these (negative). */
+enum {
+    DCS_OK = 0,
+    DCS_ENOMEM = -1,    /* out of memory */
+    DCS_EINVAL = -2,    /* bad argument or malformed input */
+    DCS_ECONFIG = -3,   /* site configuration invalid */
+    DCS_EIO = -4,       /* file or device I/O failed */
+    DCS_ESTORE = -5,    /* store file missing, foreign or corrupt */
+    DCS_ENODATA = -6,   /* nothing to compute from */
+    DCS_ETIMEOUT = -7,  /* device did not answer in time */
+    DCS_EDEVICE = -8,   /* device answered with an error or garbage */
+    DCS_ECOVERAGE = -9, /* data present but coverage below the threshold */
+};
+
+/* Text for an error code; never NULL. */
+const char *dcs_strerror(int rc);
+
+#define DCS_NS_PER_S 1000000000LL
+
+/* Current wall-clock time, UTC, in ns. */
+int64_t dcs_time_now_ns(void);
+
+/* Format t_ns as ISO 8601 in UTC ("2026-11-23T08:00:00Z"), or in the IANA zone
+ * `tz` with its offset ("2026-11-23T16:00:00+08:00") when tz is not NULL.
+ * Writes at most len bytes incl. NUL. Switches the process's TZ briefly, so it is
+ * not thread-safe: call it from reports and the CLI only. */
+void dcs_time_format(int64_t t_ns, const char *tz, char *buf, size_t len);
+
+/* Parse a time: "YYYY-MM-DDTHH:MM[:SS][Z|+hh:mm|-hh:mm]", "YYYY-MM-DD" or "@SECONDS".
+ * Without an offset the time is read in zone `tz` (UTC when tz is NULL).
+ * Returns 0 and sets *t_ns, or DCS_EINVAL. */
+int dcs_time_parse(const char *s, const char *tz, int64_t *t_ns);
+
+/* UTC calendar day number (days since 1970-01-01) of t_ns. */
+int64_t dcs_time_day(int64_t t_ns);
+
+#endif

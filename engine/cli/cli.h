@@ -1,0 +1,38 @@
+/* cli.h: the dcscore command line, a thin shell over the library: parse
+ * arguments, call the engine, print. Exit codes are documented in README.md. */
+#ifndef DCS_CLI_H
+#define DCS_CLI_H
+
+#include <stdint.h>
+
+#include "../config/dcs_config.h"
+
+enum {
+    CLI_OK = 0,       /* success */
+    CLI_USAGE = 1,    /* bad arguments or invalid configuration */
+    CLI_DATA = 2,     /* data problem: no data, coverage below threshold, bad store file */
+    CLI_FAIL = 3,     /* unexpected failure (out of memory, cannot write output) */
+};
+
+extern int cli_verbosity; /* -q: 0, default 1, -v: 2 */
+
+/* Load the site config or print its one-line error; NULL on failure. */
+dcs_config_t *cli_load_config(const char *path);
+
+/* "1h", "15m", "30s", "1d" -> ns; 0 when malformed. */
+int64_t cli_parse_duration(const char *s);
+
+/* Window from --from/--to (either may be NULL: whole stored range). Returns a
+ * CLI_* code, printing the reason. */
+int cli_window(const dcs_config_t *cfg, const char *from, const char *to, int64_t *from_ns,
+               int64_t *to_ns);
+
+/* Print "dcscore: LEVEL: msg" to stderr when verbosity allows. */
+void cli_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+int cmd_poll(int argc, char **argv);
+int cmd_score(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+
+#endif

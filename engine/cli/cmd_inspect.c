@@ -1,0 +1,60 @@
+/* cmd_inspect.c: `dcscore inspect`: what the store holds, per channel. */
+#define _GNU_SOURCE
+#include "cli.h"
+#include "../base/dcs_base.h"
+#include "../store/dcs_store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *help =
+    "usage: dcscore inspect SITE.yaml\n"
+    "\n"
+    "For every channel: samples stored, of which flagged missing, first and last\n"
+    "sample (site zone), unit and role.\n";
+
+int cmd_inspect(int argc, char **argv)
+{
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(help, stdout);
+        return CLI_OK;
+    }
+    if (argc != 2 || argv[1][0] == '-') {
+        fputs(help, stderr);
+        return CLI_USAGE;
+    }
+    dcs_config_t *cfg = cli_load_config(argv[1]);
+    if (!cfg)
+        return CLI_USAGE;
+    int64_t first, last;
+    int rc = cli_window(cfg, NULL, NULL, &first, &last);
+    dcs_store_t *st = NULL;
+    if (!rc && dcs_store_open(cfg, 'r', &st))
+        rc = CLI_FAIL;
+    if (!rc)
+        printf("%-24s %-5s %-15s %9s %9s  %-25s  %-25s\n", "channel", "unit", "role", "samples",
+               "flagged", "first", "last");
+    for (unsigned i = 0; !rc && i < cfg->channels_count; i++) {
+        const dcs_config_channel_t *c = &cfg->channels[i];
+        dcs_store_series_t s;
+        if (dcs_store_read(st, c->id, first, last, &s)) {
+            fprintf(stderr, "dcscore: %s\n", dcs_store_errmsg(st));
+            rc = CLI_DATA;
+            break;
+        }
+        size_t flagged = 0;
+        for (size_t k = 0; k < s.n; k++)
+            flagged += s.flag[k] != DCS_SAMPLE_OK;
+        char a[48] = "-", b[48] = "-";
+        if (s.n) {
+            dcs_time_format(s.t_ns[0], cfg->site->timezone, a, sizeof a);
+            dcs_time_format(s.t_ns[s.n - 1], cfg->site->timezone, b, sizeof b);
+        }
+        printf("%-24s %-5s %-15s %9zu %9zu  %-25s  %-25s\n", c->id, dcs_config_si_unit(c->kind),
+               dcs_config_role_name(c->role), s.n, flagged, a, b);
+        dcs_store_series_free(&s);
+    }
+    dcs_store_close(st);
+    dcs_config_free(cfg);
+    return rc;
+}

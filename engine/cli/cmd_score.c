@@ -1,0 +1,229 @@
+/* cmd_score.c: `dcscore score` (table or JSON) and `dcscore report` (HTML).
+ * Both read the store over a window and run the same scoring. */
+#define _GNU_SOURCE
+#include "cli.h"
+#include "../base/dcs_base.h"
+#include "../metric/dcs_metric.h"
+#include "../store/dcs_store.h"
+#include "../../reports/dcs_report.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *score_help =
+    "usage: dcscore score [--from T] [--to T] [--bucket D] [--json] SITE.yaml\n"
+    "\n"
+    "Integrate power to energy (trapezoid over real timestamps; gaps longer than the\n"
+    "site's gap_limit_s are missing, not interpolated), sum energies by role and\n"
+    "compute PUE = E_DC / E_IT with its measurement category, for the window and per\n"
+    "bucket, with coverage. Exits 2 when coverage is below the site's min_coverage.\n"
+    "\n"
+    "  --from T, --to T   window; ISO 8601 (2026-11-23T08:00:00+08:00), a date\n"
+    "                     (2026-11-23, site zone) or @UNIX_SECONDS; default: all data\n"
+    "  --bucket D         bucket width: 15m, 1h (default), 1d\n"
+    "  --json             JSON (schema dcscore.score/1, docs/json.md) instead of a table\n";
+
+static const char *report_help =
+    "usage: dcscore report [--from T] [--to T] [--bucket D] [-o FILE] SITE.yaml\n"
+    "\n"
+    "Write the site report: one self-contained HTML file (inline CSS and SVG) with\n"
+    "PUE and its category, energy split, power chart, per-bucket table and data\n"
+    "quality. Prints the file's path. Options as for `dcscore score`, plus\n"
+    "  -o FILE   output file (default: SITE_ID-report.html in the current folder)\n";
+
+typedef struct {
+    const char *from, *to, *out;
+    int64_t bucket_ns;
+    int json;
+} score_args_t;
+
+static int parse_args(int argc, char **argv, score_args_t *a, const char *help)
+{
+    static const struct option opts[] = {
+        {"from", required_argument, 0, 'F'}, {"to", required_argument, 0, 'T'},
+        {"bucket", required_argument, 0, 'b'}, {"json", no_argument, 0, 'j'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int c;
+    a->bucket_ns = 3600 * DCS_NS_PER_S;
+    while ((c = getopt_long(argc, argv, "o:qv", opts, NULL)) != -1) {
+        switch (c) {
+        case 'F': a->from = optarg; break;
+        case 'T': a->to = optarg; break;
+        case 'o': a->out = optarg; break;
+        case 'j': a->json = 1; break;
+        case 'q': cli_verbosity = 0; break;
+        case 'v': cli_verbosity = 2; break;
+        case 'b':
+            if (!(a->bucket_ns = cli_parse_duration(optarg))) {
+                fprintf(stderr, "dcscore: bad --bucket '%s' (e.g. 15m, 1h, 1d)\n", optarg);
+                return CLI_USAGE;
+            }
+            break;
+        case 'h': fputs(help, stdout); return -1;
+        default: fputs(help, stderr); return CLI_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        fputs(help, stderr);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+/* Load config, open the store, score the window. On success *cfg, *st, *sc. */
+static int run_score(const char *path, const score_args_t *a, dcs_config_t **cfg,
+                     dcs_store_t **st, dcs_metric_score_t **sc)
+{
+    int64_t from = 0, to = 0;
+    char err[512];
+    *st = NULL;
+    if (!(*cfg = cli_load_config(path)))
+        return CLI_USAGE;
+    int rc = cli_window(*cfg, a->from, a->to, &from, &to);
+    if (rc)
+        return rc;
+    if (dcs_store_open(*cfg, 'r', st))
+        return CLI_FAIL;
+    rc = dcs_metric_score(*cfg, *st, from, to, a->bucket_ns, sc, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "dcscore: %s\n", err);
+        return rc == DCS_ENOMEM ? CLI_FAIL : CLI_DATA;
+    }
+    return CLI_OK;
+}
+
+static void print_table(const dcs_config_t *cfg, const dcs_metric_score_t *sc)
+{
+    char from[48], to[48];
+    const char *tz = cfg->site->timezone;
+    dcs_time_format(sc->from_ns, tz, from, sizeof from);
+    dcs_time_format(sc->to_ns, tz, to, sizeof to);
+    printf("site       %s (%s, region %s)\n", cfg->site->id, cfg->site->name, cfg->site->region);
+    printf("window     %s .. %s (%s, %.0f s)\n", from, to, tz,
+           (double)(sc->to_ns - sc->from_ns) * 1e-9);
+    printf("boundary   PUE category %d, E_IT from %s\n", sc->category, sc->it_source);
+    printf("coverage   %.1f %% (threshold %.0f %%)\n", sc->coverage * 100,
+           cfg->site->min_coverage * 100);
+    printf("E_DC       %.3f kWh\nE_IT       %.3f kWh\ncooling    %.3f kWh\nother      %.3f kWh\n",
+           sc->e_dc_wh / 1000, sc->e_it_wh / 1000, sc->e_cooling_wh / 1000, sc->e_other_wh / 1000);
+    printf("PUE%d       %.4f%s\n\n", sc->category, sc->pue,
+           sc->to_ns - sc->from_ns < 365LL * 86400 * DCS_NS_PER_S ? "  (interval PUE: trend only)" : "");
+    printf("%-26s %12s %12s %8s %9s\n", "bucket start", "E_DC kWh", "E_IT kWh", "PUE", "coverage");
+    for (size_t k = 0; k < sc->nbuckets; k++) {
+        char t[48];
+        dcs_time_format(sc->bucket_start_ns[k], tz, t, sizeof t);
+        printf("%-26s %12.3f %12.3f %8.4f %8.1f%%\n", t, sc->bucket_e_dc_wh[k] / 1000,
+               sc->bucket_e_it_wh[k] / 1000, sc->bucket_pue[k], sc->bucket_coverage[k] * 100);
+    }
+    printf("\n%-24s %-15s %8s %8s %9s %14s\n", "channel", "role", "samples", "flagged",
+           "coverage", "kWh | mean %");
+    for (size_t i = 0; i < sc->nchannels; i++) {
+        const dcs_metric_channel_t *m = &sc->channels[i];
+        const dcs_config_channel_t *c = &cfg->channels[m->channel];
+        printf("%-24s %-15s %8zu %8zu %8.1f%% %14.3f%s\n", c->id, dcs_config_role_name(c->role),
+               m->samples, m->missing, m->coverage * 100,
+               c->kind == DCS_CONFIG_UTILISATION ? m->mean : m->e_wh / 1000,
+               c->cross_check ? "  cross-check" : "");
+    }
+}
+
+static int coverage_verdict(const dcs_config_t *cfg, const dcs_metric_score_t *sc)
+{
+    if (sc->coverage >= cfg->site->min_coverage && isfinite(sc->pue))
+        return CLI_OK;
+    fprintf(stderr, "dcscore: %s: coverage %.1f %% is below min_coverage %.0f %%: not a result\n",
+            cfg->site->id, sc->coverage * 100, cfg->site->min_coverage * 100);
+    return CLI_DATA;
+}
+
+int cmd_score(int argc, char **argv)
+{
+    score_args_t a = {0};
+    int rc = parse_args(argc, argv, &a, score_help);
+    if (rc)
+        return rc < 0 ? CLI_OK : rc;
+    dcs_config_t *cfg = NULL;
+    dcs_store_t *st = NULL;
+    dcs_metric_score_t *sc = NULL;
+    rc = run_score(argv[optind], &a, &cfg, &st, &sc);
+    if (!rc) {
+        if (a.json)
+            dcs_metric_score_json(sc, cfg, stdout);
+        else
+            print_table(cfg, sc);
+        rc = coverage_verdict(cfg, sc);
+    }
+    dcs_metric_score_free(sc);
+    dcs_store_close(st);
+    dcs_config_free(cfg);
+    return rc;
+}
+
+/* Chart lines: the facility and IT power channels that PUE uses. */
+static size_t chart_series(const dcs_config_t *cfg, dcs_store_t *st, const dcs_metric_score_t *sc,
+                           dcs_store_series_t *raw, dcs_report_series_t *out, size_t max)
+{
+    static const char *colours[] = {"#c0392b", "#2471a3", "#1e8449", "#7d3c98"};
+    size_t n = 0;
+    for (unsigned i = 0; i < cfg->channels_count && n < max; i++) {
+        const dcs_config_channel_t *c = &cfg->channels[i];
+        if (c->kind != DCS_CONFIG_POWER || c->cross_check ||
+            (c->role != DCS_CONFIG_ROLE_FACILITY_TOTAL && c->role != DCS_CONFIG_ROLE_IT_TOTAL))
+            continue;
+        if (dcs_store_read(st, c->id, sc->from_ns, sc->to_ns, &raw[n]))
+            continue;
+        out[n] = (dcs_report_series_t){.label = c->id, .colour = colours[n % 4],
+                                       .t_ns = raw[n].t_ns, .value = raw[n].value, .n = raw[n].n};
+        n++;
+    }
+    return n;
+}
+
+static int write_report(const char *path, const dcs_config_t *cfg, dcs_store_t *st,
+                        const dcs_metric_score_t *sc)
+{
+    dcs_store_series_t raw[8] = {0};
+    dcs_report_series_t series[8];
+    size_t ns = chart_series(cfg, st, sc, raw, series, 8);
+    FILE *f = fopen(path, "w");
+    int rc = !f ? DCS_EIO : dcs_report_site_html(f, cfg, sc, series, ns);
+    if (f && fclose(f))
+        rc = DCS_EIO;
+    for (size_t i = 0; i < ns; i++)
+        dcs_store_series_free(&raw[i]);
+    if (rc)
+        fprintf(stderr, "dcscore: %s: cannot write the report\n", path);
+    return rc ? CLI_FAIL : CLI_OK;
+}
+
+int cmd_report(int argc, char **argv)
+{
+    score_args_t a = {0};
+    int rc = parse_args(argc, argv, &a, report_help);
+    if (rc)
+        return rc < 0 ? CLI_OK : rc;
+    dcs_config_t *cfg = NULL;
+    dcs_store_t *st = NULL;
+    dcs_metric_score_t *sc = NULL;
+    char def[128];
+    rc = run_score(argv[optind], &a, &cfg, &st, &sc);
+    if (!rc) {
+        snprintf(def, sizeof def, "%s-report.html", cfg->site->id);
+        const char *out = a.out ? a.out : def;
+        rc = write_report(out, cfg, st, sc);
+        if (!rc) {
+            char *abs = realpath(out, NULL);
+            printf("%s\n", abs ? abs : out);
+            free(abs);
+            rc = coverage_verdict(cfg, sc);
+        }
+    }
+    dcs_metric_score_free(sc);
+    dcs_store_close(st);
+    dcs_config_free(cfg);
+    return rc;
+}

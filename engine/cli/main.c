@@ -1,0 +1,122 @@
+/* main.c: dcscore entry point: dispatch to subcommands, shared CLI helpers. */
+#define _GNU_SOURCE
+#include "cli.h"
+#include "../base/dcs_base.h"
+#include "../metric/dcs_metric.h"
+#include "../store/dcs_store.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_verbosity = 1;
+
+static const char *usage =
+    "usage: dcscore COMMAND [OPTIONS] SITE.yaml\n"
+    "\n"
+    "Score data-centre efficiency: poll meters, store samples, compute PUE, report.\n"
+    "\n"
+    "commands:\n"
+    "  poll      poll the site's devices and store samples (HDF5)\n"
+    "  score     compute energies, PUE and coverage over a window\n"
+    "  report    write the site report (self-contained HTML)\n"
+    "  inspect   show what the store holds per channel\n"
+    "\n"
+    "  dcscore COMMAND --help   options of a command\n"
+    "  dcscore --version        print the version\n"
+    "\n"
+    "exit codes: 0 ok; 1 usage or configuration error; 2 data error (no data,\n"
+    "coverage below threshold, unreadable store file); 3 unexpected failure.\n";
+
+void cli_log(int level, const char *fmt, ...)
+{
+    static const char *names[] = {"error", "warn", "info", "debug"};
+    if (level > cli_verbosity && level != 0)
+        return;
+    char ts[48];
+    dcs_time_format(dcs_time_now_ns(), NULL, ts, sizeof ts);
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s dcscore %s: ", ts, names[level < 4 ? level : 3]);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+dcs_config_t *cli_load_config(const char *path)
+{
+    dcs_config_t *cfg = NULL;
+    if (dcs_config_load(path, &cfg)) {
+        fprintf(stderr, "dcscore: %s\n", dcs_config_errmsg(cfg));
+        dcs_config_free(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+int64_t cli_parse_duration(const char *s)
+{
+    char *end;
+    double v = strtod(s, &end);
+    double unit = strcmp(end, "s") == 0 || !*end ? 1 : strcmp(end, "m") == 0 ? 60
+                : strcmp(end, "h") == 0 ? 3600 : strcmp(end, "d") == 0 ? 86400 : 0;
+    if (end == s || v <= 0 || unit == 0)
+        return 0;
+    return (int64_t)(v * unit * 1e9);
+}
+
+int cli_window(const dcs_config_t *cfg, const char *from, const char *to, int64_t *from_ns,
+               int64_t *to_ns)
+{
+    const char *tz = cfg->site->timezone;
+    if ((from && dcs_time_parse(from, tz, from_ns)) || (to && dcs_time_parse(to, tz, to_ns))) {
+        fprintf(stderr, "dcscore: bad time '%s' (use 2026-11-23T08:00:00+08:00, "
+                "2026-11-23 or @UNIX_SECONDS)\n", from && dcs_time_parse(from, tz, from_ns) ? from : to);
+        return CLI_USAGE;
+    }
+    if (!from || !to) {
+        dcs_store_t *st;
+        int64_t first, last;
+        int rc = dcs_store_open(cfg, 'r', &st);
+        if (!rc)
+            rc = dcs_store_range(st, &first, &last);
+        if (rc) {
+            fprintf(stderr, "dcscore: %s\n", dcs_store_errmsg(st));
+            dcs_store_close(st);
+            return CLI_DATA;
+        }
+        dcs_store_close(st);
+        if (!from)
+            *from_ns = first;
+        if (!to)
+            *to_ns = last + 1;
+    }
+    if (*to_ns <= *from_ns) {
+        fprintf(stderr, "dcscore: the window is empty (--to is not after --from)\n");
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_USAGE : CLI_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("dcscore %s (store schema %d, %s)\n", DCS_VERSION, DCS_STORE_SCHEMA_VERSION,
+               DCS_METRIC_FORMULA_VERSION);
+        return CLI_OK;
+    }
+    static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
+        {"poll", cmd_poll}, {"score", cmd_score}, {"report", cmd_report},
+        {"inspect", cmd_inspect},
+    };
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (strcmp(argv[1], cmds[i].name) == 0)
+            return cmds[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "dcscore: unknown command '%s'\n%s", argv[1], usage);
+    return CLI_USAGE;
+}

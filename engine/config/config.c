@@ -1,0 +1,508 @@
+/* config.c: load a site YAML with libcyaml, then validate what a schema cannot say
+ * (references, ranges, kind/unit agreement). Every error becomes one line,
+ * "FILE:LINE: FIELD: reason"; libcyaml's log backtrace gives the line for schema
+ * errors, and a scan for the entity's "id:" line gives it for semantic ones. */
+#define _GNU_SOURCE
+#include "dcs_config.h"
+#include "../base/dcs_base.h"
+
+#include <cyaml/cyaml.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- schema ------------------------------------------------------------- */
+
+static const cyaml_strval_t role_names[] = {
+    {"facility_total", DCS_CONFIG_ROLE_FACILITY_TOTAL}, {"it_total", DCS_CONFIG_ROLE_IT_TOTAL},
+    {"it_rack", DCS_CONFIG_ROLE_IT_RACK}, {"cooling", DCS_CONFIG_ROLE_COOLING},
+    {"lighting_other", DCS_CONFIG_ROLE_LIGHTING_OTHER}, {"server", DCS_CONFIG_ROLE_SERVER},
+};
+static const cyaml_strval_t kind_names[] = {
+    {"power", DCS_CONFIG_POWER}, {"energy", DCS_CONFIG_ENERGY},
+    {"utilisation", DCS_CONFIG_UTILISATION},
+};
+static const cyaml_strval_t proto_names[] = {
+    {"modbus_tcp", DCS_CONFIG_MODBUS_TCP}, {"snmp", DCS_CONFIG_SNMP},
+};
+static const cyaml_strval_t unit_names[] = {
+    {"W", DCS_CONFIG_UNIT_W}, {"kW", DCS_CONFIG_UNIT_KW}, {"Wh", DCS_CONFIG_UNIT_WH},
+    {"kWh", DCS_CONFIG_UNIT_KWH}, {"MWh", DCS_CONFIG_UNIT_MWH},
+    {"percent", DCS_CONFIG_UNIT_PERCENT}, {"ratio", DCS_CONFIG_UNIT_RATIO},
+};
+static const cyaml_strval_t type_names[] = {
+    {"int16", DCS_SAMPLE_INT16}, {"uint16", DCS_SAMPLE_UINT16}, {"int32", DCS_SAMPLE_INT32},
+    {"uint32", DCS_SAMPLE_UINT32}, {"int64", DCS_SAMPLE_INT64}, {"uint64", DCS_SAMPLE_UINT64},
+    {"float32", DCS_SAMPLE_FLOAT32}, {"float64", DCS_SAMPLE_FLOAT64},
+};
+static const cyaml_strval_t order_names[] = {
+    {"ABCD", DCS_SAMPLE_ABCD}, {"DCBA", DCS_SAMPLE_DCBA}, {"BADC", DCS_SAMPLE_BADC},
+    {"CDAB", DCS_SAMPLE_CDAB},
+};
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define OPT CYAML_FLAG_OPTIONAL
+#define STR(key, st, field, flags) \
+    CYAML_FIELD_STRING_PTR(key, CYAML_FLAG_POINTER | (flags), st, field, 1, CYAML_UNLIMITED)
+#define ENUM(key, st, field, names, flags) \
+    CYAML_FIELD_ENUM(key, CYAML_FLAG_STRICT | (flags), st, field, names, N(names))
+
+static const cyaml_schema_field_t site_fields[] = {
+    STR("id", dcs_config_site_t, id, 0),
+    STR("name", dcs_config_site_t, name, 0),
+    STR("region", dcs_config_site_t, region, 0),
+    STR("timezone", dcs_config_site_t, timezone, OPT),
+    CYAML_FIELD_INT("pue_category", 0, dcs_config_site_t, pue_category),
+    CYAML_FIELD_INT("poll_interval_ms", 0, dcs_config_site_t, poll_interval_ms),
+    CYAML_FIELD_FLOAT("gap_limit_s", OPT, dcs_config_site_t, gap_limit_s),
+    CYAML_FIELD_FLOAT("min_coverage", OPT, dcs_config_site_t, min_coverage),
+    STR("store_dir", dcs_config_site_t, store_dir, 0),
+    CYAML_FIELD_END};
+
+static const cyaml_schema_field_t device_fields[] = {
+    STR("id", dcs_config_device_t, id, 0),
+    ENUM("protocol", dcs_config_device_t, protocol, proto_names, 0),
+    STR("host", dcs_config_device_t, host, 0),
+    CYAML_FIELD_INT("port", 0, dcs_config_device_t, port),
+    {.key = "unit_id", .value = {.type = CYAML_INT, .flags = CYAML_FLAG_POINTER | OPT,
+                                 .data_size = sizeof(int)},
+     .data_offset = offsetof(dcs_config_device_t, unit_id_yaml)},
+    STR("profile", dcs_config_device_t, profile, OPT),
+    STR("version", dcs_config_device_t, version, OPT),
+    STR("community", dcs_config_device_t, community, OPT),
+    CYAML_FIELD_INT("timeout_ms", OPT, dcs_config_device_t, timeout_ms),
+    CYAML_FIELD_END};
+
+static const cyaml_schema_field_t channel_fields[] = {
+    STR("id", dcs_config_channel_t, id, 0),
+    STR("device", dcs_config_channel_t, device, 0),
+    ENUM("role", dcs_config_channel_t, role, role_names, 0),
+    ENUM("kind", dcs_config_channel_t, kind, kind_names, OPT),
+    ENUM("unit", dcs_config_channel_t, unit, unit_names, OPT),
+    {.key = "scale", .value = {.type = CYAML_FLOAT, .flags = CYAML_FLAG_POINTER | OPT,
+                               .data_size = sizeof(double)},
+     .data_offset = offsetof(dcs_config_channel_t, scale_yaml)},
+    CYAML_FIELD_FLOAT("offset", OPT, dcs_config_channel_t, offset),
+    CYAML_FIELD_BOOL("cross_check", OPT, dcs_config_channel_t, cross_check),
+    CYAML_FIELD_FLOAT("max_w", OPT, dcs_config_channel_t, max_w),
+    STR("point", dcs_config_channel_t, point, OPT),
+    CYAML_FIELD_INT("function", OPT, dcs_config_channel_t, function),
+    CYAML_FIELD_INT("address", OPT, dcs_config_channel_t, address),
+    ENUM("type", dcs_config_channel_t, type, type_names, OPT),
+    ENUM("order", dcs_config_channel_t, order, order_names, OPT),
+    STR("oid", dcs_config_channel_t, oid, OPT),
+    CYAML_FIELD_END};
+
+static const cyaml_schema_value_t device_schema = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, dcs_config_device_t, device_fields)};
+static const cyaml_schema_value_t channel_schema = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, dcs_config_channel_t, channel_fields)};
+
+static const cyaml_schema_field_t top_fields[] = {
+    CYAML_FIELD_MAPPING_PTR("site", CYAML_FLAG_POINTER, struct dcs_config, site, site_fields),
+    CYAML_FIELD_SEQUENCE("devices", CYAML_FLAG_POINTER, struct dcs_config, devices,
+                         &device_schema, 1, CYAML_UNLIMITED),
+    CYAML_FIELD_SEQUENCE("channels", CYAML_FLAG_POINTER, struct dcs_config, channels,
+                         &channel_schema, 1, CYAML_UNLIMITED),
+    CYAML_FIELD_END};
+
+static const cyaml_schema_value_t top_schema = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct dcs_config, top_fields)};
+
+/* ---- libcyaml log -> one line ------------------------------------------- */
+
+/* libcyaml logs the error, then "Backtrace:", then one line per level, innermost
+ * first: "  in mapping field 'port' (line: 4, column: 11)". We keep the first
+ * error text, the innermost line number and the field path. */
+typedef struct {
+    char what[160];
+    char path[160];
+    int line;
+    int in_backtrace; /* 0 before "Backtrace:", then 1 + entries seen */
+} yaml_log_t;
+
+static void path_prepend(yaml_log_t *lg, const char *bt)
+{
+    char part[96] = "", tmp[160];
+    const char *q = strchr(bt, '\'');
+    const char *e = q ? strchr(q + 1, '\'') : NULL;
+    if (!q || !e || e - q - 1 >= (int)sizeof part - 4)
+        return;
+    int seq = strstr(bt, "sequence entry") != NULL;
+    snprintf(part, sizeof part, "%s%.*s%s", seq ? "[" : "", (int)(e - q - 1), q + 1,
+             seq ? "]" : "");
+    const char *join = lg->path[0] && lg->path[0] != '[' ? "." : "";
+    snprintf(tmp, sizeof tmp, "%.60s%s%.98s", part, join, lg->path);
+    memcpy(lg->path, tmp, sizeof tmp);
+}
+
+static void yaml_log(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
+{
+    yaml_log_t *lg = ctx;
+    char msg[256];
+    if (level < CYAML_LOG_ERROR)
+        return;
+    vsnprintf(msg, sizeof msg, fmt, args);
+    msg[strcspn(msg, "\n")] = '\0';
+    const char *m = strncmp(msg, "Load: ", 6) == 0 ? msg + 6 : msg;
+    if (strstr(m, "Backtrace:")) {
+        lg->in_backtrace = 1;
+        return;
+    }
+    if (lg->in_backtrace) {
+        /* For a missing field, the innermost entry is the field parsed last. */
+        if (lg->in_backtrace++ == 1 && strstr(lg->what, "Missing required"))
+            return;
+        const char *ln = strstr(m, "(line: ");
+        if (ln && lg->line == 0)
+            lg->line = atoi(ln + 7);
+        path_prepend(lg, m);
+        return;
+    }
+    if (!lg->what[0])
+        snprintf(lg->what, sizeof lg->what, "%.159s", m);
+}
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static void set_err(dcs_config_t *cfg, int line, const char *fmt, ...)
+{
+    char detail[384];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    if (line > 0)
+        snprintf(cfg->errmsg, sizeof cfg->errmsg, "%s:%d: %s", cfg->path, line, detail);
+    else
+        snprintf(cfg->errmsg, sizeof cfg->errmsg, "%s: %s", cfg->path, detail);
+}
+
+/* Line (1-based) where "id: ID" (or "- id: ID") stands, 0 when not found. */
+static int line_of_id(const char *path, const char *id)
+{
+    FILE *f = fopen(path, "r");
+    char buf[512];
+    int line = 0, found = 0;
+    if (!f || !id)
+        return f ? (fclose(f), 0) : 0;
+    while (!found && fgets(buf, sizeof buf, f)) {
+        char *p = buf;
+        line++;
+        p += strspn(p, " \t-{");
+        if (strncmp(p, "id:", 3) != 0)
+            continue;
+        p += 3 + strspn(p + 3, " \t\"'");
+        size_t n = strlen(id);
+        found = strncmp(p, id, n) == 0 && strchr("\"' \t\r\n#", p[n] ? p[n] : '\n');
+    }
+    fclose(f);
+    return found ? line : 0;
+}
+
+/* Line of "KEY:" at or after line `from`, for errors libcyaml places at a mapping. */
+static int line_of_key(const char *path, int from, const char *key)
+{
+    FILE *f = fopen(path, "r");
+    char buf[512];
+    int line = 0;
+    size_t n = strlen(key);
+    if (!f)
+        return from;
+    while (fgets(buf, sizeof buf, f)) {
+        char *p = buf + strspn(buf, " \t-");
+        if (++line >= from && strncmp(p, key, n) == 0 && p[n] == ':') {
+            fclose(f);
+            return line;
+        }
+    }
+    fclose(f);
+    return from;
+}
+
+static int valid_name(const char *s)
+{
+    if (!s || !*s || strlen(s) > 64)
+        return 0;
+    for (; *s; s++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.", *s))
+            return 0;
+    return 1;
+}
+
+/* ---- validation ---------------------------------------------------------- */
+
+#define FAIL(line, ...) do { set_err(cfg, line, __VA_ARGS__); return DCS_ECONFIG; } while (0)
+
+static int validate_site(dcs_config_t *cfg)
+{
+    dcs_config_site_t *s = cfg->site;
+    int line = line_of_key(cfg->path, 1, "site");
+    if (!valid_name(s->id))
+        FAIL(line, "site.id: '%s' must be 1-64 of [A-Za-z0-9_.-] (it names files)", s->id);
+    if (s->pue_category < 1 || s->pue_category > 3)
+        FAIL(line_of_key(cfg->path, line, "pue_category"),
+             "site.pue_category: %d is not 1 (UPS output), 2 (PDU output) or 3 (IT input)",
+             s->pue_category);
+    if (s->poll_interval_ms < 100 || s->poll_interval_ms > 3600000)
+        FAIL(line_of_key(cfg->path, line, "poll_interval_ms"),
+             "site.poll_interval_ms: %d outside 100..3600000", s->poll_interval_ms);
+    if (s->min_coverage < 0 || s->min_coverage > 1)
+        FAIL(line_of_key(cfg->path, line, "min_coverage"),
+             "site.min_coverage: %g outside 0..1", s->min_coverage);
+    if (s->gap_limit_s < 0)
+        FAIL(line_of_key(cfg->path, line, "gap_limit_s"), "site.gap_limit_s: negative");
+    if (s->gap_limit_s == 0)
+        s->gap_limit_s = 3.0 * s->poll_interval_ms / 1000.0;
+    if (!s->timezone && !(s->timezone = strdup("Asia/Shanghai")))
+        return DCS_ENOMEM;
+    if (s->store_dir[0] != '/') {
+        const char *slash = strrchr(cfg->path, '/');
+        char *abs = NULL;
+        if (slash && asprintf(&abs, "%.*s/%s", (int)(slash - cfg->path), cfg->path,
+                              s->store_dir) < 0)
+            return DCS_ENOMEM;
+        if (abs) {
+            free(s->store_dir);
+            s->store_dir = abs;
+        }
+    }
+    return 0;
+}
+
+static int validate_device(dcs_config_t *cfg, unsigned i)
+{
+    dcs_config_device_t *d = &cfg->devices[i];
+    int line = line_of_id(cfg->path, d->id);
+    if (!valid_name(d->id))
+        FAIL(line, "devices[%u].id: '%s' must be 1-64 of [A-Za-z0-9_.-]", i + 1, d->id);
+    for (unsigned j = 0; j < i; j++)
+        if (strcmp(cfg->devices[j].id, d->id) == 0)
+            FAIL(line, "devices[%u].id: '%s' is used twice", i + 1, d->id);
+    if (d->port < 1 || d->port > 65535)
+        FAIL(line, "device '%s': port %d outside 1..65535", d->id, d->port);
+    if (d->timeout_ms == 0)
+        d->timeout_ms = 500;
+    if (d->timeout_ms < 10 || d->timeout_ms > 60000)
+        FAIL(line, "device '%s': timeout_ms %d outside 10..60000", d->id, d->timeout_ms);
+    if (d->protocol == DCS_CONFIG_MODBUS_TCP) {
+        d->unit_id = d->unit_id_yaml ? *d->unit_id_yaml : 1;
+        if (d->unit_id < 0 || d->unit_id > 255)
+            FAIL(line, "device '%s': unit_id %d outside 0..255", d->id, d->unit_id);
+        if (d->profile && !dcs_sample_profile_known(d->profile))
+            FAIL(line, "device '%s': unknown profile '%s' (known: sdm630, adw300)", d->id,
+                 d->profile);
+    } else {
+        if (!d->version && !(d->version = strdup("2c")))
+            return DCS_ENOMEM;
+        if (strcmp(d->version, "1") != 0 && strcmp(d->version, "2c") != 0)
+            FAIL(line, "device '%s': SNMP version '%s' is not 1 or 2c", d->id, d->version);
+        if (!d->community && !(d->community = strdup("public")))
+            return DCS_ENOMEM;
+    }
+    return 0;
+}
+
+/* Apply a profile point (kind, unit, registers) to a Modbus channel. */
+static int apply_point(dcs_config_t *cfg, dcs_config_channel_t *c, int line)
+{
+    const dcs_config_device_t *d = &cfg->devices[c->device_index];
+    const dcs_sample_point_t *p = dcs_sample_profile_point(d->profile, c->point);
+    if (!d->profile)
+        FAIL(line, "channel '%s': point '%s' needs a profile on device '%s'", c->id,
+             c->point, d->id);
+    if (!p)
+        FAIL(line, "channel '%s': profile '%s' has no point '%s'", c->id, d->profile, c->point);
+    c->function = p->function;
+    c->address = p->address;
+    c->type = p->type;
+    c->order = p->order;
+    c->kind = strcmp(p->kind, "power") == 0 ? DCS_CONFIG_POWER : DCS_CONFIG_ENERGY;
+    for (size_t u = 0; u < N(unit_names); u++)
+        if (strcmp(unit_names[u].str, p->unit) == 0)
+            c->unit = (dcs_config_unit_t)unit_names[u].val;
+    if (!c->scale_yaml)
+        c->scale = p->scale;
+    return 0;
+}
+
+static double unit_to_si(dcs_config_kind_t kind, dcs_config_unit_t unit, int *ok)
+{
+    static const struct { dcs_config_kind_t kind; double f; } tab[] = {
+        [DCS_CONFIG_UNIT_W] = {DCS_CONFIG_POWER, 1}, [DCS_CONFIG_UNIT_KW] = {DCS_CONFIG_POWER, 1e3},
+        [DCS_CONFIG_UNIT_WH] = {DCS_CONFIG_ENERGY, 1}, [DCS_CONFIG_UNIT_KWH] = {DCS_CONFIG_ENERGY, 1e3},
+        [DCS_CONFIG_UNIT_MWH] = {DCS_CONFIG_ENERGY, 1e6},
+        [DCS_CONFIG_UNIT_PERCENT] = {DCS_CONFIG_UTILISATION, 1},
+        [DCS_CONFIG_UNIT_RATIO] = {DCS_CONFIG_UTILISATION, 100},
+    };
+    *ok = tab[unit].kind == kind;
+    return tab[unit].f;
+}
+
+/* Raw modulus of an energy counter register (where it rolls over), 0 if none. */
+static double counter_modulus(const dcs_config_channel_t *c, dcs_config_proto_t proto)
+{
+    if (c->kind != DCS_CONFIG_ENERGY || proto != DCS_CONFIG_MODBUS_TCP)
+        return 0;
+    switch (c->type) {
+    case DCS_SAMPLE_UINT16: return 65536.0;
+    case DCS_SAMPLE_INT16: return 32768.0;
+    case DCS_SAMPLE_UINT32: return 4294967296.0;
+    case DCS_SAMPLE_INT32: return 2147483648.0;
+    default: return 0;
+    }
+}
+
+static int validate_channel_source(dcs_config_t *cfg, dcs_config_channel_t *c, int line)
+{
+    const dcs_config_device_t *d = &cfg->devices[c->device_index];
+    if (d->protocol == DCS_CONFIG_SNMP) {
+        uint32_t oid[128];
+        size_t len = 128;
+        if (!c->oid || dcs_sample_oid_parse(c->oid, oid, &len))
+            FAIL(line, "channel '%s': SNMP device '%s' needs a numeric oid (got '%s')",
+                 c->id, d->id, c->oid ? c->oid : "");
+        return 0;
+    }
+    if (c->point)
+        return apply_point(cfg, c, line);
+    if (c->function != 3 && c->function != 4)
+        FAIL(line, "channel '%s': function %d is not 3 (holding) or 4 (input); or give a "
+                   "profile point", c->id, c->function);
+    if (c->address < 0 || c->address + dcs_sample_type_regs(c->type) > 65536)
+        FAIL(line, "channel '%s': address %d outside 0..65535", c->id, c->address);
+    return 0;
+}
+
+static int validate_channel(dcs_config_t *cfg, unsigned i)
+{
+    dcs_config_channel_t *c = &cfg->channels[i];
+    int line = line_of_id(cfg->path, c->id);
+    int ok, dev = dcs_config_device_find(cfg, c->device);
+    if (!valid_name(c->id))
+        FAIL(line, "channels[%u].id: '%s' must be 1-64 of [A-Za-z0-9_.-]", i + 1, c->id);
+    for (unsigned j = 0; j < i; j++)
+        if (strcmp(cfg->channels[j].id, c->id) == 0)
+            FAIL(line, "channels[%u].id: '%s' is used twice", i + 1, c->id);
+    if (dev < 0)
+        FAIL(line, "channel '%s': no device '%s'", c->id, c->device);
+    c->device_index = (uint32_t)dev;
+    c->scale = c->scale_yaml ? *c->scale_yaml : 1.0;
+    if (c->scale == 0)
+        FAIL(line, "channel '%s': scale 0", c->id);
+    if (validate_channel_source(cfg, c, line))
+        return DCS_ECONFIG;
+    c->to_si = unit_to_si(c->kind, c->unit, &ok);
+    if (!ok)
+        FAIL(line, "channel '%s': unit %s does not fit kind %s", c->id,
+             unit_names[c->unit].str, kind_names[c->kind].str);
+    if (c->cross_check && c->kind != DCS_CONFIG_ENERGY && c->kind != DCS_CONFIG_POWER)
+        FAIL(line, "channel '%s': cross_check needs a power or energy channel", c->id);
+    if (c->max_w < 0)
+        FAIL(line, "channel '%s': max_w negative", c->id);
+    c->counter_modulus_raw = counter_modulus(c, cfg->devices[dev].protocol);
+    return 0;
+}
+
+static int validate(dcs_config_t *cfg)
+{
+    int rc = validate_site(cfg);
+    for (unsigned i = 0; !rc && i < cfg->devices_count; i++)
+        rc = validate_device(cfg, i);
+    for (unsigned i = 0; !rc && i < cfg->channels_count; i++)
+        rc = validate_channel(cfg, i);
+    return rc;
+}
+
+/* ---- public -------------------------------------------------------------- */
+
+int dcs_config_load(const char *path, dcs_config_t **out)
+{
+    yaml_log_t lg = {0};
+    cyaml_config_t ycfg = {.log_fn = yaml_log, .log_ctx = &lg, .mem_fn = cyaml_mem,
+                           .log_level = CYAML_LOG_WARNING, .flags = CYAML_CFG_DEFAULT};
+    dcs_config_t *cfg = NULL;
+    cyaml_err_t err = cyaml_load_file(path, &ycfg, &top_schema, (cyaml_data_t **)&cfg, NULL);
+    int owned = err == CYAML_OK;
+    if (!owned)
+        cfg = calloc(1, sizeof *cfg);
+    *out = cfg;
+    if (!cfg)
+        return DCS_ENOMEM;
+    cfg->yaml_owned = owned;
+    cfg->path = strdup(path);
+    if (!cfg->path)
+        return DCS_ENOMEM;
+    if (err == CYAML_ERR_FILE_OPEN) {
+        set_err(cfg, 0, "cannot open: %s", strerror(errno ? errno : ENOENT));
+        return DCS_EIO;
+    }
+    if (!owned) {
+        const char *what = lg.what[0] ? lg.what : cyaml_strerror(err);
+        if (strncmp(what, "Unexpected key: ", 16) == 0) {
+            int line = line_of_key(path, lg.line, what + 16);
+            set_err(cfg, line, "%s%sunknown key '%s'", lg.path, lg.path[0] ? ": " : "",
+                    what + 16);
+        } else {
+            set_err(cfg, lg.line, "%s%s%s", lg.path, lg.path[0] ? ": " : "", what);
+        }
+        return DCS_ECONFIG;
+    }
+    return validate(cfg);
+}
+
+const char *dcs_config_errmsg(const dcs_config_t *cfg)
+{
+    return cfg ? cfg->errmsg : "out of memory";
+}
+
+void dcs_config_free(dcs_config_t *cfg)
+{
+    if (!cfg)
+        return;
+    free(cfg->path);
+    cfg->path = NULL;
+    if (!cfg->yaml_owned) {
+        free(cfg);
+        return;
+    }
+    cyaml_config_t ycfg = {.mem_fn = cyaml_mem, .log_level = CYAML_LOG_ERROR};
+    cyaml_free(&ycfg, &top_schema, cfg, 0);
+}
+
+int dcs_config_channel_find(const dcs_config_t *cfg, const char *id)
+{
+    for (unsigned i = 0; cfg->channels && i < cfg->channels_count; i++)
+        if (strcmp(cfg->channels[i].id, id) == 0)
+            return (int)i;
+    return -1;
+}
+
+int dcs_config_device_find(const dcs_config_t *cfg, const char *id)
+{
+    for (unsigned i = 0; cfg->devices && i < cfg->devices_count; i++)
+        if (strcmp(cfg->devices[i].id, id) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *dcs_config_role_name(dcs_config_role_t role)
+{
+    return (unsigned)role < N(role_names) ? role_names[role].str : "unknown";
+}
+
+const char *dcs_config_kind_name(dcs_config_kind_t kind)
+{
+    return (unsigned)kind < N(kind_names) ? kind_names[kind].str : "unknown";
+}
+
+const char *dcs_config_proto_name(dcs_config_proto_t proto)
+{
+    return (unsigned)proto < N(proto_names) ? proto_names[proto].str : "unknown";
+}
+
+const char *dcs_config_si_unit(dcs_config_kind_t kind)
+{
+    return kind == DCS_CONFIG_POWER ? "W" : kind == DCS_CONFIG_ENERGY ? "Wh" : "%";
+}

@@ -1,0 +1,116 @@
+/* dcs_config.h: the site configuration (YAML, via libcyaml): the site, its devices
+ * and its channels with role, kind and unit. Loaded once, validated in full, then
+ * read by probes, store, scoring and reports. Schema: docs/config.md. */
+#ifndef DCS_CONFIG_H
+#define DCS_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../sample/dcs_sample.h"
+
+/* What a channel measures in the energy balance (ISO/IEC 30134-2 boundaries). */
+typedef enum {
+    DCS_CONFIG_ROLE_FACILITY_TOTAL, /* all energy into the data centre (E_DC) */
+    DCS_CONFIG_ROLE_IT_TOTAL,       /* all IT energy at the category's point (E_IT) */
+    DCS_CONFIG_ROLE_IT_RACK,        /* one rack / PDU of IT */
+    DCS_CONFIG_ROLE_COOLING,
+    DCS_CONFIG_ROLE_LIGHTING_OTHER,
+    DCS_CONFIG_ROLE_SERVER,         /* per-server readings, e.g. CPU utilisation */
+    DCS_CONFIG_ROLE_COUNT
+} dcs_config_role_t;
+
+typedef enum { DCS_CONFIG_POWER, DCS_CONFIG_ENERGY, DCS_CONFIG_UTILISATION } dcs_config_kind_t;
+typedef enum { DCS_CONFIG_MODBUS_TCP, DCS_CONFIG_SNMP } dcs_config_proto_t;
+
+/* Units as written in the config; values are stored in W, Wh or %. */
+typedef enum {
+    DCS_CONFIG_UNIT_W, DCS_CONFIG_UNIT_KW, DCS_CONFIG_UNIT_WH, DCS_CONFIG_UNIT_KWH,
+    DCS_CONFIG_UNIT_MWH, DCS_CONFIG_UNIT_PERCENT, DCS_CONFIG_UNIT_RATIO,
+} dcs_config_unit_t;
+
+typedef struct {
+    char *id;
+    dcs_config_proto_t protocol;
+    char *host;
+    int port;
+    int unit_id;       /* Modbus unit id (slave), default 1 */
+    int *unit_id_yaml; /* private: as written, NULL when absent */
+    char *profile;     /* Modbus meter profile name, optional */
+    char *version;     /* SNMP "1" or "2c" (default "2c") */
+    char *community;   /* SNMP community, default "public" */
+    int timeout_ms;    /* per request, default 500 */
+} dcs_config_device_t;
+
+typedef struct {
+    char *id;
+    char *device;          /* id of its device */
+    dcs_config_role_t role;
+    dcs_config_kind_t kind;
+    dcs_config_unit_t unit;
+    double scale;          /* raw * scale = value in `unit` (default 1) */
+    double *scale_yaml;    /* private: as written, NULL when absent */
+    double offset;         /* added after scaling (default 0) */
+    bool cross_check;      /* energy compared with its role, not added to it */
+    double max_w;          /* plausibility cap on power (0 = none) */
+    /* Modbus: either profile point, or function/address/type/order. */
+    char *point;
+    int function;
+    int address;
+    dcs_sample_type_t type;
+    dcs_sample_order_t order;
+    /* SNMP */
+    char *oid;
+    /* Resolved by dcs_config_load: */
+    uint32_t device_index;
+    double to_si;          /* value_in_unit * to_si = value in W, Wh or % */
+    double counter_modulus_raw; /* raw counter modulus (0 = none known) */
+} dcs_config_channel_t;
+
+typedef struct {
+    char *id;
+    char *name;
+    char *region;          /* e.g. "qingpu", "lingang" */
+    char *timezone;        /* IANA zone for display, default Asia/Shanghai */
+    int pue_category;      /* 1 UPS output, 2 PDU output, 3 IT input (30134-2) */
+    int poll_interval_ms;
+    double gap_limit_s;    /* longer gaps count as missing; default 3 intervals */
+    double min_coverage;   /* below it, score exits with a data error; default 0.9 */
+    char *store_dir;       /* resolved against the config file's folder */
+} dcs_config_site_t;
+
+typedef struct dcs_config dcs_config_t;
+struct dcs_config {
+    dcs_config_site_t *site;
+    dcs_config_device_t *devices;
+    unsigned devices_count;
+    dcs_config_channel_t *channels;
+    unsigned channels_count;
+    /* private */
+    int yaml_owned;        /* 1 when libcyaml allocated this struct */
+    char *path;
+    char errmsg[512];
+};
+
+/* Load and validate PATH. Returns 0 and *out, or DCS_ECONFIG/DCS_ENOMEM/DCS_EIO and
+ * *out still set (unless out of memory) so that dcs_config_errmsg() can say, in one
+ * line, "FILE:LINE: FIELD: what is wrong". Free with dcs_config_free either way. */
+int dcs_config_load(const char *path, dcs_config_t **out);
+
+/* The last error of cfg as one line, "" when none. NULL cfg gives "out of memory". */
+const char *dcs_config_errmsg(const dcs_config_t *cfg);
+
+void dcs_config_free(dcs_config_t *cfg);
+
+/* Index of channel/device `id`, or -1. */
+int dcs_config_channel_find(const dcs_config_t *cfg, const char *id);
+int dcs_config_device_find(const dcs_config_t *cfg, const char *id);
+
+/* Names for output ("facility_total", "power", "W", ...). */
+const char *dcs_config_role_name(dcs_config_role_t role);
+const char *dcs_config_kind_name(dcs_config_kind_t kind);
+const char *dcs_config_proto_name(dcs_config_proto_t proto);
+/* SI unit a kind is stored in: "W", "Wh" or "%". */
+const char *dcs_config_si_unit(dcs_config_kind_t kind);
+
+#endif

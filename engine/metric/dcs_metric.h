@@ -1,0 +1,57 @@
+/* dcs_metric.h: indicators from stored samples. v0: energies by role, PUE per
+ * ISO/IEC 30134-2 (ratio of energies over the same period, never a mean of
+ * ratios) for the window and per bucket, coverage, counter cross-checks.
+ * Reads the store, aggregates, computes; reports and the CLI print the result.
+ * Definitions: METRICS.md. */
+#ifndef DCS_METRIC_H
+#define DCS_METRIC_H
+
+#include <stdio.h>
+
+#include "../aggregate/dcs_aggregate.h"
+#include "../config/dcs_config.h"
+#include "../store/dcs_store.h"
+
+#define DCS_METRIC_FORMULA_VERSION "dcscore-metrics/0.1"
+
+/* PUE = E_DC / E_IT (ISO/IEC 30134-2 clause 6.2). NaN when e_it_wh <= 0 or either
+ * input is not finite. */
+double dcs_metric_pue(double e_dc_wh, double e_it_wh);
+
+/* One channel's contribution over the window. */
+typedef struct {
+    unsigned channel;        /* index in the site config */
+    double e_wh;             /* energy (power/energy kinds); value-hours otherwise */
+    double covered_s;        /* seconds backed by valid data */
+    double coverage;         /* covered_s / window length, 0..1 */
+    double mean;             /* time-weighted mean over covered time (W or %) */
+    size_t samples, missing; /* stored samples in the window, of which flagged */
+    dcs_agg_counter_stats_t counter; /* energy counters only */
+    double cross_check_rel;  /* cross_check channels: (e - e_role) / e_role */
+} dcs_metric_channel_t;
+
+typedef struct {
+    int64_t from_ns, to_ns, bucket_ns;
+    int category;            /* PUE measurement category of the site (1..3) */
+    const char *it_source;   /* "it_total" or "it_rack" (sum of racks) */
+    double e_dc_wh, e_it_wh, e_cooling_wh, e_other_wh;
+    double pue;              /* NaN when E_IT is 0 */
+    double coverage;         /* min coverage of the channels PUE depends on */
+    size_t nbuckets;
+    int64_t *bucket_start_ns;
+    double *bucket_e_dc_wh, *bucket_e_it_wh, *bucket_pue, *bucket_coverage;
+    size_t nchannels;
+    dcs_metric_channel_t *channels;
+} dcs_metric_score_t;
+
+/* Score cfg's site over [from_ns, to_ns) with buckets of bucket_ns (e.g. 1 h).
+ * Returns 0; DCS_ENODATA when no facility or IT channel is configured;
+ * DCS_ESTORE/DCS_ENOMEM from reading. *out set on 0. err gets one line. */
+int dcs_metric_score(const dcs_config_t *cfg, dcs_store_t *st, int64_t from_ns, int64_t to_ns,
+                     int64_t bucket_ns, dcs_metric_score_t **out, char *err, size_t errlen);
+void dcs_metric_score_free(dcs_metric_score_t *sc);
+
+/* Write sc as JSON (schema docs/json.md, "dcscore.score/1") to f. */
+void dcs_metric_score_json(const dcs_metric_score_t *sc, const dcs_config_t *cfg, FILE *f);
+
+#endif

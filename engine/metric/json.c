@@ -1,0 +1,122 @@
+/* json.c: the score as JSON for machines (schema "dcscore.score/1", docs/json.md).
+ * Numbers are SI-prefixed in their key names (_wh, _kwh, _s); NaN becomes null.
+ * Times are UTC ISO 8601 plus the site-zone rendering. */
+#include "dcs_metric.h"
+#include "../base/dcs_base.h"
+
+#include <math.h>
+
+static void jstr(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; s && *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+static void jnum(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, "%.15g", v);
+    else
+        fputs("null", f);
+}
+
+static void jtime(FILE *f, const char *key, int64_t t_ns, const char *tz)
+{
+    char utc[48], local[48];
+    dcs_time_format(t_ns, NULL, utc, sizeof utc);
+    dcs_time_format(t_ns, tz, local, sizeof local);
+    fprintf(f, "\"%s\": \"%s\", \"%s_local\": \"%s\"", key, utc, key, local);
+}
+
+static void json_channels(const dcs_metric_score_t *sc, const dcs_config_t *cfg, FILE *f)
+{
+    fputs("  \"channels\": [\n", f);
+    for (size_t i = 0; i < sc->nchannels; i++) {
+        const dcs_metric_channel_t *m = &sc->channels[i];
+        const dcs_config_channel_t *c = &cfg->channels[m->channel];
+        fputs("    {\"id\": ", f);
+        jstr(f, c->id);
+        fprintf(f, ", \"role\": \"%s\", \"kind\": \"%s\", \"unit\": \"%s\", \"cross_check\": %s",
+                dcs_config_role_name(c->role), dcs_config_kind_name(c->kind),
+                dcs_config_si_unit(c->kind), c->cross_check ? "true" : "false");
+        fprintf(f, ", \"samples\": %zu, \"missing\": %zu, \"coverage\": ", m->samples, m->missing);
+        jnum(f, m->coverage);
+        fputs(c->kind == DCS_CONFIG_UTILISATION ? ", \"mean_pct\": " : ", \"e_wh\": ", f);
+        jnum(f, c->kind == DCS_CONFIG_UTILISATION ? m->mean : m->e_wh);
+        if (c->kind == DCS_CONFIG_ENERGY)
+            fprintf(f, ", \"counter\": {\"deltas\": %zu, \"rollovers\": %zu, \"resets\": %zu, "
+                       "\"implausible\": %zu}", m->counter.deltas, m->counter.rollovers,
+                    m->counter.resets, m->counter.implausible);
+        if (c->cross_check) {
+            fputs(", \"cross_check_rel\": ", f);
+            jnum(f, m->cross_check_rel);
+        }
+        fprintf(f, "}%s\n", i + 1 < sc->nchannels ? "," : "");
+    }
+    fputs("  ]\n", f);
+}
+
+void dcs_metric_score_json(const dcs_metric_score_t *sc, const dcs_config_t *cfg, FILE *f)
+{
+    const char *tz = cfg->site->timezone;
+    fputs("{\n  \"schema\": \"dcscore.score/1\",\n  \"formula_version\": \"" DCS_METRIC_FORMULA_VERSION
+          "\",\n  \"dcscore_version\": \"" DCS_VERSION "\",\n  \"site\": {\"id\": ", f);
+    jstr(f, cfg->site->id);
+    fputs(", \"name\": ", f);
+    jstr(f, cfg->site->name);
+    fputs(", \"region\": ", f);
+    jstr(f, cfg->site->region);
+    fputs(", \"timezone\": ", f);
+    jstr(f, tz);
+    fputs("},\n  \"window\": {", f);
+    jtime(f, "from", sc->from_ns, tz);
+    fputs(", ", f);
+    jtime(f, "to", sc->to_ns, tz);
+    fprintf(f, ", \"from_unix_s\": %.9f, \"to_unix_s\": %.9f, \"duration_s\": %.3f},\n",
+            (double)sc->from_ns * 1e-9, (double)sc->to_ns * 1e-9,
+            (double)(sc->to_ns - sc->from_ns) * 1e-9);
+    fprintf(f, "  \"boundary\": {\"pue_category\": %d, \"it_source\": \"%s\"},\n", sc->category,
+            sc->it_source);
+    fputs("  \"coverage\": ", f);
+    jnum(f, sc->coverage);
+    fputs(",\n  \"min_coverage\": ", f);
+    jnum(f, cfg->site->min_coverage);
+    fputs(",\n  \"energy_kwh\": {\"dc\": ", f);
+    jnum(f, sc->e_dc_wh / 1000);
+    fputs(", \"it\": ", f);
+    jnum(f, sc->e_it_wh / 1000);
+    fputs(", \"cooling\": ", f);
+    jnum(f, sc->e_cooling_wh / 1000);
+    fputs(", \"lighting_other\": ", f);
+    jnum(f, sc->e_other_wh / 1000);
+    fputs("},\n  \"pue\": ", f);
+    jnum(f, sc->pue);
+    fprintf(f, ",\n  \"pue_interval\": %s,\n", sc->to_ns - sc->from_ns < 365LL * 86400 * DCS_NS_PER_S
+                                                  ? "true" : "false");
+    fprintf(f, "  \"buckets\": {\"width_s\": %lld, \"rows\": [\n", (long long)(sc->bucket_ns / DCS_NS_PER_S));
+    for (size_t k = 0; k < sc->nbuckets; k++) {
+        fputs("    {", f);
+        jtime(f, "start", sc->bucket_start_ns[k], tz);
+        fputs(", \"e_dc_kwh\": ", f);
+        jnum(f, sc->bucket_e_dc_wh[k] / 1000);
+        fputs(", \"e_it_kwh\": ", f);
+        jnum(f, sc->bucket_e_it_wh[k] / 1000);
+        fputs(", \"pue\": ", f);
+        jnum(f, sc->bucket_pue[k]);
+        fputs(", \"coverage\": ", f);
+        jnum(f, sc->bucket_coverage[k]);
+        fprintf(f, "}%s\n", k + 1 < sc->nbuckets ? "," : "");
+    }
+    fputs("  ]},\n", f);
+    json_channels(sc, cfg, f);
+    fputs("}\n", f);
+}

@@ -1,0 +1,190 @@
+/* score.c: the site score over a window. Each channel is read from the store with
+ * one gap's margin on both sides (so the window's edges are covered), integrated
+ * into buckets, then summed by role. PUE is always a ratio of summed energies
+ * (ISO/IEC 30134-2; reference/metrics.md: "never average PUE values"). */
+#include "dcs_metric.h"
+#include "../base/dcs_base.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+double dcs_metric_pue(double e_dc_wh, double e_it_wh)
+{
+    if (!isfinite(e_dc_wh) || !isfinite(e_it_wh) || e_it_wh <= 0)
+        return NAN;
+    return e_dc_wh / e_it_wh;
+}
+
+void dcs_metric_score_free(dcs_metric_score_t *sc)
+{
+    if (!sc)
+        return;
+    free(sc->bucket_start_ns);
+    free(sc->bucket_e_dc_wh);
+    free(sc->bucket_e_it_wh);
+    free(sc->bucket_pue);
+    free(sc->bucket_coverage);
+    free(sc->channels);
+    free(sc);
+}
+
+/* Does channel c count towards E_DC (which = 0) or E_IT (which = 1)? */
+static int counts_for(const dcs_config_channel_t *c, int which, int has_it_total)
+{
+    if (c->cross_check || (c->kind != DCS_CONFIG_POWER && c->kind != DCS_CONFIG_ENERGY))
+        return 0;
+    if (which == 0)
+        return c->role == DCS_CONFIG_ROLE_FACILITY_TOTAL;
+    return c->role == (has_it_total ? DCS_CONFIG_ROLE_IT_TOTAL : DCS_CONFIG_ROLE_IT_RACK);
+}
+
+/* Integrate one channel into b and fill its summary. */
+static int integrate_channel(const dcs_config_t *cfg, dcs_store_t *st, unsigned ci,
+                             dcs_agg_buckets_t *b, dcs_metric_channel_t *mc)
+{
+    const dcs_config_channel_t *c = &cfg->channels[ci];
+    int64_t gap_ns = (int64_t)(cfg->site->gap_limit_s * 1e9);
+    dcs_store_series_t s;
+    int rc = dcs_store_read(st, c->id, b->from_ns - gap_ns, b->to_ns + gap_ns, &s);
+    if (rc)
+        return rc;
+    mc->channel = ci;
+    for (size_t i = 0; i < s.n; i++) {
+        int in = s.t_ns[i] >= b->from_ns && s.t_ns[i] < b->to_ns;
+        mc->samples += (size_t)in;
+        mc->missing += (size_t)(in && s.flag[i] != DCS_SAMPLE_OK);
+    }
+    if (c->kind == DCS_CONFIG_ENERGY)
+        dcs_agg_counter(s.t_ns, s.value, s.n, c->counter_modulus_raw * fabs(c->scale) * c->to_si,
+                        c->max_w, b, &mc->counter);
+    else
+        dcs_agg_power(s.t_ns, s.value, s.n, gap_ns, b);
+    dcs_store_series_free(&s);
+    mc->e_wh = dcs_agg_buckets_total_wh(b);
+    mc->covered_s = dcs_agg_buckets_covered_s(b);
+    mc->coverage = mc->covered_s / ((double)(b->to_ns - b->from_ns) * 1e-9);
+    mc->mean = mc->covered_s > 0 ? mc->e_wh * 3600.0 / mc->covered_s : NAN;
+    return 0;
+}
+
+static int alloc_buckets(dcs_metric_score_t *sc, const dcs_agg_buckets_t *b)
+{
+    sc->nbuckets = b->n;
+    sc->bucket_start_ns = calloc(b->n, sizeof *sc->bucket_start_ns);
+    sc->bucket_e_dc_wh = calloc(b->n, sizeof(double));
+    sc->bucket_e_it_wh = calloc(b->n, sizeof(double));
+    sc->bucket_pue = calloc(b->n, sizeof(double));
+    sc->bucket_coverage = calloc(b->n, sizeof(double));
+    if (!sc->bucket_start_ns || !sc->bucket_e_dc_wh || !sc->bucket_e_it_wh || !sc->bucket_pue ||
+        !sc->bucket_coverage)
+        return DCS_ENOMEM;
+    for (size_t k = 0; k < b->n; k++) {
+        int64_t start = b->t0_ns + (int64_t)k * b->width_ns;
+        sc->bucket_start_ns[k] = start > b->from_ns ? start : b->from_ns;
+        sc->bucket_coverage[k] = 1.0;
+    }
+    return 0;
+}
+
+/* Fold one integrated channel into the role totals and per-bucket figures. */
+static void fold_channel(dcs_metric_score_t *sc, const dcs_config_channel_t *c,
+                         const dcs_agg_buckets_t *b, int has_it_total, double *cover_min)
+{
+    int dc = counts_for(c, 0, has_it_total), it = counts_for(c, 1, has_it_total);
+    double e = dcs_agg_buckets_total_wh(b);
+    if (dc)
+        sc->e_dc_wh += e;
+    if (it)
+        sc->e_it_wh += e;
+    if (!c->cross_check && c->role == DCS_CONFIG_ROLE_COOLING && c->kind != DCS_CONFIG_UTILISATION)
+        sc->e_cooling_wh += e;
+    if (!c->cross_check && c->role == DCS_CONFIG_ROLE_LIGHTING_OTHER && c->kind != DCS_CONFIG_UTILISATION)
+        sc->e_other_wh += e;
+    if (!dc && !it)
+        return;
+    for (size_t k = 0; k < b->n; k++) {
+        int64_t lo = sc->bucket_start_ns[k];
+        int64_t hi = b->t0_ns + (int64_t)(k + 1) * b->width_ns;
+        hi = hi < b->to_ns ? hi : b->to_ns;
+        double cov = b->covered_s[k] / ((double)(hi - lo) * 1e-9);
+        if (cov < sc->bucket_coverage[k])
+            sc->bucket_coverage[k] = cov;
+        if (dc)
+            sc->bucket_e_dc_wh[k] += b->e_wh[k];
+        else
+            sc->bucket_e_it_wh[k] += b->e_wh[k];
+    }
+    double cov = dcs_agg_buckets_covered_s(b) / ((double)(b->to_ns - b->from_ns) * 1e-9);
+    if (cov < *cover_min)
+        *cover_min = cov;
+}
+
+static void cross_checks(dcs_metric_score_t *sc, const dcs_config_t *cfg)
+{
+    for (size_t i = 0; i < sc->nchannels; i++) {
+        const dcs_config_channel_t *c = &cfg->channels[sc->channels[i].channel];
+        double ref = NAN;
+        if (c->role == DCS_CONFIG_ROLE_FACILITY_TOTAL)
+            ref = sc->e_dc_wh;
+        else if (c->role == DCS_CONFIG_ROLE_IT_TOTAL || c->role == DCS_CONFIG_ROLE_IT_RACK)
+            ref = sc->e_it_wh;
+        sc->channels[i].cross_check_rel =
+            c->cross_check && ref > 0 ? (sc->channels[i].e_wh - ref) / ref : NAN;
+    }
+}
+
+int dcs_metric_score(const dcs_config_t *cfg, dcs_store_t *st, int64_t from_ns, int64_t to_ns,
+                     int64_t bucket_ns, dcs_metric_score_t **out, char *err, size_t errlen)
+{
+    int has_it_total = 0, has_dc = 0, has_it = 0, rc = 0;
+    for (unsigned i = 0; i < cfg->channels_count; i++)
+        has_it_total |= cfg->channels[i].role == DCS_CONFIG_ROLE_IT_TOTAL &&
+                        !cfg->channels[i].cross_check;
+    for (unsigned i = 0; i < cfg->channels_count; i++) {
+        has_dc |= counts_for(&cfg->channels[i], 0, has_it_total);
+        has_it |= counts_for(&cfg->channels[i], 1, has_it_total);
+    }
+    if (!has_dc || !has_it) {
+        snprintf(err, errlen, "%s: PUE needs a facility_total and an it_total (or it_rack) "
+                 "power or energy channel", cfg->site->id);
+        return DCS_ENODATA;
+    }
+    dcs_metric_score_t *sc = calloc(1, sizeof *sc);
+    dcs_agg_buckets_t b = {0};
+    if (!sc || !(sc->channels = calloc(cfg->channels_count, sizeof *sc->channels)) ||
+        dcs_agg_buckets_init(&b, from_ns, to_ns, bucket_ns) || alloc_buckets(sc, &b)) {
+        dcs_metric_score_free(sc);
+        dcs_agg_buckets_free(&b);
+        snprintf(err, errlen, "score: out of memory or empty window");
+        return to_ns <= from_ns ? DCS_EINVAL : DCS_ENOMEM;
+    }
+    sc->from_ns = from_ns;
+    sc->to_ns = to_ns;
+    sc->bucket_ns = bucket_ns;
+    sc->category = cfg->site->pue_category;
+    sc->it_source = has_it_total ? "it_total" : "it_rack";
+    sc->nchannels = cfg->channels_count;
+    double cover_min = 1.0;
+    for (unsigned i = 0; !rc && i < cfg->channels_count; i++) {
+        memset(b.e_wh, 0, b.n * sizeof *b.e_wh);
+        memset(b.covered_s, 0, b.n * sizeof *b.covered_s);
+        rc = integrate_channel(cfg, st, i, &b, &sc->channels[i]);
+        if (!rc)
+            fold_channel(sc, &cfg->channels[i], &b, has_it_total, &cover_min);
+    }
+    dcs_agg_buckets_free(&b);
+    if (rc) {
+        snprintf(err, errlen, "%s", dcs_store_errmsg(st));
+        dcs_metric_score_free(sc);
+        return rc;
+    }
+    for (size_t k = 0; k < sc->nbuckets; k++)
+        sc->bucket_pue[k] = dcs_metric_pue(sc->bucket_e_dc_wh[k], sc->bucket_e_it_wh[k]);
+    sc->pue = dcs_metric_pue(sc->e_dc_wh, sc->e_it_wh);
+    sc->coverage = cover_min;
+    cross_checks(sc, cfg);
+    *out = sc;
+    return 0;
+}

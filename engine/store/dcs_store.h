@@ -1,0 +1,65 @@
+/* dcs_store.h: the HDF5 sample store, one file per site per UTC day:
+ * STORE_DIR/SITE/SITE_YYYYMMDD.h5 with /channels/<id>/{t_ns,value,flag}.
+ * The poller appends samples (SWMR writer); score, report and inspect read
+ * (SWMR readers). Layout: docs/store.md. */
+#ifndef DCS_STORE_H
+#define DCS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../config/dcs_config.h"
+#include "../sample/dcs_sample.h"
+
+#define DCS_STORE_SCHEMA "dcscore.store"
+#define DCS_STORE_SCHEMA_VERSION 1
+
+typedef struct dcs_store dcs_store_t;
+
+/* Open the store of cfg's site for appending (mode 'w') or reading (mode 'r').
+ * Nothing is touched on disk until the first append/read. Returns 0 or
+ * DCS_ENOMEM; *out is set unless out of memory. cfg must outlive the store. */
+int dcs_store_open(const dcs_config_t *cfg, char mode, dcs_store_t **out);
+
+/* Flush and close. NULL does nothing. */
+void dcs_store_close(dcs_store_t *st);
+
+/* One line naming the file and what went wrong with the last failed call. */
+const char *dcs_store_errmsg(const dcs_store_t *st);
+
+/* Take the pending notice (e.g. "recovered a file left open by a killed writer"):
+ * copies it to buf and returns 1, or returns 0 when there is none. */
+int dcs_store_notice(dcs_store_t *st, char *buf, size_t len);
+
+/* Buffer samples (any channels, any order across channels, ascending time per
+ * channel). Returns 0 or DCS_ENOMEM/DCS_EINVAL (unknown channel index). */
+int dcs_store_append(dcs_store_t *st, const dcs_sample_t *s, size_t n);
+
+/* Write buffered samples to their day files and H5Fflush them (no fsync).
+ * Returns 0 or DCS_ESTORE; on failure the samples stay buffered for a retry. */
+int dcs_store_flush(dcs_store_t *st);
+
+/* A channel's samples in [from_ns, to_ns], ascending. Arrays owned by the caller,
+ * freed with dcs_store_series_free. */
+typedef struct {
+    int64_t *t_ns;
+    double *value;
+    uint8_t *flag;
+    size_t n;
+} dcs_store_series_t;
+
+/* Read one channel across day files. Missing day files are skipped; a file that
+ * is not a dcscore store (or newer schema) fails with DCS_ESTORE naming it.
+ * Returns 0 (possibly n == 0), DCS_EINVAL (unknown channel), DCS_ESTORE, DCS_ENOMEM. */
+int dcs_store_read(dcs_store_t *st, const char *channel_id, int64_t from_ns, int64_t to_ns,
+                   dcs_store_series_t *out);
+void dcs_store_series_free(dcs_store_series_t *s);
+
+/* First and last sample time over all channels and day files.
+ * Returns 0, DCS_ENODATA (no files) or DCS_ESTORE. */
+int dcs_store_range(dcs_store_t *st, int64_t *first_ns, int64_t *last_ns);
+
+/* Path of the day file holding t_ns (for messages and inspect). */
+void dcs_store_day_path(const dcs_store_t *st, int64_t t_ns, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,71 @@
+/* dcs_probe.h: probes read devices and hand back samples; the poller runs them on
+ * fixed-rate cycles aligned to the wall clock. First stage of the flow
+ * (probe -> sample -> store): the poller never includes the store; its caller
+ * connects the two through a sink callback. */
+#ifndef DCS_PROBE_H
+#define DCS_PROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../engine/config/dcs_config.h"
+#include "../engine/sample/dcs_sample.h"
+
+/* A probe backend: one per protocol, a const table registered at start-up. */
+typedef struct dcs_probe_ops {
+    int version;       /* 1; fields are only ever added at the end */
+    const char *name;  /* protocol name as in the config: "modbus_tcp", "snmp" */
+    /* Prepare device `dev` of cfg (no I/O required). Returns 0 and *state, or a
+     * negative DCS_E* with a one-line reason in err. */
+    int (*open)(const dcs_config_t *cfg, unsigned dev, void **state, char *err, size_t errlen);
+    /* Read every channel of the device, in config order, into out[0..n-1] (n is
+     * the device's channel count). Returns by deadline_ns whatever the device
+     * does; each unread or failed channel gets a flag. Returns the number of OK
+     * samples; err says why the others failed (one line). */
+    int (*poll)(void *state, int64_t deadline_ns, dcs_sample_t *out, size_t n, char *err,
+                size_t errlen);
+    void (*close)(void *state); /* NULL state does nothing */
+} dcs_probe_ops;
+
+/* Register a backend (its name must be unique). Returns 0 or DCS_EINVAL. */
+int dcs_probe_register(const dcs_probe_ops *ops);
+/* Backend for a protocol name, or NULL. */
+const dcs_probe_ops *dcs_probe_find(const char *name);
+/* Register the built-in Modbus TCP and SNMP backends (idempotent). */
+void dcs_probe_register_builtin(void);
+void dcs_probe_modbus_register(void);
+void dcs_probe_snmp_register(void);
+
+/* ---- poller ---- */
+
+typedef struct dcs_poller dcs_poller_t;
+
+enum { DCS_PROBE_LOG_ERROR, DCS_PROBE_LOG_WARN, DCS_PROBE_LOG_INFO };
+
+/* Receives each device's samples of a cycle. */
+typedef void (*dcs_probe_sink_fn)(void *ctx, const dcs_sample_t *s, size_t n);
+/* Receives one log line (no newline), e.g. "device 'ups': down (timeout)". */
+typedef void (*dcs_probe_log_fn)(void *ctx, int level, const char *line);
+
+typedef struct {
+    uint64_t cycles, overruns;        /* overrun: the cycle ended after its deadline */
+    uint64_t samples_ok, samples_missing;
+} dcs_poller_stats_t;
+
+/* Build a poller for every device of cfg. Returns 0, DCS_ECONFIG (no backend for a
+ * protocol) or DCS_ENOMEM; *out set unless out of memory. */
+int dcs_poller_new(const dcs_config_t *cfg, dcs_poller_t **out);
+const char *dcs_poller_errmsg(const dcs_poller_t *p);
+
+/* Poll on cycles aligned to multiples of the site's interval (UTC) until
+ * until_ns (0: no limit), max_cycles cycles (0: no limit) or dcs_poller_stop().
+ * Each cycle's deadline is 90 % of the interval after its tick. */
+int dcs_poller_run(dcs_poller_t *p, int64_t until_ns, uint64_t max_cycles,
+                   dcs_probe_sink_fn sink, dcs_probe_log_fn log, void *ctx);
+
+/* Ask a running poller to stop after the current device; async-signal-safe. */
+void dcs_poller_stop(dcs_poller_t *p);
+const dcs_poller_stats_t *dcs_poller_stats(const dcs_poller_t *p);
+void dcs_poller_free(dcs_poller_t *p);
+
+#endif

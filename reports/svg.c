@@ -1,0 +1,90 @@
+/* svg.c: a small inline-SVG line chart (no scripts). Long series are reduced
+ * to per-pixel-column means so a year of seconds still draws ~1,000 points. */
+#include "dcs_report.h"
+#include "../engine/base/dcs_base.h"
+
+#include <math.h>
+
+#define W 900
+#define H 300
+#define ML 70   /* left margin for y labels */
+#define MB 40   /* bottom margin for x labels */
+#define COLS 1000
+
+static void y_range(const dcs_report_series_t *s, size_t ns, double *lo, double *hi)
+{
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    for (size_t k = 0; k < ns; k++)
+        for (size_t i = 0; i < s[k].n; i++)
+            if (isfinite(s[k].value[i])) {
+                *lo = fmin(*lo, s[k].value[i]);
+                *hi = fmax(*hi, s[k].value[i]);
+            }
+    if (!(*lo <= *hi)) {
+        *lo = 0;
+        *hi = 1;
+    }
+    double pad = (*hi - *lo) * 0.1 + 1e-9 * fabs(*hi) + 1e-12;
+    *lo -= pad;
+    *hi += pad;
+}
+
+static void polyline(FILE *f, const dcs_report_series_t *s, int64_t from, int64_t to,
+                     double lo, double hi)
+{
+    double sum[COLS] = {0};
+    int cnt[COLS] = {0};
+    for (size_t i = 0; i < s->n; i++) {
+        if (!isfinite(s->value[i]) || s->t_ns[i] < from || s->t_ns[i] > to)
+            continue;
+        int c = (int)((double)(s->t_ns[i] - from) / (double)(to - from) * (COLS - 1));
+        sum[c] += s->value[i];
+        cnt[c]++;
+    }
+    fprintf(f, "<polyline fill=\"none\" stroke-width=\"1.5\" stroke=\"");
+    dcs_report_escape(f, s->colour);
+    fputs("\" points=\"", f);
+    for (int c = 0; c < COLS; c++)
+        if (cnt[c]) {
+            double x = ML + (double)c / (COLS - 1) * (W - ML - 10);
+            double y = 10 + (1 - (sum[c] / cnt[c] - lo) / (hi - lo)) * (H - MB - 10);
+            fprintf(f, "%.1f,%.1f ", x, y);
+        }
+    fputs("\"/>\n", f);
+}
+
+void dcs_report_svg_chart(FILE *f, const dcs_report_series_t *series, size_t nseries,
+                          int64_t from_ns, int64_t to_ns, const char *tz)
+{
+    double lo, hi;
+    y_range(series, nseries, &lo, &hi);
+    if (to_ns <= from_ns)
+        to_ns = from_ns + 1;
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
+               "role=\"img\" class=\"chart\">\n", W, H);
+    fprintf(f, "<rect x=\"%d\" y=\"10\" width=\"%d\" height=\"%d\" fill=\"none\" "
+               "stroke=\"#999\"/>\n", ML, W - ML - 10, H - MB - 10);
+    for (int k = 0; k <= 4; k++) { /* y grid, kW */
+        double v = lo + (hi - lo) * k / 4, y = 10 + (1 - (double)k / 4) * (H - MB - 10);
+        fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" font-size=\"11\">%.1f kW"
+                   "</text>\n", ML - 4, y + 4, v / 1000);
+    }
+    for (int k = 0; k <= 4; k++) { /* x labels, site zone */
+        int64_t t = from_ns + (to_ns - from_ns) / 4 * k;
+        char buf[48];
+        dcs_time_format(t, tz, buf, sizeof buf);
+        double x = ML + (double)k / 4 * (W - ML - 10);
+        fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-size=\"11\">%.5s %.8s"
+                   "</text>\n", x, H - MB + 16, buf + 5, buf + 11);
+    }
+    for (size_t k = 0; k < nseries; k++) {
+        polyline(f, &series[k], from_ns, to_ns, lo, hi);
+        fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"", ML + 10 + 180 * (int)k, H - 6);
+        dcs_report_escape(f, series[k].colour);
+        fputs("\">&#9644; ", f);
+        dcs_report_escape(f, series[k].label);
+        fputs("</text>\n", f);
+    }
+    fputs("</svg>\n", f);
+}
