@@ -44,6 +44,7 @@ SIM_OBJ = $(SIM_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN = $(TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: all deps demo test check bench clean install uninstall
+.SECONDARY:
 
 all: $(BUILD)/dcscore $(BUILD)/dcs-sim
 

@@ -1,0 +1,141 @@
+/* config_test.c: site configs that load (with defaults and profile points
+ * applied) and bad ones, whose one-line error must name the file, the line and
+ * the field. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../engine/base/dcs_base.h"
+#include "../engine/config/dcs_config.h"
+#include "testutil.h"
+
+static const char *good =
+    "site:\n"                                                   /* 1 */
+    "  id: qp-01\n"                                             /* 2 */
+    "  name: \"<b>Qingpu</b> 青浦\"\n"                          /* 3 */
+    "  region: qingpu\n"                                        /* 4 */
+    "  pue_category: 2\n"                                       /* 5 */
+    "  poll_interval_ms: 2000\n"                                /* 6 */
+    "  store_dir: data\n"                                       /* 7 */
+    "devices:\n"                                                /* 8 */
+    "  - id: fac\n"                                             /* 9 */
+    "    protocol: modbus_tcp\n"                                /* 10 */
+    "    host: 127.0.0.1\n"                                     /* 11 */
+    "    port: 1502\n"                                          /* 12 */
+    "    unit_id: 0\n"                                          /* 13 */
+    "    profile: adw300\n"                                     /* 14 */
+    "  - {id: pdus, protocol: snmp, host: 127.0.0.1, port: 16161}\n" /* 15 */
+    "channels:\n"                                               /* 16 */
+    "  - id: fac_e\n"                                           /* 17 */
+    "    device: fac\n"                                         /* 18 */
+    "    point: total_energy\n"                                 /* 19 */
+    "    role: facility_total\n"                                /* 20 */
+    "  - {id: rack1, device: pdus, oid: .1.3.6.1.4.1.318.1.1.26.4.3.1.5.1, kind: power, unit: kW, scale: 0.01, role: it_rack}\n"
+    "  - {id: raw, device: fac, function: 3, address: 100, type: float32, order: CDAB, kind: power, unit: W, role: cooling}\n";
+
+static dcs_config_t *load_text(const char *dir, const char *text, int *rc)
+{
+    dcs_config_t *cfg = NULL;
+    char path[1024];
+    snprintf(path, sizeof path, "%s", tu_write(dir, "site.yaml", text));
+    *rc = dcs_config_load(path, &cfg);
+    return cfg;
+}
+
+static void test_good_config(void **state)
+{
+    (void)state;
+    int rc;
+    const char *dir = tu_tmpdir("cfg-good");
+    dcs_config_t *cfg = load_text(dir, good, &rc);
+    assert_int_equal(rc, 0);
+    assert_string_equal(cfg->site->timezone, "Asia/Shanghai");    /* default */
+    assert_true(cfg->site->gap_limit_s == 6.0);                   /* 3 x 2000 ms */
+    assert_true(cfg->site->min_coverage == 0.0);
+    char want[1100];
+    snprintf(want, sizeof want, "%s/data", dir);
+    assert_string_equal(cfg->site->store_dir, want);              /* relative to file */
+    assert_int_equal(cfg->devices[0].unit_id, 0);                 /* explicit 0 kept */
+    assert_int_equal(cfg->devices[0].timeout_ms, 500);
+    assert_string_equal(cfg->devices[1].version, "2c");
+    assert_string_equal(cfg->devices[1].community, "public");
+    const dcs_config_channel_t *e = &cfg->channels[0];
+    assert_int_equal(e->kind, DCS_CONFIG_ENERGY);                 /* from the profile */
+    assert_int_equal(e->function, 3);
+    assert_int_equal(e->address, 62);
+    assert_true(e->scale == 0.01);
+    assert_true(e->to_si == 1000.0);                              /* kWh -> Wh */
+    assert_true(e->counter_modulus_raw == 2147483648.0);          /* int32 */
+    assert_true(cfg->channels[1].to_si == 1000.0);                /* kW -> W */
+    assert_true(cfg->channels[1].scale == 0.01);
+    assert_int_equal(cfg->channels[2].order, DCS_SAMPLE_CDAB);
+    assert_int_equal(dcs_config_channel_find(cfg, "raw"), 2);
+    assert_int_equal(dcs_config_device_find(cfg, "nope"), -1);
+    dcs_config_free(cfg);
+}
+
+typedef struct {
+    const char *from, *to; /* text substitution applied to `good` */
+    const char *want;      /* substring of the error line */
+} bad_case_t;
+
+static const bad_case_t bad[] = {
+    {"    port: 1502\n", "    port: 1502\n    colour: red\n", "site.yaml:13: devices[1]: unknown key 'colour'"},
+    {"role: facility_total", "role: facility", "site.yaml:20: channels[1].role: Invalid ENUM value: facility"},
+    {"  store_dir: data\n", "", "site.yaml:2: site: Missing required mapping field: store_dir"},
+    {"port: 1502", "port: 70000", "site.yaml:9: device 'fac': port 70000 outside 1..65535"},
+    {"port: 1502", "port: twelve", "site.yaml:12: devices[1].port: Invalid INT value: 'twelve'"},
+    {"device: fac\n", "device: facx\n", "site.yaml:17: channel 'fac_e': no device 'facx'"},
+    {"point: total_energy", "point: total_enrgy", "channel 'fac_e': profile 'adw300' has no point 'total_enrgy'"},
+    {"unit: kW", "unit: kWh", "channel 'rack1': unit kWh does not fit kind power"},
+    {"pue_category: 2", "pue_category: 4", "site.yaml:5: site.pue_category: 4 is not 1"},
+    {"oid: .1.3.6.1.4.1.318.1.1.26.4.3.1.5.1", "oid: rPDU2DeviceStatusPower", "needs a numeric oid"},
+    {"function: 3", "function: 5", "channel 'raw': function 5 is not 3 (holding) or 4 (input)"},
+    {"  - id: fac\n", "  - id: \"fac/1\"\n", "devices[1].id: 'fac/1' must be 1-64 of"},
+    {"id: rack1", "id: fac_e", "channels[2].id: 'fac_e' is used twice"},
+    {"region: qingpu\n", "region: [qingpu\n", "site.yaml:"},
+};
+
+static void test_bad_configs(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("cfg-bad");
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[4096];
+        const char *at = strstr(good, bad[i].from);
+        assert_non_null(at);
+        snprintf(text, sizeof text, "%.*s%s%s", (int)(at - good), good, bad[i].to,
+                 at + strlen(bad[i].from));
+        int rc;
+        dcs_config_t *cfg = load_text(dir, text, &rc);
+        const char *msg = dcs_config_errmsg(cfg);
+        if (rc != DCS_ECONFIG || !strstr(msg, bad[i].want))
+            fail_msg("case %zu: rc %d, message \"%s\", want \"%s\"", i, rc, msg, bad[i].want);
+        assert_null(strchr(msg, '\n')); /* one line */
+        dcs_config_free(cfg);
+    }
+}
+
+static void test_missing_file(void **state)
+{
+    (void)state;
+    dcs_config_t *cfg = NULL;
+    assert_int_equal(dcs_config_load("/nonexistent/site.yaml", &cfg), DCS_EIO);
+    assert_non_null(strstr(dcs_config_errmsg(cfg), "/nonexistent/site.yaml: cannot open"));
+    dcs_config_free(cfg);
+    dcs_config_free(NULL); /* closer accepts NULL */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good_config),
+        cmocka_unit_test(test_bad_configs),
+        cmocka_unit_test(test_missing_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,192 @@
+/* store_test.c: the HDF5 day-file store: round trip, rotation at UTC midnight,
+ * appending after reopen, a writer that died without closing, and files that are
+ * foreign or truncated (a clear error naming the file, nothing else lost). */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../engine/base/dcs_base.h"
+#include "../engine/config/dcs_config.h"
+#include "../engine/store/dcs_store.h"
+#include "testutil.h"
+
+static const char *site_yaml =
+    "site: {id: st-01, name: Store test, region: lingang, pue_category: 1,\n"
+    "       poll_interval_ms: 1000, store_dir: store}\n"
+    "devices:\n"
+    "  - {id: m, protocol: modbus_tcp, host: 127.0.0.1, port: 1502, profile: sdm630}\n"
+    "channels:\n"
+    "  - {id: fac, device: m, point: total_power, role: facility_total}\n"
+    "  - {id: it, device: m, point: total_energy, role: it_total}\n";
+
+/* 2026-11-23T23:59:58Z */
+#define T0 ((int64_t)1795478398 * DCS_NS_PER_S)
+
+static dcs_config_t *setup(const char *name, char *dir_out)
+{
+    const char *dir = tu_tmpdir(name);
+    dcs_config_t *cfg = NULL;
+    strcpy(dir_out, dir);
+    assert_int_equal(dcs_config_load(tu_write(dir, "site.yaml", site_yaml), &cfg), 0);
+    return cfg;
+}
+
+/* n samples per channel, 1 s apart from t0; every 3rd 'it' sample flagged. */
+static void write_samples(dcs_store_t *st, int64_t t0, int n)
+{
+    for (int i = 0; i < n; i++) {
+        dcs_sample_t s[2] = {
+            {.channel = 0, .t_ns = t0 + i * DCS_NS_PER_S, .value = 1000.0 + i},
+            {.channel = 1, .t_ns = t0 + i * DCS_NS_PER_S, .value = 50.0 * i,
+             .flag = i % 3 == 2 ? DCS_SAMPLE_TIMEOUT : DCS_SAMPLE_OK},
+        };
+        assert_int_equal(dcs_store_append(st, s, 2), 0);
+    }
+}
+
+static void test_round_trip_across_midnight(void **state)
+{
+    (void)state;
+    char dir[512], path[1024];
+    dcs_config_t *cfg = setup("roundtrip", dir);
+    dcs_store_t *st;
+    assert_int_equal(dcs_store_open(cfg, 'w', &st), 0);
+    write_samples(st, T0, 5); /* 23:59:58 .. 00:00:02: two day files */
+    assert_int_equal(dcs_store_flush(st), 0);
+    dcs_store_close(st);
+    snprintf(path, sizeof path, "%s/store/st-01/st-01_20261123.h5", dir);
+    assert_int_equal(access(path, R_OK), 0);
+    snprintf(path, sizeof path, "%s/store/st-01/st-01_20261124.h5", dir);
+    assert_int_equal(access(path, R_OK), 0);
+
+    dcs_store_series_t s;
+    assert_int_equal(dcs_store_open(cfg, 'r', &st), 0);
+    assert_int_equal(dcs_store_read(st, "it", T0, T0 + 10 * DCS_NS_PER_S, &s), 0);
+    assert_int_equal(s.n, 5);
+    for (size_t i = 0; i < s.n; i++) {
+        assert_true(s.t_ns[i] == T0 + (int64_t)i * DCS_NS_PER_S);
+        if (i % 3 == 2)
+            assert_true(isnan(s.value[i]) && s.flag[i] == DCS_SAMPLE_TIMEOUT);
+        else
+            assert_true(s.value[i] == 50.0 * (double)i && s.flag[i] == DCS_SAMPLE_OK);
+    }
+    dcs_store_series_free(&s);
+    int64_t a, b;
+    assert_int_equal(dcs_store_range(st, &a, &b), 0);
+    assert_true(a == T0 && b == T0 + 4 * DCS_NS_PER_S);
+    assert_int_equal(dcs_store_read(st, "nope", T0, T0, &s), DCS_EINVAL);
+    dcs_store_close(st);
+    dcs_config_free(cfg);
+}
+
+static void test_reopen_appends(void **state)
+{
+    (void)state;
+    char dir[512];
+    dcs_config_t *cfg = setup("append", dir);
+    dcs_store_t *st;
+    int64_t t = T0 - 3600 * DCS_NS_PER_S;
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(dcs_store_open(cfg, 'w', &st), 0);
+        write_samples(st, t + round * 10 * DCS_NS_PER_S, 4);
+        dcs_store_close(st); /* close flushes */
+    }
+    dcs_store_series_t s;
+    assert_int_equal(dcs_store_open(cfg, 'r', &st), 0);
+    assert_int_equal(dcs_store_read(st, "fac", t, t + 60 * DCS_NS_PER_S, &s), 0);
+    assert_int_equal(s.n, 8);
+    assert_true(s.t_ns[4] == t + 10 * DCS_NS_PER_S);
+    dcs_store_series_free(&s);
+    dcs_store_close(st);
+    dcs_config_free(cfg);
+}
+
+static void test_writer_that_died_is_recovered(void **state)
+{
+    (void)state;
+    char dir[512], notice[1024];
+    dcs_config_t *cfg = setup("died", dir);
+    int64_t t = T0 - 7200 * DCS_NS_PER_S;
+    pid_t pid = fork();
+    if (pid == 0) { /* child: write, flush, die without closing (as kill -9 would) */
+        dcs_store_t *w;
+        dcs_store_open(cfg, 'w', &w);
+        write_samples(w, t, 3);
+        dcs_store_flush(w);
+        _exit(0);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    dcs_store_t *st;
+    assert_int_equal(dcs_store_open(cfg, 'w', &st), 0);
+    write_samples(st, t + 5 * DCS_NS_PER_S, 2);
+    assert_int_equal(dcs_store_flush(st), 0);
+    assert_int_equal(dcs_store_notice(st, notice, sizeof notice), 1);
+    assert_non_null(strstr(notice, "recovered"));
+    dcs_store_close(st);
+    dcs_store_series_t s;
+    assert_int_equal(dcs_store_open(cfg, 'r', &st), 0);
+    assert_int_equal(dcs_store_read(st, "fac", t, t + 60 * DCS_NS_PER_S, &s), 0);
+    assert_int_equal(s.n, 5); /* the dead writer's 3 flushed samples + 2 new */
+    dcs_store_series_free(&s);
+    dcs_store_close(st);
+    dcs_config_free(cfg);
+}
+
+static void test_foreign_and_truncated_files(void **state)
+{
+    (void)state;
+    char dir[512], path[1024], cmd[2400];
+    dcs_config_t *cfg = setup("foreign", dir);
+    dcs_store_t *st;
+    /* A good day, then a foreign HDF5 file and a truncated copy on other days. */
+    assert_int_equal(dcs_store_open(cfg, 'w', &st), 0);
+    write_samples(st, T0 - 90000 * DCS_NS_PER_S, 3); /* 2026-11-22T22:59:58Z */
+    dcs_store_close(st);
+    snprintf(path, sizeof path, "%s/store/st-01/st-01_20261123.h5", dir);
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    H5Fclose(f);
+    dcs_store_series_t s;
+    assert_int_equal(dcs_store_open(cfg, 'r', &st), 0);
+    assert_int_equal(dcs_store_read(st, "fac", T0 - 10 * DCS_NS_PER_S, T0, &s), DCS_ESTORE);
+    assert_non_null(strstr(dcs_store_errmsg(st), "st-01_20261123.h5: not a dcscore store"));
+    /* the good day still reads */
+    assert_int_equal(dcs_store_read(st, "fac", T0 - 90000 * DCS_NS_PER_S, T0 - 89990 * DCS_NS_PER_S, &s), 0);
+    assert_int_equal(s.n, 3);
+    dcs_store_series_free(&s);
+    snprintf(cmd, sizeof cmd, "head -c 300 '%s/store/st-01/st-01_20261122.h5' > '%s/store/st-01/st-01_20261121.h5'",
+             dir, dir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(dcs_store_read(st, "fac", T0 - 176400 * DCS_NS_PER_S, T0 - 176390 * DCS_NS_PER_S, &s), DCS_ESTORE);
+    assert_non_null(strstr(dcs_store_errmsg(st), "st-01_20261121.h5: cannot open"));
+    dcs_store_close(st);
+    /* a writer refuses to append to the foreign file, naming it */
+    assert_int_equal(dcs_store_open(cfg, 'w', &st), 0);
+    write_samples(st, T0 - 5 * DCS_NS_PER_S, 1);
+    assert_int_equal(dcs_store_flush(st), DCS_ESTORE);
+    assert_non_null(strstr(dcs_store_errmsg(st), "st-01_20261123.h5"));
+    dcs_store_close(st);
+    dcs_store_close(NULL);
+    dcs_config_free(cfg);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip_across_midnight),
+        cmocka_unit_test(test_reopen_appends),
+        cmocka_unit_test(test_writer_that_died_is_recovered),
+        cmocka_unit_test(test_foreign_and_truncated_files),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

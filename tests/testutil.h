@@ -1,0 +1,23 @@
+/* testutil.h: helpers shared by the tests: scratch folders, files, and the
+ * simulated fleet (fixtures/fleet.sh) started and stopped around a test. */
+#ifndef DCS_TESTUTIL_H
+#define DCS_TESTUTIL_H
+
+#include <stddef.h>
+
+/* Fresh scratch folder under $TMPDIR (or /tmp); returns a static-lifetime path. */
+const char *tu_tmpdir(const char *name);
+/* Write text to dir/name; returns the full path (static buffer, copy it). */
+const char *tu_write(const char *dir, const char *name, const char *text);
+/* Build folder (env DCS_BUILD, default "build") and source root (DCS_SRC, "."). */
+const char *tu_build(void);
+const char *tu_src(void);
+/* Start / stop the demo fleet in dir. Returns 0 when it is up. */
+int tu_fleet_up(const char *dir);
+void tu_fleet_down(const char *dir);
+/* pid of a fleet member by name ("cooling-meter"), or -1. */
+int tu_fleet_pid(const char *dir, const char *name);
+/* Value of KEY=... in dir/fleet.env as double. */
+double tu_fleet_env(const char *dir, const char *key);
+
+#endif
