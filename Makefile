@@ -64,9 +64,9 @@ $(BUILD)/dcscore: $(CLI_OBJ) $(BUILD)/libdcscore.a
 $(BUILD)/dcs-sim: $(SIM_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/tests/testutil.o $(BUILD)/libdcscore.a
+$(BUILD)/tests/%: tests/%.c $(BUILD)/tests/testutil.o $(BUILD)/fixtures/loadmodel.o $(BUILD)/libdcscore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/tests/testutil.o $(BUILD)/libdcscore.a \
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/tests/testutil.o $(BUILD)/fixtures/loadmodel.o $(BUILD)/libdcscore.a \
 	    $(ALL_LDFLAGS) $(LDLIBS) -lcmocka
 
 # Build and run every test in $(BUILD); the runner's last line is "N passed, N failed".
