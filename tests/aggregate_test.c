@@ -85,6 +85,7 @@ static void test_window_clips_segments(void **state)
     near(dcs_agg_buckets_total_wh(&b), WH(500), "clipped energy");
     near(dcs_agg_buckets_covered_s(&b), 5, "clipped coverage");
     assert_int_equal(b.t0_ns, 0); /* aligned down to the hour */
+    dcs_agg_buckets_free(&b);
     assert_int_not_equal(dcs_agg_buckets_init(&b, S(10), S(10), S(1)), 0);
 }
 
