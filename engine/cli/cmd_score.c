@@ -140,27 +140,43 @@ static int coverage_verdict(const dcs_config_t *cfg, const dcs_metric_score_t *s
     return CLI_DATA;
 }
 
-int cmd_score(int argc, char **argv)
+/* What score and report do once the window is scored; returns a CLI_* code. */
+typedef int (*score_action_fn)(const score_args_t *a, const dcs_config_t *cfg, dcs_store_t *st,
+                               const dcs_metric_score_t *sc);
+
+/* Shared shell of `score` and `report`: arguments, scoring, clean-up. */
+static int score_command(int argc, char **argv, const char *help, score_action_fn action)
 {
     score_args_t a = {0};
-    int rc = parse_args(argc, argv, &a, score_help);
+    int rc = parse_args(argc, argv, &a, help);
     if (rc)
         return rc < 0 ? CLI_OK : rc;
     dcs_config_t *cfg = NULL;
     dcs_store_t *st = NULL;
     dcs_metric_score_t *sc = NULL;
     rc = run_score(argv[optind], &a, &cfg, &st, &sc);
-    if (!rc) {
-        if (a.json)
-            dcs_metric_score_json(sc, cfg, stdout);
-        else
-            print_table(cfg, sc);
-        rc = coverage_verdict(cfg, sc);
-    }
+    if (!rc)
+        rc = action(&a, cfg, st, sc);
     dcs_metric_score_free(sc);
     dcs_store_close(st);
     dcs_config_free(cfg);
     return rc;
+}
+
+static int print_score(const score_args_t *a, const dcs_config_t *cfg, dcs_store_t *st,
+                       const dcs_metric_score_t *sc)
+{
+    (void)st;
+    if (a->json)
+        dcs_metric_score_json(sc, cfg, stdout);
+    else
+        print_table(cfg, sc);
+    return coverage_verdict(cfg, sc);
+}
+
+int cmd_score(int argc, char **argv)
+{
+    return score_command(argc, argv, score_help, print_score);
 }
 
 /* Chart lines: the facility and IT power channels that PUE uses. */
@@ -200,30 +216,22 @@ static int write_report(const char *path, const dcs_config_t *cfg, dcs_store_t *
     return rc ? CLI_FAIL : CLI_OK;
 }
 
+static int report_score(const score_args_t *a, const dcs_config_t *cfg, dcs_store_t *st,
+                        const dcs_metric_score_t *sc)
+{
+    char def[128];
+    snprintf(def, sizeof def, "%s-report.html", cfg->site->id);
+    const char *out = a->out ? a->out : def;
+    int rc = write_report(out, cfg, st, sc);
+    if (rc)
+        return rc;
+    char *abs = realpath(out, NULL);
+    printf("%s\n", abs ? abs : out);
+    free(abs);
+    return coverage_verdict(cfg, sc);
+}
+
 int cmd_report(int argc, char **argv)
 {
-    score_args_t a = {0};
-    int rc = parse_args(argc, argv, &a, report_help);
-    if (rc)
-        return rc < 0 ? CLI_OK : rc;
-    dcs_config_t *cfg = NULL;
-    dcs_store_t *st = NULL;
-    dcs_metric_score_t *sc = NULL;
-    char def[128];
-    rc = run_score(argv[optind], &a, &cfg, &st, &sc);
-    if (!rc) {
-        snprintf(def, sizeof def, "%s-report.html", cfg->site->id);
-        const char *out = a.out ? a.out : def;
-        rc = write_report(out, cfg, st, sc);
-        if (!rc) {
-            char *abs = realpath(out, NULL);
-            printf("%s\n", abs ? abs : out);
-            free(abs);
-            rc = coverage_verdict(cfg, sc);
-        }
-    }
-    dcs_metric_score_free(sc);
-    dcs_store_close(st);
-    dcs_config_free(cfg);
-    return rc;
+    return score_command(argc, argv, report_help, report_score);
 }

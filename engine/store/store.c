@@ -240,20 +240,25 @@ static int open_day(dcs_store_t *st, int64_t day)
 
 /* ---- writer: buffering and flush ------------------------------------------ */
 
+int store_arrays_reserve(int64_t **t_ns, double **value, uint8_t **flag, size_t cap)
+{
+    int64_t *t = realloc(*t_ns, cap * sizeof *t);
+    if (t)
+        *t_ns = t;
+    double *v = realloc(*value, cap * sizeof *v);
+    if (v)
+        *value = v;
+    uint8_t *fl = realloc(*flag, cap * sizeof *fl);
+    if (fl)
+        *flag = fl;
+    return t && v && fl ? 0 : DCS_ENOMEM;
+}
+
 static int buffer_push(buffer_t *b, const dcs_sample_t *s)
 {
     if (b->n == b->cap) {
         size_t cap = b->cap ? 2 * b->cap : 64;
-        int64_t *t = realloc(b->t_ns, cap * sizeof *t);
-        if (t)
-            b->t_ns = t;
-        double *v = realloc(b->value, cap * sizeof *v);
-        if (v)
-            b->value = v;
-        uint8_t *fl = realloc(b->flag, cap * sizeof *fl);
-        if (fl)
-            b->flag = fl;
-        if (!t || !v || !fl)
+        if (store_arrays_reserve(&b->t_ns, &b->value, &b->flag, cap))
             return DCS_ENOMEM;
         b->cap = cap;
     }

@@ -29,6 +29,10 @@ struct dcs_store {
 void store_set_err(dcs_store_t *st, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Grow three parallel sample arrays to hold cap samples. Returns 0 or DCS_ENOMEM
+ * (arrays that did grow are kept, so nothing leaks or dangles). */
+int store_arrays_reserve(int64_t **t_ns, double **value, uint8_t **flag, size_t cap);
+
 /* schema check of an open day file; 0 or DCS_ESTORE with errmsg set */
 int store_check_schema(dcs_store_t *st, hid_t f, const char *path);
 

@@ -79,18 +79,8 @@ static int read_file_channel(hid_t f, const char *id, int64_t from, int64_t to,
         hi--;
     size_t k = hi - lo, m = out->n + k;
     if (!rc && k) {
-        int64_t *nt2 = realloc(out->t_ns, m * sizeof *nt2);
-        if (nt2)
-            out->t_ns = nt2;
-        double *nv2 = realloc(out->value, m * sizeof *nv2);
-        if (nv2)
-            out->value = nv2;
-        uint8_t *nf2 = realloc(out->flag, m);
-        if (nf2)
-            out->flag = nf2;
-        if (!nt2 || !nv2 || !nf2) {
-            rc = DCS_ENOMEM;
-        } else {
+        rc = store_arrays_reserve(&out->t_ns, &out->value, &out->flag, m);
+        if (!rc) {
             memcpy(out->t_ns + out->n, t + lo, k * sizeof *t);
             memcpy(out->value + out->n, v + lo, k * sizeof *v);
             memcpy(out->flag + out->n, fl + lo, k);
