@@ -12,7 +12,7 @@ DEB_PKGS = gcc make pkg-config libmodbus-dev libsnmp-dev snmpd libhdf5-dev hdf5-
            libgsl-dev libcyaml-dev libcmocka-dev python3 python3-h5py python3-numpy \
            procps tzdata
 
-PKGS    = libmodbus hdf5 libcyaml netsnmp
+PKGS    = libmodbus hdf5 libcyaml netsnmp gsl
 # snprintf truncating an over-long message is intended: no format-truncation warnings.
 WARN    = -Wall -Wextra -Werror -Wno-format-truncation
 CFLAGS ?= -O2 -g
@@ -30,12 +30,13 @@ LIB_SRC = engine/base/base.c \
           engine/store/store.c engine/store/store_read.c \
           engine/aggregate/aggregate.c \
           engine/metric/score.c engine/metric/json.c \
+          engine/index/policy.c engine/index/index.c engine/index/rank.c \
           probes/registry.c probes/poller.c \
           probes/modbus/modbus_probe.c probes/snmp/snmp_probe.c \
           reports/html.c reports/svg.c
 CLI_SRC = engine/cli/main.c engine/cli/cmd_poll.c engine/cli/cmd_score.c engine/cli/cmd_inspect.c
 SIM_SRC = fixtures/sim.c fixtures/sim_modbus.c fixtures/sim_snmp.c fixtures/loadmodel.c
-TESTS   = sample_test config_test aggregate_test metric_test store_test report_test \
+TESTS   = sample_test config_test aggregate_test metric_test store_test report_test index_test \
           integration_test
 
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)

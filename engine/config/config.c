@@ -417,37 +417,62 @@ static int validate(dcs_config_t *cfg)
 
 /* ---- public -------------------------------------------------------------- */
 
-int dcs_config_load(const char *path, dcs_config_t **out)
+int dcs_config_yaml_load(const char *path, const void *schema, void **data, char *err,
+                         size_t errlen)
 {
     yaml_log_t lg = {0};
     cyaml_config_t ycfg = {.log_fn = yaml_log, .log_ctx = &lg, .mem_fn = cyaml_mem,
                            .log_level = CYAML_LOG_WARNING, .flags = CYAML_CFG_DEFAULT};
+    *data = NULL;
+    errno = 0;
+    cyaml_err_t rc = cyaml_load_file(path, &ycfg, schema, (cyaml_data_t **)data, NULL);
+    if (rc == CYAML_OK)
+        return 0;
+    if (rc == CYAML_ERR_FILE_OPEN) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno ? errno : ENOENT));
+        return DCS_EIO;
+    }
+    const char *what = lg.what[0] ? lg.what : cyaml_strerror(rc);
+    char detail[400];
+    int line = lg.line;
+    if (strncmp(what, "Unexpected key: ", 16) == 0) {
+        line = line_of_key(path, lg.line, what + 16);
+        snprintf(detail, sizeof detail, "%s%sunknown key '%s'", lg.path, lg.path[0] ? ": " : "",
+                 what + 16);
+    } else {
+        snprintf(detail, sizeof detail, "%s%s%s", lg.path, lg.path[0] ? ": " : "", what);
+    }
+    if (line > 0)
+        snprintf(err, errlen, "%s:%d: %s", path, line, detail);
+    else
+        snprintf(err, errlen, "%s: %s", path, detail);
+    return DCS_ECONFIG;
+}
+
+void dcs_config_yaml_free(const void *schema, void *data)
+{
+    cyaml_config_t ycfg = {.mem_fn = cyaml_mem, .log_level = CYAML_LOG_ERROR};
+    if (data)
+        cyaml_free(&ycfg, schema, data, 0);
+}
+
+int dcs_config_load(const char *path, dcs_config_t **out)
+{
     dcs_config_t *cfg = NULL;
-    cyaml_err_t err = cyaml_load_file(path, &ycfg, &top_schema, (cyaml_data_t **)&cfg, NULL);
-    int owned = err == CYAML_OK;
-    if (!owned)
+    char err[sizeof cfg->errmsg];
+    int rc = dcs_config_yaml_load(path, &top_schema, (void **)&cfg, err, sizeof err);
+    if (rc)
         cfg = calloc(1, sizeof *cfg);
     *out = cfg;
     if (!cfg)
         return DCS_ENOMEM;
-    cfg->yaml_owned = owned;
+    cfg->yaml_owned = rc == 0;
     cfg->path = strdup(path);
     if (!cfg->path)
         return DCS_ENOMEM;
-    if (err == CYAML_ERR_FILE_OPEN) {
-        set_err(cfg, 0, "cannot open: %s", strerror(errno ? errno : ENOENT));
-        return DCS_EIO;
-    }
-    if (!owned) {
-        const char *what = lg.what[0] ? lg.what : cyaml_strerror(err);
-        if (strncmp(what, "Unexpected key: ", 16) == 0) {
-            int line = line_of_key(path, lg.line, what + 16);
-            set_err(cfg, line, "%s%sunknown key '%s'", lg.path, lg.path[0] ? ": " : "",
-                    what + 16);
-        } else {
-            set_err(cfg, lg.line, "%s%s%s", lg.path, lg.path[0] ? ": " : "", what);
-        }
-        return DCS_ECONFIG;
+    if (rc) {
+        snprintf(cfg->errmsg, sizeof cfg->errmsg, "%s", err);
+        return rc;
     }
     return validate(cfg);
 }
@@ -463,12 +488,10 @@ void dcs_config_free(dcs_config_t *cfg)
         return;
     free(cfg->path);
     cfg->path = NULL;
-    if (!cfg->yaml_owned) {
+    if (cfg->yaml_owned)
+        dcs_config_yaml_free(&top_schema, cfg);
+    else
         free(cfg);
-        return;
-    }
-    cyaml_config_t ycfg = {.mem_fn = cyaml_mem, .log_level = CYAML_LOG_ERROR};
-    cyaml_free(&ycfg, &top_schema, cfg, 0);
 }
 
 int dcs_config_channel_find(const dcs_config_t *cfg, const char *id)

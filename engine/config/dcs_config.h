@@ -5,6 +5,7 @@
 #define DCS_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../sample/dcs_sample.h"
@@ -101,6 +102,14 @@ int dcs_config_load(const char *path, dcs_config_t **out);
 const char *dcs_config_errmsg(const dcs_config_t *cfg);
 
 void dcs_config_free(dcs_config_t *cfg);
+
+/* Load any YAML file against a libcyaml schema (a `const cyaml_schema_value_t *`)
+ * with the same one-line errors as site configs: "FILE:LINE: FIELD: reason".
+ * Unknown keys are errors. Returns 0 with *data set, DCS_EIO or DCS_ECONFIG. */
+int dcs_config_yaml_load(const char *path, const void *schema, void **data, char *err,
+                         size_t errlen);
+/* Free what dcs_config_yaml_load returned. NULL data does nothing. */
+void dcs_config_yaml_free(const void *schema, void *data);
 
 /* Index of channel/device `id`, or -1. */
 int dcs_config_channel_find(const dcs_config_t *cfg, const char *id);

@@ -1,0 +1,130 @@
+/* dcs_index.h: from indicators to scores, verdicts, a composite index and a
+ * ranking with confidence. Last engine stage before reports (metric -> index ->
+ * report). Policy data (grades, limits, score anchors, default AHP matrix) come
+ * from a data file, engine/index/policy.yaml; definitions in METRICS.md. */
+#ifndef DCS_INDEX_H
+#define DCS_INDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The three indicators of the measures, in this order everywhere. */
+enum { DCS_INDEX_PUE, DCS_INDEX_CUE, DCS_INDEX_EUE, DCS_INDEX_N };
+
+typedef struct { double best, worst; } dcs_index_anchor_t;
+
+typedef struct {
+    char *name;
+    double max_pue;
+} dcs_index_grade_t;
+
+typedef struct {
+    char *id, *name, *source;
+    double max_pue;
+    double min_rack_occupancy; /* 0: no occupancy condition */
+    char *region;              /* NULL: applies everywhere */
+} dcs_index_rule_t;
+
+typedef struct dcs_index_policy dcs_index_policy_t;
+
+/* Load policy data from PATH. Returns 0, DCS_ECONFIG or DCS_EIO (errmsg names the
+ * file and line) or DCS_ENOMEM; *out set unless out of memory. */
+int dcs_index_policy_load(const char *path, dcs_index_policy_t **out);
+const char *dcs_index_policy_errmsg(const dcs_index_policy_t *p);
+void dcs_index_policy_free(dcs_index_policy_t *p);
+
+/* Accessors. */
+const char *dcs_index_policy_version(const dcs_index_policy_t *p);
+dcs_index_anchor_t dcs_index_policy_anchor(const dcs_index_policy_t *p, int indicator);
+const double *dcs_index_policy_ahp(const dcs_index_policy_t *p); /* 3x3 row-major */
+double dcs_index_policy_fp32eq(const dcs_index_policy_t *p, int precision); /* 0 fp64 .. 3 int8 */
+double dcs_index_policy_cef(const dcs_index_policy_t *p);                    /* kgCO2/kWh */
+size_t dcs_index_policy_rules(const dcs_index_policy_t *p, const dcs_index_rule_t **rules);
+
+/* Score of value x: 100 at best, 0 at worst, linear between, clamped to 0..100
+ * (works for cost and benefit indicators alike). NaN when x is NaN. */
+double dcs_index_score(double x, dcs_index_anchor_t a);
+
+/* GB 40879 grade of a PUE: the first level whose max_pue >= pue (inclusive).
+ * Returns its name, or "exceeds the GB 40879 limit value", or "no PUE". */
+const char *dcs_index_grade(const dcs_index_policy_t *p, double pue);
+
+/* Does a site meet rule r? occupancy < 0 means unknown (an occupancy rule then
+ * fails with reason "rack occupancy unknown"). Limits are inclusive. */
+int dcs_index_rule_met(const dcs_index_rule_t *r, double pue, double occupancy);
+
+/* AHP weights (Saaty): principal eigenvector of the n x n pairwise matrix a
+ * (row-major), normalised to sum 1; lambda_max, CR = CI / RI(n), CI =
+ * (lambda_max - n)/(n - 1). Returns 0; DCS_EINVAL when the matrix is not
+ * positive and reciprocal (a_ji = 1/a_ij within 1e-6) or n is outside 1..10;
+ * DCS_ECONFIG when CR >= 0.10 (w, lambda_max and cr are still filled). */
+int dcs_index_ahp(const double *a, size_t n, double *w, double *lambda_max, double *cr);
+
+/* Entropy weights of an m x n matrix of non-negative values x (row-major, one row
+ * per site). Column j: p_ij = x_ij / sum_i x_ij, e_j = -(1/ln m) sum_i p_ij ln p_ij
+ * (0 ln 0 = 0), w_j = (1 - e_j) / sum_k (1 - e_k). A column summing to 0 has
+ * e_j = 1. When m < 2 or every e_j = 1, the weights are equal (1/n). */
+void dcs_index_entropy(const double *x, size_t m, size_t n, double *w);
+
+/* TOPSIS closeness (0..1) of m alternatives on n criteria: vector-normalise each
+ * column, weight, take the ideal best/worst per criterion (max for benefit[j] != 0,
+ * min for cost), closeness = d- / (d+ + d-). A column of zeros is skipped; a
+ * site equal to both ideals gets 1. */
+void dcs_index_topsis(const double *x, size_t m, size_t n, const double *w, const int *benefit,
+                      double *closeness);
+
+/* Weighted sum of scores; NaN if any score with a weight > 0 is NaN. */
+double dcs_index_composite(const double *scores, const double *w, size_t n);
+
+/* ---- ranking ---- */
+
+typedef enum { DCS_INDEX_AHP, DCS_INDEX_ENTROPY, DCS_INDEX_FIXED, DCS_INDEX_TOPSIS } dcs_index_method_t;
+
+typedef struct {
+    const char *id, *name, *region;
+    double x[DCS_INDEX_N];      /* PUE, CUE (TFLOPS/kW), EUE (yuan/kWh) */
+    double rel_sd[DCS_INDEX_N]; /* relative standard uncertainty (1 sigma) */
+    double coverage;            /* 0..1 */
+} dcs_index_entry_t;
+
+typedef struct {
+    dcs_index_method_t method;
+    double w_fixed[DCS_INDEX_N]; /* FIXED: weights (normalised by the engine) */
+    double ahp[9];               /* AHP/TOPSIS: pairwise matrix; TOPSIS uses its weights */
+    double min_coverage;         /* entries below are listed, not ranked */
+    double weight_sd;            /* relative sd of weight perturbation per draw */
+    unsigned draws;              /* Monte-Carlo draws (0: none) */
+    unsigned long seed;
+} dcs_index_options_t;
+
+typedef struct {
+    int ranked;                 /* 0: below min_coverage or missing indicator */
+    const char *why_not;        /* reason when not ranked */
+    int rank;                   /* 1 = best, among ranked */
+    double score[DCS_INDEX_N];  /* 0..100 per indicator */
+    double composite;           /* 0..100 */
+    int key;                    /* indicator that moves the rank most */
+    double key_points;          /* its weighted score minus the cohort mean, points */
+    double ci90_lo, ci90_hi;    /* composite, 5th..95th percentile over draws */
+    double p_top;               /* P(rank = 1) */
+    double *p_rank;             /* P(rank = k), k = 1..nranked (owned by result) */
+} dcs_index_result_t;
+
+typedef struct {
+    double w[DCS_INDEX_N];      /* weights used (point estimate) */
+    double lambda_max, cr;      /* AHP / TOPSIS */
+    size_t nranked;
+    dcs_index_result_t *r;      /* one per entry, same order as the entries */
+} dcs_index_ranking_t;
+
+/* Rank m entries. Returns 0, DCS_ECONFIG (AHP inconsistent, CR in err),
+ * DCS_ENODATA (nothing rankable) or DCS_ENOMEM. err gets one line. */
+int dcs_index_rank(const dcs_index_entry_t *e, size_t m, const dcs_index_policy_t *pol,
+                   const dcs_index_options_t *opt, dcs_index_ranking_t *out, char *err,
+                   size_t errlen);
+void dcs_index_ranking_free(dcs_index_ranking_t *r, size_t m);
+
+const char *dcs_index_name(int indicator);     /* "PUE", "CUE", "EUE" */
+const char *dcs_index_method_name(dcs_index_method_t m);
+
+#endif

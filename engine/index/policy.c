@@ -1,0 +1,153 @@
+/* policy.c: load engine/index/policy.yaml (grades, policy limits, score anchors,
+ * FP32-equivalent factors, grid CO2 factor, default AHP matrix) with libcyaml. */
+#define _GNU_SOURCE
+#include "dcs_index.h"
+#include "../base/dcs_base.h"
+#include "../config/dcs_config.h"
+
+#include <cyaml/cyaml.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct { char *source; dcs_index_grade_t *levels; unsigned levels_count; } grades_t;
+typedef struct { dcs_index_anchor_t a[DCS_INDEX_N]; } anchors_t;
+typedef struct { double f[4]; } fp32eq_t;
+typedef struct { double kgco2_per_kwh; char *source; } carbon_t;
+
+typedef struct {
+    char *formula_version;
+    grades_t grades;
+    dcs_index_rule_t *policies;
+    unsigned policies_count;
+    anchors_t scores;
+    fp32eq_t fp32_equivalent;
+    carbon_t carbon;
+    double ahp[9];       /* row-major 3 x 3 */
+} doc_t;
+
+struct dcs_index_policy {
+    doc_t *doc;
+    char errmsg[512];
+};
+
+#define STR(k, st, f, fl) CYAML_FIELD_STRING_PTR(k, CYAML_FLAG_POINTER | (fl), st, f, 0, CYAML_UNLIMITED)
+#define FLT(k, st, f, fl) CYAML_FIELD_FLOAT(k, fl, st, f)
+
+static const cyaml_schema_field_t level_f[] = {
+    STR("name", dcs_index_grade_t, name, 0), FLT("max_pue", dcs_index_grade_t, max_pue, 0),
+    CYAML_FIELD_END};
+static const cyaml_schema_value_t level_s = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, dcs_index_grade_t, level_f)};
+static const cyaml_schema_field_t grades_f[] = {
+    STR("source", grades_t, source, 0),
+    CYAML_FIELD_SEQUENCE("levels", CYAML_FLAG_POINTER, grades_t, levels, &level_s, 1, 16),
+    CYAML_FIELD_END};
+static const cyaml_schema_field_t rule_f[] = {
+    STR("id", dcs_index_rule_t, id, 0), STR("name", dcs_index_rule_t, name, 0),
+    STR("source", dcs_index_rule_t, source, 0), FLT("max_pue", dcs_index_rule_t, max_pue, 0),
+    FLT("min_rack_occupancy", dcs_index_rule_t, min_rack_occupancy, CYAML_FLAG_OPTIONAL),
+    STR("region", dcs_index_rule_t, region, CYAML_FLAG_OPTIONAL), CYAML_FIELD_END};
+static const cyaml_schema_value_t rule_s = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, dcs_index_rule_t, rule_f)};
+static const cyaml_schema_field_t anchor_f[] = {
+    FLT("best", dcs_index_anchor_t, best, 0), FLT("worst", dcs_index_anchor_t, worst, 0),
+    CYAML_FIELD_END};
+static const cyaml_schema_field_t anchors_f[] = {
+    CYAML_FIELD_MAPPING("pue", 0, anchors_t, a[0], anchor_f),
+    CYAML_FIELD_MAPPING("cue", 0, anchors_t, a[1], anchor_f),
+    CYAML_FIELD_MAPPING("eue", 0, anchors_t, a[2], anchor_f), CYAML_FIELD_END};
+static const cyaml_schema_field_t fp_f[] = {
+    FLT("fp64", fp32eq_t, f[0], 0), FLT("fp32", fp32eq_t, f[1], 0),
+    FLT("fp16", fp32eq_t, f[2], 0), FLT("int8", fp32eq_t, f[3], 0), CYAML_FIELD_END};
+static const cyaml_schema_field_t carbon_f[] = {
+    FLT("kgco2_per_kwh", carbon_t, kgco2_per_kwh, 0), STR("source", carbon_t, source, 0),
+    CYAML_FIELD_END};
+static const cyaml_schema_value_t float_s = {CYAML_VALUE_FLOAT(CYAML_FLAG_DEFAULT, double)};
+static const cyaml_schema_field_t doc_f[] = {
+    STR("formula_version", doc_t, formula_version, 0),
+    CYAML_FIELD_MAPPING("grades", 0, doc_t, grades, grades_f),
+    CYAML_FIELD_SEQUENCE("policies", CYAML_FLAG_POINTER, doc_t, policies, &rule_s, 0, 64),
+    CYAML_FIELD_MAPPING("scores", 0, doc_t, scores, anchors_f),
+    CYAML_FIELD_MAPPING("fp32_equivalent", 0, doc_t, fp32_equivalent, fp_f),
+    CYAML_FIELD_MAPPING("carbon", 0, doc_t, carbon, carbon_f),
+    CYAML_FIELD_SEQUENCE_FIXED("ahp", 0, doc_t, ahp, &float_s, 9), CYAML_FIELD_END};
+static const cyaml_schema_value_t doc_s = {CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, doc_t, doc_f)};
+
+int dcs_index_policy_load(const char *path, dcs_index_policy_t **out)
+{
+    dcs_index_policy_t *p = calloc(1, sizeof *p);
+    *out = p;
+    if (!p)
+        return DCS_ENOMEM;
+    int rc = dcs_config_yaml_load(path, &doc_s, (void **)&p->doc, p->errmsg, sizeof p->errmsg);
+    if (rc)
+        return rc;
+    for (unsigned i = 1; i < p->doc->grades.levels_count; i++)
+        if (p->doc->grades.levels[i].max_pue <= p->doc->grades.levels[i - 1].max_pue) {
+            snprintf(p->errmsg, sizeof p->errmsg, "%s: grades.levels must have increasing max_pue",
+                     path);
+            return DCS_ECONFIG;
+        }
+    double w[3], lmax, cr;
+    if (dcs_index_ahp(p->doc->ahp, 3, w, &lmax, &cr)) {
+        snprintf(p->errmsg, sizeof p->errmsg, "%s: ahp matrix is not a consistent pairwise "
+                 "matrix (CR %.3f; must be positive, reciprocal, CR < 0.10)", path, cr);
+        return DCS_ECONFIG;
+    }
+    return 0;
+}
+
+const char *dcs_index_policy_errmsg(const dcs_index_policy_t *p)
+{
+    return p ? p->errmsg : "out of memory";
+}
+
+void dcs_index_policy_free(dcs_index_policy_t *p)
+{
+    if (!p)
+        return;
+    dcs_config_yaml_free(&doc_s, p->doc);
+    free(p);
+}
+
+const char *dcs_index_policy_version(const dcs_index_policy_t *p)
+{
+    return p->doc->formula_version;
+}
+
+dcs_index_anchor_t dcs_index_policy_anchor(const dcs_index_policy_t *p, int indicator)
+{
+    return p->doc->scores.a[indicator];
+}
+
+const double *dcs_index_policy_ahp(const dcs_index_policy_t *p)
+{
+    return p->doc->ahp;
+}
+
+double dcs_index_policy_fp32eq(const dcs_index_policy_t *p, int precision)
+{
+    return p->doc->fp32_equivalent.f[precision];
+}
+
+double dcs_index_policy_cef(const dcs_index_policy_t *p)
+{
+    return p->doc->carbon.kgco2_per_kwh;
+}
+
+size_t dcs_index_policy_rules(const dcs_index_policy_t *p, const dcs_index_rule_t **rules)
+{
+    *rules = p->doc->policies;
+    return p->doc->policies_count;
+}
+
+const char *dcs_index_grade(const dcs_index_policy_t *p, double pue)
+{
+    if (!(pue > 0))
+        return "no PUE";
+    for (unsigned i = 0; i < p->doc->grades.levels_count; i++)
+        if (pue <= p->doc->grades.levels[i].max_pue)
+            return p->doc->grades.levels[i].name;
+    return "exceeds the GB 40879 limit value";
+}

@@ -1,0 +1,234 @@
+/* index_test.c: scores, verdicts at the exact thresholds, AHP on a published
+ * example, entropy weights (m = 1, constant column, zeros), TOPSIS on a
+ * hand-computed example, composite, and ranking with a seeded Monte-Carlo.
+ * Tolerances are stated per check. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../engine/base/dcs_base.h"
+#include "../engine/index/dcs_index.h"
+#include "testutil.h"
+
+static void near(double got, double want, double tol, const char *what)
+{
+    if (!(fabs(got - want) <= tol))
+        fail_msg("%s: got %.10g, want %.10g (tolerance %g)", what, got, want, tol);
+}
+
+static dcs_index_policy_t *policy(void)
+{
+    char path[1024];
+    dcs_index_policy_t *p;
+    snprintf(path, sizeof path, "%s/engine/index/policy.yaml", tu_src());
+    if (dcs_index_policy_load(path, &p))
+        fail_msg("%s", dcs_index_policy_errmsg(p));
+    return p;
+}
+
+static void test_scores(void **state)
+{
+    (void)state;
+    dcs_index_anchor_t pue = {.best = 1.10, .worst = 2.00}, cue = {.best = 40, .worst = 0};
+    near(dcs_index_score(1.10, pue), 100, 1e-12, "PUE at best");
+    near(dcs_index_score(2.00, pue), 0, 1e-12, "PUE at worst");
+    near(dcs_index_score(1.55, pue), 50, 1e-12, "PUE midway: (1.55-2.00)/(1.10-2.00) = 0.5");
+    near(dcs_index_score(1.00, pue), 100, 1e-12, "clamped above");
+    near(dcs_index_score(2.50, pue), 0, 1e-12, "clamped below");
+    near(dcs_index_score(10, cue), 25, 1e-12, "CUE 10 of 40");
+    assert_true(isnan(dcs_index_score(NAN, cue)));
+}
+
+static void test_grades_and_rules_at_thresholds(void **state)
+{
+    (void)state;
+    dcs_index_policy_t *p = policy();
+    assert_string_equal(dcs_index_grade(p, 1.20), "GB 40879 grade 1");       /* inclusive */
+    assert_string_equal(dcs_index_grade(p, 1.2000001), "GB 40879 grade 2");
+    assert_string_equal(dcs_index_grade(p, 1.30), "GB 40879 grade 2");
+    assert_string_equal(dcs_index_grade(p, 1.50), "GB 40879 grade 3 (limit value)");
+    assert_string_equal(dcs_index_grade(p, 1.5000001), "exceeds the GB 40879 limit value");
+    assert_string_equal(dcs_index_grade(p, NAN), "no PUE");
+    const dcs_index_rule_t *rules;
+    size_t n = dcs_index_policy_rules(p, &rules);
+    assert_int_equal(n, 4);
+    const dcs_index_rule_t *qingpu = &rules[2], *retrofit = &rules[3];
+    assert_string_equal(qingpu->id, "qingpu-hub");
+    assert_true(dcs_index_rule_met(&rules[0], 1.25, -1));       /* <= 1.25 passes */
+    assert_false(dcs_index_rule_met(&rules[0], 1.2500001, -1));
+    assert_true(dcs_index_rule_met(qingpu, 1.25, 0.65));         /* both limits inclusive */
+    assert_false(dcs_index_rule_met(qingpu, 1.25, 0.6499));
+    assert_false(dcs_index_rule_met(qingpu, 1.20, -1));          /* occupancy unknown */
+    assert_true(dcs_index_rule_met(retrofit, 1.70, -1));
+    assert_false(dcs_index_rule_met(retrofit, 1.7001, -1));
+    near(dcs_index_policy_fp32eq(p, 0), 2.0, 0, "fp64 factor");
+    dcs_index_policy_free(p);
+}
+
+static void test_ahp_published_example(void **state)
+{
+    (void)state;
+    /* Saaty-style 3x3 example found in AHP tutorials: weights 0.637, 0.258, 0.105,
+     * lambda_max 3.0385, CI 0.0193, CR 0.033 (RI(3) = 0.58). */
+    double a[9] = {1, 3, 5, 1.0 / 3, 1, 3, 1.0 / 5, 1.0 / 3, 1};
+    double w[3], lmax, cr;
+    assert_int_equal(dcs_index_ahp(a, 3, w, &lmax, &cr), 0);
+    near(w[0], 0.6370, 5e-4, "w1");
+    near(w[1], 0.2583, 5e-4, "w2");
+    near(w[2], 0.1047, 5e-4, "w3");
+    near(lmax, 3.0385, 5e-4, "lambda_max");
+    near(cr, 0.0332, 5e-4, "CR");
+    /* Inconsistent: A > B (9), B > C (9), but C > A (9): CR far above 0.10. */
+    double bad[9] = {1, 9, 1.0 / 9, 1.0 / 9, 1, 9, 9, 1.0 / 9, 1};
+    assert_int_equal(dcs_index_ahp(bad, 3, w, &lmax, &cr), DCS_ECONFIG);
+    assert_true(cr >= 0.10);
+    double notrecip[9] = {1, 3, 5, 3, 1, 3, 1.0 / 5, 1.0 / 3, 1};
+    assert_int_equal(dcs_index_ahp(notrecip, 3, w, &lmax, &cr), DCS_EINVAL);
+}
+
+static void test_entropy(void **state)
+{
+    (void)state;
+    /* Column A 10,20,30: p = 1/6,1/3,1/2, e = 1.011404/ln 3 = 0.920620.
+     * Column B constant: e = 1. Column C 0,0,10: p = 0,0,1, e = 0.
+     * w = (1-e)/sum: A 0.079380/1.079380 = 0.073542, B 0, C 0.926458. */
+    double x[9] = {10, 5, 0, 20, 5, 0, 30, 5, 10};
+    double w[3];
+    dcs_index_entropy(x, 3, 3, w);
+    near(w[0], 0.0735424, 1e-6, "entropy A");
+    near(w[1], 0.0, 1e-12, "entropy B (constant column)");
+    near(w[2], 0.9264576, 1e-6, "entropy C (zeros)");
+    dcs_index_entropy(x, 1, 3, w); /* one site: no information, equal weights */
+    near(w[0], 1.0 / 3, 1e-12, "m = 1");
+    double flat[6] = {5, 5, 5, 5, 5, 5};
+    dcs_index_entropy(flat, 2, 3, w); /* all constant: equal */
+    near(w[2], 1.0 / 3, 1e-12, "all constant");
+}
+
+static void test_topsis(void **state)
+{
+    (void)state;
+    /* Criteria: B benefit, C cost; weights 0.5/0.5. X = (1,1), (2,2), (3,1).
+     * Norms sqrt 14, sqrt 6; weighted: B .133631 .267261 .400892, C .204124 .408248 .204124.
+     * Ideal best (.400892, .204124), worst (.133631, .408248).
+     * A1: d+ .267261, d- .204124 -> .433030; A2: d+ .243975, d- .133631 -> .353889;
+     * A3: d+ 0 -> 1. */
+    double x[6] = {1, 1, 2, 2, 3, 1}, w[2] = {0.5, 0.5}, c[3];
+    int ben[2] = {1, 0};
+    dcs_index_topsis(x, 3, 2, w, ben, c);
+    near(c[0], 0.433030, 1e-6, "A1");
+    near(c[1], 0.353889, 1e-6, "A2");
+    near(c[2], 1.0, 1e-12, "A3");
+}
+
+static void test_composite(void **state)
+{
+    (void)state;
+    double s[3] = {80, 50, 20}, w[3] = {0.5, 0.3, 0.2};
+    near(dcs_index_composite(s, w, 3), 59, 1e-12, "0.5*80 + 0.3*50 + 0.2*20");
+    s[2] = NAN;
+    assert_true(isnan(dcs_index_composite(s, w, 3)));
+    w[2] = 0;
+    near(dcs_index_composite(s, w, 3), 55, 1e-12, "NaN with weight 0 ignored");
+}
+
+static const dcs_index_entry_t cohort[] = {
+    {"a", "A", "qingpu", {1.20, 20, 10}, {0.01, 0.05, 0.02}, 0.99},
+    {"b", "B", "lingang", {1.35, 30, 12}, {0.01, 0.05, 0.02}, 0.98},
+    {"c", "C", "qingpu", {1.50, 10, 5}, {0.01, 0.05, 0.02}, 0.97},
+    {"d", "D", "lingang", {1.25, 25, 11}, {0.01, 0.05, 0.02}, 0.50}, /* low coverage */
+};
+
+static void test_rank_fixed_and_monte_carlo(void **state)
+{
+    (void)state;
+    dcs_index_policy_t *p = policy();
+    dcs_index_options_t o = {.method = DCS_INDEX_FIXED, .w_fixed = {1, 1, 2},
+                             .min_coverage = 0.9, .weight_sd = 0.1, .draws = 500, .seed = 7};
+    dcs_index_ranking_t r1, r2, r3;
+    char err[256];
+    assert_int_equal(dcs_index_rank(cohort, 4, p, &o, &r1, err, sizeof err), 0);
+    /* Weights 0.25, 0.25, 0.5. Scores: A PUE (1.2-2)/(1.1-2) = 88.888.., CUE 50,
+     * EUE 33.333..: 0.25*88.889 + 0.25*50 + 0.5*33.333 = 51.3889.
+     * B: PUE 72.222.., CUE 75, EUE 40: 18.0556 + 18.75 + 20 = 56.8056.
+     * C: PUE 55.556, CUE 25, EUE 16.667: 13.889 + 6.25 + 8.333 = 28.4722. */
+    near(r1.r[0].composite, 51.388889, 1e-5, "A");
+    near(r1.r[1].composite, 56.805556, 1e-5, "B");
+    near(r1.r[2].composite, 28.472222, 1e-5, "C");
+    assert_int_equal(r1.r[1].rank, 1);
+    assert_int_equal(r1.r[0].rank, 2);
+    assert_int_equal(r1.r[2].rank, 3);
+    assert_false(r1.r[3].ranked);
+    assert_string_equal(r1.r[3].why_not, "coverage below the cohort's threshold");
+    assert_int_equal(r1.nranked, 3);
+    /* C's largest gap to the cohort mean is EUE: 0.5*(16.667-30) = -6.667 points. */
+    assert_int_equal(r1.r[2].key, DCS_INDEX_EUE);
+    near(r1.r[2].key_points, -6.666667, 1e-5, "C's key points");
+    double psum = 0;
+    for (size_t k = 0; k < 3; k++)
+        psum += r1.r[1].p_rank[k];
+    near(psum, 1.0, 1e-9, "P(rank) sums to 1");
+    assert_true(r1.r[1].ci90_lo <= r1.r[1].composite && r1.r[1].composite <= r1.r[1].ci90_hi);
+    /* Same seed: identical; another seed: different draws. */
+    assert_int_equal(dcs_index_rank(cohort, 4, p, &o, &r2, err, sizeof err), 0);
+    assert_true(memcmp(r1.r[0].p_rank, r2.r[0].p_rank, 3 * sizeof(double)) == 0);
+    assert_true(r1.r[0].ci90_lo == r2.r[0].ci90_lo && r1.r[2].ci90_hi == r2.r[2].ci90_hi);
+    o.seed = 8;
+    assert_int_equal(dcs_index_rank(cohort, 4, p, &o, &r3, err, sizeof err), 0);
+    assert_true(r1.r[0].ci90_lo != r3.r[0].ci90_lo);
+    dcs_index_ranking_free(&r1, 4);
+    dcs_index_ranking_free(&r2, 4);
+    dcs_index_ranking_free(&r3, 4);
+    dcs_index_policy_free(p);
+}
+
+static void test_rank_methods_and_errors(void **state)
+{
+    (void)state;
+    dcs_index_policy_t *p = policy();
+    dcs_index_ranking_t r;
+    char err[256];
+    dcs_index_options_t o = {.method = DCS_INDEX_AHP, .min_coverage = 0.9};
+    memcpy(o.ahp, dcs_index_policy_ahp(p), sizeof o.ahp);
+    assert_int_equal(dcs_index_rank(cohort, 4, p, &o, &r, err, sizeof err), 0);
+    near(r.w[0] + r.w[1] + r.w[2], 1.0, 1e-12, "AHP weights sum");
+    assert_true(r.cr < 0.10);
+    dcs_index_ranking_free(&r, 4);
+    o.method = DCS_INDEX_TOPSIS;
+    assert_int_equal(dcs_index_rank(cohort, 4, p, &o, &r, err, sizeof err), 0);
+    for (int i = 0; i < 3; i++)
+        assert_true(r.r[i].composite >= 0 && r.r[i].composite <= 100);
+    dcs_index_ranking_free(&r, 4);
+    o.method = DCS_INDEX_ENTROPY;
+    assert_int_equal(dcs_index_rank(cohort, 4, p, &o, &r, err, sizeof err), 0);
+    near(r.w[0] + r.w[1] + r.w[2], 1.0, 1e-12, "entropy weights sum");
+    dcs_index_ranking_free(&r, 4);
+    double bad[9] = {1, 9, 1.0 / 9, 1.0 / 9, 1, 9, 9, 1.0 / 9, 1};
+    o.method = DCS_INDEX_AHP;
+    memcpy(o.ahp, bad, sizeof bad);
+    assert_int_equal(dcs_index_rank(cohort, 4, p, &o, &r, err, sizeof err), DCS_ECONFIG);
+    assert_non_null(strstr(err, "AHP matrix [[1, 9, 0.111111]"));
+    assert_non_null(strstr(err, "inconsistent"));
+    dcs_index_ranking_free(&r, 4);
+    dcs_index_policy_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scores),
+        cmocka_unit_test(test_grades_and_rules_at_thresholds),
+        cmocka_unit_test(test_ahp_published_example),
+        cmocka_unit_test(test_entropy),
+        cmocka_unit_test(test_topsis),
+        cmocka_unit_test(test_composite),
+        cmocka_unit_test(test_rank_fixed_and_monte_carlo),
+        cmocka_unit_test(test_rank_methods_and_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
