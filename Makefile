@@ -29,7 +29,7 @@ LIB_SRC = engine/base/base.c \
           engine/config/config.c \
           engine/store/store.c engine/store/store_read.c \
           engine/aggregate/aggregate.c \
-          engine/metric/score.c engine/metric/json.c \
+          engine/metric/score.c engine/metric/indicators.c engine/metric/json.c \
           engine/index/policy.c engine/index/index.c engine/index/rank.c \
           probes/registry.c probes/poller.c \
           probes/modbus/modbus_probe.c probes/snmp/snmp_probe.c \

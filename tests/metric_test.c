@@ -19,9 +19,9 @@
 #define H (3600 * DCS_NS_PER_S)
 #define T0 ((int64_t)1795478400 * DCS_NS_PER_S) /* 2026-11-24T00:00:00Z */
 
-static void near(double got, double want, const char *what)
+static void near(double got, double want, double tol, const char *what)
 {
-    if (!(fabs(got - want) <= 1e-12 * fmax(1.0, fabs(want))))
+    if (!(fabs(got - want) <= tol * fmax(1.0, fabs(want))))
         fail_msg("%s: got %.17g, want %.17g", what, got, want);
 }
 
@@ -35,7 +35,7 @@ static void test_pue_table(void **state)
         {1000, 1000, 1.0},      /* ideal */
     };
     for (size_t i = 0; i < 3; i++)
-        near(dcs_metric_pue(rows[i][0], rows[i][1]), rows[i][2], "pue");
+        near(dcs_metric_pue(rows[i][0], rows[i][1]), rows[i][2], 1e-12, "pue");
     assert_true(isnan(dcs_metric_pue(100, 0)));
     assert_true(isnan(dcs_metric_pue(100, -5)));
     assert_true(isnan(dcs_metric_pue(NAN, 5)));
@@ -99,13 +99,13 @@ static void test_ratio_of_sums_not_mean_of_ratios(void **state)
     dcs_config_t *cfg;
     dcs_metric_score_t *sc = score_two_hours("it_total", -1, &cfg);
     assert_int_equal(sc->nbuckets, 2);
-    near(sc->bucket_pue[0], 1.5, "hour 0 PUE");
-    near(sc->bucket_pue[1], 1.2, "hour 1 PUE");
-    near(sc->e_dc_wh, 3900, "E_DC");
-    near(sc->e_it_wh, 3000, "E_IT");
-    near(sc->e_cooling_wh, 600, "cooling");
-    near(sc->pue, 1.3, "window PUE = 3.9 / 3.0");
-    near(sc->coverage, 1.0, "coverage");
+    near(sc->bucket_pue[0], 1.5, 1e-12, "hour 0 PUE");
+    near(sc->bucket_pue[1], 1.2, 1e-12, "hour 1 PUE");
+    near(sc->e_dc_wh, 3900, 1e-12, "E_DC");
+    near(sc->e_it_wh, 3000, 1e-12, "E_IT");
+    near(sc->e_cooling_wh, 600, 1e-12, "cooling");
+    near(sc->pue, 1.3, 1e-12, "window PUE = 3.9 / 3.0");
+    near(sc->coverage, 1.0, 1e-12, "coverage");
     assert_string_equal(sc->it_source, "it_total");
     assert_int_equal(sc->category, 1);
     /* JSON carries the same figures */
@@ -130,10 +130,80 @@ static void test_coverage_and_rack_fallback(void **state)
      * it_rack channels, so E_IT falls back to their sum. */
     dcs_metric_score_t *sc = score_two_hours("it_rack", 30, &cfg);
     assert_string_equal(sc->it_source, "it_rack");
-    near(sc->coverage, 89.0 / 120.0, "coverage");
-    near(sc->e_it_wh, 1000 + 2000 * 29.0 / 60.0, "E_IT over covered time");
-    near(sc->bucket_coverage[1], 29.0 / 60.0, "hour 1 coverage");
+    near(sc->coverage, 89.0 / 120.0, 1e-12, "coverage");
+    near(sc->e_it_wh, 1000 + 2000 * 29.0 / 60.0, 1e-12, "E_IT over covered time");
+    near(sc->bucket_coverage[1], 29.0 / 60.0, 1e-12, "hour 1 coverage");
     dcs_metric_score_free(sc);
+    dcs_config_free(cfg);
+}
+
+static const char *cue_yaml =
+    "site: {id: c-01, name: CUE test, region: lingang, pue_category: 1,\n"
+    "       poll_interval_ms: 60000, gap_limit_s: 120, min_coverage: 0.9, store_dir: store}\n"
+    "devices:\n"
+    "  - {id: m, protocol: modbus_tcp, host: 127.0.0.1, port: 1502, profile: sdm630}\n"
+    "channels:\n"
+    "  - {id: fac, device: m, point: total_power, role: facility_total}\n"
+    "  - {id: it, device: m, point: total_power, role: it_total}\n"
+    "  - {id: ua, device: m, function: 4, address: 0, type: uint16, kind: utilisation, unit: percent, role: server}\n"
+    "  - {id: ub, device: m, function: 4, address: 1, type: uint16, kind: utilisation, unit: percent, role: server}\n"
+    "  - {id: uc, device: m, function: 4, address: 2, type: uint16, kind: utilisation, unit: percent, role: server}\n"
+    "inventory:\n"
+    "  rack_count: 10\n"
+    "  servers:\n"
+    "    - {id: a, count: 10, utilisation: ua, fp32_tflops: 10, fp16_tflops: 20}\n"
+    "    - {id: b, count: 4, utilisation: ub, int8_tflops: 400}\n"
+    "    - {id: c, count: 2, utilisation: uc, fp64_tflops: 5}\n"
+    "finance: {output_yuan_per_year: 87660, basis: revenue, water_l_per_year: 876600,\n"
+    "          reused_kwh_per_year: 8766, renewable_kwh_per_year: 4383}\n";
+
+static void test_cue_eue_mixed_precisions(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("cue");
+    dcs_config_t *cfg;
+    assert_int_equal(dcs_config_load(tu_write(dir, "site.yaml", cue_yaml), &cfg), 0);
+    dcs_store_t *st;
+    assert_int_equal(dcs_store_open(cfg, 'w', &st), 0);
+    hour(st, 0, T0, 1500, -1); /* E_DC 1.5 kWh */
+    hour(st, 1, T0, 1000, -1); /* E_IT 1 kWh: P_IT 1 kW */
+    hour(st, 2, T0, 50, -1);   /* group a at 50 % */
+    hour(st, 3, T0, 25, -1);   /* group b at 25 % */
+    hour(st, 4, T0, 80, 0);    /* group c: every sample flagged: no utilisation */
+    dcs_store_close(st);
+    assert_int_equal(dcs_store_open(cfg, 'r', &st), 0);
+    dcs_metric_score_t *sc;
+    char err[256];
+    assert_int_equal(dcs_metric_score(cfg, st, T0, T0 + H, H, &sc, err, sizeof err), 0);
+    const double f[4] = {2.0, 1.0, 0.5, 0.25};
+    dcs_metric_indicators_t ind;
+    dcs_metric_indicators(cfg, sc, f, 0.5703, &ind);
+    /* Per machine FP32-eq = best rating x factor: a max(10x1, 20x0.5) = 10,
+     * b 400x0.25 = 100, c 5x2 = 10. Rated: 10x10 + 4x100 + 2x10 = 520 TFLOPS.
+     * Effective: a 100x0.50 = 50, b 400x0.25 = 100, c missing -> 150 TFLOPS.
+     * Per precision: fp32 10x10x0.5 = 50, fp16 10x20x0.5 = 100, int8 4x400x0.25 = 400. */
+    near(ind.peak_fp32eq_tflops, 520, 1e-9, "rated FP32-eq");
+    near(ind.c_eff_fp32eq_tflops, 150, 1e-9, "effective FP32-eq");
+    near(ind.c_eff_tflops[DCS_METRIC_FP32], 50, 1e-9, "fp32");
+    near(ind.c_eff_tflops[DCS_METRIC_FP16], 100, 1e-9, "fp16");
+    near(ind.c_eff_tflops[DCS_METRIC_INT8], 400, 1e-9, "int8");
+    near(ind.c_eff_tflops[DCS_METRIC_FP64], 0, 0, "fp64 (group c has no utilisation)");
+    assert_int_equal(ind.servers_missing, 1);
+    near(ind.utilisation_coverage, 500.0 / 520.0, 1e-12, "utilisation coverage");
+    near(ind.p_it_avg_kw, 1.0, 1e-12, "P_IT");
+    near(ind.cue_it_tflops_per_kw, 150, 1e-9, "CUE_IT = 150 TFLOPS / 1 kW");
+    near(ind.cue_dc_tflops_per_kw, 100, 1e-9, "CUE_DC = 150 / PUE 1.5");
+    /* One hour of 87,660 yuan/year (8,766 h) is 10 yuan; E_DC 1.5 kWh. */
+    near(ind.output_yuan, 10, 1e-9, "output in the window");
+    near(ind.eue_yuan_per_kwh, 10 / 1.5, 1e-9, "EUE");
+    near(ind.output_yuan_per_rack_year, 8766, 1e-9, "per rack-year");
+    assert_string_equal(ind.eue_basis, "revenue");
+    near(ind.carbon_cue_kgco2_per_kwh, 0.5703 * 1.5, 1e-12, "carbon CUE = CEF x PUE");
+    near(ind.wue_l_per_kwh, 100, 1e-9, "WUE: 100 L / 1 kWh");
+    near(ind.erf, 1 / 1.5, 1e-9, "ERF: 1 kWh / 1.5");
+    near(ind.ref, 0.5 / 1.5, 1e-9, "REF: 0.5 kWh / 1.5");
+    dcs_metric_score_free(sc);
+    dcs_store_close(st);
     dcs_config_free(cfg);
 }
 
@@ -143,6 +213,7 @@ int main(void)
         cmocka_unit_test(test_pue_table),
         cmocka_unit_test(test_ratio_of_sums_not_mean_of_ratios),
         cmocka_unit_test(test_coverage_and_rack_fallback),
+        cmocka_unit_test(test_cue_eue_mixed_precisions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

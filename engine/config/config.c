@@ -99,12 +99,43 @@ static const cyaml_schema_value_t device_schema = {
 static const cyaml_schema_value_t channel_schema = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, dcs_config_channel_t, channel_fields)};
 
+static const cyaml_schema_field_t server_fields[] = {
+    STR("id", dcs_config_server_t, id, 0),
+    CYAML_FIELD_INT("count", OPT, dcs_config_server_t, count),
+    STR("utilisation", dcs_config_server_t, utilisation, 0),
+    CYAML_FIELD_FLOAT("fp64_tflops", OPT, dcs_config_server_t, fp64_tflops),
+    CYAML_FIELD_FLOAT("fp32_tflops", OPT, dcs_config_server_t, fp32_tflops),
+    CYAML_FIELD_FLOAT("fp16_tflops", OPT, dcs_config_server_t, fp16_tflops),
+    CYAML_FIELD_FLOAT("int8_tflops", OPT, dcs_config_server_t, int8_tflops),
+    CYAML_FIELD_END};
+static const cyaml_schema_value_t server_schema = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, dcs_config_server_t, server_fields)};
+static const cyaml_schema_field_t inventory_fields[] = {
+    CYAML_FIELD_INT("rack_count", OPT, dcs_config_inventory_t, rack_count),
+    {.key = "rack_occupancy", .value = {.type = CYAML_FLOAT, .flags = CYAML_FLAG_POINTER | OPT,
+                                        .data_size = sizeof(double)},
+     .data_offset = offsetof(dcs_config_inventory_t, rack_occupancy_yaml)},
+    CYAML_FIELD_SEQUENCE("servers", CYAML_FLAG_POINTER, dcs_config_inventory_t, servers,
+                         &server_schema, 1, CYAML_UNLIMITED),
+    CYAML_FIELD_END};
+static const cyaml_schema_field_t finance_fields[] = {
+    CYAML_FIELD_FLOAT("output_yuan_per_year", 0, dcs_config_finance_t, output_yuan_per_year),
+    STR("basis", dcs_config_finance_t, basis, 0),
+    CYAML_FIELD_FLOAT("water_l_per_year", OPT, dcs_config_finance_t, water_l_per_year),
+    CYAML_FIELD_FLOAT("reused_kwh_per_year", OPT, dcs_config_finance_t, reused_kwh_per_year),
+    CYAML_FIELD_FLOAT("renewable_kwh_per_year", OPT, dcs_config_finance_t, renewable_kwh_per_year),
+    CYAML_FIELD_END};
+
 static const cyaml_schema_field_t top_fields[] = {
     CYAML_FIELD_MAPPING_PTR("site", CYAML_FLAG_POINTER, struct dcs_config, site, site_fields),
     CYAML_FIELD_SEQUENCE("devices", CYAML_FLAG_POINTER, struct dcs_config, devices,
                          &device_schema, 1, CYAML_UNLIMITED),
     CYAML_FIELD_SEQUENCE("channels", CYAML_FLAG_POINTER, struct dcs_config, channels,
                          &channel_schema, 1, CYAML_UNLIMITED),
+    CYAML_FIELD_MAPPING_PTR("inventory", CYAML_FLAG_POINTER | OPT, struct dcs_config, inventory,
+                            inventory_fields),
+    CYAML_FIELD_MAPPING_PTR("finance", CYAML_FLAG_POINTER | OPT, struct dcs_config, finance,
+                            finance_fields),
     CYAML_FIELD_END};
 
 static const cyaml_schema_value_t top_schema = {
@@ -405,6 +436,44 @@ static int validate_channel(dcs_config_t *cfg, unsigned i)
     return 0;
 }
 
+static int validate_inventory(dcs_config_t *cfg)
+{
+    dcs_config_inventory_t *inv = cfg->inventory;
+    int line = line_of_key(cfg->path, 1, "inventory");
+    inv->rack_occupancy = inv->rack_occupancy_yaml ? *inv->rack_occupancy_yaml : -1;
+    if (inv->rack_occupancy_yaml && (inv->rack_occupancy < 0 || inv->rack_occupancy > 1))
+        FAIL(line, "inventory.rack_occupancy: %g outside 0..1", inv->rack_occupancy);
+    if (inv->rack_count < 0)
+        FAIL(line, "inventory.rack_count: negative");
+    for (unsigned i = 0; i < inv->servers_count; i++) {
+        dcs_config_server_t *sv = &inv->servers[i];
+        int sl = line_of_id(cfg->path, sv->id), ch = dcs_config_channel_find(cfg, sv->utilisation);
+        if (sv->count == 0)
+            sv->count = 1;
+        if (sv->count < 0)
+            FAIL(sl, "server '%s': count %d negative", sv->id, sv->count);
+        if (ch < 0 || cfg->channels[ch].kind != DCS_CONFIG_UTILISATION)
+            FAIL(sl, "server '%s': utilisation '%s' is not a utilisation channel", sv->id,
+                 sv->utilisation);
+        if (sv->fp64_tflops < 0 || sv->fp32_tflops < 0 || sv->fp16_tflops < 0 || sv->int8_tflops < 0)
+            FAIL(sl, "server '%s': negative peak TFLOPS", sv->id);
+        sv->channel_index = (uint32_t)ch;
+    }
+    return 0;
+}
+
+static int validate_finance(dcs_config_t *cfg)
+{
+    const dcs_config_finance_t *f = cfg->finance;
+    int line = line_of_key(cfg->path, 1, "finance");
+    if (strcmp(f->basis, "revenue") != 0 && strcmp(f->basis, "value_added") != 0)
+        FAIL(line, "finance.basis: '%s' is not revenue or value_added", f->basis);
+    if (f->output_yuan_per_year < 0 || f->water_l_per_year < 0 || f->reused_kwh_per_year < 0 ||
+        f->renewable_kwh_per_year < 0)
+        FAIL(line, "finance: figures must not be negative");
+    return 0;
+}
+
 static int validate(dcs_config_t *cfg)
 {
     int rc = validate_site(cfg);
@@ -412,6 +481,10 @@ static int validate(dcs_config_t *cfg)
         rc = validate_device(cfg, i);
     for (unsigned i = 0; !rc && i < cfg->channels_count; i++)
         rc = validate_channel(cfg, i);
+    if (!rc && cfg->inventory)
+        rc = validate_inventory(cfg);
+    if (!rc && cfg->finance)
+        rc = validate_finance(cfg);
     return rc;
 }
 

@@ -80,6 +80,33 @@ typedef struct {
     char *store_dir;       /* resolved against the config file's folder */
 } dcs_config_site_t;
 
+/* A group of identical servers and their rated peak compute (TFLOPS) per precision
+ * (0 = not rated). `utilisation` names the channel whose mean (%) stands for them. */
+typedef struct {
+    char *id;
+    int count;             /* servers in the group, default 1 */
+    char *utilisation;     /* channel id (kind utilisation) */
+    double fp64_tflops, fp32_tflops, fp16_tflops, int8_tflops;
+    uint32_t channel_index; /* resolved */
+} dcs_config_server_t;
+
+typedef struct {
+    int rack_count;        /* racks in service (0 = unknown) */
+    double rack_occupancy; /* 0..1; -1 = unknown (default) */
+    double *rack_occupancy_yaml; /* private */
+    dcs_config_server_t *servers;
+    unsigned servers_count;
+} dcs_config_inventory_t;
+
+/* Operator-supplied yearly figures, pro-rated to the scored window. */
+typedef struct {
+    double output_yuan_per_year; /* economic output attributable to the DC */
+    char *basis;                 /* "revenue" or "value_added" */
+    double water_l_per_year;     /* optional (WUE) */
+    double reused_kwh_per_year;  /* optional (ERF) */
+    double renewable_kwh_per_year; /* optional (REF) */
+} dcs_config_finance_t;
+
 typedef struct dcs_config dcs_config_t;
 struct dcs_config {
     dcs_config_site_t *site;
@@ -87,6 +114,8 @@ struct dcs_config {
     unsigned devices_count;
     dcs_config_channel_t *channels;
     unsigned channels_count;
+    dcs_config_inventory_t *inventory; /* NULL when absent: no CUE */
+    dcs_config_finance_t *finance;     /* NULL when absent: no EUE */
     /* private */
     int yaml_owned;        /* 1 when libcyaml allocated this struct */
     char *path;

@@ -51,6 +51,39 @@ int dcs_metric_score(const dcs_config_t *cfg, dcs_store_t *st, int64_t from_ns, 
                      int64_t bucket_ns, dcs_metric_score_t **out, char *err, size_t errlen);
 void dcs_metric_score_free(dcs_metric_score_t *sc);
 
+/* ---- indicators beyond PUE (METRICS.md) ---- */
+
+enum { DCS_METRIC_FP64, DCS_METRIC_FP32, DCS_METRIC_FP16, DCS_METRIC_INT8, DCS_METRIC_NPREC };
+
+typedef struct {
+    /* CUE: effective compute efficiency (有效算力效率) */
+    double c_eff_tflops[DCS_METRIC_NPREC]; /* sum of peak_p x utilisation, per precision */
+    double c_eff_fp32eq_tflops;   /* sum of max_p(peak_p x factor_p) x utilisation */
+    double peak_fp32eq_tflops;    /* rated, all servers */
+    double utilisation_coverage;  /* share of rated FP32-eq peak with valid utilisation */
+    unsigned servers_missing;     /* server groups without valid utilisation */
+    double p_it_avg_kw;           /* E_IT / window */
+    double cue_it_tflops_per_kw;  /* C_eff / P_IT; NaN without inventory */
+    double cue_dc_tflops_per_kw;  /* CUE_IT / PUE */
+    /* EUE: economic output (经济产出效益) */
+    const char *eue_basis;        /* "revenue" / "value_added"; NULL without finance */
+    double output_yuan;           /* yearly output pro-rated to the window */
+    double eue_yuan_per_kwh;      /* output / E_DC */
+    double output_yuan_per_rack_year;
+    /* Companions */
+    double carbon_cue_kgco2_per_kwh; /* ISO/IEC 30134-8: CEF x PUE (all grid electricity) */
+    double wue_l_per_kwh;         /* ISO/IEC 30134-9: water / E_IT */
+    double erf;                   /* ISO/IEC 30134-6: reused / E_DC */
+    double ref;                   /* ISO/IEC 30134-3: renewable / E_DC */
+} dcs_metric_indicators_t;
+
+/* CUE, EUE and companions for a scored window. fp32eq: factors per precision
+ * (fp64, fp32, fp16, int8); cef: grid kgCO2/kWh; a utilisation channel counts when
+ * its coverage >= min_coverage. Missing inputs give NaN, never 0. */
+void dcs_metric_indicators(const dcs_config_t *cfg, const dcs_metric_score_t *sc,
+                           const double fp32eq[DCS_METRIC_NPREC], double cef_kg_per_kwh,
+                           dcs_metric_indicators_t *out);
+
 /* Write sc as JSON (schema docs/json.md, "dcscore.score/1") to f. */
 void dcs_metric_score_json(const dcs_metric_score_t *sc, const dcs_config_t *cfg, FILE *f);
 

@@ -1,0 +1,80 @@
+/* indicators.c: CUE (effective compute efficiency), EUE (economic output) and the
+ * ISO/IEC 30134 companions, from a scored window plus the site's inventory and
+ * finance blocks. Definitions and sources: METRICS.md. */
+#include "dcs_metric.h"
+#include "../base/dcs_base.h"
+
+#include <math.h>
+#include <string.h>
+
+#define YEAR_S (365.25 * 86400.0)
+
+static void cue(const dcs_config_t *cfg, const dcs_metric_score_t *sc, const double f[],
+                dcs_metric_indicators_t *out)
+{
+    const dcs_config_inventory_t *inv = cfg->inventory;
+    double covered_peak = 0;
+    for (unsigned i = 0; inv && i < inv->servers_count; i++) {
+        const dcs_config_server_t *sv = &inv->servers[i];
+        const double peak[DCS_METRIC_NPREC] = {sv->fp64_tflops, sv->fp32_tflops,
+                                               sv->fp16_tflops, sv->int8_tflops};
+        double eq = 0; /* one machine's FP32-equivalent: its best rating, not a sum */
+        for (int p = 0; p < DCS_METRIC_NPREC; p++)
+            eq = fmax(eq, peak[p] * f[p]);
+        eq *= sv->count;
+        out->peak_fp32eq_tflops += eq;
+        const dcs_metric_channel_t *u = &sc->channels[sv->channel_index];
+        if (!(u->coverage >= cfg->site->min_coverage) || !isfinite(u->mean) || u->coverage <= 0) {
+            out->servers_missing++; /* never read as 0 or 1: left out and counted */
+            continue;
+        }
+        double util = fmin(fmax(u->mean / 100.0, 0.0), 1.0);
+        for (int p = 0; p < DCS_METRIC_NPREC; p++)
+            out->c_eff_tflops[p] += peak[p] * sv->count * util;
+        out->c_eff_fp32eq_tflops += eq * util;
+        covered_peak += eq;
+    }
+    if (!inv || out->peak_fp32eq_tflops <= 0)
+        return;
+    out->utilisation_coverage = covered_peak / out->peak_fp32eq_tflops;
+    if (covered_peak > 0 && out->p_it_avg_kw > 0) {
+        out->cue_it_tflops_per_kw = out->c_eff_fp32eq_tflops / out->p_it_avg_kw;
+        out->cue_dc_tflops_per_kw = out->cue_it_tflops_per_kw / sc->pue;
+    }
+}
+
+static void eue(const dcs_config_t *cfg, const dcs_metric_score_t *sc, double window_s,
+                dcs_metric_indicators_t *out)
+{
+    const dcs_config_finance_t *fin = cfg->finance;
+    if (!fin)
+        return;
+    double share = window_s / YEAR_S, e_dc_kwh = sc->e_dc_wh / 1000, e_it_kwh = sc->e_it_wh / 1000;
+    out->eue_basis = fin->basis;
+    out->output_yuan = fin->output_yuan_per_year * share;
+    if (e_dc_kwh > 0)
+        out->eue_yuan_per_kwh = out->output_yuan / e_dc_kwh;
+    if (cfg->inventory && cfg->inventory->rack_count > 0)
+        out->output_yuan_per_rack_year = fin->output_yuan_per_year / cfg->inventory->rack_count;
+    if (fin->water_l_per_year > 0 && e_it_kwh > 0)
+        out->wue_l_per_kwh = fin->water_l_per_year * share / e_it_kwh;
+    if (fin->reused_kwh_per_year > 0 && e_dc_kwh > 0)
+        out->erf = fin->reused_kwh_per_year * share / e_dc_kwh;
+    if (fin->renewable_kwh_per_year > 0 && e_dc_kwh > 0)
+        out->ref = fin->renewable_kwh_per_year * share / e_dc_kwh;
+}
+
+void dcs_metric_indicators(const dcs_config_t *cfg, const dcs_metric_score_t *sc,
+                           const double fp32eq[DCS_METRIC_NPREC], double cef_kg_per_kwh,
+                           dcs_metric_indicators_t *out)
+{
+    double window_s = (double)(sc->to_ns - sc->from_ns) * 1e-9;
+    memset(out, 0, sizeof *out);
+    out->cue_it_tflops_per_kw = out->cue_dc_tflops_per_kw = out->utilisation_coverage = NAN;
+    out->eue_yuan_per_kwh = out->output_yuan = out->output_yuan_per_rack_year = NAN;
+    out->wue_l_per_kwh = out->erf = out->ref = NAN;
+    out->p_it_avg_kw = window_s > 0 ? sc->e_it_wh / 1000 / (window_s / 3600) : NAN;
+    out->carbon_cue_kgco2_per_kwh = cef_kg_per_kwh * sc->pue;
+    cue(cfg, sc, fp32eq, out);
+    eue(cfg, sc, window_s, out);
+}
