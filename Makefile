@@ -19,7 +19,9 @@ CFLAGS ?= -O2 -g
 ifneq ($(SAN),)
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
-ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
+DATADIR ?= $(PREFIX)/share/dcscore
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+             -DDCS_DATADIR='"$(DATADIR)"' -MMD -MP
 LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
@@ -30,11 +32,13 @@ LIB_SRC = engine/base/base.c \
           engine/store/store.c engine/store/store_read.c \
           engine/aggregate/aggregate.c \
           engine/metric/score.c engine/metric/indicators.c engine/metric/json.c \
-          engine/index/policy.c engine/index/index.c engine/index/rank.c \
+          engine/index/policy.c engine/index/index.c engine/index/rank.c engine/index/assess.c \
+          engine/index/cohort.c \
           probes/registry.c probes/poller.c \
           probes/modbus/modbus_probe.c probes/snmp/snmp_probe.c \
           reports/html.c reports/svg.c
-CLI_SRC = engine/cli/main.c engine/cli/cmd_poll.c engine/cli/cmd_score.c engine/cli/cmd_inspect.c
+CLI_SRC = engine/cli/main.c engine/cli/cmd_poll.c engine/cli/cmd_score.c engine/cli/cmd_inspect.c \
+          engine/cli/cmd_rank.c
 SIM_SRC = fixtures/sim.c fixtures/sim_modbus.c fixtures/sim_snmp.c fixtures/loadmodel.c
 TESTS   = sample_test config_test aggregate_test metric_test store_test report_test index_test \
           integration_test
@@ -87,11 +91,13 @@ bench:
 	@echo "bench: no benchmarks yet"
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)
 	install -m 0755 $(BUILD)/dcscore $(DESTDIR)$(PREFIX)/bin/dcscore
+	install -m 0644 engine/index/policy.yaml $(DESTDIR)$(DATADIR)/policy.yaml
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/dcscore
+	rm -f $(DESTDIR)$(PREFIX)/bin/dcscore $(DESTDIR)$(DATADIR)/policy.yaml
+	-rmdir $(DESTDIR)$(DATADIR)
 
 clean:
 	rm -rf build

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "../engine/config/dcs_config.h"
+#include "../engine/index/dcs_index.h"
 #include "../engine/metric/dcs_metric.h"
 
 /* One line of a time-series chart (values in W, NaN = gap). */
@@ -19,9 +20,11 @@ typedef struct {
     size_t n;
 } dcs_report_series_t;
 
-/* Write the site report for score sc to f. series: power lines for the chart
- * (may be empty). Returns 0 or DCS_EIO when writing failed. */
+/* Write the site report for score sc to f. ind and as (indicators beyond PUE and
+ * the policy assessment) may be NULL. series: power lines for the chart (may be
+ * empty). Returns 0 or DCS_EIO when writing failed. */
 int dcs_report_site_html(FILE *f, const dcs_config_t *cfg, const dcs_metric_score_t *sc,
+                         const dcs_metric_indicators_t *ind, const dcs_index_assessment_t *as,
                          const dcs_report_series_t *series, size_t nseries);
 
 /* Write s to f with & < > " ' escaped. NULL writes nothing. */

@@ -160,11 +160,62 @@ static void channels(FILE *f, const dcs_config_t *cfg, const dcs_metric_score_t 
     fputs("</table>\n", f);
 }
 
+static void row(FILE *f, const char *label, double v, int prec, const char *unit, const char *note)
+{
+    fputs("<tr><td class=\"l\">", f);
+    dcs_report_escape(f, label);
+    fputs("</td><td>", f);
+    num(f, v, prec);
+    fputs("</td><td class=\"l\">", f);
+    dcs_report_escape(f, unit);
+    fputs("</td><td class=\"l\">", f);
+    dcs_report_escape(f, note);
+    fputs("</td></tr>\n", f);
+}
+
+static void indicators(FILE *f, const dcs_metric_indicators_t *d, const dcs_index_assessment_t *as)
+{
+    char note[160];
+    fputs("<h2>Indicators and verdicts</h2>\n<table><tr><th class=\"l\">Indicator</th>"
+          "<th>Value</th><th class=\"l\">Unit</th><th class=\"l\">Note</th></tr>\n", f);
+    snprintf(note, sizeof note, "effective compute %.0f of %.0f rated TFLOPS; utilisation known "
+             "for %.1f %%", d->c_eff_fp32eq_tflops, d->peak_fp32eq_tflops, d->utilisation_coverage * 100);
+    row(f, "CUE_IT (effective compute efficiency)", d->cue_it_tflops_per_kw, 2, "TFLOPS/kW (FP32-eq)", note);
+    row(f, "CUE_DC", d->cue_dc_tflops_per_kw, 2, "TFLOPS/kW (FP32-eq)", "CUE_IT / PUE");
+    snprintf(note, sizeof note, "basis: %s", d->eue_basis ? d->eue_basis : "no finance data");
+    row(f, "EUE (economic output)", d->eue_yuan_per_kwh, 2, "yuan/kWh of E_DC", note);
+    row(f, "Carbon CUE", d->carbon_cue_kgco2_per_kwh, 3, "kgCO2/kWh of IT", "ISO/IEC 30134-8, grid factor x PUE");
+    row(f, "WUE", d->wue_l_per_kwh, 3, "L/kWh of IT", "ISO/IEC 30134-9");
+    row(f, "ERF", d->erf, 3, "", "ISO/IEC 30134-6");
+    row(f, "REF", d->ref, 3, "", "ISO/IEC 30134-3");
+    fputs("</table>\n", f);
+    if (!as)
+        return;
+    fputs("<p>Grade: <b>", f);
+    dcs_report_escape(f, as->grade);
+    fputs("</b></p>\n<table><tr><th class=\"l\">Policy</th><th class=\"l\">Verdict</th></tr>\n", f);
+    for (size_t i = 0; i < as->nrules; i++) {
+        fputs("<tr><td class=\"l\">", f);
+        dcs_report_escape(f, as->rules[i].name);
+        fprintf(f, "</td><td class=\"l\">%s</td></tr>\n", as->met[i] < 0 ? "not applicable"
+                                                            : as->met[i] ? "met" : "<b>not met</b>");
+    }
+    fputs("</table>\n", f);
+    kpi(f, "Composite score", as->composite, 1, "/ 100");
+    fprintf(f, "<p>Scores PUE %.1f, CUE %.1f, EUE %.1f; AHP weights %.2f / %.2f / %.2f (CR %.3f); ",
+            as->score[0], as->score[1], as->score[2], as->w[0], as->w[1], as->w[2], as->cr);
+    dcs_report_escape(f, as->policy_version);
+    fputs(".</p>\n", f);
+}
+
 int dcs_report_site_html(FILE *f, const dcs_config_t *cfg, const dcs_metric_score_t *sc,
+                         const dcs_metric_indicators_t *ind, const dcs_index_assessment_t *as,
                          const dcs_report_series_t *series, size_t nseries)
 {
     header(f, cfg, sc);
     kpis(f, cfg, sc);
+    if (ind)
+        indicators(f, ind, as);
     if (nseries) {
         fputs("<h2>Power</h2>\n", f);
         dcs_report_svg_chart(f, series, nseries, sc->from_ns, sc->to_ns, cfg->site->timezone);

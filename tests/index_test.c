@@ -218,6 +218,49 @@ static void test_rank_methods_and_errors(void **state)
     dcs_index_policy_free(p);
 }
 
+static void test_cohort_files(void **state)
+{
+    (void)state;
+    char path[1024];
+    dcs_index_policy_t *p = policy();
+    dcs_index_cohort_t *c;
+    snprintf(path, sizeof path, "%s/fixtures/cohort/pilot-2026q4.yaml", tu_src());
+    assert_int_equal(dcs_index_cohort_load(path, p, &c), 0);
+    size_t n;
+    const dcs_index_entry_t *e = dcs_index_cohort_entries(c, &n);
+    assert_int_equal(n, 14); /* 8 inline + 6 from the CSV */
+    assert_string_equal(e[8].id, "lg-03");
+    assert_string_equal(e[11].name, "Lingang AI L 临港智算L"); /* quoted CSV field */
+    near(e[9].rel_sd[DCS_INDEX_CUE], sqrt(0.08 * 0.08 + 0.005 * 0.005 + 0.015 * 0.015), 1e-12,
+         "CUE sd: 8 %, class 0.5 %, half of 3 % missing");
+    dcs_index_ranking_t r;
+    char err[256];
+    assert_int_equal(dcs_index_rank(e, n, p, dcs_index_cohort_options(c), &r, err, sizeof err), 0);
+    assert_int_equal(r.nranked, 13);
+    assert_false(r.r[13].ranked); /* qp-07, coverage 0.62 */
+    dcs_index_ranking_free(&r, n);
+    dcs_index_cohort_free(c);
+
+    /* Bad CSVs: a missing column, a bad number (with its line). */
+    const char *dir = tu_tmpdir("cohort");
+    tu_write(dir, "c.yaml", "cohort: {name: t, method: entropy, csv: v.csv}\n");
+    tu_write(dir, "v.csv", "id,name,region,pue,cue_tflops_per_kw,coverage\nx,X,qingpu,1.2,3,0.9\n");
+    snprintf(path, sizeof path, "%s/c.yaml", dir);
+    assert_int_equal(dcs_index_cohort_load(path, p, &c), DCS_ECONFIG);
+    assert_non_null(strstr(dcs_index_cohort_errmsg(c), "v.csv:1: missing column 'eue_yuan_per_kwh'"));
+    dcs_index_cohort_free(c);
+    tu_write(dir, "v.csv", "id,name,region,pue,cue_tflops_per_kw,eue_yuan_per_kwh,coverage\n"
+                           "x,X,qingpu,1.2,3,4,0.9\ny,Y,qingpu,1.3,abc,4,0.9\n");
+    assert_int_equal(dcs_index_cohort_load(path, p, &c), DCS_ECONFIG);
+    assert_non_null(strstr(dcs_index_cohort_errmsg(c), "v.csv:3: column 'cue_tflops_per_kw': 'abc' is not a number"));
+    dcs_index_cohort_free(c);
+    tu_write(dir, "c.yaml", "cohort: {name: t, method: magic}\nsites: []\n");
+    assert_int_equal(dcs_index_cohort_load(path, p, &c), DCS_ECONFIG);
+    assert_non_null(strstr(dcs_index_cohort_errmsg(c), "cohort.method 'magic'"));
+    dcs_index_cohort_free(c);
+    dcs_index_policy_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -229,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_composite),
         cmocka_unit_test(test_rank_fixed_and_monte_carlo),
         cmocka_unit_test(test_rank_methods_and_errors),
+        cmocka_unit_test(test_cohort_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,11 @@ extern int cli_verbosity; /* -q: 0, default 1, -v: 2 */
 /* Load the site config or print its one-line error; NULL on failure. */
 dcs_config_t *cli_load_config(const char *path);
 
+/* The policy data file: $DCSCORE_POLICY, else the installed
+ * DCS_DATADIR/policy.yaml, else engine/index/policy.yaml of the source tree the
+ * binary was built in. Prints the error and returns NULL on failure. */
+struct dcs_index_policy *cli_policy_load(void);
+
 /* "1h", "15m", "30s", "1d" -> ns; 0 when malformed. */
 int64_t cli_parse_duration(const char *s);
 
@@ -34,5 +39,6 @@ int cmd_poll(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_rank(int argc, char **argv);
 
 #endif

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "../base/dcs_base.h"
+#include "../index/dcs_index.h"
 #include "../metric/dcs_metric.h"
 #include "../store/dcs_store.h"
 #include "../../reports/dcs_report.h"
@@ -74,30 +75,67 @@ static int parse_args(int argc, char **argv, score_args_t *a, const char *help)
     return CLI_OK;
 }
 
-/* Load config, open the store, score the window. On success *cfg, *st, *sc. */
-static int run_score(const char *path, const score_args_t *a, dcs_config_t **cfg,
-                     dcs_store_t **st, dcs_metric_score_t **sc)
+/* Everything score and report need about a scored window. */
+typedef struct {
+    dcs_config_t *cfg;
+    dcs_store_t *st;
+    dcs_metric_score_t *sc;
+    dcs_index_policy_t *pol;
+    dcs_metric_indicators_t ind;
+    dcs_index_assessment_t as;
+} scored_t;
+
+/* Load config and policy, open the store, score the window, derive indicators
+ * and the assessment. Returns a CLI_* code. */
+static int run_score(const char *path, const score_args_t *a, scored_t *s)
 {
     int64_t from = 0, to = 0;
     char err[512];
-    *st = NULL;
-    if (!(*cfg = cli_load_config(path)))
+    if (!(s->cfg = cli_load_config(path)) || !(s->pol = cli_policy_load()))
         return CLI_USAGE;
-    int rc = cli_window(*cfg, a->from, a->to, &from, &to);
+    int rc = cli_window(s->cfg, a->from, a->to, &from, &to);
     if (rc)
         return rc;
-    if (dcs_store_open(*cfg, 'r', st))
+    if (dcs_store_open(s->cfg, 'r', &s->st))
         return CLI_FAIL;
-    rc = dcs_metric_score(*cfg, *st, from, to, a->bucket_ns, sc, err, sizeof err);
+    rc = dcs_metric_score(s->cfg, s->st, from, to, a->bucket_ns, &s->sc, err, sizeof err);
     if (rc) {
         fprintf(stderr, "dcscore: %s\n", err);
         return rc == DCS_ENOMEM ? CLI_FAIL : CLI_DATA;
     }
+    double f[DCS_METRIC_NPREC];
+    for (int p = 0; p < DCS_METRIC_NPREC; p++)
+        f[p] = dcs_index_policy_fp32eq(s->pol, p);
+    dcs_metric_indicators(s->cfg, s->sc, f, dcs_index_policy_cef(s->pol), &s->ind);
+    double x[DCS_INDEX_N] = {s->sc->pue, s->ind.cue_it_tflops_per_kw, s->ind.eue_yuan_per_kwh};
+    double occupancy = s->cfg->inventory ? s->cfg->inventory->rack_occupancy : -1;
+    dcs_index_assess(s->pol, x, occupancy, s->cfg->site->region, &s->as);
     return CLI_OK;
 }
 
-static void print_table(const dcs_config_t *cfg, const dcs_metric_score_t *sc)
+static void print_assessment(const scored_t *s)
 {
+    const dcs_metric_indicators_t *d = &s->ind;
+    const dcs_index_assessment_t *as = &s->as;
+    printf("CUE_IT     %.3f TFLOPS/kW (FP32-equivalent; utilisation known for %.1f %% of "
+           "%.0f rated TFLOPS)\n", d->cue_it_tflops_per_kw, d->utilisation_coverage * 100,
+           d->peak_fp32eq_tflops);
+    printf("CUE_DC     %.3f TFLOPS/kW\n", d->cue_dc_tflops_per_kw);
+    printf("EUE        %.3f yuan/kWh (%s)\n", d->eue_yuan_per_kwh, d->eue_basis ? d->eue_basis : "no finance data");
+    printf("carbon CUE %.3f kgCO2/kWh of IT\n", d->carbon_cue_kgco2_per_kwh);
+    printf("grade      %s\n", as->grade);
+    for (size_t i = 0; i < as->nrules; i++)
+        printf("policy     %-20s %s\n", as->rules[i].id,
+               as->met[i] < 0 ? "not applicable (other region)" : as->met[i] ? "met" : "NOT met");
+    printf("scores     PUE %.1f, CUE %.1f, EUE %.1f -> composite %.1f / 100 "
+           "(AHP weights %.2f/%.2f/%.2f, CR %.3f; %s)\n\n", as->score[0], as->score[1],
+           as->score[2], as->composite, as->w[0], as->w[1], as->w[2], as->cr, as->policy_version);
+}
+
+static void print_table(const scored_t *s)
+{
+    const dcs_config_t *cfg = s->cfg;
+    const dcs_metric_score_t *sc = s->sc;
     char from[48], to[48];
     const char *tz = cfg->site->timezone;
     dcs_time_format(sc->from_ns, tz, from, sizeof from);
@@ -110,8 +148,9 @@ static void print_table(const dcs_config_t *cfg, const dcs_metric_score_t *sc)
            cfg->site->min_coverage * 100);
     printf("E_DC       %.3f kWh\nE_IT       %.3f kWh\ncooling    %.3f kWh\nother      %.3f kWh\n",
            sc->e_dc_wh / 1000, sc->e_it_wh / 1000, sc->e_cooling_wh / 1000, sc->e_other_wh / 1000);
-    printf("PUE%d       %.4f%s\n\n", sc->category, sc->pue,
+    printf("PUE%d       %.4f%s\n", sc->category, sc->pue,
            sc->to_ns - sc->from_ns < 365LL * 86400 * DCS_NS_PER_S ? "  (interval PUE: trend only)" : "");
+    print_assessment(s);
     printf("%-26s %12s %12s %8s %9s\n", "bucket start", "E_DC kWh", "E_IT kWh", "PUE", "coverage");
     for (size_t k = 0; k < sc->nbuckets; k++) {
         char t[48];
@@ -141,8 +180,7 @@ static int coverage_verdict(const dcs_config_t *cfg, const dcs_metric_score_t *s
 }
 
 /* What score and report do once the window is scored; returns a CLI_* code. */
-typedef int (*score_action_fn)(const score_args_t *a, const dcs_config_t *cfg, dcs_store_t *st,
-                               const dcs_metric_score_t *sc);
+typedef int (*score_action_fn)(const score_args_t *a, const scored_t *s);
 
 /* Shared shell of `score` and `report`: arguments, scoring, clean-up. */
 static int score_command(int argc, char **argv, const char *help, score_action_fn action)
@@ -151,27 +189,28 @@ static int score_command(int argc, char **argv, const char *help, score_action_f
     int rc = parse_args(argc, argv, &a, help);
     if (rc)
         return rc < 0 ? CLI_OK : rc;
-    dcs_config_t *cfg = NULL;
-    dcs_store_t *st = NULL;
-    dcs_metric_score_t *sc = NULL;
-    rc = run_score(argv[optind], &a, &cfg, &st, &sc);
+    scored_t s = {0};
+    rc = run_score(argv[optind], &a, &s);
     if (!rc)
-        rc = action(&a, cfg, st, sc);
-    dcs_metric_score_free(sc);
-    dcs_store_close(st);
-    dcs_config_free(cfg);
+        rc = action(&a, &s);
+    dcs_metric_score_free(s.sc);
+    dcs_store_close(s.st);
+    dcs_index_policy_free(s.pol);
+    dcs_config_free(s.cfg);
     return rc;
 }
 
-static int print_score(const score_args_t *a, const dcs_config_t *cfg, dcs_store_t *st,
-                       const dcs_metric_score_t *sc)
+static int print_score(const score_args_t *a, const scored_t *s)
 {
-    (void)st;
-    if (a->json)
-        dcs_metric_score_json(sc, cfg, stdout);
-    else
-        print_table(cfg, sc);
-    return coverage_verdict(cfg, sc);
+    if (a->json) {
+        dcs_metric_score_json_begin(s->sc, s->cfg, &s->ind, stdout);
+        fputs(",\n", stdout);
+        dcs_index_assessment_json(&s->as, stdout);
+        fputs("\n}\n", stdout);
+    } else {
+        print_table(s);
+    }
+    return coverage_verdict(s->cfg, s->sc);
 }
 
 int cmd_score(int argc, char **argv)
@@ -199,14 +238,16 @@ static size_t chart_series(const dcs_config_t *cfg, dcs_store_t *st, const dcs_m
     return n;
 }
 
-static int write_report(const char *path, const dcs_config_t *cfg, dcs_store_t *st,
-                        const dcs_metric_score_t *sc)
+static int write_report(const char *path, const scored_t *s)
 {
+    const dcs_config_t *cfg = s->cfg;
+    const dcs_metric_score_t *sc = s->sc;
+    dcs_store_t *st = s->st;
     dcs_store_series_t raw[8] = {0};
     dcs_report_series_t series[8];
     size_t ns = chart_series(cfg, st, sc, raw, series, 8);
     FILE *f = fopen(path, "w");
-    int rc = !f ? DCS_EIO : dcs_report_site_html(f, cfg, sc, series, ns);
+    int rc = !f ? DCS_EIO : dcs_report_site_html(f, cfg, sc, &s->ind, &s->as, series, ns);
     if (f && fclose(f))
         rc = DCS_EIO;
     for (size_t i = 0; i < ns; i++)
@@ -216,19 +257,18 @@ static int write_report(const char *path, const dcs_config_t *cfg, dcs_store_t *
     return rc ? CLI_FAIL : CLI_OK;
 }
 
-static int report_score(const score_args_t *a, const dcs_config_t *cfg, dcs_store_t *st,
-                        const dcs_metric_score_t *sc)
+static int report_score(const score_args_t *a, const scored_t *s)
 {
     char def[128];
-    snprintf(def, sizeof def, "%s-report.html", cfg->site->id);
+    snprintf(def, sizeof def, "%s-report.html", s->cfg->site->id);
     const char *out = a->out ? a->out : def;
-    int rc = write_report(out, cfg, st, sc);
+    int rc = write_report(out, s);
     if (rc)
         return rc;
     char *abs = realpath(out, NULL);
     printf("%s\n", abs ? abs : out);
     free(abs);
-    return coverage_verdict(cfg, sc);
+    return coverage_verdict(s->cfg, s->sc);
 }
 
 int cmd_report(int argc, char **argv)

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "../base/dcs_base.h"
+#include "../index/dcs_index.h"
 #include "../metric/dcs_metric.h"
 #include "../store/dcs_store.h"
 
@@ -9,19 +10,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#ifndef DCS_DATADIR
+#define DCS_DATADIR "/usr/local/share/dcscore"
+#endif
 
 int cli_verbosity = 1;
 
 static const char *usage =
     "usage: dcscore COMMAND [OPTIONS] SITE.yaml\n"
     "\n"
-    "Score data-centre efficiency: poll meters, store samples, compute PUE, report.\n"
+    "Score data-centre efficiency: poll meters, store samples, compute PUE, CUE\n"
+    "(effective compute efficiency) and EUE (economic output), grade, rank, report.\n"
     "\n"
     "commands:\n"
     "  poll      poll the site's devices and store samples (HDF5)\n"
     "  score     compute energies, PUE and coverage over a window\n"
     "  report    write the site report (self-contained HTML)\n"
     "  inspect   show what the store holds per channel\n"
+    "  rank      rank a cohort of sites or vendors on the composite index\n"
     "\n"
     "  dcscore COMMAND --help   options of a command\n"
     "  dcscore --version        print the version\n"
@@ -53,6 +61,29 @@ dcs_config_t *cli_load_config(const char *path)
         return NULL;
     }
     return cfg;
+}
+
+dcs_index_policy_t *cli_policy_load(void)
+{
+    char self[4096], path[4200];
+    const char *env = getenv("DCSCORE_POLICY");
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[n > 0 ? n : 0] = '\0';
+    char *slash = strrchr(self, '/');
+    if (slash)
+        *slash = '\0';
+    const char *tries[3] = {DCS_DATADIR "/policy.yaml", "../engine/index/policy.yaml",
+                            "../../engine/index/policy.yaml"};
+    snprintf(path, sizeof path, "%s", env ? env : tries[0]);
+    for (int i = 1; !env && i < 3 && access(path, R_OK) != 0; i++)
+        snprintf(path, sizeof path, "%s/%s", self, tries[i]);
+    dcs_index_policy_t *p = NULL;
+    if (dcs_index_policy_load(path, &p)) {
+        fprintf(stderr, "dcscore: %s\n", dcs_index_policy_errmsg(p));
+        dcs_index_policy_free(p);
+        return NULL;
+    }
+    return p;
 }
 
 int64_t cli_parse_duration(const char *s)
@@ -112,7 +143,7 @@ int main(int argc, char **argv)
     }
     static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
         {"poll", cmd_poll}, {"score", cmd_score}, {"report", cmd_report},
-        {"inspect", cmd_inspect},
+        {"inspect", cmd_inspect}, {"rank", cmd_rank},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (strcmp(argv[1], cmds[i].name) == 0)

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* The three indicators of the measures, in this order everywhere. */
 enum { DCS_INDEX_PUE, DCS_INDEX_CUE, DCS_INDEX_EUE, DCS_INDEX_N };
@@ -76,6 +77,30 @@ void dcs_index_topsis(const double *x, size_t m, size_t n, const double *w, cons
 /* Weighted sum of scores; NaN if any score with a weight > 0 is NaN. */
 double dcs_index_composite(const double *scores, const double *w, size_t n);
 
+/* ---- one site's assessment ---- */
+
+#define DCS_INDEX_MAX_RULES 16
+
+typedef struct {
+    const char *policy_version;
+    const char *grade;                 /* GB 40879 grade of the PUE */
+    size_t nrules;
+    const dcs_index_rule_t *rules;
+    int met[DCS_INDEX_MAX_RULES];      /* 1 met, 0 not met, -1 not applicable (region) */
+    double score[DCS_INDEX_N];         /* 0..100, NaN when the indicator is missing */
+    double w[DCS_INDEX_N];             /* default AHP weights of the policy file */
+    double cr;                         /* their consistency ratio */
+    double composite;                  /* NaN when an indicator is missing */
+} dcs_index_assessment_t;
+
+/* Grade, policy verdicts, scores and composite (policy's AHP weights) of one site.
+ * x: PUE, CUE_IT (TFLOPS/kW), EUE (yuan/kWh); occupancy < 0 when unknown. */
+void dcs_index_assess(const dcs_index_policy_t *pol, const double x[DCS_INDEX_N],
+                      double occupancy, const char *region, dcs_index_assessment_t *out);
+
+/* Write `"assessment": {...}` (no surrounding braces or comma) to f. */
+void dcs_index_assessment_json(const dcs_index_assessment_t *a, FILE *f);
+
 /* ---- ranking ---- */
 
 typedef enum { DCS_INDEX_AHP, DCS_INDEX_ENTROPY, DCS_INDEX_FIXED, DCS_INDEX_TOPSIS } dcs_index_method_t;
@@ -123,6 +148,26 @@ int dcs_index_rank(const dcs_index_entry_t *e, size_t m, const dcs_index_policy_
                    const dcs_index_options_t *opt, dcs_index_ranking_t *out, char *err,
                    size_t errlen);
 void dcs_index_ranking_free(dcs_index_ranking_t *r, size_t m);
+
+/* ---- cohort files (dcscore rank) ---- */
+
+typedef struct dcs_index_cohort dcs_index_cohort_t;
+
+/* Load a cohort YAML (options + inline sites and/or a CSV of measured
+ * indicators; format in docs/rank.md). pol supplies the default AHP matrix.
+ * Returns 0, DCS_EIO, DCS_ECONFIG (errmsg: "FILE:LINE: what") or DCS_ENOMEM. */
+int dcs_index_cohort_load(const char *path, const dcs_index_policy_t *pol,
+                          dcs_index_cohort_t **out);
+const char *dcs_index_cohort_errmsg(const dcs_index_cohort_t *c);
+const char *dcs_index_cohort_name(const dcs_index_cohort_t *c);
+const dcs_index_entry_t *dcs_index_cohort_entries(const dcs_index_cohort_t *c, size_t *n);
+const dcs_index_options_t *dcs_index_cohort_options(const dcs_index_cohort_t *c);
+void dcs_index_cohort_free(dcs_index_cohort_t *c);
+
+/* Relative 1-sigma uncertainties from meter accuracy class (%), coverage (0..1)
+ * and the operator's stated uncertainty of utilisation and output (%). */
+void dcs_index_uncertainty(double meter_class_pct, double coverage, double u_cue_pct,
+                           double u_eue_pct, double rel_sd[DCS_INDEX_N]);
 
 const char *dcs_index_name(int indicator);     /* "PUE", "CUE", "EUE" */
 const char *dcs_index_method_name(dcs_index_method_t m);

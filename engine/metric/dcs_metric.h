@@ -12,7 +12,7 @@
 #include "../config/dcs_config.h"
 #include "../store/dcs_store.h"
 
-#define DCS_METRIC_FORMULA_VERSION "dcscore-metrics/0.1"
+#define DCS_METRIC_FORMULA_VERSION "dcscore-metrics/0.2"
 
 /* PUE = E_DC / E_IT (ISO/IEC 30134-2 clause 6.2). NaN when e_it_wh <= 0 or either
  * input is not finite. */
@@ -84,7 +84,11 @@ void dcs_metric_indicators(const dcs_config_t *cfg, const dcs_metric_score_t *sc
                            const double fp32eq[DCS_METRIC_NPREC], double cef_kg_per_kwh,
                            dcs_metric_indicators_t *out);
 
-/* Write sc as JSON (schema docs/json.md, "dcscore.score/1") to f. */
+/* Write sc as one JSON object (schema docs/json.md, "dcscore.score/1") to f. */
 void dcs_metric_score_json(const dcs_metric_score_t *sc, const dcs_config_t *cfg, FILE *f);
+/* The same object left open after its last field (and "indicators" when ind is not
+ * NULL), so that a caller can add fields and close it with "\n}\n". */
+void dcs_metric_score_json_begin(const dcs_metric_score_t *sc, const dcs_config_t *cfg,
+                                 const dcs_metric_indicators_t *ind, FILE *f);
 
 #endif

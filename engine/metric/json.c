@@ -62,10 +62,59 @@ static void json_channels(const dcs_metric_score_t *sc, const dcs_config_t *cfg,
         }
         fprintf(f, "}%s\n", i + 1 < sc->nchannels ? "," : "");
     }
-    fputs("  ]\n", f);
+    fputs("  ]", f);
+}
+
+static void json_indicators(const dcs_metric_indicators_t *d, FILE *f)
+{
+    static const char *prec[] = {"fp64", "fp32", "fp16", "int8"};
+    fputs(",\n  \"indicators\": {\n    \"cue_it_tflops_per_kw\": ", f);
+    jnum(f, d->cue_it_tflops_per_kw);
+    fputs(", \"cue_dc_tflops_per_kw\": ", f);
+    jnum(f, d->cue_dc_tflops_per_kw);
+    fputs(",\n    \"c_eff_tflops\": {", f);
+    for (int p = 0; p < DCS_METRIC_NPREC; p++) {
+        fprintf(f, "%s\"%s\": ", p ? ", " : "", prec[p]);
+        jnum(f, d->c_eff_tflops[p]);
+    }
+    fputs("}, \"c_eff_fp32eq_tflops\": ", f);
+    jnum(f, d->c_eff_fp32eq_tflops);
+    fputs(", \"peak_fp32eq_tflops\": ", f);
+    jnum(f, d->peak_fp32eq_tflops);
+    fputs(",\n    \"utilisation_coverage\": ", f);
+    jnum(f, d->utilisation_coverage);
+    fprintf(f, ", \"servers_missing\": %u, \"p_it_avg_kw\": ", d->servers_missing);
+    jnum(f, d->p_it_avg_kw);
+    fputs(",\n    \"eue_yuan_per_kwh\": ", f);
+    jnum(f, d->eue_yuan_per_kwh);
+    fputs(", \"eue_basis\": ", f);
+    if (d->eue_basis)
+        jstr(f, d->eue_basis);
+    else
+        fputs("null", f);
+    fputs(", \"output_yuan\": ", f);
+    jnum(f, d->output_yuan);
+    fputs(", \"output_yuan_per_rack_year\": ", f);
+    jnum(f, d->output_yuan_per_rack_year);
+    fputs(",\n    \"carbon_cue_kgco2_per_kwh\": ", f);
+    jnum(f, d->carbon_cue_kgco2_per_kwh);
+    fputs(", \"wue_l_per_kwh\": ", f);
+    jnum(f, d->wue_l_per_kwh);
+    fputs(", \"erf\": ", f);
+    jnum(f, d->erf);
+    fputs(", \"ref\": ", f);
+    jnum(f, d->ref);
+    fputs("\n  }", f);
 }
 
 void dcs_metric_score_json(const dcs_metric_score_t *sc, const dcs_config_t *cfg, FILE *f)
+{
+    dcs_metric_score_json_begin(sc, cfg, NULL, f);
+    fputs("\n}\n", f);
+}
+
+void dcs_metric_score_json_begin(const dcs_metric_score_t *sc, const dcs_config_t *cfg,
+                                 const dcs_metric_indicators_t *ind, FILE *f)
 {
     const char *tz = cfg->site->timezone;
     fputs("{\n  \"schema\": \"dcscore.score/1\",\n  \"formula_version\": \"" DCS_METRIC_FORMULA_VERSION
@@ -118,5 +167,6 @@ void dcs_metric_score_json(const dcs_metric_score_t *sc, const dcs_config_t *cfg
     }
     fputs("  ]},\n", f);
     json_channels(sc, cfg, f);
-    fputs("}\n", f);
+    if (ind)
+        json_indicators(ind, f);
 }

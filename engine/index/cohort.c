@@ -1,0 +1,296 @@
+/* cohort.c: cohort files for `dcscore rank`: options and sites in YAML, plus an
+ * optional CSV of indicators submitted by vendors. A CSV with a missing column
+ * or a bad number is rejected with file and line; nothing is half-loaded. */
+#define _GNU_SOURCE
+#include "dcs_index.h"
+#include "../base/dcs_base.h"
+#include "../config/dcs_config.h"
+
+#include <cyaml/cyaml.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *id, *name, *region;
+    double pue, cue_tflops_per_kw, eue_yuan_per_kwh, coverage;
+    double meter_class_pct, u_cue_pct, u_eue_pct;
+} site_t;
+
+typedef struct { double pue, cue, eue; } weights_t;
+
+typedef struct {
+    char *name, *method, *csv;
+    double min_coverage, weight_sd;
+    int draws;
+    long seed;
+    weights_t *weights;
+    double *ahp;
+    unsigned ahp_count;
+} opts_t;
+
+typedef struct {
+    opts_t *cohort;
+    site_t *sites;
+    unsigned sites_count;
+} doc_t;
+
+struct dcs_index_cohort {
+    doc_t *doc;
+    dcs_index_entry_t *e;
+    size_t n;
+    char **strings;  /* CSV-owned strings */
+    size_t nstrings;
+    dcs_index_options_t opt;
+    char errmsg[600];
+};
+
+#define OPT CYAML_FLAG_OPTIONAL
+#define STR(k, st, f, fl) CYAML_FIELD_STRING_PTR(k, CYAML_FLAG_POINTER | (fl), st, f, 0, CYAML_UNLIMITED)
+static const cyaml_schema_field_t site_f[] = {
+    STR("id", site_t, id, 0), STR("name", site_t, name, 0), STR("region", site_t, region, 0),
+    CYAML_FIELD_FLOAT("pue", 0, site_t, pue),
+    CYAML_FIELD_FLOAT("cue_tflops_per_kw", 0, site_t, cue_tflops_per_kw),
+    CYAML_FIELD_FLOAT("eue_yuan_per_kwh", 0, site_t, eue_yuan_per_kwh),
+    CYAML_FIELD_FLOAT("coverage", 0, site_t, coverage),
+    CYAML_FIELD_FLOAT("meter_class_pct", OPT, site_t, meter_class_pct),
+    CYAML_FIELD_FLOAT("u_cue_pct", OPT, site_t, u_cue_pct),
+    CYAML_FIELD_FLOAT("u_eue_pct", OPT, site_t, u_eue_pct), CYAML_FIELD_END};
+static const cyaml_schema_value_t site_s = {CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, site_t, site_f)};
+static const cyaml_schema_field_t weights_f[] = {
+    CYAML_FIELD_FLOAT("pue", 0, weights_t, pue), CYAML_FIELD_FLOAT("cue", 0, weights_t, cue),
+    CYAML_FIELD_FLOAT("eue", 0, weights_t, eue), CYAML_FIELD_END};
+static const cyaml_schema_value_t float_s = {CYAML_VALUE_FLOAT(CYAML_FLAG_DEFAULT, double)};
+static const cyaml_schema_field_t opts_f[] = {
+    STR("name", opts_t, name, 0), STR("method", opts_t, method, 0), STR("csv", opts_t, csv, OPT),
+    CYAML_FIELD_FLOAT("min_coverage", OPT, opts_t, min_coverage),
+    CYAML_FIELD_FLOAT("weight_sd", OPT, opts_t, weight_sd),
+    CYAML_FIELD_INT("draws", OPT, opts_t, draws), CYAML_FIELD_INT("seed", OPT, opts_t, seed),
+    CYAML_FIELD_MAPPING_PTR("weights", CYAML_FLAG_POINTER | OPT, opts_t, weights, weights_f),
+    CYAML_FIELD_SEQUENCE("ahp", CYAML_FLAG_POINTER | OPT, opts_t, ahp, &float_s, 9, 9),
+    CYAML_FIELD_END};
+static const cyaml_schema_field_t doc_f[] = {
+    CYAML_FIELD_MAPPING_PTR("cohort", CYAML_FLAG_POINTER, doc_t, cohort, opts_f),
+    CYAML_FIELD_SEQUENCE("sites", CYAML_FLAG_POINTER | OPT, doc_t, sites, &site_s, 0, CYAML_UNLIMITED),
+    CYAML_FIELD_END};
+static const cyaml_schema_value_t doc_s = {CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, doc_t, doc_f)};
+
+void dcs_index_uncertainty(double meter_class_pct, double coverage, double u_cue_pct,
+                           double u_eue_pct, double rel_sd[DCS_INDEX_N])
+{
+    /* PUE: two meters (E_DC, E_IT) of the same class, plus half the missing share. */
+    double m = meter_class_pct / 100, gap = (1 - fmin(fmax(coverage, 0), 1)) / 2;
+    rel_sd[DCS_INDEX_PUE] = sqrt(2 * m * m + gap * gap);
+    rel_sd[DCS_INDEX_CUE] = sqrt(pow(u_cue_pct / 100, 2) + m * m + gap * gap);
+    rel_sd[DCS_INDEX_EUE] = sqrt(pow(u_eue_pct / 100, 2) + m * m + gap * gap);
+}
+
+static void fill_entry(dcs_index_entry_t *e, const site_t *s)
+{
+    e->id = s->id;
+    e->name = s->name;
+    e->region = s->region;
+    e->x[DCS_INDEX_PUE] = s->pue;
+    e->x[DCS_INDEX_CUE] = s->cue_tflops_per_kw;
+    e->x[DCS_INDEX_EUE] = s->eue_yuan_per_kwh;
+    e->coverage = s->coverage;
+    dcs_index_uncertainty(s->meter_class_pct > 0 ? s->meter_class_pct : 0.5, s->coverage,
+                          s->u_cue_pct > 0 ? s->u_cue_pct : 5.0,
+                          s->u_eue_pct > 0 ? s->u_eue_pct : 2.0, e->rel_sd);
+}
+
+/* ---- CSV: header row names the columns; fields may be "quoted" ---- */
+
+enum { COL_ID, COL_NAME, COL_REGION, COL_PUE, COL_CUE, COL_EUE, COL_COVERAGE, COL_CLASS,
+       COL_UCUE, COL_UEUE, NCOLS, NREQUIRED = COL_CLASS };
+static const char *col_names[NCOLS] = {"id", "name", "region", "pue", "cue_tflops_per_kw",
+                                       "eue_yuan_per_kwh", "coverage", "meter_class_pct",
+                                       "u_cue_pct", "u_eue_pct"};
+
+/* Split line in place into at most max fields; returns the count. */
+static int split_csv(char *line, char **f, int max)
+{
+    int n = 0;
+    char *p = line;
+    line[strcspn(line, "\r\n")] = '\0';
+    while (n < max) {
+        if (*p == '"') { /* quoted: "" is a literal quote */
+            char *w = ++p;
+            f[n++] = w;
+            while (*p && !(*p == '"' && p[1] != '"'))
+                *w++ = (*p == '"' ? *++p : *p), p++;
+            p += *p == '"'; /* step over the closing quote before ending the field */
+            *w = '\0';
+        } else {
+            f[n++] = p;
+            p += strcspn(p, ",");
+        }
+        if (*p != ',')
+            break;
+        *p++ = '\0';
+    }
+    return n;
+}
+
+static char *keep(dcs_index_cohort_t *c, const char *s)
+{
+    char **grown = realloc(c->strings, (c->nstrings + 1) * sizeof *grown);
+    if (!grown)
+        return NULL;
+    c->strings = grown;
+    return c->strings[c->nstrings++] = strdup(s);
+}
+
+static int csv_row(dcs_index_cohort_t *c, char **f, int nf, const int *col, const char *file,
+                   int line)
+{
+    site_t s = {0};
+    double *num[NCOLS] = {[COL_PUE] = &s.pue, [COL_CUE] = &s.cue_tflops_per_kw,
+                          [COL_EUE] = &s.eue_yuan_per_kwh, [COL_COVERAGE] = &s.coverage,
+                          [COL_CLASS] = &s.meter_class_pct, [COL_UCUE] = &s.u_cue_pct,
+                          [COL_UEUE] = &s.u_eue_pct};
+    for (int k = COL_PUE; k < NCOLS; k++) {
+        if (col[k] < 0)
+            continue;
+        const char *v = col[k] < nf ? f[col[k]] : "";
+        char *end;
+        *num[k] = strtod(v, &end);
+        if (end == v || *end)
+            return snprintf(c->errmsg, sizeof c->errmsg, "%s:%d: column '%s': '%s' is not a "
+                            "number", file, line, col_names[k], v), DCS_ECONFIG;
+    }
+    if (col[COL_ID] >= nf || !f[col[COL_ID]][0])
+        return snprintf(c->errmsg, sizeof c->errmsg, "%s:%d: empty id", file, line), DCS_ECONFIG;
+    s.id = keep(c, f[col[COL_ID]]);
+    s.name = keep(c, col[COL_NAME] < nf ? f[col[COL_NAME]] : "");
+    s.region = keep(c, col[COL_REGION] < nf ? f[col[COL_REGION]] : "");
+    if (!s.id || !s.name || !s.region)
+        return DCS_ENOMEM;
+    dcs_index_entry_t *grown = realloc(c->e, (c->n + 1) * sizeof *grown);
+    if (!grown)
+        return DCS_ENOMEM;
+    c->e = grown;
+    fill_entry(&c->e[c->n++], &s);
+    return 0;
+}
+
+static int csv_header(dcs_index_cohort_t *c, char *line, int *col, const char *file)
+{
+    char *f[64];
+    if ((unsigned char)line[0] == 0xEF && (unsigned char)line[1] == 0xBB && (unsigned char)line[2] == 0xBF)
+        line += 3; /* UTF-8 BOM from spreadsheets */
+    int nf = split_csv(line, f, 64);
+    for (int k = 0; k < NCOLS; k++) {
+        col[k] = -1;
+        for (int i = 0; i < nf; i++)
+            if (strcmp(f[i], col_names[k]) == 0)
+                col[k] = i;
+        if (k < NREQUIRED && col[k] < 0)
+            return snprintf(c->errmsg, sizeof c->errmsg, "%s:1: missing column '%s'", file,
+                            col_names[k]), DCS_ECONFIG;
+    }
+    return 0;
+}
+
+/* Load the CSV named by the cohort (relative to the cohort file's folder). */
+static int load_csv(dcs_index_cohort_t *c, const char *cohort_path, const char *csv)
+{
+    char path[4096], buf[4096];
+    const char *slash = strrchr(cohort_path, '/');
+    if (csv[0] != '/' && slash)
+        snprintf(path, sizeof path, "%.*s/%s", (int)(slash - cohort_path), cohort_path, csv);
+    else
+        snprintf(path, sizeof path, "%s", csv);
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return snprintf(c->errmsg, sizeof c->errmsg, "%s: cannot open", path), DCS_EIO;
+    int col[NCOLS], rc = fgets(buf, sizeof buf, fp) ? csv_header(c, buf, col, path)
+                           : (snprintf(c->errmsg, sizeof c->errmsg, "%s: empty file", path), DCS_ECONFIG);
+    for (int line = 2; !rc && fgets(buf, sizeof buf, fp); line++) {
+        char *f[64];
+        if (buf[strspn(buf, " \t\r\n")] == '\0')
+            continue; /* blank line */
+        int nf = split_csv(buf, f, 64);
+        rc = csv_row(c, f, nf, col, path, line);
+    }
+    fclose(fp);
+    return rc;
+}
+
+static int options(dcs_index_cohort_t *c, const dcs_index_policy_t *pol, const char *path)
+{
+    const opts_t *o = c->doc->cohort;
+    static const char *methods[] = {"ahp", "entropy", "fixed", "topsis"};
+    int m = -1;
+    for (int i = 0; i < 4; i++)
+        if (strcmp(o->method, methods[i]) == 0)
+            m = i;
+    if (m < 0)
+        return snprintf(c->errmsg, sizeof c->errmsg, "%s: cohort.method '%s' is not ahp, "
+                        "entropy, fixed or topsis", path, o->method), DCS_ECONFIG;
+    if (m == DCS_INDEX_FIXED && !o->weights)
+        return snprintf(c->errmsg, sizeof c->errmsg, "%s: cohort.method fixed needs "
+                        "cohort.weights {pue, cue, eue}", path), DCS_ECONFIG;
+    if (o->draws < 0 || o->draws > 100000 || o->min_coverage < 0 || o->min_coverage > 1 ||
+        o->weight_sd < 0)
+        return snprintf(c->errmsg, sizeof c->errmsg, "%s: cohort: draws must be 0..100000, "
+                        "min_coverage 0..1, weight_sd >= 0", path), DCS_ECONFIG;
+    c->opt = (dcs_index_options_t){.method = (dcs_index_method_t)m, .min_coverage = o->min_coverage,
+                                   .weight_sd = o->weight_sd, .draws = (unsigned)o->draws,
+                                   .seed = (unsigned long)o->seed};
+    if (o->weights) {
+        c->opt.w_fixed[0] = o->weights->pue;
+        c->opt.w_fixed[1] = o->weights->cue;
+        c->opt.w_fixed[2] = o->weights->eue;
+    }
+    memcpy(c->opt.ahp, o->ahp ? o->ahp : dcs_index_policy_ahp(pol), sizeof c->opt.ahp);
+    return 0;
+}
+
+int dcs_index_cohort_load(const char *path, const dcs_index_policy_t *pol,
+                          dcs_index_cohort_t **out)
+{
+    dcs_index_cohort_t *c = calloc(1, sizeof *c);
+    *out = c;
+    if (!c)
+        return DCS_ENOMEM;
+    int rc = dcs_config_yaml_load(path, &doc_s, (void **)&c->doc, c->errmsg, sizeof c->errmsg);
+    if (!rc)
+        rc = options(c, pol, path);
+    if (rc)
+        return rc;
+    c->e = calloc(c->doc->sites_count + 1, sizeof *c->e);
+    if (!c->e)
+        return DCS_ENOMEM;
+    for (unsigned i = 0; i < c->doc->sites_count; i++)
+        fill_entry(&c->e[c->n++], &c->doc->sites[i]);
+    if (c->doc->cohort->csv)
+        rc = load_csv(c, path, c->doc->cohort->csv);
+    if (!rc && c->n == 0)
+        rc = (snprintf(c->errmsg, sizeof c->errmsg, "%s: no sites (give sites: or cohort.csv)", path),
+              DCS_ECONFIG);
+    return rc;
+}
+
+const char *dcs_index_cohort_errmsg(const dcs_index_cohort_t *c) { return c ? c->errmsg : "out of memory"; }
+const char *dcs_index_cohort_name(const dcs_index_cohort_t *c) { return c->doc->cohort->name; }
+const dcs_index_options_t *dcs_index_cohort_options(const dcs_index_cohort_t *c) { return &c->opt; }
+
+const dcs_index_entry_t *dcs_index_cohort_entries(const dcs_index_cohort_t *c, size_t *n)
+{
+    *n = c->n;
+    return c->e;
+}
+
+void dcs_index_cohort_free(dcs_index_cohort_t *c)
+{
+    if (!c)
+        return;
+    dcs_config_yaml_free(&doc_s, c->doc);
+    for (size_t i = 0; i < c->nstrings; i++)
+        free(c->strings[i]);
+    free(c->strings);
+    free(c->e);
+    free(c);
+}
