@@ -13,6 +13,7 @@
 
 #include "../engine/base/dcs_base.h"
 #include "../engine/index/dcs_index.h"
+#include "../engine/store/dcs_store.h"
 #include "testutil.h"
 
 static void near(double got, double want, double tol, const char *what)
@@ -261,6 +262,65 @@ static void test_cohort_files(void **state)
     dcs_index_policy_free(p);
 }
 
+static void test_cohort_entry_scored_from_its_store(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("cohort-store");
+    char path[1024];
+    /* One hour: facility 1500 W, IT 1000 W, one server (FP32 10 TFLOPS) at 50 %.
+     * PUE 1.5; CUE 10 x 0.5 / 1 kW = 5; EUE 10 yuan / 1.5 kWh = 6.667; coverage 1. */
+    tu_write(dir, "site.yaml",
+             "site: {id: s-01, name: Store site, region: lingang, pue_category: 1,\n"
+             "       poll_interval_ms: 60000, gap_limit_s: 120, store_dir: store}\n"
+             "devices: [{id: m, protocol: modbus_tcp, host: 127.0.0.1, port: 1502, profile: sdm630}]\n"
+             "channels:\n"
+             "  - {id: fac, device: m, point: total_power, role: facility_total}\n"
+             "  - {id: it, device: m, point: total_power, role: it_total}\n"
+             "  - {id: u, device: m, function: 4, address: 9, type: uint16, kind: utilisation, unit: percent, role: server}\n"
+             "inventory: {servers: [{id: g, utilisation: u, fp32_tflops: 10}]}\n"
+             "finance: {output_yuan_per_year: 87660, basis: value_added}\n");
+    snprintf(path, sizeof path, "%s/site.yaml", dir);
+    dcs_config_t *cfg;
+    assert_int_equal(dcs_config_load(path, &cfg), 0);
+    dcs_store_t *st;
+    assert_int_equal(dcs_store_open(cfg, 'w', &st), 0);
+    int64_t t0 = (int64_t)1795478400 * DCS_NS_PER_S;
+    const double level[3] = {1500, 1000, 50};
+    for (unsigned ch = 0; ch < 3; ch++)
+        for (int i = 0; i <= 60; i++) {
+            dcs_sample_t s = {.channel = ch, .t_ns = t0 + i * 60 * DCS_NS_PER_S, .value = level[ch]};
+            assert_int_equal(dcs_store_append(st, &s, 1), 0);
+        }
+    dcs_store_close(st);
+    dcs_config_free(cfg);
+    tu_write(dir, "cohort.yaml",
+             "cohort: {name: t, method: fixed, weights: {pue: 1, cue: 1, eue: 1}, draws: 0}\n"
+             "sites:\n"
+             "  - {id: s-01, config: site.yaml}\n"
+             "  - {id: v-01, name: Vendor, region: qingpu, pue: 1.3, cue_tflops_per_kw: 3, eue_yuan_per_kwh: 5, coverage: 0.99}\n");
+    snprintf(path, sizeof path, "%s/cohort.yaml", dir);
+    dcs_index_policy_t *p = policy();
+    dcs_index_cohort_t *c;
+    if (dcs_index_cohort_load(path, p, &c))
+        fail_msg("%s", dcs_index_cohort_errmsg(c));
+    size_t n;
+    const dcs_index_entry_t *e = dcs_index_cohort_entries(c, &n);
+    assert_int_equal(n, 2);
+    near(e[0].x[DCS_INDEX_PUE], 1.5, 1e-12, "PUE from the store");
+    near(e[0].x[DCS_INDEX_CUE], 5.0, 1e-9, "CUE from the store (rounding through the integral)");
+    near(e[0].x[DCS_INDEX_EUE], 10.0 / 1.5, 1e-9, "EUE from the store");
+    near(e[0].coverage, 1.0, 1e-12, "coverage");
+    assert_string_equal(e[0].name, "Store site");
+    assert_string_equal(e[0].region, "lingang");
+    dcs_index_cohort_free(c);
+    /* An entry with neither config nor figures is refused. */
+    tu_write(dir, "cohort.yaml", "cohort: {name: t, method: ahp}\nsites: [{id: x, pue: 1.2}]\n");
+    assert_int_equal(dcs_index_cohort_load(path, p, &c), DCS_ECONFIG);
+    assert_non_null(strstr(dcs_index_cohort_errmsg(c), "site 'x': give config"));
+    dcs_index_cohort_free(c);
+    dcs_index_policy_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -273,6 +333,7 @@ int main(void)
         cmocka_unit_test(test_rank_fixed_and_monte_carlo),
         cmocka_unit_test(test_rank_methods_and_errors),
         cmocka_unit_test(test_cohort_files),
+        cmocka_unit_test(test_cohort_entry_scored_from_its_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,8 @@
 #include "dcs_index.h"
 #include "../base/dcs_base.h"
 #include "../config/dcs_config.h"
+#include "../metric/dcs_metric.h"
+#include "../store/dcs_store.h"
 
 #include <cyaml/cyaml.h>
 #include <math.h>
@@ -14,6 +16,7 @@
 
 typedef struct {
     char *id, *name, *region;
+    char *config, *from, *to; /* score this site's own store instead of given figures */
     double pue, cue_tflops_per_kw, eue_yuan_per_kwh, coverage;
     double meter_class_pct, u_cue_pct, u_eue_pct;
 } site_t;
@@ -38,6 +41,8 @@ typedef struct {
 
 struct dcs_index_cohort {
     doc_t *doc;
+    dcs_config_t **configs; /* site configs scored for `config:` entries */
+    size_t nconfigs;
     dcs_index_entry_t *e;
     size_t n;
     char **strings;  /* CSV-owned strings */
@@ -49,11 +54,12 @@ struct dcs_index_cohort {
 #define OPT CYAML_FLAG_OPTIONAL
 #define STR(k, st, f, fl) CYAML_FIELD_STRING_PTR(k, CYAML_FLAG_POINTER | (fl), st, f, 0, CYAML_UNLIMITED)
 static const cyaml_schema_field_t site_f[] = {
-    STR("id", site_t, id, 0), STR("name", site_t, name, 0), STR("region", site_t, region, 0),
-    CYAML_FIELD_FLOAT("pue", 0, site_t, pue),
-    CYAML_FIELD_FLOAT("cue_tflops_per_kw", 0, site_t, cue_tflops_per_kw),
-    CYAML_FIELD_FLOAT("eue_yuan_per_kwh", 0, site_t, eue_yuan_per_kwh),
-    CYAML_FIELD_FLOAT("coverage", 0, site_t, coverage),
+    STR("id", site_t, id, 0), STR("name", site_t, name, OPT), STR("region", site_t, region, OPT),
+    STR("config", site_t, config, OPT), STR("from", site_t, from, OPT), STR("to", site_t, to, OPT),
+    CYAML_FIELD_FLOAT("pue", OPT, site_t, pue),
+    CYAML_FIELD_FLOAT("cue_tflops_per_kw", OPT, site_t, cue_tflops_per_kw),
+    CYAML_FIELD_FLOAT("eue_yuan_per_kwh", OPT, site_t, eue_yuan_per_kwh),
+    CYAML_FIELD_FLOAT("coverage", OPT, site_t, coverage),
     CYAML_FIELD_FLOAT("meter_class_pct", OPT, site_t, meter_class_pct),
     CYAML_FIELD_FLOAT("u_cue_pct", OPT, site_t, u_cue_pct),
     CYAML_FIELD_FLOAT("u_eue_pct", OPT, site_t, u_eue_pct), CYAML_FIELD_END};
@@ -218,6 +224,65 @@ static int load_csv(dcs_index_cohort_t *c, const char *cohort_path, const char *
     return rc;
 }
 
+/* Score a `config:` entry from its own store over [from, to] (default: all data)
+ * and fill s's figures. Returns 0 or an error with errmsg set. */
+static int score_site(dcs_index_cohort_t *c, const dcs_index_policy_t *pol, site_t *s,
+                      const char *cohort_path)
+{
+    char path[4096], err[512];
+    const char *slash = strrchr(cohort_path, '/');
+    if (s->config[0] != '/' && slash)
+        snprintf(path, sizeof path, "%.*s/%s", (int)(slash - cohort_path), cohort_path, s->config);
+    else
+        snprintf(path, sizeof path, "%s", s->config);
+    dcs_config_t *cfg = NULL;
+    dcs_store_t *st = NULL;
+    dcs_metric_score_t *sc = NULL;
+    int64_t from = 0, to = 0;
+    dcs_config_t **grown = realloc(c->configs, (c->nconfigs + 1) * sizeof *grown);
+    if (!grown)
+        return DCS_ENOMEM;
+    c->configs = grown;
+    int rc = dcs_config_load(path, &cfg);
+    c->configs[c->nconfigs++] = cfg; /* kept: entries point at its strings */
+    if (rc)
+        return snprintf(c->errmsg, sizeof c->errmsg, "site '%s': %s", s->id, dcs_config_errmsg(cfg)), rc;
+    const char *tz = cfg->site->timezone;
+    if ((s->from && dcs_time_parse(s->from, tz, &from)) || (s->to && dcs_time_parse(s->to, tz, &to)))
+        return snprintf(c->errmsg, sizeof c->errmsg, "site '%s': bad from/to time", s->id), DCS_ECONFIG;
+    rc = dcs_store_open(cfg, 'r', &st);
+    if (!rc && (!s->from || !s->to)) {
+        int64_t first, last;
+        rc = dcs_store_range(st, &first, &last);
+        from = s->from ? from : first;
+        to = s->to ? to : last + 1;
+    }
+    if (!rc)
+        rc = dcs_metric_score(cfg, st, from, to, 3600 * DCS_NS_PER_S, &sc, err, sizeof err);
+    else
+        snprintf(err, sizeof err, "%s", dcs_store_errmsg(st));
+    if (!rc) {
+        double f[DCS_METRIC_NPREC];
+        dcs_metric_indicators_t ind;
+        for (int p = 0; p < DCS_METRIC_NPREC; p++)
+            f[p] = dcs_index_policy_fp32eq(pol, p);
+        dcs_metric_indicators(cfg, sc, f, dcs_index_policy_cef(pol), &ind);
+        s->pue = sc->pue;
+        s->cue_tflops_per_kw = ind.cue_it_tflops_per_kw;
+        s->eue_yuan_per_kwh = ind.eue_yuan_per_kwh;
+        s->coverage = sc->coverage;
+        if (!s->name)
+            s->name = cfg->site->name;
+        if (!s->region)
+            s->region = cfg->site->region;
+    } else {
+        snprintf(c->errmsg, sizeof c->errmsg, "site '%s': %s", s->id, err);
+    }
+    dcs_metric_score_free(sc);
+    dcs_store_close(st);
+    return rc;
+}
+
 static int options(dcs_index_cohort_t *c, const dcs_index_policy_t *pol, const char *path)
 {
     const opts_t *o = c->doc->cohort;
@@ -263,8 +328,17 @@ int dcs_index_cohort_load(const char *path, const dcs_index_policy_t *pol,
     c->e = calloc(c->doc->sites_count + 1, sizeof *c->e);
     if (!c->e)
         return DCS_ENOMEM;
-    for (unsigned i = 0; i < c->doc->sites_count; i++)
-        fill_entry(&c->e[c->n++], &c->doc->sites[i]);
+    for (unsigned i = 0; !rc && i < c->doc->sites_count; i++) {
+        site_t *st = &c->doc->sites[i];
+        if (st->config)
+            rc = score_site(c, pol, st, path);
+        else if (!st->name || !st->region || !(st->coverage > 0))
+            rc = (snprintf(c->errmsg, sizeof c->errmsg, "%s: site '%s': give config, or name, "
+                           "region, pue, cue_tflops_per_kw, eue_yuan_per_kwh and coverage",
+                           path, st->id), DCS_ECONFIG);
+        if (!rc)
+            fill_entry(&c->e[c->n++], st);
+    }
     if (c->doc->cohort->csv)
         rc = load_csv(c, path, c->doc->cohort->csv);
     if (!rc && c->n == 0)
@@ -288,6 +362,9 @@ void dcs_index_cohort_free(dcs_index_cohort_t *c)
     if (!c)
         return;
     dcs_config_yaml_free(&doc_s, c->doc);
+    for (size_t i = 0; i < c->nconfigs; i++)
+        dcs_config_free(c->configs[i]);
+    free(c->configs);
     for (size_t i = 0; i < c->nstrings; i++)
         free(c->strings[i]);
     free(c->strings);
