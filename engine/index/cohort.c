@@ -225,9 +225,10 @@ static int load_csv(dcs_index_cohort_t *c, const char *cohort_path, const char *
 }
 
 /* Score a `config:` entry from its own store over [from, to] (default: all data)
- * and fill s's figures. Returns 0 or an error with errmsg set. */
+ * and fill s's figures; *scored is the site's config. Returns 0 or an error with
+ * errmsg set. */
 static int score_site(dcs_index_cohort_t *c, const dcs_index_policy_t *pol, site_t *s,
-                      const char *cohort_path)
+                      const char *cohort_path, dcs_config_t **scored)
 {
     char path[4096], err[512];
     const char *slash = strrchr(cohort_path, '/');
@@ -271,10 +272,7 @@ static int score_site(dcs_index_cohort_t *c, const dcs_index_policy_t *pol, site
         s->cue_tflops_per_kw = ind.cue_it_tflops_per_kw;
         s->eue_yuan_per_kwh = ind.eue_yuan_per_kwh;
         s->coverage = sc->coverage;
-        if (!s->name)
-            s->name = cfg->site->name;
-        if (!s->region)
-            s->region = cfg->site->region;
+        *scored = cfg; /* name and region come from it (never stored in s: libcyaml owns s) */
     } else {
         snprintf(c->errmsg, sizeof c->errmsg, "site '%s': %s", s->id, err);
     }
@@ -330,14 +328,21 @@ int dcs_index_cohort_load(const char *path, const dcs_index_policy_t *pol,
         return DCS_ENOMEM;
     for (unsigned i = 0; !rc && i < c->doc->sites_count; i++) {
         site_t *st = &c->doc->sites[i];
+        dcs_config_t *scored = NULL;
         if (st->config)
-            rc = score_site(c, pol, st, path);
+            rc = score_site(c, pol, st, path, &scored);
         else if (!st->name || !st->region || !(st->coverage > 0))
             rc = (snprintf(c->errmsg, sizeof c->errmsg, "%s: site '%s': give config, or name, "
                            "region, pue, cue_tflops_per_kw, eue_yuan_per_kwh and coverage",
                            path, st->id), DCS_ECONFIG);
-        if (!rc)
-            fill_entry(&c->e[c->n++], st);
+        if (rc)
+            break;
+        fill_entry(&c->e[c->n], st);
+        if (scored && !st->name)
+            c->e[c->n].name = scored->site->name;
+        if (scored && !st->region)
+            c->e[c->n].region = scored->site->region;
+        c->n++;
     }
     if (c->doc->cohort->csv)
         rc = load_csv(c, path, c->doc->cohort->csv);
