@@ -50,7 +50,8 @@ static const char *site_yaml =
     "channels:\n"
     "  - {id: fac, device: m, point: total_power, role: facility_total}\n"
     "  - {id: it, device: m, point: total_power, role: %s}\n"
-    "  - {id: cool, device: m, point: total_power, role: cooling}\n";
+    "  - {id: cool, device: m, point: total_power, role: cooling, zone: hall-1}\n"
+    "  - {id: rackz, device: m, point: total_power, role: it_rack, zone: hall-1, cross_check: false}\n";
 
 /* One hour of a channel at constant power: samples every 60 s on [start, start+1h]. */
 static void hour(dcs_store_t *st, unsigned ch, int64_t start, double p_w, int drop_from)
@@ -83,6 +84,8 @@ static dcs_metric_score_t *score_two_hours(const char *role, int it_drop_from, d
     hour(st, 1, T0 + H, 2000, it_drop_from);
     hour(st, 2, T0, 300, -1);
     hour(st, 2, T0 + H, 300, -1);
+    hour(st, 3, T0, 1200, -1);      /* hall-1 IT: 1.2 kWh + 1.2 kWh */
+    hour(st, 3, T0 + H, 1200, -1);
     dcs_store_close(st);
     assert_int_equal(dcs_store_open(cfg, 'r', &st), 0);
     dcs_metric_score_t *sc = NULL;
@@ -104,6 +107,10 @@ static void test_ratio_of_sums_not_mean_of_ratios(void **state)
     near(sc->e_dc_wh, 3900, 1e-12, "E_DC");
     near(sc->e_it_wh, 3000, 1e-12, "E_IT");
     near(sc->e_cooling_wh, 600, 1e-12, "cooling");
+    /* hall-1: IT 2.4 kWh (rackz), cooling 0.6 kWh -> pPUE (2.4 + 0.6) / 2.4 = 1.25. */
+    assert_int_equal(sc->nzones, 1);
+    assert_string_equal(sc->zones[0].zone, "hall-1");
+    near(sc->zones[0].ppue, 1.25, 1e-12, "pPUE hall-1");
     near(sc->pue, 1.3, 1e-12, "window PUE = 3.9 / 3.0");
     near(sc->coverage, 1.0, 1e-12, "coverage");
     assert_string_equal(sc->it_source, "it_total");
@@ -126,12 +133,13 @@ static void test_coverage_and_rack_fallback(void **state)
     dcs_config_t *cfg;
     /* IT samples of hour 1 from minute 30 on are flagged: IT covers 1.5 h of 2 h
      * (the segment ending at the first flagged sample is dropped too: minutes
-     * 29-30), so 1 h + 29 min = 89 min -> coverage 89/120. The samples come from
-     * it_rack channels, so E_IT falls back to their sum. */
+     * 29-30), so 1 h + 29 min = 89 min -> coverage 89/120. With no it_total, E_IT
+     * falls back to the sum of the it_rack channels: 'it' (1000 Wh + 2000 W x 29/60 h)
+     * plus 'rackz' (1200 W x 2 h = 2400 Wh). */
     dcs_metric_score_t *sc = score_two_hours("it_rack", 30, &cfg);
     assert_string_equal(sc->it_source, "it_rack");
     near(sc->coverage, 89.0 / 120.0, 1e-12, "coverage");
-    near(sc->e_it_wh, 1000 + 2000 * 29.0 / 60.0, 1e-12, "E_IT over covered time");
+    near(sc->e_it_wh, 1000 + 2000 * 29.0 / 60.0 + 2400, 1e-12, "E_IT over covered time");
     near(sc->bucket_coverage[1], 29.0 / 60.0, 1e-12, "hour 1 coverage");
     dcs_metric_score_free(sc);
     dcs_config_free(cfg);

@@ -150,6 +150,9 @@ static void print_table(const scored_t *s)
            sc->e_dc_wh / 1000, sc->e_it_wh / 1000, sc->e_cooling_wh / 1000, sc->e_other_wh / 1000);
     printf("PUE%d       %.4f%s\n", sc->category, sc->pue,
            sc->to_ns - sc->from_ns < 365LL * 86400 * DCS_NS_PER_S ? "  (interval PUE: trend only)" : "");
+    for (size_t z = 0; z < sc->nzones; z++)
+        printf("pPUE       %.4f  zone %s (IT %.3f kWh, cooling + other %.3f kWh)\n", sc->zones[z].ppue,
+               sc->zones[z].zone, sc->zones[z].e_it_wh / 1000, sc->zones[z].e_infra_wh / 1000);
     print_assessment(s);
     printf("%-26s %12s %12s %8s %9s\n", "bucket start", "E_DC kWh", "E_IT kWh", "PUE", "coverage");
     for (size_t k = 0; k < sc->nbuckets; k++) {

@@ -85,6 +85,7 @@ static const cyaml_schema_field_t channel_fields[] = {
      .data_offset = offsetof(dcs_config_channel_t, scale_yaml)},
     CYAML_FIELD_FLOAT("offset", OPT, dcs_config_channel_t, offset),
     CYAML_FIELD_BOOL("cross_check", OPT, dcs_config_channel_t, cross_check),
+    STR("zone", dcs_config_channel_t, zone, OPT),
     CYAML_FIELD_FLOAT("max_w", OPT, dcs_config_channel_t, max_w),
     STR("point", dcs_config_channel_t, point, OPT),
     CYAML_FIELD_INT("function", OPT, dcs_config_channel_t, function),

@@ -53,6 +53,7 @@ typedef struct {
     double *scale_yaml;    /* private: as written, NULL when absent */
     double offset;         /* added after scaling (default 0) */
     bool cross_check;      /* energy compared with its role, not added to it */
+    char *zone;            /* optional zone/subsystem for pPUE (NULL: none) */
     double max_w;          /* plausibility cap on power (0 = none) */
     /* Modbus: either profile point, or function/address/type/order. */
     char *point;

@@ -30,6 +30,13 @@ typedef struct {
     double cross_check_rel;  /* cross_check channels: (e - e_role) / e_role */
 } dcs_metric_channel_t;
 
+/* pPUE of a zone (ISO/IEC 30134-2 Annex, partial PUE):
+ * (E_IT,zone + E_infra,zone) / E_IT,zone, infra = cooling + lighting_other. */
+typedef struct {
+    const char *zone;
+    double e_it_wh, e_infra_wh, ppue;
+} dcs_metric_zone_t;
+
 typedef struct {
     int64_t from_ns, to_ns, bucket_ns;
     int category;            /* PUE measurement category of the site (1..3) */
@@ -42,6 +49,8 @@ typedef struct {
     double *bucket_e_dc_wh, *bucket_e_it_wh, *bucket_pue, *bucket_coverage;
     size_t nchannels;
     dcs_metric_channel_t *channels;
+    size_t nzones;
+    dcs_metric_zone_t *zones;   /* channels with a `zone`, in first-seen order */
 } dcs_metric_score_t;
 
 /* Score cfg's site over [from_ns, to_ns) with buckets of bucket_ns (e.g. 1 h).

@@ -165,7 +165,19 @@ void dcs_metric_score_json_begin(const dcs_metric_score_t *sc, const dcs_config_
         jnum(f, sc->bucket_coverage[k]);
         fprintf(f, "}%s\n", k + 1 < sc->nbuckets ? "," : "");
     }
-    fputs("  ]},\n", f);
+    fputs("  ]},\n  \"zones\": [", f);
+    for (size_t z = 0; z < sc->nzones; z++) {
+        fprintf(f, "%s\n    {\"zone\": ", z ? "," : "");
+        jstr(f, sc->zones[z].zone);
+        fputs(", \"e_it_kwh\": ", f);
+        jnum(f, sc->zones[z].e_it_wh / 1000);
+        fputs(", \"e_infra_kwh\": ", f);
+        jnum(f, sc->zones[z].e_infra_wh / 1000);
+        fputs(", \"ppue\": ", f);
+        jnum(f, sc->zones[z].ppue);
+        fputs("}", f);
+    }
+    fputs("],\n", f);
     json_channels(sc, cfg, f);
     if (ind)
         json_indicators(ind, f);

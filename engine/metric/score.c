@@ -27,6 +27,7 @@ void dcs_metric_score_free(dcs_metric_score_t *sc)
     free(sc->bucket_pue);
     free(sc->bucket_coverage);
     free(sc->channels);
+    free(sc->zones);
     free(sc);
 }
 
@@ -135,6 +136,33 @@ static void cross_checks(dcs_metric_score_t *sc, const dcs_config_t *cfg)
     }
 }
 
+/* pPUE per zone from the channel energies already integrated. */
+static int zones(dcs_metric_score_t *sc, const dcs_config_t *cfg)
+{
+    if (!(sc->zones = calloc(cfg->channels_count ? cfg->channels_count : 1, sizeof *sc->zones)))
+        return DCS_ENOMEM;
+    for (size_t i = 0; i < sc->nchannels; i++) {
+        const dcs_config_channel_t *c = &cfg->channels[sc->channels[i].channel];
+        int it = c->role == DCS_CONFIG_ROLE_IT_TOTAL || c->role == DCS_CONFIG_ROLE_IT_RACK;
+        int infra = c->role == DCS_CONFIG_ROLE_COOLING || c->role == DCS_CONFIG_ROLE_LIGHTING_OTHER;
+        if (!c->zone || c->cross_check || c->kind == DCS_CONFIG_UTILISATION || (!it && !infra))
+            continue;
+        size_t z = 0;
+        while (z < sc->nzones && strcmp(sc->zones[z].zone, c->zone) != 0)
+            z++;
+        if (z == sc->nzones)
+            sc->zones[sc->nzones++].zone = c->zone;
+        if (it)
+            sc->zones[z].e_it_wh += sc->channels[i].e_wh;
+        else
+            sc->zones[z].e_infra_wh += sc->channels[i].e_wh;
+    }
+    for (size_t z = 0; z < sc->nzones; z++)
+        sc->zones[z].ppue = dcs_metric_pue(sc->zones[z].e_it_wh + sc->zones[z].e_infra_wh,
+                                           sc->zones[z].e_it_wh);
+    return 0;
+}
+
 int dcs_metric_score(const dcs_config_t *cfg, dcs_store_t *st, int64_t from_ns, int64_t to_ns,
                      int64_t bucket_ns, dcs_metric_score_t **out, char *err, size_t errlen)
 {
@@ -185,6 +213,11 @@ int dcs_metric_score(const dcs_config_t *cfg, dcs_store_t *st, int64_t from_ns, 
     sc->pue = dcs_metric_pue(sc->e_dc_wh, sc->e_it_wh);
     sc->coverage = cover_min;
     cross_checks(sc, cfg);
+    if (zones(sc, cfg)) {
+        dcs_metric_score_free(sc);
+        snprintf(err, errlen, "score: out of memory");
+        return DCS_ENOMEM;
+    }
     *out = sc;
     return 0;
 }
