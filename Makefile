@@ -9,7 +9,8 @@ SAN     ?=
 
 # Debian packages: build + run + test (tools/deps.sh installs only what is missing).
 DEB_PKGS = gcc make pkg-config libmodbus-dev libsnmp-dev snmpd libhdf5-dev hdf5-tools \
-           libgsl-dev libcyaml-dev libcmocka-dev python3 python3-h5py python3-numpy \
+           libgsl-dev libcyaml-dev libcmocka-dev libsimde-dev python3 python3-h5py python3-numpy \
+          python3-pandas \
            procps tzdata
 
 PKGS    = libmodbus hdf5 libcyaml netsnmp gsl
@@ -22,15 +23,31 @@ endif
 DATADIR ?= $(PREFIX)/share/dcscore
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
              -DDCS_DATADIR='"$(DATADIR)"' -MMD -MP
-LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+
+# SIMD kernels: the x86 ones are built with their own -m flags and only run where
+# the CPU has them (engine/aggregate/kernels_x86.c); other machines get NEON/scalar.
+ARCH := $(shell uname -m)
+ifeq ($(ARCH),x86_64)
+ARCH_KERNELS = engine/aggregate/kernels_x86.c engine/aggregate/kernel_sse2.c \
+               engine/aggregate/kernel_avx2.c engine/aggregate/kernel_avx512.c
+else
+ARCH_KERNELS = engine/aggregate/kernels_other.c
+endif
+$(BUILD)/engine/aggregate/kernel_sse2.o: ALL_CFLAGS += -msse2
+$(BUILD)/engine/aggregate/kernel_avx2.o: ALL_CFLAGS += -mavx2 -mfma
+$(BUILD)/engine/aggregate/kernel_avx512.o: ALL_CFLAGS += -mavx512f -mavx512dq
+# Compensated sums: no contraction into FMA, no fast-math, in every kernel.
+$(BUILD)/engine/aggregate/%.o: ALL_CFLAGS += -ffp-contract=off
 
 # The library: engine stages in data-flow order, then probes and reports.
 LIB_SRC = engine/base/base.c \
           engine/sample/decode.c engine/sample/profile.c \
           engine/config/config.c \
           engine/store/store.c engine/store/store_read.c \
-          engine/aggregate/aggregate.c \
+          engine/aggregate/aggregate.c engine/aggregate/dispatch.c \
+          engine/aggregate/kernel_scalar.c engine/aggregate/kernel_neon.c $(ARCH_KERNELS) \
           engine/metric/score.c engine/metric/indicators.c engine/metric/json.c \
           engine/index/policy.c engine/index/index.c engine/index/rank.c engine/index/assess.c \
           engine/index/cohort.c \
@@ -40,7 +57,7 @@ LIB_SRC = engine/base/base.c \
 CLI_SRC = engine/cli/main.c engine/cli/cmd_poll.c engine/cli/cmd_score.c engine/cli/cmd_inspect.c \
           engine/cli/cmd_rank.c
 SIM_SRC = fixtures/sim.c fixtures/sim_modbus.c fixtures/sim_snmp.c fixtures/loadmodel.c
-TESTS   = sample_test config_test aggregate_test metric_test store_test report_test index_test \
+TESTS   = sample_test config_test aggregate_test kernel_test metric_test store_test report_test index_test \
           integration_test
 
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)

@@ -70,16 +70,61 @@ static void add_segment(dcs_agg_buckets_t *b, int64_t ta, double pa, int64_t tb,
     }
 }
 
+/* Segment (i, i+1) if it is valid (finite ends, 0 < dt <= gap) and meets the window. */
+static void add_valid_segment(dcs_agg_buckets_t *b, const int64_t *t_ns, const double *p_w,
+                              size_t i, int64_t gap_ns)
+{
+    int64_t dt = t_ns[i + 1] - t_ns[i];
+    if (dt <= 0 || dt > gap_ns || !isfinite(p_w[i]) || !isfinite(p_w[i + 1]))
+        return;
+    if (t_ns[i + 1] <= b->from_ns || t_ns[i] >= b->to_ns)
+        return;
+    add_segment(b, t_ns[i], p_w[i], t_ns[i + 1], p_w[i + 1]);
+}
+
+void dcs_agg_power_ref(const int64_t *t_ns, const double *p_w, size_t n, int64_t gap_ns,
+                       dcs_agg_buckets_t *b)
+{
+    for (size_t i = 1; i < n; i++)
+        add_valid_segment(b, t_ns, p_w, i - 1, gap_ns);
+}
+
+/* Index of the first sample at or after t (n if none), by bisection. */
+static size_t first_at_or_after(const int64_t *t_ns, size_t n, int64_t t)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t_ns[mid] < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The fast path: in each bucket, the run of segments lying wholly inside it goes
+ * to the SIMD kernel; the few segments that cross a bucket or window edge take
+ * the reference path, which splits them. */
 void dcs_agg_power(const int64_t *t_ns, const double *p_w, size_t n, int64_t gap_ns,
                    dcs_agg_buckets_t *b)
 {
-    for (size_t i = 1; i < n; i++) {
-        int64_t dt = t_ns[i] - t_ns[i - 1];
-        if (dt <= 0 || dt > gap_ns || !isfinite(p_w[i]) || !isfinite(p_w[i - 1]))
-            continue;
-        if (t_ns[i] <= b->from_ns || t_ns[i - 1] >= b->to_ns)
-            continue;
-        add_segment(b, t_ns[i - 1], p_w[i - 1], t_ns[i], p_w[i]);
+    const dcs_agg_kernel_t *k = dcs_agg_kernel();
+    size_t i = first_at_or_after(t_ns, n, b->from_ns);
+    if (i > 0 && i < n)
+        add_valid_segment(b, t_ns, p_w, i - 1, gap_ns); /* straddles the window start */
+    while (i < n && t_ns[i] < b->to_ns) {
+        size_t kb = (size_t)((t_ns[i] - b->t0_ns) / b->width_ns);
+        int64_t end = b->t0_ns + (int64_t)(kb + 1) * b->width_ns;
+        end = end < b->to_ns ? end : b->to_ns;
+        size_t j = first_at_or_after(t_ns + i, n - i, end + 1) + i - 1; /* last t <= end */
+        double area, covered;
+        k->trapz(t_ns + i, p_w + i, j - i + 1, gap_ns, &area, &covered);
+        b->e_wh[kb] += area / 3600.0;
+        b->covered_s[kb] += covered;
+        if (j + 1 < n)
+            add_valid_segment(b, t_ns, p_w, j, gap_ns); /* crosses `end` */
+        i = j + 1;
     }
 }
 

@@ -58,6 +58,37 @@ typedef struct {
 } dcs_agg_stats_t;
 void dcs_agg_stats(const double *v, size_t n, dcs_agg_stats_t *st);
 
+/* ---- kernels: the hot loops, one implementation per ISA ---- */
+
+/* A kernel set. Every implementation gives the scalar kernel's count, min and max
+ * exactly. Sums are compensated (Neumaier per lane, lanes folded in a fixed
+ * order): |sum - exact| <= 4u|exact| + 8(n+16)u^2 sum|x_i|, u = 2^-53, the bound
+ * tests/kernel_test.c checks; lanes are added in another order than the scalar
+ * kernel's, so the last bits may differ from it. */
+typedef struct {
+    const char *name; /* "scalar", "sse2", "avx2", "avx512", "neon" */
+    /* Statistics of v[0..n-1], as dcs_agg_stats(). */
+    void (*reduce)(const double *v, size_t n, dcs_agg_stats_t *st);
+    /* Trapezoid over the n-1 segments of one run of samples:
+     * *area = sum of (v_i + v_i+1)/2 x dt_i (value x seconds) and *covered = sum of
+     * dt_i (s), over segments with finite ends and 0 < dt_i <= gap_ns. */
+    void (*trapz)(const int64_t *t_ns, const double *v, size_t n, int64_t gap_ns,
+                  double *area, double *covered);
+} dcs_agg_kernel_t;
+
+/* The kernel in use: chosen once, at first call, as the best the CPU supports,
+ * unless the environment variable DCSCORE_SIMD names another supported one
+ * (scalar, sse2, avx2, avx512, neon); an unknown or unsupported name is ignored. */
+const dcs_agg_kernel_t *dcs_agg_kernel(void);
+/* A kernel by name if compiled in and supported by this CPU, else NULL. */
+const dcs_agg_kernel_t *dcs_agg_kernel_find(const char *name);
+/* Every kernel usable here, best first; returns the count (at most max). */
+size_t dcs_agg_kernel_list(const dcs_agg_kernel_t **out, size_t max);
+
+/* The plain per-segment reference of dcs_agg_power (tests compare the two). */
+void dcs_agg_power_ref(const int64_t *t_ns, const double *p_w, size_t n, int64_t gap_ns,
+                       dcs_agg_buckets_t *b);
+
 /* Neumaier compensated accumulator: error bounded by ~2u*sum|x_i| + O(n u^2), u = 2^-53,
  * independent of n to first order (Higham, Accuracy and Stability, 2nd ed., 4.3). */
 typedef struct { double s, c; } dcs_agg_sum_t;
@@ -70,6 +101,10 @@ static inline void dcs_agg_sum_add(dcs_agg_sum_t *a, double x)
         a->c += (x - t) + a->s;
     a->s = t;
 }
-static inline double dcs_agg_sum_get(const dcs_agg_sum_t *a) { return a->s + a->c; }
+/* An infinite or NaN running sum is returned as is (its compensation is NaN). */
+static inline double dcs_agg_sum_get(const dcs_agg_sum_t *a)
+{
+    return a->s - a->s == 0 ? a->s + a->c : a->s;
+}
 
 #endif

@@ -1,0 +1,23 @@
+/* aggregate_int.h: kernels of the aggregate module, one object per ISA file.
+ * The per-architecture table (kernels_x86.c or kernels_other.c) lists those
+ * that are compiled in; dispatch.c picks one. */
+#ifndef DCS_AGGREGATE_INT_H
+#define DCS_AGGREGATE_INT_H
+
+#include "dcs_aggregate.h"
+
+extern const dcs_agg_kernel_t dcs_agg_kernel_scalar, dcs_agg_kernel_sse2, dcs_agg_kernel_avx2,
+    dcs_agg_kernel_avx512, dcs_agg_kernel_neon;
+
+/* One entry of a per-architecture table: a kernel and whether this CPU runs it. */
+typedef struct {
+    const dcs_agg_kernel_t *k;
+    int (*supported)(void);
+    int preferred; /* 0: only when asked for by name (e.g. NEON emulated by SIMDe) */
+} agg_kernel_entry_t;
+
+/* Best first. */
+extern const agg_kernel_entry_t agg_kernel_table[];
+extern const size_t agg_kernel_table_len;
+
+#endif

@@ -1,0 +1,7 @@
+/* kernel_avx512.c: the aggregation kernels for AVX512 (8 doubles per vector), from
+ * kernel_impl.h. Built with the matching -m flags (Makefile); only called when
+ * the CPU supports them (kernels_x86.c). */
+#define KERNEL_LANES 8
+#define KERNEL_NAME avx512
+#define KERNEL_STR "avx512"
+#include "kernel_impl.h"

@@ -1,0 +1,27 @@
+/* kernel_scalar.c: the portable reference kernels. Every SIMD kernel is tested
+ * against these. */
+#include "dcs_aggregate.h"
+#include "aggregate_int.h"
+
+#include <math.h>
+
+static void trapz_scalar(const int64_t *t, const double *v, size_t n, int64_t gap_ns,
+                         double *area, double *covered)
+{
+    dcs_agg_sum_t a = {0, 0}, c = {0, 0};
+    for (size_t i = 0; i + 1 < n; i++) {
+        int64_t dt = t[i + 1] - t[i];
+        if (dt > 0 && dt <= gap_ns && isfinite(v[i]) && isfinite(v[i + 1])) {
+            dcs_agg_sum_add(&a, (v[i] + v[i + 1]) * (double)dt * 0.5e-9);
+            dcs_agg_sum_add(&c, (double)dt * 1e-9);
+        }
+    }
+    *area = dcs_agg_sum_get(&a);
+    *covered = dcs_agg_sum_get(&c);
+}
+
+const dcs_agg_kernel_t dcs_agg_kernel_scalar = {
+    .name = "scalar",
+    .reduce = dcs_agg_stats,
+    .trapz = trapz_scalar,
+};

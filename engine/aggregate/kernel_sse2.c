@@ -1,0 +1,7 @@
+/* kernel_sse2.c: the aggregation kernels for SSE2 (2 doubles per vector), from
+ * kernel_impl.h. Built with the matching -m flags (Makefile); only called when
+ * the CPU supports them (kernels_x86.c). */
+#define KERNEL_LANES 2
+#define KERNEL_NAME sse2
+#define KERNEL_STR "sse2"
+#include "kernel_impl.h"

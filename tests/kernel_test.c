@@ -1,0 +1,232 @@
+/* kernel_test.c: every aggregation kernel usable on this CPU against the scalar
+ * reference and an exact sum, on seeded random data: lengths 0..67 and large,
+ * starts off vector alignment, NaN, +-inf, denormals, all-NaN, and a magnitude
+ * mix where a naive sum is measurably wrong. count/min/max must match exactly;
+ * sums must sit within the bound stated in dcs_aggregate.h. Also dcs_agg_power
+ * (kernel runs + split edges) against dcs_agg_power_ref, bucket by bucket. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../engine/aggregate/dcs_aggregate.h"
+
+#define U 0x1p-53
+
+static uint64_t rng = 20261123; /* fixed seed */
+static double rnd(void)         /* xorshift64* -> [0,1) */
+{
+    rng ^= rng >> 12, rng ^= rng << 25, rng ^= rng >> 27;
+    return (double)((rng * 2685821657736338717ULL) >> 11) * 0x1p-53;
+}
+
+/* Exact sum of finite values (Shewchuk's partials, as Python's math.fsum), rounded once. */
+static double exact_sum(const double *v, size_t n, double *abs_sum)
+{
+    double p[64];
+    int np = 0;
+    *abs_sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        double x = v[i];
+        if (isnan(x))
+            continue;
+        *abs_sum += fabs(x);
+        int k = 0;
+        for (int j = 0; j < np; j++) {
+            double y = p[j];
+            if (fabs(x) < fabs(y)) { double t = x; x = y; y = t; }
+            double hi = x + y, lo = y - (hi - x);
+            if (lo != 0)
+                p[k++] = lo;
+            x = hi;
+        }
+        p[k++] = x;
+        np = k < 64 ? k : 63;
+    }
+    double s = 0;
+    for (int j = np - 1; j >= 0; j--)
+        s += p[j];
+    return s;
+}
+
+static void check_reduce(const dcs_agg_kernel_t *k, const double *v, size_t n, const char *what)
+{
+    dcs_agg_stats_t ref, got;
+    dcs_agg_stats(v, n, &ref);
+    k->reduce(v, n, &got);
+    if (got.count != ref.count || memcmp(&got.min, &ref.min, 8) || memcmp(&got.max, &ref.max, 8))
+        fail_msg("%s/%s n=%zu: count %zu/%zu min %g/%g max %g/%g", k->name, what, n, got.count,
+                 ref.count, got.min, ref.min, got.max, ref.max);
+    int finite = 1;
+    for (size_t i = 0; i < n; i++)
+        finite &= !isinf(v[i]);
+    if (!finite) { /* an infinite sum must be the same infinity (or NaN for +inf - inf) */
+        if (!(got.sum == ref.sum || (isnan(got.sum) && isnan(ref.sum))))
+            fail_msg("%s/%s n=%zu: infinite sum %g vs %g", k->name, what, n, got.sum, ref.sum);
+        return;
+    }
+    double abs_sum, exact = exact_sum(v, n, &abs_sum);
+    double bound = 4 * U * fabs(exact) + 8 * (double)(n + 16) * U * U * abs_sum;
+    if (!(fabs(got.sum - exact) <= bound))
+        fail_msg("%s/%s n=%zu: sum %.17g, exact %.17g, bound %g", k->name, what, n, got.sum, exact, bound);
+}
+
+static void fill(double *v, size_t n, int kind)
+{
+    for (size_t i = 0; i < n; i++) {
+        double r = rnd();
+        v[i] = kind == 0 ? (r - 0.3) * 1e3                           /* plain */
+             : kind == 1 ? (r < 0.2 ? NAN : (r - 0.5) * 1e6)         /* 20 % NaN */
+             : kind == 2 ? (r < 0.5 ? 1e-310 * r : -4.9e-324 * 3)    /* denormals */
+             : kind == 3 ? NAN                                        /* all NaN */
+             : (r < 0.1 ? 1e15 * (r < 0.05 ? 1 : -1) : r * 1e-3);    /* magnitude mix */
+    }
+}
+
+static void test_reduce_all_kernels(void **state)
+{
+    (void)state;
+    const dcs_agg_kernel_t *ks[8];
+    size_t nk = dcs_agg_kernel_list(ks, 8);
+    assert_true(nk >= 2); /* at least scalar and NEON through SIMDe */
+    static double buf[200000 + 8];
+    for (size_t k = 0; k < nk; k++)
+        for (int kind = 0; kind < 5; kind++) {
+            for (size_t n = 0; n <= 67; n++)
+                for (size_t off = 0; off < 3; off++) { /* start off the vector alignment */
+                    fill(buf + off, n, kind);
+                    check_reduce(ks[k], buf + off, n, "small");
+                }
+            fill(buf + 1, 200000, kind);
+            check_reduce(ks[k], buf + 1, 200000, "large");
+        }
+}
+
+static void test_reduce_infinities(void **state)
+{
+    (void)state;
+    const dcs_agg_kernel_t *ks[8];
+    size_t nk = dcs_agg_kernel_list(ks, 8);
+    double v[37];
+    for (size_t k = 0; k < nk; k++) {
+        fill(v, 37, 0);
+        v[17] = INFINITY;
+        check_reduce(ks[k], v, 37, "+inf");
+        dcs_agg_stats_t st;
+        ks[k]->reduce(v, 37, &st);
+        assert_true(st.sum == INFINITY && st.max == INFINITY);
+        v[30] = -INFINITY;
+        ks[k]->reduce(v, 37, &st);
+        assert_true(isnan(st.sum) && st.min == -INFINITY);
+    }
+}
+
+static void test_naive_sum_is_wrong_ours_is_not(void **state)
+{
+    (void)state;
+    /* 1e16, then 10,000 ones, then -1e16: exactly 10,000. A naive double sum
+     * loses every 1 against 1e16 (ulp 2) and returns 0. */
+    static double v[10002];
+    v[0] = 1e16;
+    for (int i = 1; i <= 10000; i++)
+        v[i] = 1.0;
+    v[10001] = -1e16;
+    volatile double naive = 0;
+    for (int i = 0; i < 10002; i++)
+        naive += v[i];
+    assert_true(fabs(naive - 10000) > 5000);
+    const dcs_agg_kernel_t *ks[8];
+    size_t nk = dcs_agg_kernel_list(ks, 8);
+    for (size_t k = 0; k < nk; k++) {
+        dcs_agg_stats_t st;
+        ks[k]->reduce(v, 10002, &st);
+        if (st.sum != 10000)
+            fail_msg("%s: %.17g", ks[k]->name, st.sum);
+    }
+}
+
+static void test_trapz_all_kernels(void **state)
+{
+    (void)state;
+    const dcs_agg_kernel_t *ks[8];
+    size_t nk = dcs_agg_kernel_list(ks, 8);
+    static int64_t t[5000];
+    static double v[5000];
+    int64_t now = 1795478400LL * 1000000000LL;
+    for (size_t i = 0; i < 5000; i++) { /* 1 s steps with jitter, gaps, repeats, NaN, inf */
+        double r = rnd();
+        now += r < 0.02 ? 30000000000LL : r < 0.03 ? 0 : 1000000000LL + (int64_t)(r * 1e6);
+        t[i] = now;
+        v[i] = r < 0.05 ? NAN : r < 0.06 ? INFINITY : 800e3 + r * 1e4;
+    }
+    for (size_t k = 0; k < nk; k++)
+        for (size_t n = 0; n < 5000; n += n < 70 ? 1 : 997) {
+            double a0, c0, a1, c1;
+            dcs_agg_kernel_find("scalar")->trapz(t + 1, v + 1, n, 5000000000LL, &a0, &c0);
+            ks[k]->trapz(t + 1, v + 1, n, 5000000000LL, &a1, &c1);
+            if (fabs(a1 - a0) > 1e-12 * fabs(a0) + 1e-9 || fabs(c1 - c0) > 1e-12 * c0 + 1e-12)
+                fail_msg("%s n=%zu: area %.17g vs %.17g, covered %.17g vs %.17g", ks[k]->name,
+                         n, a1, a0, c1, c0);
+        }
+}
+
+static void test_power_fast_path_matches_reference(void **state)
+{
+    (void)state;
+    static int64_t t[20000];
+    static double p[20000];
+    int64_t t0 = 1795478400LL * 1000000000LL;
+    for (size_t i = 0; i < 20000; i++) {
+        double r = rnd();
+        t[i] = t0 + (int64_t)i * 1000000000LL + (int64_t)(r * 5e8) - (i % 977 == 0 ? 0 : 0);
+        p[i] = r < 0.01 ? NAN : 5e5 + 1e5 * sin((double)i / 300.0);
+    }
+    for (size_t i = 3000; i < 3100; i++) /* a long gap */
+        t[i] += 200LL * 1000000000LL, p[i] = p[i];
+    for (size_t i = 3100; i < 20000; i++)
+        t[i] += 200LL * 1000000000LL;
+    /* Windows that start and end inside segments, buckets of 15 min and 1 h. */
+    int64_t from = t0 + 1234567890123LL % (3600LL * 1000000000LL), to = t[19990] - 333;
+    int64_t widths[2] = {900LL * 1000000000LL, 3600LL * 1000000000LL};
+    for (int w = 0; w < 2; w++) {
+        dcs_agg_buckets_t a, b;
+        assert_int_equal(dcs_agg_buckets_init(&a, from, to, widths[w]), 0);
+        assert_int_equal(dcs_agg_buckets_init(&b, from, to, widths[w]), 0);
+        dcs_agg_power(t, p, 20000, 5000000000LL, &a);
+        dcs_agg_power_ref(t, p, 20000, 5000000000LL, &b);
+        for (size_t k = 0; k < a.n; k++)
+            if (fabs(a.e_wh[k] - b.e_wh[k]) > 1e-9 * fabs(b.e_wh[k]) + 1e-9 ||
+                fabs(a.covered_s[k] - b.covered_s[k]) > 1e-9 * b.covered_s[k] + 1e-9)
+                fail_msg("bucket %zu of %zu: %.17g Wh / %.17g s vs %.17g Wh / %.17g s", k, a.n,
+                         a.e_wh[k], a.covered_s[k], b.e_wh[k], b.covered_s[k]);
+        dcs_agg_buckets_free(&a);
+        dcs_agg_buckets_free(&b);
+    }
+}
+
+static void test_dispatch_override(void **state)
+{
+    (void)state;
+    assert_non_null(dcs_agg_kernel());
+    assert_non_null(dcs_agg_kernel_find("scalar"));
+    assert_non_null(dcs_agg_kernel_find("neon")); /* native or through SIMDe */
+    assert_null(dcs_agg_kernel_find("altivec"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reduce_all_kernels),
+        cmocka_unit_test(test_reduce_infinities),
+        cmocka_unit_test(test_naive_sum_is_wrong_ours_is_not),
+        cmocka_unit_test(test_trapz_all_kernels),
+        cmocka_unit_test(test_power_fast_path_matches_reference),
+        cmocka_unit_test(test_dispatch_override),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
