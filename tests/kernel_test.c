@@ -175,6 +175,32 @@ static void test_trapz_all_kernels(void **state)
         }
 }
 
+static void test_fused_matches_separate_passes(void **state)
+{
+    (void)state;
+    const dcs_agg_kernel_t *ks[8];
+    size_t nk = dcs_agg_kernel_list(ks, 8);
+    static int64_t t[3000];
+    static double v[3000];
+    for (size_t i = 0; i < 3000; i++) {
+        double r = rnd();
+        t[i] = (int64_t)i * 1000000000LL + (r < 0.02 ? 9000000000LL * (int64_t)i : 0);
+        v[i] = r < 0.05 ? NAN : r < 0.06 ? 1e300 : 1e5 * r;
+    }
+    for (size_t k = 0; k < nk; k++)
+        for (size_t n = 0; n < 3000; n += n < 40 ? 1 : 331) {
+            dcs_agg_stats_t s1, s2;
+            double a1, c1, a2, c2;
+            ks[k]->reduce(v + 1, n, &s1);
+            ks[k]->trapz(t + 1, v + 1, n, 5000000000LL, &a1, &c1);
+            ks[k]->fused(t + 1, v + 1, n, 5000000000LL, &s2, &a2, &c2);
+            if (s1.count != s2.count || memcmp(&s1.min, &s2.min, 8) || memcmp(&s1.max, &s2.max, 8) ||
+                fabs(s1.sum - s2.sum) > 1e-12 * fabs(s1.sum) + 1e-300 ||
+                fabs(a1 - a2) > 1e-12 * fabs(a1) + 1e-300 || fabs(c1 - c2) > 1e-12 * c1)
+                fail_msg("%s n=%zu: fused differs", ks[k]->name, n);
+        }
+}
+
 static void test_power_fast_path_matches_reference(void **state)
 {
     (void)state;
@@ -225,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_reduce_infinities),
         cmocka_unit_test(test_naive_sum_is_wrong_ours_is_not),
         cmocka_unit_test(test_trapz_all_kernels),
+        cmocka_unit_test(test_fused_matches_separate_passes),
         cmocka_unit_test(test_power_fast_path_matches_reference),
         cmocka_unit_test(test_dispatch_override),
     };

@@ -2,6 +2,7 @@
  * Assumes timestamps ascend (the store guarantees it). Must not be compiled with
  * -ffast-math: the Neumaier sums rely on exact IEEE rounding. */
 #include "dcs_aggregate.h"
+#include "aggregate_int.h"
 #include "../base/dcs_base.h"
 
 #include <math.h>
@@ -89,10 +90,18 @@ void dcs_agg_power_ref(const int64_t *t_ns, const double *p_w, size_t n, int64_t
         add_valid_segment(b, t_ns, p_w, i - 1, gap_ns);
 }
 
-/* Index of the first sample at or after t (n if none), by bisection. */
-static size_t first_at_or_after(const int64_t *t_ns, size_t n, int64_t t)
+/* The same, searching forward from index `from` (t_ns[from - 1] < t known):
+ * galloping (1, 2, 4, ... steps) then bisection, so finding the next bucket edge
+ * touches a few nearby cache lines instead of bisecting the whole day. */
+static size_t gallop(const int64_t *t_ns, size_t n, size_t from, int64_t t)
 {
-    size_t lo = 0, hi = n;
+    size_t lo = from, step = 1, hi = from;
+    while (hi < n && t_ns[hi] < t) {
+        lo = hi + 1;
+        hi = from + step;
+        step *= 2;
+    }
+    hi = hi < n ? hi : n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (t_ns[mid] < t)
@@ -101,6 +110,12 @@ static size_t first_at_or_after(const int64_t *t_ns, size_t n, int64_t t)
             hi = mid;
     }
     return lo;
+}
+
+/* Index of the first sample at or after t (n if none). */
+static size_t first_at_or_after(const int64_t *t_ns, size_t n, int64_t t)
+{
+    return gallop(t_ns, n, 0, t);
 }
 
 /* The fast path: in each bucket, the run of segments lying wholly inside it goes
@@ -117,7 +132,7 @@ void dcs_agg_power(const int64_t *t_ns, const double *p_w, size_t n, int64_t gap
         size_t kb = (size_t)((t_ns[i] - b->t0_ns) / b->width_ns);
         int64_t end = b->t0_ns + (int64_t)(kb + 1) * b->width_ns;
         end = end < b->to_ns ? end : b->to_ns;
-        size_t j = first_at_or_after(t_ns + i, n - i, end + 1) + i - 1; /* last t <= end */
+        size_t j = gallop(t_ns, n, i, end + 1) - 1; /* last t <= end */
         double area, covered;
         k->trapz(t_ns + i, p_w + i, j - i + 1, gap_ns, &area, &covered);
         b->e_wh[kb] += area / 3600.0;
@@ -187,4 +202,49 @@ void dcs_agg_stats(const double *v, size_t n, dcs_agg_stats_t *st)
     st->sum = dcs_agg_sum_get(&a);
     if (!st->count)
         st->min = st->max = NAN;
+}
+
+void agg_fused_two_pass(const dcs_agg_kernel_t *k, const int64_t *t_ns, const double *v, size_t n,
+                        int64_t gap_ns, dcs_agg_stats_t *st, double *area, double *covered)
+{
+    k->reduce(v, n, st);
+    k->trapz(t_ns, v, n, gap_ns, area, covered);
+}
+
+/* One pass per bucket: the samples with t in the bucket go to the fused kernel
+ * (statistics, and the energy of the segments between them); the segment from
+ * the bucket's last sample to the next one crosses the edge and is split. */
+int dcs_agg_rollup(const int64_t *t_ns, const double *v, size_t n, int64_t from_ns, int64_t to_ns,
+                   int64_t width_ns, int64_t gap_ns, dcs_agg_rollup_t *out, size_t *nout)
+{
+    dcs_agg_buckets_t b;
+    int rc = dcs_agg_buckets_init(&b, from_ns, to_ns, width_ns);
+    if (rc)
+        return rc;
+    const dcs_agg_kernel_t *k = dcs_agg_kernel();
+    size_t i = first_at_or_after(t_ns, n, from_ns);
+    if (i > 0 && i < n)
+        add_valid_segment(&b, t_ns, v, i - 1, gap_ns); /* straddles the window start */
+    for (size_t kb = 0; kb < b.n; kb++) {
+        int64_t lo = b.t0_ns + (int64_t)kb * width_ns, hi = lo + width_ns;
+        hi = hi < to_ns ? hi : to_ns;
+        size_t j = gallop(t_ns, n, i, hi); /* samples [i, j) */
+        dcs_agg_stats_t st;
+        double area, covered;
+        k->fused(t_ns + i, v + i, j - i, gap_ns, &st, &area, &covered);
+        b.e_wh[kb] += area / 3600.0;
+        b.covered_s[kb] += covered;
+        if (j > i && j < n)
+            add_valid_segment(&b, t_ns, v, j - 1, gap_ns); /* crosses hi */
+        out[kb] = (dcs_agg_rollup_t){.start_ns = lo > from_ns ? lo : from_ns, .count = st.count,
+                                     .sum = st.sum, .min = st.min, .max = st.max};
+        i = j;
+    }
+    for (size_t kb = 0; kb < b.n; kb++) {
+        out[kb].e_wh = b.e_wh[kb];
+        out[kb].covered_s = b.covered_s[kb];
+    }
+    *nout = b.n;
+    dcs_agg_buckets_free(&b);
+    return 0;
 }

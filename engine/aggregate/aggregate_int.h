@@ -9,6 +9,10 @@
 extern const dcs_agg_kernel_t dcs_agg_kernel_scalar, dcs_agg_kernel_sse2, dcs_agg_kernel_avx2,
     dcs_agg_kernel_avx512, dcs_agg_kernel_neon;
 
+/* fused() for kernels without a one-pass version: reduce, then trapz. */
+void agg_fused_two_pass(const dcs_agg_kernel_t *k, const int64_t *t_ns, const double *v, size_t n,
+                        int64_t gap_ns, dcs_agg_stats_t *st, double *area, double *covered);
+
 /* One entry of a per-architecture table: a kernel and whether this CPU runs it. */
 typedef struct {
     const dcs_agg_kernel_t *k;

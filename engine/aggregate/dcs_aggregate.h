@@ -36,6 +36,23 @@ double dcs_agg_buckets_covered_s(const dcs_agg_buckets_t *b);
 void dcs_agg_power(const int64_t *t_ns, const double *p_w, size_t n, int64_t gap_ns,
                    dcs_agg_buckets_t *b);
 
+/* One bucket of a rollup: the statistics of the samples in it and the energy
+ * (value x hours) and coverage of the trapezoid segments in it. Never a ratio:
+ * coarser rollups and any PUE derive exactly from these. */
+typedef struct {
+    int64_t start_ns;
+    size_t count;
+    double sum, min, max;   /* of the samples with t in the bucket; min/max NaN if none */
+    double e_wh, covered_s;
+} dcs_agg_rollup_t;
+
+/* Roll samples (t ascending) up into the buckets of [from_ns, to_ns) of width
+ * width_ns (aligned as dcs_agg_buckets_t). out must hold the bucket count, which
+ * *nout receives. Statistics come from the kernel's reduce over each bucket's
+ * slice, energy from dcs_agg_power. Returns 0, DCS_EINVAL or DCS_ENOMEM. */
+int dcs_agg_rollup(const int64_t *t_ns, const double *v, size_t n, int64_t from_ns, int64_t to_ns,
+                   int64_t width_ns, int64_t gap_ns, dcs_agg_rollup_t *out, size_t *nout);
+
 typedef struct {
     size_t deltas;      /* intervals used */
     size_t rollovers;   /* negative deltas taken as counter wrap (modulus added) */
@@ -74,6 +91,9 @@ typedef struct {
      * dt_i (s), over segments with finite ends and 0 < dt_i <= gap_ns. */
     void (*trapz)(const int64_t *t_ns, const double *v, size_t n, int64_t gap_ns,
                   double *area, double *covered);
+    /* reduce and trapz of the same run in one pass over memory. */
+    void (*fused)(const int64_t *t_ns, const double *v, size_t n, int64_t gap_ns,
+                  dcs_agg_stats_t *st, double *area, double *covered);
 } dcs_agg_kernel_t;
 
 /* The kernel in use: chosen once, at first call, as the best the CPU supports,

@@ -4,4 +4,5 @@
 #define KERNEL_LANES 4
 #define KERNEL_NAME avx2
 #define KERNEL_STR "avx2"
+#define KERNEL_LEAVE() __builtin_ia32_vzeroupper()
 #include "kernel_impl.h"

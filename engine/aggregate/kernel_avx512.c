@@ -4,4 +4,5 @@
 #define KERNEL_LANES 8
 #define KERNEL_NAME avx512
 #define KERNEL_STR "avx512"
+#define KERNEL_LEAVE() __builtin_ia32_vzeroupper()
 #include "kernel_impl.h"

@@ -101,8 +101,15 @@ static void trapz_neon(const int64_t *t, const double *v, size_t n, int64_t gap_
     *covered = dcs_agg_sum_get(&c);
 }
 
+static void fused_neon(const int64_t *t, const double *v, size_t n, int64_t gap_ns,
+                      dcs_agg_stats_t *st, double *area, double *covered)
+{
+    agg_fused_two_pass(&dcs_agg_kernel_neon, t, v, n, gap_ns, st, area, covered);
+}
+
 const dcs_agg_kernel_t dcs_agg_kernel_neon = {
     .name = "neon",
     .reduce = reduce_neon,
     .trapz = trapz_neon,
+    .fused = fused_neon,
 };

@@ -20,8 +20,15 @@ static void trapz_scalar(const int64_t *t, const double *v, size_t n, int64_t ga
     *covered = dcs_agg_sum_get(&c);
 }
 
+static void fused_scalar(const int64_t *t, const double *v, size_t n, int64_t gap_ns,
+                      dcs_agg_stats_t *st, double *area, double *covered)
+{
+    agg_fused_two_pass(&dcs_agg_kernel_scalar, t, v, n, gap_ns, st, area, covered);
+}
+
 const dcs_agg_kernel_t dcs_agg_kernel_scalar = {
     .name = "scalar",
     .reduce = dcs_agg_stats,
     .trapz = trapz_scalar,
+    .fused = fused_scalar,
 };
