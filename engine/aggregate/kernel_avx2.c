@@ -1,6 +1,10 @@
 /* kernel_avx2.c: the aggregation kernels for AVX2 (4 doubles per vector), from
  * kernel_impl.h. Built with the matching -m flags (Makefile); only called when
  * the CPU supports them (kernels_x86.c). */
+#include <immintrin.h>
+/* NaN in x yields m: min/max skip missing samples in one instruction. */
+#define VMIN(x, m) ((vd)_mm256_min_pd((__m256d)(x), (__m256d)(m)))
+#define VMAX(x, m) ((vd)_mm256_max_pd((__m256d)(x), (__m256d)(m)))
 #define KERNEL_LANES 4
 #define KERNEL_NAME avx2
 #define KERNEL_STR "avx2"

@@ -18,6 +18,14 @@
 #define KERNEL_LEAVE() ((void)0)
 #endif
 
+/* VMIN(x, m) / VMAX(x, m): the smaller / larger of x and m, and m when x is NaN.
+ * x86 minpd/maxpd do exactly this (they return the second operand on NaN), so
+ * the ISA files map them to one instruction; the generic form is compare+blend. */
+#ifndef VMIN
+#define VMIN(x, m) vblend((x) < (m), (x), (m))
+#define VMAX(x, m) vblend((x) > (m), (x), (m))
+#endif
+
 #define W KERNEL_LANES
 typedef double vd __attribute__((vector_size(W * 8)));
 typedef long long vi __attribute__((vector_size(W * 8)));
@@ -90,10 +98,10 @@ static void FN(reduce)(const double *v, size_t n, dcs_agg_stats_t *st)
         vi ok0 = x0 == x0, ok1 = x1 == x1; /* false for NaN */
         vneumaier(&s0, &c0, vblend(ok0, x0, zero));
         vneumaier(&s1, &c1, vblend(ok1, x1, zero));
-        mn = vblend(x0 < mn, x0, mn);
-        mn = vblend(x1 < mn, x1, mn);
-        mx = vblend(x0 > mx, x0, mx);
-        mx = vblend(x1 > mx, x1, mx);
+        mn = VMIN(x0, mn);
+        mn = VMIN(x1, mn);
+        mx = VMAX(x0, mx);
+        mx = VMAX(x1, mx);
         cnt -= ok0 + ok1; /* masks are -1 */
     }
     dcs_agg_sum_t a = {0, 0};
@@ -166,8 +174,8 @@ static void FN(fused)(const int64_t *t, const double *v, size_t n, int64_t gap_n
         vd v0 = vload(v + i), v1 = vload(v + i + 1);
         vi ok = v0 == v0;
         vneumaier(&s, &c, vblend(ok, v0, zero));
-        mn = vblend(v0 < mn, v0, mn);
-        mx = vblend(v0 > mx, v0, mx);
+        mn = VMIN(v0, mn);
+        mx = VMAX(v0, mx);
         cnt -= ok;
         vi dt = vloadi(t + i + 1) - vloadi(t + i);
         vi seg = (dt > izero) & (dt <= gap) & (vabs(v0) < inf) & (vabs(v1) < inf);
