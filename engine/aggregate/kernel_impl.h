@@ -66,6 +66,15 @@ static inline vd vabs(vd x)
     return (vd)((vi)x & ~(vi)vsplat(-0.0)); /* clear the sign bit */
 }
 
+/* int64 -> double for 0 <= x < 2^52, exactly: the double whose bits are
+ * 2^52's OR x is 2^52 + x. AVX2 has no conversion instruction; this is two ops.
+ * Other x (negative or huge time steps) give garbage, which callers mask out. */
+static inline vd vcvt_small(vi x)
+{
+    const vd two52 = vsplat(0x1p52);
+    return (vd)(x | (vi)two52) - two52;
+}
+
 /* Neumaier step on vectors: (s, c) += x. */
 static inline void vneumaier(vd *s, vd *c, vd x)
 {
@@ -141,7 +150,7 @@ static void FN(trapz)(const int64_t *t, const double *v, size_t n, int64_t gap_n
         vd v0 = vload(v + i), v1 = vload(v + i + 1);
         vi dt = vloadi(t + i + 1) - vloadi(t + i);
         vi ok = (dt > izero) & (dt <= gap) & (vabs(v0) < inf) & (vabs(v1) < inf);
-        vd dtd = __builtin_convertvector(dt, vd);
+        vd dtd = vcvt_small(dt); /* masked by ok where dt <= 0 or > gap */
         vneumaier(&sa, &ca, vblend(ok, (v0 + v1) * dtd * half_ns, zero));
         vneumaier(&sc, &cc, vblend(ok, dtd * ns, zero));
     }
@@ -179,7 +188,7 @@ static void FN(fused)(const int64_t *t, const double *v, size_t n, int64_t gap_n
         cnt -= ok;
         vi dt = vloadi(t + i + 1) - vloadi(t + i);
         vi seg = (dt > izero) & (dt <= gap) & (vabs(v0) < inf) & (vabs(v1) < inf);
-        vd dtd = __builtin_convertvector(dt, vd);
+        vd dtd = vcvt_small(dt); /* masked by seg where dt <= 0 or > gap */
         vneumaier(&sa, &ca, vblend(seg, (v0 + v1) * dtd * half_ns, zero));
         vneumaier(&sc, &cc, vblend(seg, dtd * ns, zero));
     }
