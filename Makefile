@@ -68,7 +68,7 @@ CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/%.o)
 SIM_OBJ = $(SIM_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN = $(TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: all deps demo test check bench clean install uninstall
+.PHONY: all deps demo test check bench soak clean install uninstall
 
 all: $(BUILD)/dcscore $(BUILD)/dcs-sim
 
@@ -109,6 +109,11 @@ demo: deps
 $(BUILD)/bench/agg_bench: bench/agg_bench.c $(BUILD)/libdcscore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libdcscore.a $(ALL_LDFLAGS) $(LDLIBS)
+
+# Long runs: the crash test with 100 kill -9s instead of 20.
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@DCS_KILLS=100 DCS_BUILD=$(BUILD) DCS_SRC=. tests/crash_test.sh
 
 # Benchmarks print ratios against baselines measured in the same run.
 bench: deps

@@ -31,5 +31,22 @@ for t in "$DCS_BUILD"/tests/*_test; do
     failed=$((failed + f))
     rm -f "$out"
 done
+# Shell tests (real processes: crash, tools): one test each.
+for t in "$DCS_SRC"/tests/*_test.sh; do
+    [ -x "$t" ] || continue
+    name=$(basename "$t")
+    out=$(mktemp)
+    timeout 600 "$t" >"$out" 2>&1
+    rc=$?
+    if [ "$rc" -eq 0 ]; then
+        echo "ok   $name"
+        passed=$((passed + 1))
+    else
+        cat "$out"
+        echo "FAIL $name (exit $rc)"
+        failed=$((failed + 1))
+    fi
+    rm -f "$out"
+done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

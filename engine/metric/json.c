@@ -24,7 +24,7 @@ static void jstr(FILE *f, const char *s)
 static void jnum(FILE *f, double v)
 {
     if (isfinite(v))
-        fprintf(f, "%.15g", v);
+        fprintf(f, "%.17g", v); /* round-trips exactly */
     else
         fputs("null", f);
 }
@@ -48,7 +48,8 @@ static void json_channels(const dcs_metric_score_t *sc, const dcs_config_t *cfg,
         fprintf(f, ", \"role\": \"%s\", \"kind\": \"%s\", \"unit\": \"%s\", \"cross_check\": %s",
                 dcs_config_role_name(c->role), dcs_config_kind_name(c->kind),
                 dcs_config_si_unit(c->kind), c->cross_check ? "true" : "false");
-        fprintf(f, ", \"samples\": %zu, \"missing\": %zu, \"coverage\": ", m->samples, m->missing);
+        fprintf(f, ", \"samples\": %zu, \"missing\": %zu, \"covered_s\": %.17g, \"coverage\": ",
+                m->samples, m->missing, m->covered_s);
         jnum(f, m->coverage);
         fputs(c->kind == DCS_CONFIG_UTILISATION ? ", \"mean_pct\": " : ", \"e_wh\": ", f);
         jnum(f, c->kind == DCS_CONFIG_UTILISATION ? m->mean : m->e_wh);
@@ -130,7 +131,8 @@ void dcs_metric_score_json_begin(const dcs_metric_score_t *sc, const dcs_config_
     jtime(f, "from", sc->from_ns, tz);
     fputs(", ", f);
     jtime(f, "to", sc->to_ns, tz);
-    fprintf(f, ", \"from_unix_s\": %.9f, \"to_unix_s\": %.9f, \"duration_s\": %.3f},\n",
+    fprintf(f, ", \"from_ns\": %lld, \"to_ns\": %lld, \"from_unix_s\": %.9f, \"to_unix_s\": %.9f, "
+               "\"duration_s\": %.3f},\n", (long long)sc->from_ns, (long long)sc->to_ns,
             (double)sc->from_ns * 1e-9, (double)sc->to_ns * 1e-9,
             (double)(sc->to_ns - sc->from_ns) * 1e-9);
     fprintf(f, "  \"boundary\": {\"pue_category\": %d, \"it_source\": \"%s\"},\n", sc->category,
