@@ -48,7 +48,7 @@ $(BUILD)/engine/aggregate/%.o: ALL_CFLAGS += -ffp-contract=off
 LIB_SRC = engine/base/base.c \
           engine/sample/decode.c engine/sample/profile.c \
           engine/config/config.c \
-          engine/store/store.c engine/store/store_read.c \
+          engine/store/store.c engine/store/store_read.c engine/store/csv.c \
           engine/aggregate/aggregate.c engine/aggregate/dispatch.c \
           engine/aggregate/kernel_scalar.c engine/aggregate/kernel_neon.c $(ARCH_KERNELS) \
           engine/metric/score.c engine/metric/indicators.c engine/metric/json.c \
@@ -58,9 +58,10 @@ LIB_SRC = engine/base/base.c \
           probes/modbus/modbus_probe.c probes/snmp/snmp_probe.c \
           reports/html.c reports/svg.c
 CLI_SRC = engine/cli/main.c engine/cli/cmd_poll.c engine/cli/cmd_score.c engine/cli/cmd_inspect.c \
-          engine/cli/cmd_rank.c
+          engine/cli/cmd_rank.c engine/cli/cmd_csv.c
 SIM_SRC = fixtures/sim.c fixtures/sim_modbus.c fixtures/sim_snmp.c fixtures/loadmodel.c
-TESTS   = sample_test config_test aggregate_test kernel_test metric_test store_test report_test index_test \
+TESTS   = sample_test config_test aggregate_test kernel_test metric_test store_test csv_test \
+          report_test index_test \
           integration_test
 
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)

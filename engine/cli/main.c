@@ -30,6 +30,8 @@ static const char *usage =
     "  report    write the site report (self-contained HTML)\n"
     "  inspect   show what the store holds per channel\n"
     "  rank      rank a cohort of sites or vendors on the composite index\n"
+    "  export    write stored samples as CSV (one row per polling tick)\n"
+    "  import    load CSV history from a BMS/DCIM into the store\n"
     "\n"
     "  dcscore COMMAND --help   options of a command\n"
     "  dcscore --version        print the version\n"
@@ -143,7 +145,8 @@ int main(int argc, char **argv)
     }
     static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
         {"poll", cmd_poll}, {"score", cmd_score}, {"report", cmd_report},
-        {"inspect", cmd_inspect}, {"rank", cmd_rank},
+        {"inspect", cmd_inspect}, {"rank", cmd_rank}, {"export", cmd_export},
+        {"import", cmd_import},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (strcmp(argv[1], cmds[i].name) == 0)

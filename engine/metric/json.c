@@ -5,6 +5,7 @@
 #include "../base/dcs_base.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 static void jstr(FILE *f, const char *s)
 {
@@ -21,12 +22,21 @@ static void jstr(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* The shortest of %.15g/%.16g/%.17g that reads back as the same double: exact
+ * for machines, and 1.3 stays "1.3" for people. */
 static void jnum(FILE *f, double v)
 {
-    if (isfinite(v))
-        fprintf(f, "%.17g", v); /* round-trips exactly */
-    else
+    char buf[40];
+    if (!isfinite(v)) {
         fputs("null", f);
+        return;
+    }
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    fputs(buf, f);
 }
 
 static void jtime(FILE *f, const char *key, int64_t t_ns, const char *tz)
@@ -48,8 +58,9 @@ static void json_channels(const dcs_metric_score_t *sc, const dcs_config_t *cfg,
         fprintf(f, ", \"role\": \"%s\", \"kind\": \"%s\", \"unit\": \"%s\", \"cross_check\": %s",
                 dcs_config_role_name(c->role), dcs_config_kind_name(c->kind),
                 dcs_config_si_unit(c->kind), c->cross_check ? "true" : "false");
-        fprintf(f, ", \"samples\": %zu, \"missing\": %zu, \"covered_s\": %.17g, \"coverage\": ",
-                m->samples, m->missing, m->covered_s);
+        fprintf(f, ", \"samples\": %zu, \"missing\": %zu, \"covered_s\": ", m->samples, m->missing);
+        jnum(f, m->covered_s);
+        fputs(", \"coverage\": ", f);
         jnum(f, m->coverage);
         fputs(c->kind == DCS_CONFIG_UTILISATION ? ", \"mean_pct\": " : ", \"e_wh\": ", f);
         jnum(f, c->kind == DCS_CONFIG_UTILISATION ? m->mean : m->e_wh);

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../config/dcs_config.h"
 #include "../sample/dcs_sample.h"
@@ -61,5 +62,37 @@ int dcs_store_range(dcs_store_t *st, int64_t *first_ns, int64_t *last_ns);
 
 /* Path of the day file holding t_ns (for messages and inspect). */
 void dcs_store_day_path(const dcs_store_t *st, int64_t t_ns, char *buf, size_t len);
+
+/* ---- CSV for spreadsheet users (csv.c) ---- */
+
+typedef struct {
+    int64_t from_ns, to_ns;  /* window [from, to) */
+    const char **channels;   /* ids to export, NULL = all */
+    size_t nchannels;
+    int bom;                 /* start with a UTF-8 BOM (Excel) */
+} dcs_store_export_t;
+
+/* One row per polling tick (sample time rounded down to the poll interval):
+ * time_utc, time_local (site zone), then one column per channel named
+ * "id (unit)"; a missing or flagged sample is an empty cell. Returns 0,
+ * DCS_EINVAL (unknown channel), DCS_ESTORE or DCS_ENOMEM. */
+int dcs_store_export_csv(dcs_store_t *st, const dcs_store_export_t *opt, FILE *out);
+
+typedef struct {
+    const char *zone;        /* zone of times without an offset; NULL = the site's */
+    int skip_bad_rows;       /* 0: any bad row rejects the whole file */
+    size_t rows, samples, skipped; /* filled in */
+    char bad[5][200];        /* the first bad rows, "FILE:LINE: reason" */
+    size_t nbad;
+} dcs_store_import_t;
+
+/* Load CSV history: a header row "time,<channel id>[ (unit)],...", one row per
+ * time (ISO 8601, a date-time in `zone`, or Unix seconds), values in each
+ * channel's configured unit, empty = missing. Rows must ascend in time and come
+ * after anything stored for those channels. With skip_bad_rows, bad rows are
+ * reported and skipped; otherwise the first bad row rejects the file and nothing
+ * is written. Returns 0, DCS_EIO, DCS_EINVAL (bad file or rows; details in opt
+ * and errmsg), DCS_ESTORE or DCS_ENOMEM. The store must be open for writing. */
+int dcs_store_import_csv(dcs_store_t *st, const char *path, dcs_store_import_t *opt);
 
 #endif
