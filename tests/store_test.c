@@ -143,6 +143,7 @@ static void test_writer_that_died_is_recovered(void **state)
     dcs_config_free(cfg);
 }
 
+/* 2026-11-23: a day file that cannot be read must not stop the other days. */
 static void test_foreign_and_truncated_files(void **state)
 {
     (void)state;
@@ -158,8 +159,12 @@ static void test_foreign_and_truncated_files(void **state)
     H5Fclose(f);
     dcs_store_series_t s;
     assert_int_equal(dcs_store_open(cfg, 'r', &st), 0);
-    assert_int_equal(dcs_store_read(st, "fac", T0 - 10 * DCS_NS_PER_S, T0, &s), DCS_ESTORE);
-    assert_non_null(strstr(dcs_store_errmsg(st), "st-01_20261123.h5: not a dcscore store"));
+    /* The foreign day is skipped and named; the read itself succeeds. */
+    assert_int_equal(dcs_store_read(st, "fac", T0 - 10 * DCS_NS_PER_S, T0, &s), 0);
+    assert_int_equal(s.n, 0);
+    dcs_store_series_free(&s);
+    assert_non_null(dcs_store_problem(st, 0));
+    assert_non_null(strstr(dcs_store_problem(st, 0), "st-01_20261123.h5: not a dcscore store"));
     /* the good day still reads */
     assert_int_equal(dcs_store_read(st, "fac", T0 - 90000 * DCS_NS_PER_S, T0 - 89990 * DCS_NS_PER_S, &s), 0);
     assert_int_equal(s.n, 3);
@@ -167,8 +172,16 @@ static void test_foreign_and_truncated_files(void **state)
     snprintf(cmd, sizeof cmd, "head -c 300 '%s/store/st-01/st-01_20261122.h5' > '%s/store/st-01/st-01_20261121.h5'",
              dir, dir);
     assert_int_equal(system(cmd), 0);
-    assert_int_equal(dcs_store_read(st, "fac", T0 - 176400 * DCS_NS_PER_S, T0 - 176390 * DCS_NS_PER_S, &s), DCS_ESTORE);
-    assert_non_null(strstr(dcs_store_errmsg(st), "st-01_20261121.h5: cannot open"));
+    /* A truncated day: skipped and named; reading across all three days still
+     * returns the good day's samples. */
+    assert_int_equal(dcs_store_read(st, "fac", T0 - 176400 * DCS_NS_PER_S, T0, &s), 0);
+    assert_int_equal(s.n, 3);
+    dcs_store_series_free(&s);
+    assert_non_null(strstr(dcs_store_problem(st, 1), "st-01_20261121.h5: cannot open"));
+    assert_null(dcs_store_problem(st, 2));
+    int64_t a, b;
+    assert_int_equal(dcs_store_range(st, &a, &b), 0); /* range over the readable days */
+    assert_true(a == T0 - 90000 * DCS_NS_PER_S);
     dcs_store_close(st);
     /* a writer refuses to append to the foreign file, naming it */
     assert_int_equal(dcs_store_open(cfg, 'w', &st), 0);

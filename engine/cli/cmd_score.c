@@ -103,6 +103,8 @@ static int run_score(const char *path, const score_args_t *a, scored_t *s)
         fprintf(stderr, "dcscore: %s\n", err);
         return rc == DCS_ENOMEM ? CLI_FAIL : CLI_DATA;
     }
+    for (size_t i = 0; i < s->sc->nproblems; i++)
+        fprintf(stderr, "dcscore: warning: skipped %s\n", s->sc->problems[i]);
     double f[DCS_METRIC_NPREC];
     for (int p = 0; p < DCS_METRIC_NPREC; p++)
         f[p] = dcs_index_policy_fp32eq(s->pol, p);

@@ -51,6 +51,8 @@ typedef struct {
     dcs_metric_channel_t *channels;
     size_t nzones;
     dcs_metric_zone_t *zones;   /* channels with a `zone`, in first-seen order */
+    size_t nproblems;           /* day files that could not be read and were skipped */
+    char problems[8][300];
 } dcs_metric_score_t;
 
 /* Score cfg's site over [from_ns, to_ns) with buckets of bucket_ns (e.g. 1 h).

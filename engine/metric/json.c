@@ -148,7 +148,12 @@ void dcs_metric_score_json_begin(const dcs_metric_score_t *sc, const dcs_config_
             (double)(sc->to_ns - sc->from_ns) * 1e-9);
     fprintf(f, "  \"boundary\": {\"pue_category\": %d, \"it_source\": \"%s\"},\n", sc->category,
             sc->it_source);
-    fputs("  \"coverage\": ", f);
+    fputs("  \"store_problems\": [", f);
+    for (size_t i = 0; i < sc->nproblems; i++) {
+        fputs(i ? ", " : "", f);
+        jstr(f, sc->problems[i]);
+    }
+    fputs("],\n  \"coverage\": ", f);
     jnum(f, sc->coverage);
     fputs(",\n  \"min_coverage\": ", f);
     jnum(f, cfg->site->min_coverage);

@@ -213,6 +213,8 @@ int dcs_metric_score(const dcs_config_t *cfg, dcs_store_t *st, int64_t from_ns, 
     sc->pue = dcs_metric_pue(sc->e_dc_wh, sc->e_it_wh);
     sc->coverage = cover_min;
     cross_checks(sc, cfg);
+    for (const char *p; sc->nproblems < 8 && (p = dcs_store_problem(st, sc->nproblems));)
+        snprintf(sc->problems[sc->nproblems++], sizeof sc->problems[0], "%s", p);
     if (zones(sc, cfg)) {
         dcs_metric_score_free(sc);
         snprintf(err, errlen, "score: out of memory");

@@ -49,14 +49,19 @@ typedef struct {
     size_t n;
 } dcs_store_series_t;
 
-/* Read one channel across day files. Missing day files are skipped; a file that
- * is not a dcscore store (or newer schema) fails with DCS_ESTORE naming it.
- * Returns 0 (possibly n == 0), DCS_EINVAL (unknown channel), DCS_ESTORE, DCS_ENOMEM. */
+/* Read one channel across day files. Missing day files are skipped. A day file
+ * that cannot be read (truncated, foreign, newer schema) is skipped too and
+ * recorded as a problem naming it (dcs_store_problem), so other days still
+ * score. Returns 0 (possibly n == 0), DCS_EINVAL (unknown channel), DCS_ENOMEM. */
 int dcs_store_read(dcs_store_t *st, const char *channel_id, int64_t from_ns, int64_t to_ns,
                    dcs_store_series_t *out);
 void dcs_store_series_free(dcs_store_series_t *s);
 
-/* First and last sample time over all channels and day files.
+/* Day files skipped by readers so far, one line each ("FILE: reason"); NULL past
+ * the end. At most 8 are kept. */
+const char *dcs_store_problem(const dcs_store_t *st, size_t i);
+
+/* First and last sample time over all channels and readable day files.
  * Returns 0, DCS_ENODATA (no files) or DCS_ESTORE. */
 int dcs_store_range(dcs_store_t *st, int64_t *first_ns, int64_t *last_ns);
 

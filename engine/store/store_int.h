@@ -23,6 +23,8 @@ struct dcs_store {
     int64_t file_day;
     char errmsg[768];
     char notice[768];    /* something worth a log line that was not an error */
+    char problems[8][768]; /* day files skipped by readers, one line each */
+    size_t nproblems;
 };
 
 /* printf-style: set the store's one-line error. */

@@ -11,6 +11,21 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* Remember a skipped day file (once per file). */
+static void add_problem(dcs_store_t *st)
+{
+    for (size_t i = 0; i < st->nproblems; i++)
+        if (strcmp(st->problems[i], st->errmsg) == 0)
+            return;
+    if (st->nproblems < sizeof st->problems / sizeof st->problems[0])
+        memcpy(st->problems[st->nproblems++], st->errmsg, sizeof st->problems[0]);
+}
+
+const char *dcs_store_problem(const dcs_store_t *st, size_t i)
+{
+    return i < st->nproblems ? st->problems[i] : NULL;
+}
+
 /* Open a day file for reading; -1 with errmsg set (or 0 errmsg when absent). */
 static hid_t open_read(dcs_store_t *st, const char *path, int *absent)
 {
@@ -106,17 +121,19 @@ int dcs_store_read(dcs_store_t *st, const char *channel_id, int64_t from_ns, int
         int absent, rc;
         dcs_store_day_path(st, day * 86400 * DCS_NS_PER_S, path, sizeof path);
         hid_t f = open_read(st, path, &absent);
-        if (f < 0 && absent)
+        if (f < 0) {
+            if (!absent)
+                add_problem(st); /* skip the bad day; the others still count */
             continue;
-        if (f < 0)
-            return DCS_ESTORE;
+        }
         rc = read_file_channel(f, channel_id, from_ns, to_ns, out);
         H5Fclose(f);
         if (rc == DCS_ENOMEM)
             return store_set_err(st, "%s: out of memory", path), DCS_ENOMEM;
-        if (rc)
-            return store_set_err(st, "%s: channel '%s' unreadable", path, channel_id),
-                   DCS_ESTORE;
+        if (rc) {
+            store_set_err(st, "%s: channel '%s' unreadable", path, channel_id);
+            add_problem(st);
+        }
     }
     return 0;
 }
@@ -163,11 +180,13 @@ int dcs_store_range(dcs_store_t *st, int64_t *first_ns, int64_t *last_ns)
         snprintf(path, sizeof path, "%s/%s", st->dir, e->d_name);
         hid_t f = open_read(st, path, &absent);
         if (f < 0) {
-            rc = DCS_ESTORE;
-            break;
+            add_problem(st);
+            continue;
         }
-        if (file_range(f, st->cfg, &lo, &hi))
-            rc = (store_set_err(st, "%s: unreadable channel data", path), DCS_ESTORE);
+        if (file_range(f, st->cfg, &lo, &hi)) {
+            store_set_err(st, "%s: unreadable channel data", path);
+            add_problem(st);
+        }
         H5Fclose(f);
     }
     closedir(dir);
