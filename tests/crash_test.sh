@@ -47,8 +47,15 @@ iv, flush = 1_000_000_000, 1_000_000_000
 missing = 0
 for line in open("runs.txt"):
     start, kill = map(int, line.split())
-    tick = (start // iv + 1) * iv           # the first cycle of this run
-    while tick < kill - flush - 2 * iv:     # older than a flush interval (+ margin)
+    # From this run's first stored sample (start-up time is not data loss) ...
+    first = t[(t >= start) & (t < kill)]
+    if len(first) == 0:
+        if kill - start > flush + 3 * iv:
+            missing += 1
+            print(f"run started at {start} stored nothing before its kill at {kill}")
+        continue
+    tick = first.min() // iv * iv
+    while tick < kill - flush - 2 * iv:     # ... to a flush interval (+ margin) before the kill
         if not np.any((t >= tick) & (t < tick + 900_000_000)):
             missing += 1
             print(f"no sample for tick {tick} (kill at {kill})")
