@@ -10,7 +10,7 @@ SAN     ?=
 # Debian packages: build + run + test (tools/deps.sh installs only what is missing).
 DEB_PKGS = gcc make pkg-config libmodbus-dev libsnmp-dev snmpd libhdf5-dev hdf5-tools \
            libgsl-dev libcyaml-dev libcmocka-dev libsimde-dev python3 python3-h5py python3-numpy \
-          python3-pandas \
+          python3-pandas chromium fonts-noto-cjk poppler-utils \
            procps tzdata
 
 PKGS    = libmodbus hdf5 libcyaml netsnmp gsl
@@ -56,9 +56,10 @@ LIB_SRC = engine/base/base.c \
           engine/index/cohort.c \
           probes/registry.c probes/poller.c \
           probes/modbus/modbus_probe.c probes/snmp/snmp_probe.c \
-          reports/html.c reports/svg.c
+          reports/page.c reports/i18n.c reports/site.c reports/region.c reports/procurement.c \
+          reports/svg.c
 CLI_SRC = engine/cli/main.c engine/cli/cmd_poll.c engine/cli/cmd_score.c engine/cli/cmd_inspect.c \
-          engine/cli/cmd_rank.c engine/cli/cmd_csv.c
+          engine/cli/cmd_rank.c engine/cli/cmd_csv.c engine/cli/cmd_report.c
 SIM_SRC = fixtures/sim.c fixtures/sim_modbus.c fixtures/sim_snmp.c fixtures/loadmodel.c
 TESTS   = sample_test config_test aggregate_test kernel_test metric_test store_test csv_test \
           report_test index_test \
@@ -81,6 +82,7 @@ $(BUILD)/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/libdcscore.a: $(LIB_OBJ)
+	@rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/dcscore: $(CLI_OBJ) $(BUILD)/libdcscore.a

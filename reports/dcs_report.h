@@ -1,6 +1,8 @@
-/* dcs_report.h: reports for people, last stage of the flow (metric -> report).
- * v0: the site report, one self-contained HTML file (inline CSS and SVG, no
- * scripts, no network). Every string from configs or data is HTML-escaped. */
+/* dcs_report.h: reports for people, last stage of the flow (metric/index ->
+ * report): the operator's site report, the regional pilot report with its
+ * compute-scheduling feed, and the procurement ranking. Each is one
+ * self-contained HTML file (inline CSS and SVG, no scripts, no network) in
+ * English or Chinese. Every string from configs or data is HTML-escaped. */
 #ifndef DCS_REPORT_H
 #define DCS_REPORT_H
 
@@ -10,6 +12,14 @@
 #include "../engine/config/dcs_config.h"
 #include "../engine/index/dcs_index.h"
 #include "../engine/metric/dcs_metric.h"
+
+/* Language of a report: labels, dates (numbers use "." in both). */
+typedef enum { DCS_REPORT_EN, DCS_REPORT_ZH } dcs_report_lang_t;
+
+/* The label `en` in lang (the English text is the key; unknown keys stay English). */
+const char *dcs_report_tr(dcs_report_lang_t lang, const char *en);
+/* "en" or "zh" -> lang; -1 otherwise. */
+int dcs_report_lang_parse(const char *s, dcs_report_lang_t *out);
 
 /* One line of a time-series chart (values in W, NaN = gap). */
 typedef struct {
@@ -23,9 +33,28 @@ typedef struct {
 /* Write the site report for score sc to f. ind and as (indicators beyond PUE and
  * the policy assessment) may be NULL. series: power lines for the chart (may be
  * empty). Returns 0 or DCS_EIO when writing failed. */
-int dcs_report_site_html(FILE *f, const dcs_config_t *cfg, const dcs_metric_score_t *sc,
-                         const dcs_metric_indicators_t *ind, const dcs_index_assessment_t *as,
-                         const dcs_report_series_t *series, size_t nseries);
+int dcs_report_site_html(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,
+                         const dcs_metric_score_t *sc, const dcs_metric_indicators_t *ind,
+                         const dcs_index_assessment_t *as, const dcs_report_series_t *series,
+                         size_t nseries);
+
+/* Regional pilot report over the cohort entries of `region`: evaluation table,
+ * distributions, compliance with the policy rules. Returns 0 or DCS_EIO. */
+int dcs_report_region_html(FILE *f, dcs_report_lang_t lang, const char *region, const char *cohort,
+                           const dcs_index_entry_t *e, size_t n, const dcs_index_policy_t *pol);
+/* Regional compute-scheduling feed: per site PUE, CUE_IT, CUE_DC, coverage and
+ * rated / effective / available TFLOPS (null when unknown). JSON schema
+ * "dcscore.schedule/1", or CSV with the same columns. */
+int dcs_report_schedule_json(FILE *f, const char *region, const dcs_index_entry_t *e, size_t n);
+int dcs_report_schedule_csv(FILE *f, const char *region, const dcs_index_entry_t *e, size_t n);
+
+/* Procurement report of a ranked cohort; sens: dcs_index_sensitivity ranks
+ * (6 x n) or NULL. Returns 0, DCS_EIO or DCS_ENOMEM. */
+int dcs_report_procurement_html(FILE *f, dcs_report_lang_t lang, const char *cohort,
+                                const dcs_index_entry_t *e, size_t n, const dcs_index_ranking_t *r,
+                                const dcs_index_options_t *opt, const int *sens, const char *version);
+/* The ranking as CSV (one row per entry, ranked first). */
+int dcs_report_ranking_csv(FILE *f, const dcs_index_entry_t *e, size_t n, const dcs_index_ranking_t *r);
 
 /* Write s to f with & < > " ' escaped. NULL writes nothing. */
 void dcs_report_escape(FILE *f, const char *s);

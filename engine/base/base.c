@@ -148,3 +148,35 @@ int dcs_time_parse(const char *s, const char *tz, int64_t *t_ns)
     *t_ns = (int64_t)t * DCS_NS_PER_S;
     return 0;
 }
+
+void dcs_json_str(FILE *f, const char *s)
+{
+    if (!s) {
+        fputs("null", f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+void dcs_csv_str(FILE *f, const char *s)
+{
+    if (!s)
+        return;
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}

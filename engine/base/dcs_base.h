@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define DCS_VERSION "0.1.0"
 
@@ -44,5 +45,12 @@ int dcs_time_parse(const char *s, const char *tz, int64_t *t_ns);
 
 /* UTC calendar day number (days since 1970-01-01) of t_ns. */
 int64_t dcs_time_day(int64_t t_ns);
+
+/* Write s as a JSON string literal ("...", with \" \\ and control characters
+ * escaped). NULL writes null. */
+void dcs_json_str(FILE *f, const char *s);
+
+/* Write s as a CSV field: quoted, inner quotes doubled. NULL writes nothing. */
+void dcs_csv_str(FILE *f, const char *s);
 
 #endif

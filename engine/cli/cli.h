@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "../config/dcs_config.h"
+#include "../../reports/dcs_report.h"
 
 enum {
     CLI_OK = 0,       /* success */
@@ -34,6 +35,22 @@ int cli_window(const dcs_config_t *cfg, const char *from, const char *to, int64_
 
 /* Print "dcscore: LEVEL: msg" to stderr when verbosity allows. */
 void cli_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Options of score and report. */
+typedef struct {
+    const char *from, *to, *out, *region;
+    int64_t bucket_ns;
+    int json, procurement, pdf;
+    dcs_report_lang_t lang;
+} score_args_t;
+
+/* A report was written to `path`: print its absolute path and, with pdf, print
+ * it to PATH.pdf (path without .html) with headless Chromium and print that too.
+ * Returns a CLI_* code. */
+int cli_report_done(const char *path, int pdf);
+
+/* `dcscore report --region R | --procurement COHORT.yaml`. */
+int cli_cohort_report(const score_args_t *a, const char *cohort_path);
 
 int cmd_poll(int argc, char **argv);
 int cmd_score(int argc, char **argv);

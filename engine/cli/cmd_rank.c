@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "../base/dcs_base.h"
 #include "../index/dcs_index.h"
+#include "../../reports/dcs_report.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -43,20 +44,6 @@ static void print_col(const char *s, int width)
     printf("%*s", width - used + 1, "");
 }
 
-/* Entry indices ordered by rank; unranked entries last, in file order. */
-static size_t *order(const dcs_index_ranking_t *r, size_t n)
-{
-    size_t *o = malloc((n ? n : 1) * sizeof *o), k = 0;
-    for (size_t want = 1; o && want <= r->nranked; want++)
-        for (size_t i = 0; i < n; i++)
-            if (r->r[i].ranked && (size_t)r->r[i].rank == want)
-                o[k++] = i;
-    for (size_t i = 0; o && i < n; i++)
-        if (!r->r[i].ranked)
-            o[k++] = i;
-    return o;
-}
-
 static void print_method(const dcs_index_cohort_t *c, const dcs_index_ranking_t *r)
 {
     const dcs_index_options_t *o = dcs_index_cohort_options(c);
@@ -74,7 +61,7 @@ static void print_table(const dcs_index_cohort_t *c, const dcs_index_ranking_t *
 {
     size_t n;
     const dcs_index_entry_t *e = dcs_index_cohort_entries(c, &n);
-    size_t *o = order(r, n);
+    size_t *o = dcs_index_rank_order(r, n);
     print_method(c, r);
     printf("%-4s %-10s %-26s %-8s %6s %7s %6s %6s %15s %9s %9s  %s\n", "rank", "id", "name",
            "region", "PUE", "CUE", "EUE", "score", "90% interval", "P(rank)", "P(first)",
@@ -114,7 +101,9 @@ static void print_json(const dcs_index_cohort_t *c, const dcs_index_ranking_t *r
            o->seed, o->weight_sd, o->min_coverage);
     for (size_t i = 0; i < n; i++) {
         const dcs_index_result_t *res = &r->r[i];
-        printf("    {\"id\": \"%s\", \"ranked\": %s", e[i].id, res->ranked ? "true" : "false");
+        fputs("    {\"id\": ", stdout);
+        dcs_json_str(stdout, e[i].id);
+        printf(", \"ranked\": %s", res->ranked ? "true" : "false");
         if (res->ranked) {
             printf(", \"rank\": %d, \"composite\": %.4f, \"scores\": {\"pue\": %.4f, \"cue\": %.4f, "
                    "\"eue\": %.4f}, \"ci90\": [%.4f, %.4f], \"key\": \"%s\", \"key_points\": %.4f, "
@@ -124,49 +113,12 @@ static void print_json(const dcs_index_cohort_t *c, const dcs_index_ranking_t *r
                 printf("%s%.4f", k ? ", " : "", res->p_rank && o->draws ? res->p_rank[k] : 0.0);
             printf("]");
         } else {
-            printf(", \"why_not\": \"%s\"", res->why_not);
+            fputs(", \"why_not\": ", stdout);
+            dcs_json_str(stdout, res->why_not);
         }
         printf("}%s\n", i + 1 < n ? "," : "");
     }
     printf("  ]\n}\n");
-}
-
-static void csv_field(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"')
-            putchar('"');
-        putchar(*s);
-    }
-    putchar('"');
-}
-
-static void print_csv(const dcs_index_cohort_t *c, const dcs_index_ranking_t *r)
-{
-    size_t n;
-    const dcs_index_entry_t *e = dcs_index_cohort_entries(c, &n);
-    size_t *o = order(r, n);
-    printf("rank,id,name,region,pue,cue_tflops_per_kw,eue_yuan_per_kwh,coverage,score_pue,score_cue,"
-           "score_eue,composite,ci90_lo,ci90_hi,p_rank,p_first,key_indicator,key_points,note\n");
-    for (size_t k = 0; o && k < n; k++) {
-        const dcs_index_entry_t *x = &e[o[k]];
-        const dcs_index_result_t *res = &r->r[o[k]];
-        if (res->ranked)
-            printf("%d,", res->rank);
-        else
-            printf(",");
-        csv_field(x->id), putchar(','), csv_field(x->name), putchar(','), csv_field(x->region);
-        printf(",%.4f,%.4f,%.4f,%.4f,%.2f,%.2f,%.2f,", x->x[0], x->x[1], x->x[2], x->coverage,
-               res->score[0], res->score[1], res->score[2]);
-        if (res->ranked)
-            printf("%.2f,%.2f,%.2f,%.4f,%.4f,%s,%.2f,\n", res->composite, res->ci90_lo, res->ci90_hi,
-                   res->p_rank ? res->p_rank[res->rank - 1] : 0.0, res->p_top,
-                   dcs_index_name(res->key), res->key_points);
-        else
-            printf(",,,,,,,\"not ranked: %s\"\n", res->why_not);
-    }
-    free(o);
 }
 
 int cmd_rank(int argc, char **argv)
@@ -199,7 +151,7 @@ int cmd_rank(int argc, char **argv)
         else if (fmt == 'j')
             print_json(c, &r);
         else if (fmt == 'c')
-            print_csv(c, &r);
+            dcs_report_ranking_csv(stdout, e, n, &r);
         else
             print_table(c, &r);
     }

@@ -29,24 +29,32 @@ static const char *score_help =
     "  --json             JSON (schema dcscore.score/1, docs/json.md) instead of a table\n";
 
 static const char *report_help =
-    "usage: dcscore report [--from T] [--to T] [--bucket D] [-o FILE] SITE.yaml\n"
+    "usage: dcscore report [--lang en|zh] [--pdf] [-o FILE] [--from T] [--to T] SITE.yaml\n"
+    "       dcscore report --region REGION [--lang en|zh] [--pdf] [-o FILE] COHORT.yaml\n"
+    "       dcscore report --procurement [--lang en|zh] [--pdf] [-o FILE] COHORT.yaml\n"
     "\n"
-    "Write the site report: one self-contained HTML file (inline CSS and SVG) with\n"
-    "PUE and its category, energy split, power chart, per-bucket table and data\n"
-    "quality. Prints the file's path. Options as for `dcscore score`, plus\n"
-    "  -o FILE   output file (default: SITE_ID-report.html in the current folder)\n";
+    "Write a report as one self-contained HTML file (inline CSS and SVG, no scripts)\n"
+    "and print its path:\n"
+    "  site report (operator): PUE with its category, CUE, EUE, grade, policy\n"
+    "    verdicts, composite, energy split, power chart, per-interval table, data quality;\n"
+    "  --region: the pilot office's report on every site of REGION in the cohort, with\n"
+    "    the compute-scheduling feed written beside it (FILE.schedule.json and .csv);\n"
+    "  --procurement: the cohort ranked with confidence and weight sensitivity, with\n"
+    "    the ranking as CSV beside it (FILE.csv).\n"
+    "  --lang en|zh   language of labels and dates (default en)\n"
+    "  --pdf          also print it to FILE.pdf with headless Chromium\n"
+    "  -o FILE        output (default: SITE_ID-report.html, REGION-report.html or\n"
+    "                 procurement-report.html in the current folder)\n"
+    "  --from, --to, --bucket as for `dcscore score` (site report)\n";
 
-typedef struct {
-    const char *from, *to, *out;
-    int64_t bucket_ns;
-    int json;
-} score_args_t;
 
 static int parse_args(int argc, char **argv, score_args_t *a, const char *help)
 {
     static const struct option opts[] = {
         {"from", required_argument, 0, 'F'}, {"to", required_argument, 0, 'T'},
         {"bucket", required_argument, 0, 'b'}, {"json", no_argument, 0, 'j'},
+        {"lang", required_argument, 0, 'L'}, {"region", required_argument, 0, 'R'},
+        {"procurement", no_argument, 0, 'P'}, {"pdf", no_argument, 0, 'p'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     a->bucket_ns = 3600 * DCS_NS_PER_S;
@@ -56,6 +64,15 @@ static int parse_args(int argc, char **argv, score_args_t *a, const char *help)
         case 'T': a->to = optarg; break;
         case 'o': a->out = optarg; break;
         case 'j': a->json = 1; break;
+        case 'R': a->region = optarg; break;
+        case 'P': a->procurement = 1; break;
+        case 'p': a->pdf = 1; break;
+        case 'L':
+            if (dcs_report_lang_parse(optarg, &a->lang)) {
+                fprintf(stderr, "dcscore: --lang takes en or zh\n");
+                return CLI_USAGE;
+            }
+            break;
         case 'q': cli_verbosity = 0; break;
         case 'v': cli_verbosity = 2; break;
         case 'b':
@@ -83,6 +100,7 @@ typedef struct {
     dcs_index_policy_t *pol;
     dcs_metric_indicators_t ind;
     dcs_index_assessment_t as;
+    dcs_report_lang_t lang;
 } scored_t;
 
 /* Load config and policy, open the store, score the window, derive indicators
@@ -194,7 +212,7 @@ static int score_command(int argc, char **argv, const char *help, score_action_f
     int rc = parse_args(argc, argv, &a, help);
     if (rc)
         return rc < 0 ? CLI_OK : rc;
-    scored_t s = {0};
+    scored_t s = {.lang = a.lang};
     rc = run_score(argv[optind], &a, &s);
     if (!rc)
         rc = action(&a, &s);
@@ -252,7 +270,7 @@ static int write_report(const char *path, const scored_t *s)
     dcs_report_series_t series[8];
     size_t ns = chart_series(cfg, st, sc, raw, series, 8);
     FILE *f = fopen(path, "w");
-    int rc = !f ? DCS_EIO : dcs_report_site_html(f, cfg, sc, &s->ind, &s->as, series, ns);
+    int rc = !f ? DCS_EIO : dcs_report_site_html(f, s->lang, cfg, sc, &s->ind, &s->as, series, ns);
     if (f && fclose(f))
         rc = DCS_EIO;
     for (size_t i = 0; i < ns; i++)
@@ -268,15 +286,18 @@ static int report_score(const score_args_t *a, const scored_t *s)
     snprintf(def, sizeof def, "%s-report.html", s->cfg->site->id);
     const char *out = a->out ? a->out : def;
     int rc = write_report(out, s);
-    if (rc)
-        return rc;
-    char *abs = realpath(out, NULL);
-    printf("%s\n", abs ? abs : out);
-    free(abs);
-    return coverage_verdict(s->cfg, s->sc);
+    if (!rc)
+        rc = cli_report_done(out, a->pdf);
+    return rc ? rc : coverage_verdict(s->cfg, s->sc);
 }
 
 int cmd_report(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++) /* cohort reports take a cohort file instead of a site */
+        if (strcmp(argv[i], "--procurement") == 0 || strncmp(argv[i], "--region", 8) == 0) {
+            score_args_t a = {0};
+            int rc = parse_args(argc, argv, &a, report_help);
+            return rc ? (rc < 0 ? CLI_OK : rc) : cli_cohort_report(&a, argv[optind]);
+        }
     return score_command(argc, argv, report_help, report_score);
 }

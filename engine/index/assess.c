@@ -38,11 +38,16 @@ static void num(FILE *f, double v)
 
 void dcs_index_assessment_json(const dcs_index_assessment_t *a, FILE *f)
 {
-    fprintf(f, "  \"assessment\": {\n    \"policy_version\": \"%s\",\n    \"grade\": \"%s\",\n"
-               "    \"policies\": [", a->policy_version, a->grade);
-    for (size_t i = 0; i < a->nrules; i++)
-        fprintf(f, "%s\n      {\"id\": \"%s\", \"met\": %s}", i ? "," : "", a->rules[i].id,
-                a->met[i] < 0 ? "null" : a->met[i] ? "true" : "false");
+    fputs("  \"assessment\": {\n    \"policy_version\": ", f);
+    dcs_json_str(f, a->policy_version);
+    fputs(",\n    \"grade\": ", f);
+    dcs_json_str(f, a->grade);
+    fputs(",\n    \"policies\": [", f);
+    for (size_t i = 0; i < a->nrules; i++) {
+        fprintf(f, "%s\n      {\"id\": ", i ? "," : "");
+        dcs_json_str(f, a->rules[i].id);
+        fprintf(f, ", \"met\": %s}", a->met[i] < 0 ? "null" : a->met[i] ? "true" : "false");
+    }
     fputs("],\n    \"scores\": {", f);
     for (int j = 0; j < DCS_INDEX_N; j++) {
         fprintf(f, "%s\"%s\": ", j ? ", " : "", j == 0 ? "pue" : j == 1 ? "cue" : "eue");

@@ -19,6 +19,7 @@ typedef struct {
     char *config, *from, *to; /* score this site's own store instead of given figures */
     double pue, cue_tflops_per_kw, eue_yuan_per_kwh, coverage;
     double meter_class_pct, u_cue_pct, u_eue_pct;
+    double rack_occupancy, peak_tflops, c_eff_tflops; /* optional: 0 = unknown */
 } site_t;
 
 typedef struct { double pue, cue, eue; } weights_t;
@@ -62,7 +63,10 @@ static const cyaml_schema_field_t site_f[] = {
     CYAML_FIELD_FLOAT("coverage", OPT, site_t, coverage),
     CYAML_FIELD_FLOAT("meter_class_pct", OPT, site_t, meter_class_pct),
     CYAML_FIELD_FLOAT("u_cue_pct", OPT, site_t, u_cue_pct),
-    CYAML_FIELD_FLOAT("u_eue_pct", OPT, site_t, u_eue_pct), CYAML_FIELD_END};
+    CYAML_FIELD_FLOAT("u_eue_pct", OPT, site_t, u_eue_pct),
+    CYAML_FIELD_FLOAT("rack_occupancy", OPT, site_t, rack_occupancy),
+    CYAML_FIELD_FLOAT("peak_tflops", OPT, site_t, peak_tflops),
+    CYAML_FIELD_FLOAT("c_eff_tflops", OPT, site_t, c_eff_tflops), CYAML_FIELD_END};
 static const cyaml_schema_value_t site_s = {CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, site_t, site_f)};
 static const cyaml_schema_field_t weights_f[] = {
     CYAML_FIELD_FLOAT("pue", 0, weights_t, pue), CYAML_FIELD_FLOAT("cue", 0, weights_t, cue),
@@ -101,6 +105,9 @@ static void fill_entry(dcs_index_entry_t *e, const site_t *s)
     e->x[DCS_INDEX_CUE] = s->cue_tflops_per_kw;
     e->x[DCS_INDEX_EUE] = s->eue_yuan_per_kwh;
     e->coverage = s->coverage;
+    e->occupancy = s->rack_occupancy > 0 ? s->rack_occupancy : -1;
+    e->peak_tflops = s->peak_tflops > 0 ? s->peak_tflops : NAN;
+    e->c_eff_tflops = s->c_eff_tflops > 0 ? s->c_eff_tflops : NAN;
     dcs_index_uncertainty(s->meter_class_pct > 0 ? s->meter_class_pct : 0.5, s->coverage,
                           s->u_cue_pct > 0 ? s->u_cue_pct : 5.0,
                           s->u_eue_pct > 0 ? s->u_eue_pct : 2.0, e->rel_sd);
@@ -109,10 +116,11 @@ static void fill_entry(dcs_index_entry_t *e, const site_t *s)
 /* ---- CSV: header row names the columns; fields may be "quoted" ---- */
 
 enum { COL_ID, COL_NAME, COL_REGION, COL_PUE, COL_CUE, COL_EUE, COL_COVERAGE, COL_CLASS,
-       COL_UCUE, COL_UEUE, NCOLS, NREQUIRED = COL_CLASS };
+       COL_UCUE, COL_UEUE, COL_OCC, COL_PEAK, COL_CEFF, NCOLS, NREQUIRED = COL_CLASS };
 static const char *col_names[NCOLS] = {"id", "name", "region", "pue", "cue_tflops_per_kw",
                                        "eue_yuan_per_kwh", "coverage", "meter_class_pct",
-                                       "u_cue_pct", "u_eue_pct"};
+                                       "u_cue_pct", "u_eue_pct", "rack_occupancy", "peak_tflops",
+                                       "c_eff_tflops"};
 
 /* Split line in place into at most max fields; returns the count. */
 static int split_csv(char *line, char **f, int max)
@@ -155,7 +163,8 @@ static int csv_row(dcs_index_cohort_t *c, char **f, int nf, const int *col, cons
     double *num[NCOLS] = {[COL_PUE] = &s.pue, [COL_CUE] = &s.cue_tflops_per_kw,
                           [COL_EUE] = &s.eue_yuan_per_kwh, [COL_COVERAGE] = &s.coverage,
                           [COL_CLASS] = &s.meter_class_pct, [COL_UCUE] = &s.u_cue_pct,
-                          [COL_UEUE] = &s.u_eue_pct};
+                          [COL_UEUE] = &s.u_eue_pct, [COL_OCC] = &s.rack_occupancy,
+                          [COL_PEAK] = &s.peak_tflops, [COL_CEFF] = &s.c_eff_tflops};
     for (int k = COL_PUE; k < NCOLS; k++) {
         if (col[k] < 0)
             continue;
@@ -272,6 +281,10 @@ static int score_site(dcs_index_cohort_t *c, const dcs_index_policy_t *pol, site
         s->cue_tflops_per_kw = ind.cue_it_tflops_per_kw;
         s->eue_yuan_per_kwh = ind.eue_yuan_per_kwh;
         s->coverage = sc->coverage;
+        s->peak_tflops = ind.peak_fp32eq_tflops;
+        s->c_eff_tflops = ind.c_eff_fp32eq_tflops;
+        if (cfg->inventory && cfg->inventory->rack_occupancy > 0 && !(s->rack_occupancy > 0))
+            s->rack_occupancy = cfg->inventory->rack_occupancy;
         *scored = cfg; /* name and region come from it (never stored in s: libcyaml owns s) */
     } else {
         snprintf(c->errmsg, sizeof c->errmsg, "site '%s': %s", s->id, err);

@@ -110,6 +110,9 @@ typedef struct {
     double x[DCS_INDEX_N];      /* PUE, CUE (TFLOPS/kW), EUE (yuan/kWh) */
     double rel_sd[DCS_INDEX_N]; /* relative standard uncertainty (1 sigma) */
     double coverage;            /* 0..1 */
+    double occupancy;           /* rack occupancy 0..1, -1 unknown */
+    double peak_tflops;         /* rated FP32-eq compute, NaN unknown */
+    double c_eff_tflops;        /* effective compute in the window, NaN unknown */
 } dcs_index_entry_t;
 
 typedef struct {
@@ -120,6 +123,7 @@ typedef struct {
     double weight_sd;            /* relative sd of weight perturbation per draw */
     unsigned draws;              /* Monte-Carlo draws (0: none) */
     unsigned long seed;
+    int topsis_fixed;            /* TOPSIS with w_fixed instead of AHP weights */
 } dcs_index_options_t;
 
 typedef struct {
@@ -148,6 +152,18 @@ int dcs_index_rank(const dcs_index_entry_t *e, size_t m, const dcs_index_policy_
                    const dcs_index_options_t *opt, dcs_index_ranking_t *out, char *err,
                    size_t errlen);
 void dcs_index_ranking_free(dcs_index_ranking_t *r, size_t m);
+
+/* Entry indices ordered by rank, unranked entries last in input order; an array
+ * of m the caller frees, or NULL when out of memory. */
+size_t *dcs_index_rank_order(const dcs_index_ranking_t *r, size_t m);
+
+/* Rank sensitivity to the weights: the ranks (0 = not ranked) with weight j
+ * multiplied by (1 + delta) and by (1 - delta), the others renormalised, for
+ * j = PUE, CUE, EUE: ranks[(2*j + k) * m + i], k = 0 up, 1 down. Weighted-sum
+ * methods use the base weights w; TOPSIS keeps TOPSIS. Returns 0 or an error. */
+int dcs_index_sensitivity(const dcs_index_entry_t *e, size_t m, const dcs_index_policy_t *pol,
+                          const dcs_index_options_t *opt, const double *w, double delta,
+                          int *ranks);
 
 /* ---- cohort files (dcscore rank) ---- */
 

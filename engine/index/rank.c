@@ -58,7 +58,7 @@ static int base_weights(const cohort_t *c, double *w, dcs_index_ranking_t *out, 
 {
     const dcs_index_options_t *o = c->opt;
     out->lambda_max = out->cr = NAN;
-    if (o->method == DCS_INDEX_FIXED) {
+    if (o->method == DCS_INDEX_FIXED || o->topsis_fixed) {
         double s = 0;
         for (int j = 0; j < DCS_INDEX_N; j++)
             s += w[j] = o->w_fixed[j] > 0 ? o->w_fixed[j] : 0;
@@ -216,4 +216,41 @@ void dcs_index_ranking_free(dcs_index_ranking_t *r, size_t m)
         free(r->r[i].p_rank);
     free(r->r);
     r->r = NULL;
+}
+
+int dcs_index_sensitivity(const dcs_index_entry_t *e, size_t m, const dcs_index_policy_t *pol,
+                          const dcs_index_options_t *opt, const double *w, double delta,
+                          int *ranks)
+{
+    char err[256];
+    for (int j = 0; j < DCS_INDEX_N; j++)
+        for (int k = 0; k < 2; k++) {
+            dcs_index_options_t o = *opt;
+            dcs_index_ranking_t r;
+            o.draws = 0;
+            o.method = opt->method == DCS_INDEX_TOPSIS ? DCS_INDEX_TOPSIS : DCS_INDEX_FIXED;
+            o.topsis_fixed = 1;
+            for (int q = 0; q < DCS_INDEX_N; q++)
+                o.w_fixed[q] = w[q] * (q == j ? (k == 0 ? 1 + delta : 1 - delta) : 1);
+            int rc = dcs_index_rank(e, m, pol, &o, &r, err, sizeof err);
+            for (size_t i = 0; !rc && i < m; i++)
+                ranks[(2 * j + k) * m + i] = r.r[i].ranked ? r.r[i].rank : 0;
+            dcs_index_ranking_free(&r, m);
+            if (rc)
+                return rc;
+        }
+    return 0;
+}
+
+size_t *dcs_index_rank_order(const dcs_index_ranking_t *r, size_t m)
+{
+    size_t *o = malloc((m ? m : 1) * sizeof *o), k = 0;
+    for (size_t want = 1; o && want <= r->nranked; want++)
+        for (size_t i = 0; i < m; i++)
+            if (r->r[i].ranked && (size_t)r->r[i].rank == want)
+                o[k++] = i;
+    for (size_t i = 0; o && i < m; i++)
+        if (!r->r[i].ranked)
+            o[k++] = i;
+    return o;
 }

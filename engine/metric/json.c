@@ -7,21 +7,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-static void jstr(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; s && *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(f, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(f, "\\u%04x", ch);
-        else
-            fputc(ch, f);
-    }
-    fputc('"', f);
-}
-
 /* The shortest of %.15g/%.16g/%.17g that reads back as the same double: exact
  * for machines, and 1.3 stays "1.3" for people. */
 static void jnum(FILE *f, double v)
@@ -54,7 +39,7 @@ static void json_channels(const dcs_metric_score_t *sc, const dcs_config_t *cfg,
         const dcs_metric_channel_t *m = &sc->channels[i];
         const dcs_config_channel_t *c = &cfg->channels[m->channel];
         fputs("    {\"id\": ", f);
-        jstr(f, c->id);
+        dcs_json_str(f, c->id);
         fprintf(f, ", \"role\": \"%s\", \"kind\": \"%s\", \"unit\": \"%s\", \"cross_check\": %s",
                 dcs_config_role_name(c->role), dcs_config_kind_name(c->kind),
                 dcs_config_si_unit(c->kind), c->cross_check ? "true" : "false");
@@ -101,7 +86,7 @@ static void json_indicators(const dcs_metric_indicators_t *d, FILE *f)
     jnum(f, d->eue_yuan_per_kwh);
     fputs(", \"eue_basis\": ", f);
     if (d->eue_basis)
-        jstr(f, d->eue_basis);
+        dcs_json_str(f, d->eue_basis);
     else
         fputs("null", f);
     fputs(", \"output_yuan\": ", f);
@@ -131,13 +116,13 @@ void dcs_metric_score_json_begin(const dcs_metric_score_t *sc, const dcs_config_
     const char *tz = cfg->site->timezone;
     fputs("{\n  \"schema\": \"dcscore.score/1\",\n  \"formula_version\": \"" DCS_METRIC_FORMULA_VERSION
           "\",\n  \"dcscore_version\": \"" DCS_VERSION "\",\n  \"site\": {\"id\": ", f);
-    jstr(f, cfg->site->id);
+    dcs_json_str(f, cfg->site->id);
     fputs(", \"name\": ", f);
-    jstr(f, cfg->site->name);
+    dcs_json_str(f, cfg->site->name);
     fputs(", \"region\": ", f);
-    jstr(f, cfg->site->region);
+    dcs_json_str(f, cfg->site->region);
     fputs(", \"timezone\": ", f);
-    jstr(f, tz);
+    dcs_json_str(f, tz);
     fputs("},\n  \"window\": {", f);
     jtime(f, "from", sc->from_ns, tz);
     fputs(", ", f);
@@ -151,7 +136,7 @@ void dcs_metric_score_json_begin(const dcs_metric_score_t *sc, const dcs_config_
     fputs("  \"store_problems\": [", f);
     for (size_t i = 0; i < sc->nproblems; i++) {
         fputs(i ? ", " : "", f);
-        jstr(f, sc->problems[i]);
+        dcs_json_str(f, sc->problems[i]);
     }
     fputs("],\n  \"coverage\": ", f);
     jnum(f, sc->coverage);
@@ -186,7 +171,7 @@ void dcs_metric_score_json_begin(const dcs_metric_score_t *sc, const dcs_config_
     fputs("  ]},\n  \"zones\": [", f);
     for (size_t z = 0; z < sc->nzones; z++) {
         fprintf(f, "%s\n    {\"zone\": ", z ? "," : "");
-        jstr(f, sc->zones[z].zone);
+        dcs_json_str(f, sc->zones[z].zone);
         fputs(", \"e_it_kwh\": ", f);
         jnum(f, sc->zones[z].e_it_wh / 1000);
         fputs(", \"e_infra_kwh\": ", f);

@@ -1,0 +1,99 @@
+/* i18n.c: report labels in English and Chinese. Keys are the English text, so
+ * code reads naturally and a missing translation falls back to English. */
+#include "dcs_report.h"
+
+#include <string.h>
+
+static const struct { const char *en, *zh; } words[] = {
+    {"dcscore site report", "dcscore 数据中心评估报告"},
+    {"dcscore regional pilot report", "dcscore 区域试点评估报告"},
+    {"dcscore procurement ranking", "dcscore 政务云服务商综合评价排名"},
+    {"Site", "数据中心"},
+    {"region", "区域"},
+    {"Period", "统计期"},
+    {"to", "至"},
+    {"Formula", "公式版本"},
+    {"PUE (category %d)", "PUE（第%d类测量点）"},
+    {"Coverage", "数据覆盖率"},
+    {"Energy split", "能耗构成"},
+    {"Part", "部分"},
+    {"share of E_DC", "占总能耗比例"},
+    {"IT", "IT设备"},
+    {"Cooling", "制冷"},
+    {"Lighting and other", "照明及其他"},
+    {"Unmetered remainder (losses)", "未计量部分（损耗）"},
+    {"Power", "功率"},
+    {"Per interval", "分时段统计"},
+    {"Start", "开始时间"},
+    {"coverage", "覆盖率"},
+    {"Data quality by channel", "各测点数据质量"},
+    {"Channel", "测点"},
+    {"Role", "角色"},
+    {"Device", "设备"},
+    {"Samples", "样本数"},
+    {"Flagged", "异常样本"},
+    {"Energy kWh / mean", "能耗 kWh / 均值"},
+    {"Indicators and verdicts", "指标与评定"},
+    {"Indicator", "指标"},
+    {"Value", "数值"},
+    {"Unit", "单位"},
+    {"Note", "说明"},
+    {"CUE_IT (effective compute efficiency)", "CUE_IT（有效算力效率）"},
+    {"EUE (economic output)", "EUE（经济产出效益）"},
+    {"Carbon CUE", "碳利用效率"},
+    {"Grade", "能效等级"},
+    {"Policy", "政策要求"},
+    {"Verdict", "评定"},
+    {"met", "符合"},
+    {"not met", "不符合"},
+    {"not applicable", "不适用"},
+    {"Composite score", "综合评分"},
+    {"PUE is the ratio of facility energy to IT energy over the same period (ISO/IEC 30134-2).",
+     "PUE为同一统计期内数据中心总能耗与IT设备能耗之比（ISO/IEC 30134-2）。"},
+    {"The period is shorter than a year: this is an interval PUE, for trending only.",
+     "统计期不足一年：此为区间PUE，仅供趋势分析。"},
+    {"Coverage is below the threshold: not a result to publish.", "数据覆盖率低于阈值：结果不宜发布。"},
+    {"Skipped an unreadable store file:", "已跳过无法读取的存储文件："},
+    {"Sites", "数据中心数"},
+    {"Effective compute efficiency evaluation", "有效算力效率评估"},
+    {"Compliance with the regional limits", "区域能效要求符合情况"},
+    {"Distribution", "分布"},
+    {"Regional compute-scheduling feed", "区域算力调度数据"},
+    {"Rank", "排名"},
+    {"Name", "名称"},
+    {"Score", "综合评分"},
+    {"90 % interval", "90%区间"},
+    {"P(rank)", "排名概率"},
+    {"Moved most by", "主要影响指标"},
+    {"Not ranked", "未参与排名"},
+    {"Method", "方法"},
+    {"Weights", "权重"},
+    {"Sensitivity to weights", "权重敏感性"},
+    {"Rank with each weight raised or lowered by 20 %", "各权重上调或下调20%后的排名"},
+    {"Scores", "单项得分"},
+    {"Monte-Carlo draws", "蒙特卡洛抽样次数"},
+    {"seed", "随机种子"},
+    {"qingpu", "青浦 (qingpu)"},
+    {"lingang", "临港 (lingang)"},
+    {"Meeting every rule", "全部要求符合"},
+};
+
+const char *dcs_report_tr(dcs_report_lang_t lang, const char *en)
+{
+    if (lang == DCS_REPORT_ZH || strcmp(en, "qingpu") == 0 || strcmp(en, "lingang") == 0)
+        for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+            if (strcmp(words[i].en, en) == 0)
+                return lang == DCS_REPORT_ZH ? words[i].zh : en;
+    return en;
+}
+
+int dcs_report_lang_parse(const char *s, dcs_report_lang_t *out)
+{
+    if (s && strcmp(s, "en") == 0)
+        *out = DCS_REPORT_EN;
+    else if (s && strcmp(s, "zh") == 0)
+        *out = DCS_REPORT_ZH;
+    else
+        return -1;
+    return 0;
+}

@@ -1,0 +1,127 @@
+/* page.c: the frame every report shares: HTML escaping, the inline stylesheet
+ * (screen and print), numbers, times in the reader's language, KPI boxes, table
+ * heads and a small bar chart. No scripts, no external assets. */
+#include "report_int.h"
+#include "../engine/base/dcs_base.h"
+
+#include <math.h>
+#include <string.h>
+
+void dcs_report_escape(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&#39;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+static const char *css =
+    "body{font-family:'Noto Sans CJK SC','Noto Sans SC','Noto Sans',sans-serif;margin:2em;"
+    "color:#222;max-width:1100px}"
+    "h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.15em;margin-top:1.6em;"
+    "border-bottom:1px solid #ddd}.sub{color:#555;margin-top:0}"
+    "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;"
+    "text-align:right}th{background:#f3f3f3}td.l,th.l{text-align:left}"
+    ".kpi{display:inline-block;border:1px solid #ccc;border-radius:6px;padding:.6em 1em;"
+    "margin:.3em .6em .3em 0}.kpi b{font-size:1.8em;display:block}"
+    ".warn{color:#a40}.ok{color:#1e8449}.chart{width:100%;max-width:900px}"
+    "@media print{body{margin:1cm;max-width:none}.chart{max-width:100%}"
+    "h2,h3{break-after:avoid}tr,svg{break-inside:avoid}}";
+
+void page_open(FILE *f, dcs_report_lang_t lang, const char *title, const char *kind)
+{
+    fprintf(f, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\"><title>",
+            lang == DCS_REPORT_ZH ? "zh-CN" : "en");
+    dcs_report_escape(f, title);
+    fputs(" &mdash; ", f);
+    dcs_report_escape(f, T(kind));
+    fprintf(f, "</title><style>%s</style></head><body>\n<h1>", css);
+    dcs_report_escape(f, title);
+    fputs("</h1>\n", f);
+}
+
+void page_close(FILE *f)
+{
+    fputs("</body></html>\n", f);
+}
+
+void num(FILE *f, double v, int prec)
+{
+    if (isfinite(v))
+        fprintf(f, "%.*f", prec, v);
+    else
+        fputs("&mdash;", f);
+}
+
+void kpi(FILE *f, const char *label, double v, int prec, const char *unit)
+{
+    fputs("<div class=\"kpi\">", f);
+    dcs_report_escape(f, label);
+    fputs("<b>", f);
+    num(f, v, prec);
+    fputs("</b>", f);
+    dcs_report_escape(f, unit);
+    fputs("</div>\n", f);
+}
+
+void time_text(dcs_report_lang_t lang, int64_t t_ns, const char *tz, char *buf, size_t len)
+{
+    char iso[48];
+    dcs_time_format(t_ns, tz, iso, sizeof iso);
+    if (lang != DCS_REPORT_ZH || strlen(iso) < 19) {
+        snprintf(buf, len, "%s", iso);
+        return;
+    }
+    /* 2026-11-24T08:00:00+08:00 -> 2026年11月24日 08:00:00 UTC+08:00 */
+    snprintf(buf, len, "%.4s年%.2s月%.2s日 %.8s UTC%s", iso, iso + 5, iso + 8, iso + 11, iso + 19);
+}
+
+void table_head(FILE *f, dcs_report_lang_t lang, const char *const *labels)
+{
+    fputs("<table><tr>", f);
+    for (size_t i = 0; labels[i]; i++) {
+        fputs(i ? "<th>" : "<th class=\"l\">", f);
+        dcs_report_escape(f, T(labels[i]));
+        fputs("</th>", f);
+    }
+    fputs("</tr>\n", f);
+}
+
+void bar_chart(FILE *f, const char *const *labels, const double *values, size_t n,
+               const char *unit, double limit, const char *limit_label)
+{
+    double max = isfinite(limit) ? limit : 0;
+    for (size_t i = 0; i < n; i++)
+        max = isfinite(values[i]) && values[i] > max ? values[i] : max;
+    max = max > 0 ? max * 1.1 : 1;
+    int row = 26, w = 900, left = 160, h = (int)n * row + 30;
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" class=\"chart\" "
+               "role=\"img\">\n", w, h);
+    for (size_t i = 0; i < n; i++) {
+        double v = isfinite(values[i]) ? values[i] : 0;
+        int y = 5 + (int)i * row, bw = (int)((w - left - 80) * v / max);
+        fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"15\">", left - 6, y + 16);
+        dcs_report_escape(f, labels[i]);
+        fprintf(f, "</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"19\" fill=\"#2471a3\"/>"
+                   "<text x=\"%d\" y=\"%d\" font-size=\"15\">", left, y + 2, bw, left + bw + 4, y + 16);
+        num(f, values[i], 2);
+        fputs("</text>\n", f);
+    }
+    if (isfinite(limit)) {
+        int x = left + (int)((w - left - 80) * limit / max);
+        fprintf(f, "<line x1=\"%d\" y1=\"0\" x2=\"%d\" y2=\"%d\" stroke=\"#c0392b\" "
+                   "stroke-dasharray=\"4 3\"/><text x=\"%d\" y=\"%d\" font-size=\"11\" "
+                   "fill=\"#c0392b\">", x, x, h - 18, x + 3, h - 6);
+        dcs_report_escape(f, limit_label);
+        fputs("</text>\n", f);
+    }
+    fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#555\">", w - 70, h - 6);
+    dcs_report_escape(f, unit);
+    fputs("</text></svg>\n", f);
+}

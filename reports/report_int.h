@@ -1,0 +1,25 @@
+/* report_int.h: pieces shared by the three reports (page frame, numbers, time,
+ * KPI boxes, tables). Internal to reports/. */
+#ifndef DCS_REPORT_INT_H
+#define DCS_REPORT_INT_H
+
+#include "dcs_report.h"
+
+#define T(key) dcs_report_tr(lang, key)
+
+/* <!DOCTYPE html> ... <body><h1>title</h1>, with the inline stylesheet. */
+void page_open(FILE *f, dcs_report_lang_t lang, const char *title, const char *kind);
+void page_close(FILE *f);
+/* A number with prec decimals, or an em dash when not finite. */
+void num(FILE *f, double v, int prec);
+/* A KPI box: label, big value, unit. */
+void kpi(FILE *f, const char *label, double v, int prec, const char *unit);
+/* A time in zone tz: ISO 8601 with offset (en) or "2026年11月24日 08:00:00 UTC+08:00" (zh). */
+void time_text(dcs_report_lang_t lang, int64_t t_ns, const char *tz, char *buf, size_t len);
+/* <th> cells from translated labels; NULL ends the list. First column left-aligned. */
+void table_head(FILE *f, dcs_report_lang_t lang, const char *const *labels);
+/* An inline SVG bar chart: one bar per label, value axis from 0. */
+void bar_chart(FILE *f, const char *const *labels, const double *values, size_t n,
+               const char *unit, double limit, const char *limit_label);
+
+#endif

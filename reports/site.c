@@ -1,0 +1,192 @@
+/* site.c: the operator's site report: site, period in the site's zone, PUE with
+ * its measurement category, CUE, EUE, grade, policy verdicts and composite,
+ * energy split, power chart, per-interval table, data quality. English or
+ * Chinese; every string from configs or data is escaped. */
+#include "report_int.h"
+#include "../engine/base/dcs_base.h"
+
+#include <math.h>
+
+static void header(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,
+                   const dcs_metric_score_t *sc)
+{
+    char from[64], to[64];
+    time_text(lang, sc->from_ns, cfg->site->timezone, from, sizeof from);
+    time_text(lang, sc->to_ns, cfg->site->timezone, to, sizeof to);
+    page_open(f, lang, cfg->site->name, "dcscore site report");
+    fprintf(f, "<p class=\"sub\">%s <b>", T("Site"));
+    dcs_report_escape(f, cfg->site->id);
+    fprintf(f, "</b>, %s <b>", T("region"));
+    dcs_report_escape(f, cfg->site->region);
+    fprintf(f, "</b>. %s ", T("Period"));
+    dcs_report_escape(f, from);
+    fprintf(f, " %s ", T("to"));
+    dcs_report_escape(f, to);
+    fputs(" (", f);
+    dcs_report_escape(f, cfg->site->timezone);
+    fprintf(f, ", %.0f s). %s %s, dcscore %s.</p>\n", (double)(sc->to_ns - sc->from_ns) * 1e-9,
+            T("Formula"), DCS_METRIC_FORMULA_VERSION, DCS_VERSION);
+}
+
+static void kpis(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,
+                 const dcs_metric_score_t *sc, const dcs_metric_indicators_t *d)
+{
+    char label[96];
+    snprintf(label, sizeof label, T("PUE (category %d)"), sc->category);
+    kpi(f, label, sc->pue, 3, "");
+    if (d) {
+        kpi(f, "CUE_IT", d->cue_it_tflops_per_kw, 2, "TFLOPS/kW");
+        kpi(f, "EUE", d->eue_yuan_per_kwh, 2, lang == DCS_REPORT_ZH ? "元/kWh" : "yuan/kWh");
+    }
+    kpi(f, "E_DC", sc->e_dc_wh / 1000, 2, "kWh");
+    kpi(f, "E_IT", sc->e_it_wh / 1000, 2, "kWh");
+    kpi(f, T("Coverage"), sc->coverage * 100, 1, "%");
+    fprintf(f, "<p>%s ", T("PUE is the ratio of facility energy to IT energy over the same period (ISO/IEC 30134-2)."));
+    if (sc->to_ns - sc->from_ns < 365LL * 86400 * DCS_NS_PER_S)
+        fprintf(f, "%s ", T("The period is shorter than a year: this is an interval PUE, for trending only."));
+    if (sc->coverage < cfg->site->min_coverage)
+        fprintf(f, "<span class=\"warn\">%s</span>", T("Coverage is below the threshold: not a result to publish."));
+    fputs("</p>\n", f);
+}
+
+static void row(FILE *f, const char *label, double v, int prec, const char *unit, const char *note)
+{
+    fputs("<tr><td class=\"l\">", f);
+    dcs_report_escape(f, label);
+    fputs("</td><td>", f);
+    num(f, v, prec);
+    fputs("</td><td class=\"l\">", f);
+    dcs_report_escape(f, unit);
+    fputs("</td><td class=\"l\">", f);
+    dcs_report_escape(f, note);
+    fputs("</td></tr>\n", f);
+}
+
+static void indicators(FILE *f, dcs_report_lang_t lang, const dcs_metric_indicators_t *d,
+                       const dcs_index_assessment_t *as)
+{
+    static const char *const head[] = {"Indicator", "Value", "Unit", "Note", NULL};
+    char note[200];
+    fprintf(f, "<h2>%s</h2>\n", T("Indicators and verdicts"));
+    table_head(f, lang, head);
+    snprintf(note, sizeof note, "C_eff %.0f / %.0f TFLOPS, %.1f %%", d->c_eff_fp32eq_tflops,
+             d->peak_fp32eq_tflops, d->utilisation_coverage * 100);
+    row(f, T("CUE_IT (effective compute efficiency)"), d->cue_it_tflops_per_kw, 2, "TFLOPS/kW (FP32-eq)", note);
+    row(f, "CUE_DC", d->cue_dc_tflops_per_kw, 2, "TFLOPS/kW (FP32-eq)", "CUE_IT / PUE");
+    row(f, T("EUE (economic output)"), d->eue_yuan_per_kwh, 2, lang == DCS_REPORT_ZH ? "元/kWh" : "yuan/kWh",
+        d->eue_basis ? d->eue_basis : "-");
+    row(f, T("Carbon CUE"), d->carbon_cue_kgco2_per_kwh, 3, "kgCO2/kWh (IT)", "ISO/IEC 30134-8");
+    row(f, "WUE", d->wue_l_per_kwh, 3, "L/kWh (IT)", "ISO/IEC 30134-9");
+    row(f, "ERF", d->erf, 3, "", "ISO/IEC 30134-6");
+    row(f, "REF", d->ref, 3, "", "ISO/IEC 30134-3");
+    fputs("</table>\n", f);
+    if (!as)
+        return;
+    static const char *const phead[] = {"Policy", "Verdict", NULL};
+    fprintf(f, "<p>%s: <b>", T("Grade"));
+    dcs_report_escape(f, as->grade);
+    fputs("</b></p>\n", f);
+    table_head(f, lang, phead);
+    for (size_t i = 0; i < as->nrules; i++) {
+        fputs("<tr><td class=\"l\">", f);
+        dcs_report_escape(f, as->rules[i].name);
+        fprintf(f, "</td><td class=\"l %s\">%s</td></tr>\n", as->met[i] > 0 ? "ok" : as->met[i] ? "" : "warn",
+                T(as->met[i] < 0 ? "not applicable" : as->met[i] ? "met" : "not met"));
+    }
+    fputs("</table>\n", f);
+    kpi(f, T("Composite score"), as->composite, 1, "/ 100");
+    fprintf(f, "<p>PUE %.1f, CUE %.1f, EUE %.1f; AHP %.2f / %.2f / %.2f (CR %.3f); ", as->score[0],
+            as->score[1], as->score[2], as->w[0], as->w[1], as->w[2], as->cr);
+    dcs_report_escape(f, as->policy_version);
+    fputs(".</p>\n", f);
+}
+
+static void energy_split(FILE *f, dcs_report_lang_t lang, const dcs_metric_score_t *sc)
+{
+    static const char *const head[] = {"Part", "kWh", "share of E_DC", NULL};
+    static const char *const names[] = {"IT", "Cooling", "Lighting and other", "Unmetered remainder (losses)"};
+    double v[] = {sc->e_it_wh, sc->e_cooling_wh, sc->e_other_wh,
+                  sc->e_dc_wh - sc->e_it_wh - sc->e_cooling_wh - sc->e_other_wh};
+    fprintf(f, "<h2>%s</h2>\n", T("Energy split"));
+    table_head(f, lang, head);
+    for (int i = 0; i < 4; i++) {
+        fprintf(f, "<tr><td class=\"l\">%s</td><td>", T(names[i]));
+        num(f, v[i] / 1000, 2);
+        fputs("</td><td>", f);
+        num(f, sc->e_dc_wh > 0 ? 100 * v[i] / sc->e_dc_wh : NAN, 1);
+        fputs(" %</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
+static void buckets(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg, const dcs_metric_score_t *sc)
+{
+    static const char *const head[] = {"Start", "E_DC kWh", "E_IT kWh", "PUE", "coverage", NULL};
+    fprintf(f, "<h2>%s (%lld min)</h2>\n", T("Per interval"), (long long)(sc->bucket_ns / (60 * DCS_NS_PER_S)));
+    table_head(f, lang, head);
+    for (size_t k = 0; k < sc->nbuckets; k++) {
+        char t[64];
+        time_text(lang, sc->bucket_start_ns[k], cfg->site->timezone, t, sizeof t);
+        fputs("<tr><td class=\"l\">", f);
+        dcs_report_escape(f, t);
+        fputs("</td><td>", f);
+        num(f, sc->bucket_e_dc_wh[k] / 1000, 2);
+        fputs("</td><td>", f);
+        num(f, sc->bucket_e_it_wh[k] / 1000, 2);
+        fputs("</td><td>", f);
+        num(f, sc->bucket_pue[k], 3);
+        fputs("</td><td>", f);
+        num(f, sc->bucket_coverage[k] * 100, 1);
+        fputs(" %</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
+static void channels(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg, const dcs_metric_score_t *sc)
+{
+    static const char *const head[] = {"Channel", "Role", "Device", "Samples", "Flagged", "Coverage",
+                                       "Energy kWh / mean", NULL};
+    fprintf(f, "<h2>%s</h2>\n", T("Data quality by channel"));
+    table_head(f, lang, head);
+    for (size_t i = 0; i < sc->nchannels; i++) {
+        const dcs_metric_channel_t *m = &sc->channels[i];
+        const dcs_config_channel_t *c = &cfg->channels[m->channel];
+        fputs("<tr><td class=\"l\">", f);
+        dcs_report_escape(f, c->id);
+        fprintf(f, "%s</td><td class=\"l\">%s</td><td class=\"l\">", c->cross_check ? " (cross-check)" : "",
+                dcs_config_role_name(c->role));
+        dcs_report_escape(f, cfg->devices[c->device_index].id);
+        fprintf(f, "</td><td>%zu</td><td>%zu</td><td>", m->samples, m->missing);
+        num(f, m->coverage * 100, 1);
+        fputs(" %</td><td>", f);
+        num(f, c->kind == DCS_CONFIG_UTILISATION ? m->mean : m->e_wh / 1000, c->kind == DCS_CONFIG_UTILISATION ? 1 : 3);
+        fputs(c->kind == DCS_CONFIG_UTILISATION ? " %" : "", f);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+    for (size_t i = 0; i < sc->nproblems; i++) {
+        fprintf(f, "<p class=\"warn\">%s ", T("Skipped an unreadable store file:"));
+        dcs_report_escape(f, sc->problems[i]);
+        fputs("</p>\n", f);
+    }
+}
+
+int dcs_report_site_html(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,
+                         const dcs_metric_score_t *sc, const dcs_metric_indicators_t *ind,
+                         const dcs_index_assessment_t *as, const dcs_report_series_t *series,
+                         size_t nseries)
+{
+    header(f, lang, cfg, sc);
+    kpis(f, lang, cfg, sc, ind);
+    if (ind)
+        indicators(f, lang, ind, as);
+    if (nseries) {
+        fprintf(f, "<h2>%s</h2>\n", T("Power"));
+        dcs_report_svg_chart(f, series, nseries, sc->from_ns, sc->to_ns, cfg->site->timezone);
+    }
+    energy_split(f, lang, sc);
+    buckets(f, lang, cfg, sc);
+    channels(f, lang, cfg, sc);
+    page_close(f);
+    return ferror(f) ? DCS_EIO : 0;
+}

@@ -1,0 +1,76 @@
+#!/bin/sh
+# reports_test.sh: every report rendered by headless Chromium (PNG screenshot and
+# PDF) in English and Chinese: the page is not blank, it carries the figures that
+# `dcscore score --json` gives, and a site named <script>alert(1)</script> shows
+# as text. Cohort reports: the pilot office's region report and its scheduling
+# feed, the procurement report and its CSV.
+set -u
+BUILD=$(cd "${DCS_BUILD:-build}" && pwd)
+SRC=$(cd "${DCS_SRC:-.}" && pwd)
+D=$BUILD/dcscore
+DIR=$(mktemp -d "${TMPDIR:-/tmp}/dcscore-reports.XXXXXX")
+fail() { echo "FAIL reports_test: $*"; exit 1; }
+trap 'rm -rf "$DIR"' EXIT INT TERM
+cd "$DIR" || fail "no scratch dir"
+[ -x /usr/bin/chromium ] || fail "chromium is not installed (make deps installs it)"
+
+cat >site.yaml <<'YAML'
+site: {id: xss-01, name: "<script>alert(1)</script> 临港", region: lingang, pue_category: 1,
+       poll_interval_ms: 60000, gap_limit_s: 120, store_dir: store}
+devices: [{id: m, protocol: modbus_tcp, host: 127.0.0.1, port: 1502}]
+channels:
+  - {id: fac, device: m, function: 4, address: 0, type: float32, kind: power, unit: kW, role: facility_total}
+  - {id: it, device: m, function: 4, address: 2, type: float32, kind: power, unit: kW, role: it_total}
+YAML
+/usr/bin/python3 - <<'PY'
+with open("h.csv", "w") as f:
+    f.write("time,fac,it\n")
+    for m in range(121):
+        f.write(f"2026-11-24 {8 + m // 60:02d}:{m % 60:02d}:00,{1300 + (m % 7) * 3},{1000 + (m % 5) * 2}\n")
+PY
+"$D" import --csv h.csv site.yaml >/dev/null || fail "import failed"
+"$D" score --json site.yaml >score.json || fail "score failed"
+pue=$(/usr/bin/python3 -c 'import json; print("%.3f" % json.load(open("score.json"))["pue"])')
+
+shot() { # HTML PNG: screenshot, and the page must not be blank
+    chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
+        --disable-component-update --disable-sync --user-data-dir="$DIR/prof" \
+        --window-size=1000,1300 --screenshot="$2" "file://$1" >/dev/null 2>&1
+    [ -s "$2" ] && [ "$(stat -c %s "$2")" -gt 30000 ] || fail "$2 is missing or blank"
+}
+
+for lang in en zh; do
+    out=$("$D" report --lang $lang --pdf -o site.$lang.html site.yaml) || fail "site report ($lang)"
+    [ "$(echo "$out" | wc -l)" -eq 2 ] || fail "site report ($lang) did not print HTML and PDF paths"
+    grep -q '<script>' site.$lang.html && fail "an unescaped <script> in site.$lang.html"
+    grep -q '&lt;script&gt;alert(1)&lt;/script&gt; 临港' site.$lang.html || fail "site name not shown as text ($lang)"
+    pdftotext site.$lang.pdf site.$lang.txt || fail "site.$lang.pdf is not a PDF"
+    grep -q "$pue" site.$lang.txt || fail "PUE $pue missing from the $lang PDF"
+    grep -q '<script>alert(1)</script>' site.$lang.txt || fail "the site name is not printed as text ($lang)"
+    shot "$DIR/site.$lang.html" site.$lang.png
+done
+grep -q "Energy split" site.en.txt || fail "English labels missing"
+grep -q "能耗构成" site.zh.txt || fail "Chinese labels missing"
+grep -q "2026年11月24日" site.zh.txt || fail "Chinese dates missing"
+
+C=$SRC/fixtures/cohort/pilot-2026q4.yaml
+"$D" report --region qingpu --lang zh --pdf -o qp.html "$C" >/dev/null || fail "region report"
+pdftotext qp.pdf qp.txt && grep -q "有效算力效率评估" qp.txt && grep -q "qp-04" qp.txt || fail "region PDF content"
+shot "$DIR/qp.html" qp.png
+/usr/bin/python3 - <<'PY' || fail "scheduling feed"
+import csv, json
+j = json.load(open("qp.schedule.json"))
+assert j["schema"] == "dcscore.schedule/1" and len(j["sites"]) == 7, j
+s = {x["id"]: x for x in j["sites"]}
+assert abs(s["qp-04"]["available_tflops"] - (60000 - 22800)) < 1e-6
+assert abs(s["qp-01"]["cue_dc_tflops_per_kw"] - 32.0 / 1.18) < 1e-3
+assert len(list(csv.DictReader(open("qp.schedule.csv")))) == 7
+PY
+"$D" report --procurement --pdf -o proc.html "$C" >/dev/null || fail "procurement report"
+pdftotext proc.pdf proc.txt || fail "procurement PDF"
+top=$("$D" rank --json "$C" | /usr/bin/python3 -c 'import json,sys; e=[x for x in json.load(sys.stdin)["entries"] if x.get("rank")==1][0]; print(e["id"], "%.1f" % e["composite"])')
+grep -q "${top% *}" proc.txt && grep -q "${top#* }" proc.txt || fail "procurement PDF lacks the first place ($top)"
+grep -q "Sensitivity to weights" proc.txt || fail "no sensitivity table"
+[ "$(wc -l <proc.csv)" -eq 15 ] || fail "procurement CSV should have 14 rows and a header"
+shot "$DIR/proc.html" proc.png
+echo "ok reports_test: site (en, zh), region (zh), procurement: HTML, PNG, PDF"
