@@ -139,10 +139,10 @@ static void test_composite(void **state)
 }
 
 static const dcs_index_entry_t cohort[] = {
-    {"a", "A", "qingpu", {1.20, 20, 10}, {0.01, 0.05, 0.02}, 0.99},
-    {"b", "B", "lingang", {1.35, 30, 12}, {0.01, 0.05, 0.02}, 0.98},
-    {"c", "C", "qingpu", {1.50, 10, 5}, {0.01, 0.05, 0.02}, 0.97},
-    {"d", "D", "lingang", {1.25, 25, 11}, {0.01, 0.05, 0.02}, 0.50}, /* low coverage */
+    {"a", "A", "qingpu", {1.20, 20, 10}, {0.01, 0.05, 0.02}, 0.99, -1, NAN, NAN},
+    {"b", "B", "lingang", {1.35, 30, 12}, {0.01, 0.05, 0.02}, 0.98, -1, NAN, NAN},
+    {"c", "C", "qingpu", {1.50, 10, 5}, {0.01, 0.05, 0.02}, 0.97, -1, NAN, NAN},
+    {"d", "D", "lingang", {1.25, 25, 11}, {0.01, 0.05, 0.02}, 0.50, -1, NAN, NAN}, /* low coverage */
 };
 
 static void test_rank_fixed_and_monte_carlo(void **state)
@@ -182,6 +182,16 @@ static void test_rank_fixed_and_monte_carlo(void **state)
     o.seed = 8;
     assert_int_equal(dcs_index_rank(cohort, 4, p, &o, &r3, err, sizeof err), 0);
     assert_true(r1.r[0].ci90_lo != r3.r[0].ci90_lo);
+    /* Sensitivity, delta 1.0 (a weight doubled, or set to 0), from w = 0.25/0.25/0.5:
+     * CUE weight 0 -> 1/3, 0, 2/3: A 88.889/3 + 33.333*2/3 = 51.85, B 24.07 + 26.67
+     * = 50.74, C 29.63: A first, B second. EUE weight doubled -> 1/6, 1/6, 2/3:
+     * A 14.81 + 8.33 + 22.22 = 45.37, B 12.04 + 12.50 + 26.67 = 51.20: B first. */
+    int sens[6 * 4];
+    assert_int_equal(dcs_index_sensitivity(cohort, 4, p, &o, r1.w, 1.0, sens), 0);
+    assert_int_equal(sens[(2 * DCS_INDEX_CUE + 1) * 4 + 0], 1); /* A first without CUE */
+    assert_int_equal(sens[(2 * DCS_INDEX_CUE + 1) * 4 + 1], 2);
+    assert_int_equal(sens[(2 * DCS_INDEX_EUE + 0) * 4 + 1], 1); /* B first with EUE doubled */
+    assert_int_equal(sens[(2 * DCS_INDEX_PUE + 0) * 4 + 3], 0); /* D is never ranked */
     dcs_index_ranking_free(&r1, 4);
     dcs_index_ranking_free(&r2, 4);
     dcs_index_ranking_free(&r3, 4);
