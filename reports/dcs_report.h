@@ -33,10 +33,20 @@ typedef struct {
 /* Write the site report for score sc to f. ind and as (indicators beyond PUE and
  * the policy assessment) may be NULL. series: power lines for the chart (may be
  * empty). Returns 0 or DCS_EIO when writing failed. */
+/* PUE over a longer period ending with the report's window (month, year to date). */
+typedef struct {
+    const char *label;       /* "Month to date", "Year to date" (translated by the report) */
+    int64_t from_ns, to_ns;
+    double pue, coverage;
+} dcs_report_period_t;
+
 int dcs_report_site_html(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,
                          const dcs_metric_score_t *sc, const dcs_metric_indicators_t *ind,
                          const dcs_index_assessment_t *as, const dcs_report_series_t *series,
-                         size_t nseries);
+                         size_t nseries, const dcs_report_period_t *periods, size_t nperiods);
+
+/* Inline SVG scatter: mean IT load (kW) of each bucket against its PUE. */
+void dcs_report_svg_load_pue(FILE *f, const dcs_metric_score_t *sc);
 
 /* Regional pilot report over the cohort entries of `region`: evaluation table,
  * distributions, compliance with the policy rules. Returns 0 or DCS_EIO. */

@@ -171,19 +171,45 @@ static void channels(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg, c
     }
 }
 
+static void periods_table(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,
+                          const dcs_metric_score_t *sc, const dcs_report_period_t *p, size_t n)
+{
+    static const char *const head[] = {"Period", "From", "PUE", "Coverage", NULL};
+    char from[64];
+    table_head(f, lang, head);
+    time_text(lang, sc->from_ns, cfg->site->timezone, from, sizeof from);
+    fprintf(f, "<tr><td class=\"l\">%s</td><td class=\"l\">%s</td><td>", T("This report"), from);
+    num(f, sc->pue, 3);
+    fputs("</td><td>", f);
+    num(f, sc->coverage * 100, 1);
+    fputs(" %</td></tr>\n", f);
+    for (size_t i = 0; i < n; i++) {
+        time_text(lang, p[i].from_ns, cfg->site->timezone, from, sizeof from);
+        fprintf(f, "<tr><td class=\"l\">%s</td><td class=\"l\">%s</td><td>", T(p[i].label), from);
+        num(f, p[i].pue, 3);
+        fputs("</td><td>", f);
+        num(f, p[i].coverage * 100, 1);
+        fputs(" %</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
 int dcs_report_site_html(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,
                          const dcs_metric_score_t *sc, const dcs_metric_indicators_t *ind,
                          const dcs_index_assessment_t *as, const dcs_report_series_t *series,
-                         size_t nseries)
+                         size_t nseries, const dcs_report_period_t *periods, size_t nperiods)
 {
     header(f, lang, cfg, sc);
     kpis(f, lang, cfg, sc, ind);
+    periods_table(f, lang, cfg, sc, periods, nperiods);
     if (ind)
         indicators(f, lang, ind, as);
     if (nseries) {
         fprintf(f, "<h2>%s</h2>\n", T("Power"));
         dcs_report_svg_chart(f, series, nseries, sc->from_ns, sc->to_ns, cfg->site->timezone);
     }
+    fprintf(f, "<h2>%s</h2>\n", T("IT load and PUE per interval"));
+    dcs_report_svg_load_pue(f, sc);
     energy_split(f, lang, sc);
     buckets(f, lang, cfg, sc);
     channels(f, lang, cfg, sc);

@@ -4,6 +4,7 @@
 #include "../engine/base/dcs_base.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #define W 900
 #define H 300
@@ -87,4 +88,43 @@ void dcs_report_svg_chart(FILE *f, const dcs_report_series_t *series, size_t nse
         fputs("</text>\n", f);
     }
     fputs("</svg>\n", f);
+}
+
+void dcs_report_svg_load_pue(FILE *f, const dcs_metric_score_t *sc)
+{
+    double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
+    double *kw = malloc((sc->nbuckets ? sc->nbuckets : 1) * sizeof *kw);
+    if (!kw)
+        return;
+    for (size_t k = 0; k < sc->nbuckets; k++) {
+        int64_t end = k + 1 < sc->nbuckets ? sc->bucket_start_ns[k + 1] : sc->to_ns;
+        double h = (double)(end - sc->bucket_start_ns[k]) * 1e-9 / 3600.0 * sc->bucket_coverage[k];
+        kw[k] = h > 0 ? sc->bucket_e_it_wh[k] / 1000 / h : NAN;
+        if (isfinite(kw[k]) && isfinite(sc->bucket_pue[k])) {
+            xmin = fmin(xmin, kw[k]), xmax = fmax(xmax, kw[k]);
+            ymin = fmin(ymin, sc->bucket_pue[k]), ymax = fmax(ymax, sc->bucket_pue[k]);
+        }
+    }
+    if (!(xmin <= xmax)) {
+        xmin = 0, xmax = 1, ymin = 1, ymax = 2;
+    }
+    double xp = (xmax - xmin) * 0.1 + 1e-6 * fabs(xmax) + 1e-9, yp = (ymax - ymin) * 0.1 + 0.01;
+    xmin -= xp, xmax += xp, ymin -= yp, ymax += yp;
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" role=\"img\" "
+               "class=\"chart\">\n<rect x=\"%d\" y=\"10\" width=\"%d\" height=\"%d\" fill=\"none\" "
+               "stroke=\"#999\"/>\n", W, H, ML, W - ML - 10, H - MB - 10);
+    for (int k = 0; k <= 4; k++) {
+        double y = 10 + (1 - (double)k / 4) * (H - MB - 10), x = ML + (double)k / 4 * (W - ML - 10);
+        fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" font-size=\"11\">%.3f</text>\n",
+                ML - 4, y + 4, ymin + (ymax - ymin) * k / 4);
+        fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-size=\"11\">%.0f kW</text>\n",
+                x, H - MB + 16, xmin + (xmax - xmin) * k / 4);
+    }
+    for (size_t k = 0; k < sc->nbuckets; k++)
+        if (isfinite(kw[k]) && isfinite(sc->bucket_pue[k]))
+            fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#2471a3\"/>\n",
+                    ML + (kw[k] - xmin) / (xmax - xmin) * (W - ML - 10),
+                    10 + (1 - (sc->bucket_pue[k] - ymin) / (ymax - ymin)) * (H - MB - 10));
+    fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"12\">PUE / IT kW</text></svg>\n", ML + 10, H - 6);
+    free(kw);
 }

@@ -26,6 +26,15 @@ static void near(double got, double want, double tol, const char *what)
         fail_msg("%s: got %.17g, want %.17g", what, got, want);
 }
 
+/* The number after "key": in a JSON text (NaN when absent). */
+static double json_number(const char *json, const char *key)
+{
+    char pat[128];
+    snprintf(pat, sizeof pat, "\"%s\": ", key);
+    const char *at = strstr(json, pat);
+    return at ? strtod(at + strlen(pat), NULL) : NAN;
+}
+
 static void test_pue_table(void **state)
 {
     (void)state;
@@ -121,9 +130,7 @@ static void test_ratio_of_sums_not_mean_of_ratios(void **state)
     FILE *f = fmemopen(buf, sizeof buf, "w");
     dcs_metric_score_json(sc, cfg, f);
     fclose(f);
-    const char *at = strstr(buf, "\n  \"pue\": ");
-    assert_non_null(at);
-    near(strtod(at + 10, NULL), 1.3, 1e-12, "PUE in the JSON");
+    near(json_number(buf, "pue"), 1.3, 1e-12, "PUE in the JSON");
     assert_non_null(strstr(buf, "\"pue_category\": 1"));
     assert_non_null(strstr(buf, "\"formula_version\": \"" DCS_METRIC_FORMULA_VERSION "\""));
     dcs_metric_score_free(sc);
@@ -213,6 +220,19 @@ static void test_cue_eue_mixed_precisions(void **state)
     near(ind.wue_l_per_kwh, 100, 1e-9, "WUE: 100 L / 1 kWh");
     near(ind.erf, 1 / 1.5, 1e-9, "ERF: 1 kWh / 1.5");
     near(ind.ref, 0.5 / 1.5, 1e-9, "REF: 0.5 kWh / 1.5");
+    /* The EU KPI file carries the same figures and the underlying quantities. */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    dcs_metric_eu_kpi_json(sc, cfg, &ind, out);
+    fclose(out);
+    assert_non_null(strstr(buf, "\"schema\": \"dcscore.eu-kpi/1\""));
+    near(json_number(buf, "total_energy_consumption_kwh"), 1.5, 1e-9, "EU total energy");
+    near(json_number(buf, "it_energy_consumption_kwh"), 1.0, 1e-9, "EU IT energy");
+    near(json_number(buf, "total_water_input_l"), 100, 1e-9, "EU water: 876,600 L/yr for 1 h");
+    near(json_number(buf, "renewable_energy_kwh"), 0.5, 1e-9, "EU renewable energy");
+    near(json_number(buf, "power_usage_effectiveness"), 1.5, 1e-9, "EU PUE");
+    free(buf);
     dcs_metric_score_free(sc);
     dcs_store_close(st);
     dcs_config_free(cfg);

@@ -40,7 +40,7 @@ void cli_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
 typedef struct {
     const char *from, *to, *out, *region;
     int64_t bucket_ns;
-    int json, procurement, pdf;
+    int json, procurement, pdf, eu_kpi;
     dcs_report_lang_t lang;
 } score_args_t;
 

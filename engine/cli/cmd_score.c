@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 static const char *score_help =
-    "usage: dcscore score [--from T] [--to T] [--bucket D] [--json] SITE.yaml\n"
+    "usage: dcscore score [--from T] [--to T] [--bucket D] [--json | --eu-kpi] SITE.yaml\n"
     "\n"
     "Integrate power to energy (trapezoid over real timestamps; gaps longer than the\n"
     "site's gap_limit_s are missing, not interpolated), sum energies by role and\n"
@@ -26,7 +26,8 @@ static const char *score_help =
     "  --from T, --to T   window; ISO 8601 (2026-11-23T08:00:00+08:00), a date\n"
     "                     (2026-11-23, site zone) or @UNIX_SECONDS; default: all data\n"
     "  --bucket D         bucket width: 15m, 1h (default), 1d\n"
-    "  --json             JSON (schema dcscore.score/1, docs/json.md) instead of a table\n";
+    "  --json             JSON (schema dcscore.score/1, docs/json.md) instead of a table\n"
+    "  --eu-kpi           the EU 2024/1364-style KPI set as JSON (dcscore.eu-kpi/1)\n";
 
 static const char *report_help =
     "usage: dcscore report [--lang en|zh] [--pdf] [-o FILE] [--from T] [--to T] SITE.yaml\n"
@@ -55,6 +56,7 @@ static int parse_args(int argc, char **argv, score_args_t *a, const char *help)
         {"bucket", required_argument, 0, 'b'}, {"json", no_argument, 0, 'j'},
         {"lang", required_argument, 0, 'L'}, {"region", required_argument, 0, 'R'},
         {"procurement", no_argument, 0, 'P'}, {"pdf", no_argument, 0, 'p'},
+        {"eu-kpi", no_argument, 0, 'E'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     a->bucket_ns = 3600 * DCS_NS_PER_S;
@@ -67,6 +69,7 @@ static int parse_args(int argc, char **argv, score_args_t *a, const char *help)
         case 'R': a->region = optarg; break;
         case 'P': a->procurement = 1; break;
         case 'p': a->pdf = 1; break;
+        case 'E': a->eu_kpi = 1; break;
         case 'L':
             if (dcs_report_lang_parse(optarg, &a->lang)) {
                 fprintf(stderr, "dcscore: --lang takes en or zh\n");
@@ -225,7 +228,9 @@ static int score_command(int argc, char **argv, const char *help, score_action_f
 
 static int print_score(const score_args_t *a, const scored_t *s)
 {
-    if (a->json) {
+    if (a->eu_kpi) {
+        dcs_metric_eu_kpi_json(s->sc, s->cfg, &s->ind, stdout);
+    } else if (a->json) {
         dcs_metric_score_json_begin(s->sc, s->cfg, &s->ind, stdout);
         fputs(",\n", stdout);
         dcs_index_assessment_json(&s->as, stdout);
@@ -261,6 +266,29 @@ static size_t chart_series(const dcs_config_t *cfg, dcs_store_t *st, const dcs_m
     return n;
 }
 
+/* PUE from the start of the month and of the year (site zone) to the window's end. */
+static size_t period_pues(const scored_t *s, dcs_report_period_t *out)
+{
+    static const char *labels[2] = {"Month to date", "Year to date"};
+    const char *tz = s->cfg->site->timezone;
+    char iso[48], start[16];
+    size_t n = 0;
+    dcs_time_format(s->sc->to_ns - 1, tz, iso, sizeof iso);
+    for (int k = 0; k < 2; k++) {
+        snprintf(start, sizeof start, k == 0 ? "%.7s-01" : "%.4s-01-01", iso);
+        int64_t from;
+        dcs_metric_score_t *p = NULL;
+        char err[256];
+        if (dcs_time_parse(start, tz, &from) || from >= s->sc->from_ns ||
+            dcs_metric_score(s->cfg, s->st, from, s->sc->to_ns, 86400 * DCS_NS_PER_S, &p, err, sizeof err))
+            continue; /* the window already covers it, or nothing to read */
+        out[n++] = (dcs_report_period_t){.label = labels[k], .from_ns = from, .to_ns = s->sc->to_ns,
+                                         .pue = p->pue, .coverage = p->coverage};
+        dcs_metric_score_free(p);
+    }
+    return n;
+}
+
 static int write_report(const char *path, const scored_t *s)
 {
     const dcs_config_t *cfg = s->cfg;
@@ -270,7 +298,10 @@ static int write_report(const char *path, const scored_t *s)
     dcs_report_series_t series[8];
     size_t ns = chart_series(cfg, st, sc, raw, series, 8);
     FILE *f = fopen(path, "w");
-    int rc = !f ? DCS_EIO : dcs_report_site_html(f, s->lang, cfg, sc, &s->ind, &s->as, series, ns);
+    dcs_report_period_t periods[2];
+    size_t np = period_pues(s, periods);
+    int rc = !f ? DCS_EIO
+                : dcs_report_site_html(f, s->lang, cfg, sc, &s->ind, &s->as, series, ns, periods, np);
     if (f && fclose(f))
         rc = DCS_EIO;
     for (size_t i = 0; i < ns; i++)

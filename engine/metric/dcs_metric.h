@@ -97,6 +97,12 @@ void dcs_metric_indicators(const dcs_config_t *cfg, const dcs_metric_score_t *sc
 
 /* Write sc as one JSON object (schema docs/json.md, "dcscore.score/1") to f. */
 void dcs_metric_score_json(const dcs_metric_score_t *sc, const dcs_config_t *cfg, FILE *f);
+/* The yearly KPI set of Commission Delegated Regulation (EU) 2024/1364, Annex II
+ * style (energy, PUE, WUE, ERF, REF and their underlying quantities) as JSON,
+ * schema "dcscore.eu-kpi/1" (docs/json.md); unknown quantities are null. */
+void dcs_metric_eu_kpi_json(const dcs_metric_score_t *sc, const dcs_config_t *cfg,
+                            const dcs_metric_indicators_t *ind, FILE *f);
+
 /* The same object left open after its last field (and "indicators" when ind is not
  * NULL), so that a caller can add fields and close it with "\n}\n". */
 void dcs_metric_score_json_begin(const dcs_metric_score_t *sc, const dcs_config_t *cfg,

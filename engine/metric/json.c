@@ -185,3 +185,45 @@ void dcs_metric_score_json_begin(const dcs_metric_score_t *sc, const dcs_config_
     if (ind)
         json_indicators(ind, f);
 }
+
+void dcs_metric_eu_kpi_json(const dcs_metric_score_t *sc, const dcs_config_t *cfg,
+                            const dcs_metric_indicators_t *ind, FILE *f)
+{
+    const dcs_config_finance_t *fin = cfg->finance;
+    double share = (double)(sc->to_ns - sc->from_ns) * 1e-9 / (365.25 * 86400.0);
+    fputs("{\n  \"schema\": \"dcscore.eu-kpi/1\",\n  \"basis\": \"Commission Delegated Regulation (EU) "
+          "2024/1364, Annex II key performance indicators (style)\",\n  \"formula_version\": \""
+          DCS_METRIC_FORMULA_VERSION "\",\n  \"data_centre\": {\"id\": ", f);
+    dcs_json_str(f, cfg->site->id);
+    fputs(", \"name\": ", f);
+    dcs_json_str(f, cfg->site->name);
+    fputs(", \"region\": ", f);
+    dcs_json_str(f, cfg->site->region);
+    fputs("},\n  \"reporting_period\": {", f);
+    jtime(f, "from", sc->from_ns, cfg->site->timezone);
+    fputs(", ", f);
+    jtime(f, "to", sc->to_ns, cfg->site->timezone);
+    fputs("},\n  \"total_energy_consumption_kwh\": ", f);
+    jnum(f, sc->e_dc_wh / 1000);
+    fputs(",\n  \"it_energy_consumption_kwh\": ", f);
+    jnum(f, sc->e_it_wh / 1000);
+    fprintf(f, ",\n  \"power_usage_effectiveness\": ");
+    jnum(f, sc->pue);
+    fprintf(f, ", \"pue_category\": %d,\n  \"total_water_input_l\": ", sc->category);
+    jnum(f, fin && fin->water_l_per_year > 0 ? fin->water_l_per_year * share : NAN);
+    fputs(", \"water_usage_effectiveness_l_per_kwh\": ", f);
+    jnum(f, ind->wue_l_per_kwh);
+    fputs(",\n  \"reused_energy_kwh\": ", f);
+    jnum(f, fin && fin->reused_kwh_per_year > 0 ? fin->reused_kwh_per_year * share : NAN);
+    fputs(", \"energy_reuse_factor\": ", f);
+    jnum(f, ind->erf);
+    fputs(",\n  \"renewable_energy_kwh\": ", f);
+    jnum(f, fin && fin->renewable_kwh_per_year > 0 ? fin->renewable_kwh_per_year * share : NAN);
+    fputs(", \"renewable_energy_factor\": ", f);
+    jnum(f, ind->ref);
+    fputs(",\n  \"data_coverage\": ", f);
+    jnum(f, sc->coverage);
+    fputs(",\n  \"installed_it_power_kw\": null,\n  \"notes\": \"water, reused and renewable energy are "
+          "the operator's yearly figures pro-rated to the period; installed IT power is not "
+          "configured\"\n}\n", f);
+}
