@@ -125,12 +125,7 @@ static void FN(reduce)(const double *v, size_t n, dcs_agg_stats_t *st)
         st->max = fmax(st->max, mx[k]);
     }
     for (; i < n; i++) /* tail */
-        if (!isnan(v[i])) {
-            dcs_agg_sum_add(&a, v[i]);
-            st->count++;
-            st->min = v[i] < st->min ? v[i] : st->min;
-            st->max = v[i] > st->max ? v[i] : st->max;
-        }
+        agg_tail_sample(v[i], &a, st);
     st->sum = dcs_agg_sum_get(&a);
     if (!st->count)
         st->min = st->max = NAN;
@@ -157,13 +152,8 @@ static void FN(trapz)(const int64_t *t, const double *v, size_t n, int64_t gap_n
     dcs_agg_sum_t a = {0, 0}, c = {0, 0};
     fold(&a, sa, ca);
     fold(&c, sc, cc);
-    for (; i + 1 < n; i++) { /* tail */
-        int64_t dt = t[i + 1] - t[i];
-        if (dt > 0 && dt <= gap_ns && isfinite(v[i]) && isfinite(v[i + 1])) {
-            dcs_agg_sum_add(&a, (v[i] + v[i + 1]) * (double)dt * 0.5e-9);
-            dcs_agg_sum_add(&c, (double)dt * 1e-9);
-        }
-    }
+    for (; i + 1 < n; i++) /* tail */
+        agg_tail_segment(t, v, i, n, gap_ns, &a, &c);
     *area = dcs_agg_sum_get(&a);
     *covered = dcs_agg_sum_get(&c);
     KERNEL_LEAVE();
@@ -205,17 +195,8 @@ static void FN(fused)(const int64_t *t, const double *v, size_t n, int64_t gap_n
         st->max = fmax(st->max, mx[k]);
     }
     for (; i < n; i++) { /* tail: sample i, and segment (i, i+1) */
-        if (!isnan(v[i])) {
-            dcs_agg_sum_add(&a, v[i]);
-            st->count++;
-            st->min = v[i] < st->min ? v[i] : st->min;
-            st->max = v[i] > st->max ? v[i] : st->max;
-        }
-        int64_t dt = i + 1 < n ? t[i + 1] - t[i] : 0;
-        if (dt > 0 && dt <= gap_ns && isfinite(v[i]) && isfinite(v[i + 1])) {
-            dcs_agg_sum_add(&ar, (v[i] + v[i + 1]) * (double)dt * 0.5e-9);
-            dcs_agg_sum_add(&cv, (double)dt * 1e-9);
-        }
+        agg_tail_sample(v[i], &a, st);
+        agg_tail_segment(t, v, i, n, gap_ns, &ar, &cv);
     }
     st->sum = dcs_agg_sum_get(&a);
     if (!st->count)

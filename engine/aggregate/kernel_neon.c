@@ -57,12 +57,7 @@ static void reduce_neon(const double *v, size_t n, dcs_agg_stats_t *st)
     st->min = fmin(simde_vgetq_lane_f64(mn, 0), simde_vgetq_lane_f64(mn, 1));
     st->max = fmax(simde_vgetq_lane_f64(mx, 0), simde_vgetq_lane_f64(mx, 1));
     for (; i < n; i++)
-        if (!isnan(v[i])) {
-            dcs_agg_sum_add(&a, v[i]);
-            st->count++;
-            st->min = v[i] < st->min ? v[i] : st->min;
-            st->max = v[i] > st->max ? v[i] : st->max;
-        }
+        agg_tail_sample(v[i], &a, st);
     st->sum = dcs_agg_sum_get(&a);
     if (!st->count)
         st->min = st->max = NAN;
@@ -90,13 +85,8 @@ static void trapz_neon(const int64_t *t, const double *v, size_t n, int64_t gap_
     dcs_agg_sum_t a = {0, 0}, c = {0, 0};
     fold(&a, sa, ca);
     fold(&c, sc, cc);
-    for (; i + 1 < n; i++) {
-        int64_t dt = t[i + 1] - t[i];
-        if (dt > 0 && dt <= gap_ns && isfinite(v[i]) && isfinite(v[i + 1])) {
-            dcs_agg_sum_add(&a, (v[i] + v[i + 1]) * (double)dt * 0.5e-9);
-            dcs_agg_sum_add(&c, (double)dt * 1e-9);
-        }
-    }
+    for (; i + 1 < n; i++)
+        agg_tail_segment(t, v, i, n, gap_ns, &a, &c);
     *area = dcs_agg_sum_get(&a);
     *covered = dcs_agg_sum_get(&c);
 }

@@ -9,13 +9,8 @@ static void trapz_scalar(const int64_t *t, const double *v, size_t n, int64_t ga
                          double *area, double *covered)
 {
     dcs_agg_sum_t a = {0, 0}, c = {0, 0};
-    for (size_t i = 0; i + 1 < n; i++) {
-        int64_t dt = t[i + 1] - t[i];
-        if (dt > 0 && dt <= gap_ns && isfinite(v[i]) && isfinite(v[i + 1])) {
-            dcs_agg_sum_add(&a, (v[i] + v[i + 1]) * (double)dt * 0.5e-9);
-            dcs_agg_sum_add(&c, (double)dt * 1e-9);
-        }
-    }
+    for (size_t i = 0; i + 1 < n; i++)
+        agg_tail_segment(t, v, i, n, gap_ns, &a, &c);
     *area = dcs_agg_sum_get(&a);
     *covered = dcs_agg_sum_get(&c);
 }

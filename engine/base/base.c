@@ -180,3 +180,27 @@ void dcs_csv_str(FILE *f, const char *s)
     }
     fputc('"', f);
 }
+
+int dcs_csv_split(char *line, char **f, int max)
+{
+    int n = 0;
+    char *p = line;
+    line[strcspn(line, "\r\n")] = '\0';
+    while (n < max) {
+        if (*p == '"') { /* quoted: "" is a literal quote */
+            char *w = ++p;
+            f[n++] = w;
+            while (*p && !(*p == '"' && p[1] != '"'))
+                *w++ = (*p == '"' ? *++p : *p), p++;
+            p += *p == '"'; /* step over the closing quote before ending the field */
+            *w = '\0';
+        } else {
+            f[n++] = p;
+            p += strcspn(p, ",");
+        }
+        if (*p != ',')
+            break;
+        *p++ = '\0';
+    }
+    return n;
+}

@@ -50,6 +50,10 @@ int64_t dcs_time_day(int64_t t_ns);
  * escaped). NULL writes null. */
 void dcs_json_str(FILE *f, const char *s);
 
+/* Split one CSV line in place into at most max fields (the line end is cut off;
+ * "quoted" fields may hold commas, "" is a quote). Returns the field count. */
+int dcs_csv_split(char *line, char **fields, int max);
+
 /* Write s as a CSV field: quoted, inner quotes doubled. NULL writes nothing. */
 void dcs_csv_str(FILE *f, const char *s);
 

@@ -122,30 +122,6 @@ static const char *col_names[NCOLS] = {"id", "name", "region", "pue", "cue_tflop
                                        "u_cue_pct", "u_eue_pct", "rack_occupancy", "peak_tflops",
                                        "c_eff_tflops"};
 
-/* Split line in place into at most max fields; returns the count. */
-static int split_csv(char *line, char **f, int max)
-{
-    int n = 0;
-    char *p = line;
-    line[strcspn(line, "\r\n")] = '\0';
-    while (n < max) {
-        if (*p == '"') { /* quoted: "" is a literal quote */
-            char *w = ++p;
-            f[n++] = w;
-            while (*p && !(*p == '"' && p[1] != '"'))
-                *w++ = (*p == '"' ? *++p : *p), p++;
-            p += *p == '"'; /* step over the closing quote before ending the field */
-            *w = '\0';
-        } else {
-            f[n++] = p;
-            p += strcspn(p, ",");
-        }
-        if (*p != ',')
-            break;
-        *p++ = '\0';
-    }
-    return n;
-}
 
 static char *keep(dcs_index_cohort_t *c, const char *s)
 {
@@ -195,7 +171,7 @@ static int csv_header(dcs_index_cohort_t *c, char *line, int *col, const char *f
     char *f[64];
     if ((unsigned char)line[0] == 0xEF && (unsigned char)line[1] == 0xBB && (unsigned char)line[2] == 0xBF)
         line += 3; /* UTF-8 BOM from spreadsheets */
-    int nf = split_csv(line, f, 64);
+    int nf = dcs_csv_split(line, f, 64);
     for (int k = 0; k < NCOLS; k++) {
         col[k] = -1;
         for (int i = 0; i < nf; i++)
@@ -226,7 +202,7 @@ static int load_csv(dcs_index_cohort_t *c, const char *cohort_path, const char *
         char *f[64];
         if (buf[strspn(buf, " \t\r\n")] == '\0')
             continue; /* blank line */
-        int nf = split_csv(buf, f, 64);
+        int nf = dcs_csv_split(buf, f, 64);
         rc = csv_row(c, f, nf, col, path, line);
     }
     fclose(fp);

@@ -90,28 +90,6 @@ int dcs_store_export_csv(dcs_store_t *st, const dcs_store_export_t *opt, FILE *o
 
 /* ---- import ---------------------------------------------------------------- */
 
-/* Split a CSV line in place (quotes allowed around fields); returns field count. */
-static int split(char *line, char **f, int max)
-{
-    int n = 0;
-    char *p = line;
-    line[strcspn(line, "\r\n")] = '\0';
-    while (n < max) {
-        if (*p == '"') {
-            f[n++] = ++p;
-            p += strcspn(p, "\"");
-            if (*p)
-                *p++ = '\0';
-        } else {
-            f[n++] = p;
-            p += strcspn(p, ",");
-        }
-        if (*p != ',')
-            break;
-        *p++ = '\0';
-    }
-    return n;
-}
 
 /* Channel index of a header cell "id" or "id (unit)", or -1. */
 static int header_channel(const dcs_config_t *cfg, char *cell)
@@ -182,7 +160,7 @@ static int read_header(dcs_store_t *st, char *buf, import_state_t *is, const cha
     char *f[256];
     if ((unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB && (unsigned char)buf[2] == 0xBF)
         buf += 3;
-    is->ncols = split(buf, f, 256);
+    is->ncols = dcs_csv_split(buf, f, 256);
     if (is->ncols < 2 || strncmp(f[0], "time", 4) != 0)
         return store_set_err(st, "%s:1: the first column must be the time ('time...')", path),
                DCS_EINVAL;
@@ -238,7 +216,7 @@ int dcs_store_import_csv(dcs_store_t *st, const char *path, dcs_store_import_t *
             }
             all = grown;
         }
-        int n = parse_row(st, &is, f, split(buf, f, 256), opt, path, line, all + n_all);
+        int n = parse_row(st, &is, f, dcs_csv_split(buf, f, 256), opt, path, line, all + n_all);
         if (n < 0) {
             opt->skipped++;
             if (!opt->skip_bad_rows)
