@@ -54,6 +54,9 @@ grep -q "能耗构成" site.zh.txt || fail "Chinese labels missing"
 grep -q "2026年11月24日" site.zh.txt || fail "Chinese dates missing"
 
 C=$SRC/fixtures/cohort/pilot-2026q4.yaml
+"$D" report --region qingpu --lang en --pdf -o qp-en.html "$C" >/dev/null || fail "region report (en)"
+pdftotext qp-en.pdf qp-en.txt && grep -q "Effective compute efficiency evaluation" qp-en.txt || fail "region PDF (en)"
+shot "$DIR/qp-en.html" qp-en.png
 "$D" report --region qingpu --lang zh --pdf -o qp.html "$C" >/dev/null || fail "region report"
 pdftotext qp.pdf qp.txt && grep -q "有效算力效率评估" qp.txt && grep -q "qp-04" qp.txt || fail "region PDF content"
 shot "$DIR/qp.html" qp.png
@@ -66,6 +69,9 @@ assert abs(s["qp-04"]["available_tflops"] - (60000 - 22800)) < 1e-6
 assert abs(s["qp-01"]["cue_dc_tflops_per_kw"] - 32.0 / 1.18) < 1e-3
 assert len(list(csv.DictReader(open("qp.schedule.csv")))) == 7
 PY
+"$D" report --procurement --lang zh --pdf -o proc-zh.html "$C" >/dev/null || fail "procurement report (zh)"
+pdftotext proc-zh.pdf proc-zh.txt && grep -q "权重敏感性" proc-zh.txt || fail "procurement PDF (zh)"
+shot "$DIR/proc-zh.html" proc-zh.png
 "$D" report --procurement --pdf -o proc.html "$C" >/dev/null || fail "procurement report"
 pdftotext proc.pdf proc.txt || fail "procurement PDF"
 top=$("$D" rank --json "$C" | /usr/bin/python3 -c 'import json,sys; e=[x for x in json.load(sys.stdin)["entries"] if x.get("rank")==1][0]; print(e["id"], "%.1f" % e["composite"])')
@@ -73,4 +79,4 @@ grep -q "${top% *}" proc.txt && grep -q "${top#* }" proc.txt || fail "procuremen
 grep -q "Sensitivity to weights" proc.txt || fail "no sensitivity table"
 [ "$(wc -l <proc.csv)" -eq 15 ] || fail "procurement CSV should have 14 rows and a header"
 shot "$DIR/proc.html" proc.png
-echo "ok reports_test: site (en, zh), region (zh), procurement: HTML, PNG, PDF"
+echo "ok reports_test: site, region and procurement reports in en and zh: HTML, PNG, PDF"
