@@ -9,11 +9,12 @@ SAN     ?=
 
 # Debian packages: build + run + test (tools/deps.sh installs only what is missing).
 DEB_PKGS = gcc make pkg-config libmodbus-dev libsnmp-dev snmpd libhdf5-dev hdf5-tools \
-           libgsl-dev libcyaml-dev libcmocka-dev libsimde-dev python3 python3-h5py python3-numpy \
+           libgsl-dev libcyaml-dev libcmocka-dev libsimde-dev libmicrohttpd-dev \
+          python3 python3-h5py python3-numpy \
           python3-pandas chromium fonts-noto-cjk poppler-utils \
            procps tzdata
 
-PKGS    = libmodbus hdf5 libcyaml netsnmp gsl
+PKGS    = libmodbus hdf5 libcyaml netsnmp gsl libmicrohttpd
 # snprintf truncating an over-long message is intended: no format-truncation warnings.
 WARN    = -Wall -Wextra -Werror -Wno-format-truncation
 CFLAGS ?= -O2 -g
@@ -59,7 +60,7 @@ LIB_SRC = engine/base/base.c \
           reports/page.c reports/i18n.c reports/site.c reports/region.c reports/procurement.c \
           reports/svg.c
 CLI_SRC = engine/cli/main.c engine/cli/cmd_poll.c engine/cli/cmd_score.c engine/cli/cmd_inspect.c \
-          engine/cli/cmd_rank.c engine/cli/cmd_csv.c engine/cli/cmd_report.c
+          engine/cli/cmd_rank.c engine/cli/cmd_csv.c engine/cli/cmd_report.c engine/cli/cli_metrics.c
 SIM_SRC = fixtures/sim.c fixtures/sim_modbus.c fixtures/sim_snmp.c fixtures/loadmodel.c
 TESTS   = sample_test config_test aggregate_test kernel_test metric_test store_test csv_test \
           report_test index_test \

@@ -50,6 +50,9 @@ typedef void (*dcs_probe_log_fn)(void *ctx, int level, const char *line);
 typedef struct {
     uint64_t cycles, overruns;        /* overrun: the cycle ended after its deadline */
     uint64_t samples_ok, samples_missing;
+    uint64_t by_flag[8];              /* samples per dcs_sample_flag_t */
+    int64_t last_cycle_ns, max_cycle_ns; /* from the tick to the last answer */
+    unsigned devices_down;
 } dcs_poller_stats_t;
 
 /* Build a poller for every device of cfg. Returns 0, DCS_ECONFIG (no backend for a

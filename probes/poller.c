@@ -118,6 +118,8 @@ static void poll_device(dcs_poller_t *p, unsigned d, int64_t deadline,
     char err[256] = "", line[512];
     int ok = dv->ops->poll(dv->state, deadline, dv->out, dv->n, err, sizeof err);
     check_range(p->cfg, dv->out, dv->n);
+    for (size_t i = 0; i < dv->n; i++)
+        p->stats.by_flag[dv->out[i].flag & 7]++;
     p->stats.samples_ok += (uint64_t)(ok > 0 ? ok : 0);
     p->stats.samples_missing += dv->n - (size_t)(ok > 0 ? ok : 0);
     int down = dv->n > 0 && ok <= 0;
@@ -126,6 +128,7 @@ static void poll_device(dcs_poller_t *p, unsigned d, int64_t deadline,
                  down ? "down" : "up again", down && err[0] ? ": " : "", down ? err : "");
         log(ctx, down ? DCS_PROBE_LOG_WARN : DCS_PROBE_LOG_INFO, line);
     }
+    p->stats.devices_down += (unsigned)down - (unsigned)dv->down;
     dv->down = down;
     if (sink && dv->n)
         sink(ctx, dv->out, dv->n);
@@ -148,8 +151,12 @@ int dcs_poller_run(dcs_poller_t *p, int64_t until_ns, uint64_t max_cycles,
         int64_t deadline = tick + iv * 9 / 10;
         for (unsigned d = 0; d < p->cfg->devices_count && !p->stop; d++)
             poll_device(p, d, deadline, sink, log, ctx);
-        if (dcs_time_now_ns() > deadline)
+        int64_t done = dcs_time_now_ns();
+        if (done > deadline)
             p->stats.overruns++;
+        p->stats.last_cycle_ns = done - tick;
+        if (p->stats.last_cycle_ns > p->stats.max_cycle_ns)
+            p->stats.max_cycle_ns = p->stats.last_cycle_ns;
         p->stats.cycles++;
         cycles++;
     }

@@ -15,7 +15,7 @@ enum {
     CLI_FAIL = 3,     /* unexpected failure (out of memory, cannot write output) */
 };
 
-extern int cli_verbosity; /* -q: 0, default 1, -v: 2 */
+extern int cli_verbosity; /* log levels shown: 0 error, 1 warn (-q), 2 info (default), 3 debug (-v) */
 
 /* Load the site config or print its one-line error; NULL on failure. */
 dcs_config_t *cli_load_config(const char *path);
@@ -33,7 +33,7 @@ int64_t cli_parse_duration(const char *s);
 int cli_window(const dcs_config_t *cfg, const char *from, const char *to, int64_t *from_ns,
                int64_t *to_ns);
 
-/* Print "dcscore: LEVEL: msg" to stderr when verbosity allows. */
+/* Print "TIME dcscore LEVEL: msg" to stderr when level <= cli_verbosity. */
 void cli_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Options of score and report. */

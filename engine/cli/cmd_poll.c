@@ -1,7 +1,11 @@
 /* cmd_poll.c: `dcscore poll`: connect the poller (probes) to the store through a
- * sink, flush on an interval, and stop cleanly on SIGINT/SIGTERM. */
+ * sink, flush on an interval, log device state changes and a periodic summary,
+ * reload the site config on SIGHUP (samples are flushed first; a bad new config
+ * keeps the old one running) and stop cleanly on SIGINT/SIGTERM. With --metrics
+ * it also serves Prometheus text on a loopback port (cli_metrics.c). */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "cli_metrics.h"
 #include "../base/dcs_base.h"
 #include "../store/dcs_store.h"
 #include "../../probes/dcs_probe.h"
@@ -13,116 +17,215 @@
 #include <string.h>
 
 static const char *help =
-    "usage: dcscore poll [--once | --duration S] [--flush-interval S] [-q|-v] SITE.yaml\n"
+    "usage: dcscore poll [--once | --duration S] [--flush-interval S] [--summary-interval S]\n"
+    "                    [--metrics ADDR:PORT] [-q|-v] SITE.yaml\n"
     "\n"
     "Poll every device of the site on its interval (aligned to the clock) and append\n"
     "the samples to the HDF5 store. A device that times out or answers garbage is\n"
     "logged once when it goes down and once when it comes back; its samples are\n"
-    "stored as missing (NaN) with a flag. Runs until SIGINT/SIGTERM unless limited.\n"
+    "stored as missing (NaN) with a flag. Runs until SIGINT/SIGTERM (flush, close,\n"
+    "exit 0) unless limited. SIGHUP reloads SITE.yaml; if the new file is invalid the\n"
+    "error is logged and polling goes on with the old one.\n"
     "\n"
-    "  --once               one cycle, then exit\n"
-    "  --duration S         stop after S seconds\n"
-    "  --flush-interval S   write buffered samples to disk every S seconds (default 5)\n"
-    "  -q, -v               fewer / more log lines\n";
+    "  --once                 one cycle, then exit\n"
+    "  --duration S           stop after S seconds\n"
+    "  --flush-interval S     write buffered samples to disk every S seconds (default 5)\n"
+    "  --summary-interval S   log a summary line every S seconds (default 600, 0 = never)\n"
+    "  --metrics ADDR:PORT    serve Prometheus metrics over HTTP (off by default; e.g.\n"
+    "                         127.0.0.1:9877; an address other than loopback must be given)\n"
+    "  -q, -v                 warnings and errors only / also debug lines\n";
 
+static volatile sig_atomic_t stop_requested, reload_requested;
 static dcs_poller_t *running;
+
 static void on_signal(int sig)
 {
-    (void)sig;
+    if (sig == SIGHUP)
+        reload_requested = 1;
+    else
+        stop_requested = 1;
     if (running)
         dcs_poller_stop(running);
 }
 
 typedef struct {
+    dcs_config_t *cfg;
+    dcs_poller_t *p;
     dcs_store_t *st;
-    int64_t flush_ns, last_flush_ns;
+    cli_metrics_t *metrics;
+    int64_t flush_ns, last_flush_ns, summary_ns, last_summary_ns;
+    uint64_t flushes;
+    uint64_t prev_cycles, prev_ok, prev_missing, prev_overruns; /* sessions before a reload */
     int failed;
-} sink_ctx_t;
+} session_t;
 
-static void flush_store(sink_ctx_t *sc)
+static void flush_store(session_t *s)
 {
     char notice[800];
-    int rc = dcs_store_flush(sc->st);
-    if (dcs_store_notice(sc->st, notice, sizeof notice))
+    int rc = dcs_store_flush(s->st);
+    if (dcs_store_notice(s->st, notice, sizeof notice))
         cli_log(1, "%s", notice);
-    if (rc && !sc->failed)
-        cli_log(0, "%s (samples kept in memory, retrying)", dcs_store_errmsg(sc->st));
-    sc->failed = rc != 0;
-    sc->last_flush_ns = dcs_time_now_ns();
+    if (rc && !s->failed)
+        cli_log(0, "%s (samples kept in memory, retrying)", dcs_store_errmsg(s->st));
+    s->failed = rc != 0;
+    s->flushes += rc == 0;
+    s->last_flush_ns = dcs_time_now_ns();
 }
 
-static void sink(void *ctx, const dcs_sample_t *s, size_t n)
+/* Totals since start, across reloads. */
+static void summary(session_t *s)
 {
-    sink_ctx_t *sc = ctx;
-    if (dcs_store_append(sc->st, s, n))
-        cli_log(0, "%s", dcs_store_errmsg(sc->st));
-    if (dcs_time_now_ns() - sc->last_flush_ns >= sc->flush_ns)
-        flush_store(sc);
+    const dcs_poller_stats_t *st = dcs_poller_stats(s->p);
+    cli_log(2, "summary: %llu cycles, %llu samples ok, %llu missing, %llu overruns, %llu flushes",
+            (unsigned long long)(s->prev_cycles + st->cycles),
+            (unsigned long long)(s->prev_ok + st->samples_ok),
+            (unsigned long long)(s->prev_missing + st->samples_missing),
+            (unsigned long long)(s->prev_overruns + st->overruns), (unsigned long long)s->flushes);
+    s->last_summary_ns = dcs_time_now_ns();
+}
+
+static void sink(void *ctx, const dcs_sample_t *smp, size_t n)
+{
+    session_t *s = ctx;
+    if (dcs_store_append(s->st, smp, n))
+        cli_log(0, "%s", dcs_store_errmsg(s->st));
+    if (s->metrics)
+        cli_metrics_update(s->metrics, smp, n, dcs_poller_stats(s->p), s->flushes);
+    int64_t now = dcs_time_now_ns();
+    if (now - s->last_flush_ns >= s->flush_ns)
+        flush_store(s);
+    if (s->summary_ns > 0 && now - s->last_summary_ns >= s->summary_ns)
+        summary(s);
 }
 
 static void log_line(void *ctx, int level, const char *line)
 {
     (void)ctx;
-    cli_log(level, "%s", line);
+    cli_log(level == DCS_PROBE_LOG_ERROR ? 0 : level == DCS_PROBE_LOG_WARN ? 1 : 2, "%s", line);
+}
+
+/* Load cfg_path and build a poller and a store for it. Returns 0, or logs why not. */
+static int session_open(session_t *s, const char *cfg_path)
+{
+    dcs_config_t *cfg = NULL;
+    dcs_poller_t *p = NULL;
+    dcs_store_t *st = NULL;
+    int rc = dcs_config_load(cfg_path, &cfg);
+    if (rc)
+        cli_log(0, "%s", dcs_config_errmsg(cfg));
+    else if ((rc = dcs_poller_new(cfg, &p)))
+        cli_log(0, "%s", dcs_poller_errmsg(p));
+    else if ((rc = dcs_store_open(cfg, 'w', &st)))
+        cli_log(0, "%s: cannot open the store", cfg->site->id);
+    if (rc) {
+        dcs_poller_free(p);
+        dcs_config_free(cfg);
+        return rc;
+    }
+    s->cfg = cfg, s->p = p, s->st = st;
+    if (s->metrics)
+        cli_metrics_set_config(s->metrics, cfg);
+    return 0;
+}
+
+static void session_close(session_t *s)
+{
+    if (s->st)
+        flush_store(s);
+    dcs_store_close(s->st);
+    dcs_poller_free(s->p);
+    dcs_config_free(s->cfg);
+    s->st = NULL, s->p = NULL, s->cfg = NULL;
+}
+
+/* SIGHUP: build the new session first; swap only if it is valid. */
+static void reload(session_t *s, const char *cfg_path)
+{
+    session_t next = *s;
+    flush_store(s); /* everything polled so far is on disk before anything changes */
+    if (session_open(&next, cfg_path)) {
+        cli_log(1, "%s: reload refused, still polling with the previous configuration", cfg_path);
+        if (s->metrics)
+            cli_metrics_set_config(s->metrics, s->cfg);
+        return;
+    }
+    const dcs_poller_stats_t *st = dcs_poller_stats(s->p);
+    next.prev_cycles += st->cycles, next.prev_ok += st->samples_ok;
+    next.prev_missing += st->samples_missing, next.prev_overruns += st->overruns;
+    next.flushes = s->flushes;
+    dcs_config_t *old_cfg = s->cfg;
+    dcs_store_close(s->st); /* flushed above */
+    dcs_poller_free(s->p);
+    *s = next;
+    dcs_config_free(old_cfg);
+    cli_log(2, "%s: reloaded (%u devices, %u channels)", cfg_path, s->cfg->devices_count,
+            s->cfg->channels_count);
+}
+
+static int parse(int argc, char **argv, double *duration_s, double *flush_s, double *summary_s,
+                 int *once, const char **metrics)
+{
+    static const struct option opts[] = {
+        {"once", no_argument, 0, 'o'}, {"duration", required_argument, 0, 'd'},
+        {"flush-interval", required_argument, 0, 'f'}, {"summary-interval", required_argument, 0, 's'},
+        {"metrics", required_argument, 0, 'm'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "qv", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': *once = 1; break;
+        case 'd': *duration_s = atof(optarg); break;
+        case 'f': *flush_s = atof(optarg); break;
+        case 's': *summary_s = atof(optarg); break;
+        case 'm': *metrics = optarg; break;
+        case 'q': cli_verbosity = 1; break;
+        case 'v': cli_verbosity = 3; break;
+        case 'h': fputs(help, stdout); return -1;
+        default: fputs(help, stderr); return CLI_USAGE;
+        }
+    }
+    if (optind != argc - 1 || *duration_s < 0 || *flush_s <= 0 || *summary_s < 0) {
+        fputs(help, stderr);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
 }
 
 int cmd_poll(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"once", no_argument, 0, 'o'}, {"duration", required_argument, 0, 'd'},
-        {"flush-interval", required_argument, 0, 'f'}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
-    double duration_s = 0, flush_s = 5;
-    int once = 0, c;
-    while ((c = getopt_long(argc, argv, "qv", opts, NULL)) != -1) {
-        switch (c) {
-        case 'o': once = 1; break;
-        case 'd': duration_s = atof(optarg); break;
-        case 'f': flush_s = atof(optarg); break;
-        case 'q': cli_verbosity = 0; break;
-        case 'v': cli_verbosity = 2; break;
-        case 'h': fputs(help, stdout); return CLI_OK;
-        default: fputs(help, stderr); return CLI_USAGE;
-        }
-    }
-    if (optind != argc - 1 || duration_s < 0 || flush_s <= 0) {
-        fputs(help, stderr);
+    double duration_s = 0, flush_s = 5, summary_s = 600;
+    int once = 0;
+    const char *metrics = NULL;
+    int rc = parse(argc, argv, &duration_s, &flush_s, &summary_s, &once, &metrics);
+    if (rc)
+        return rc < 0 ? CLI_OK : rc;
+    const char *cfg_path = argv[optind];
+    session_t s = {.flush_ns = (int64_t)(flush_s * 1e9), .summary_ns = (int64_t)(summary_s * 1e9)};
+    s.last_flush_ns = s.last_summary_ns = dcs_time_now_ns();
+    if (metrics && !(s.metrics = cli_metrics_start(metrics)))
+        return CLI_USAGE;
+    if (session_open(&s, cfg_path)) {
+        cli_metrics_stop(s.metrics);
         return CLI_USAGE;
     }
-    dcs_config_t *cfg = cli_load_config(argv[optind]);
-    if (!cfg)
-        return CLI_USAGE;
-    dcs_poller_t *p = NULL;
-    sink_ctx_t sc = {.flush_ns = (int64_t)(flush_s * 1e9), .last_flush_ns = dcs_time_now_ns()};
-    int rc = dcs_poller_new(cfg, &p);
-    if (rc) {
-        fprintf(stderr, "dcscore: %s\n", dcs_poller_errmsg(p));
-        dcs_poller_free(p);
-        dcs_config_free(cfg);
-        return rc == DCS_ENOMEM ? CLI_FAIL : CLI_USAGE;
-    }
-    if (dcs_store_open(cfg, 'w', &sc.st)) {
-        dcs_poller_free(p);
-        dcs_config_free(cfg);
-        return CLI_FAIL;
-    }
-    running = p;
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     int64_t until = duration_s > 0 ? dcs_time_now_ns() + (int64_t)(duration_s * 1e9) : 0;
-    cli_log(2, "polling %u devices, %u channels every %d ms", cfg->devices_count,
-            cfg->channels_count, cfg->site->poll_interval_ms);
-    dcs_poller_run(p, until, once ? 1 : 0, sink, log_line, &sc);
-    running = NULL;
-    flush_store(&sc);
-    const dcs_poller_stats_t *s = dcs_poller_stats(p);
-    cli_log(2, "%llu cycles, %llu samples ok, %llu missing, %llu overruns",
-            (unsigned long long)s->cycles, (unsigned long long)s->samples_ok,
-            (unsigned long long)s->samples_missing, (unsigned long long)s->overruns);
-    rc = sc.failed ? CLI_DATA : CLI_OK;
-    dcs_store_close(sc.st);
-    dcs_poller_free(p);
-    dcs_config_free(cfg);
+    cli_log(2, "polling %u devices, %u channels every %d ms", s.cfg->devices_count,
+            s.cfg->channels_count, s.cfg->site->poll_interval_ms);
+    for (;;) {
+        running = s.p;
+        dcs_poller_run(s.p, until, once ? 1 : 0, sink, log_line, &s);
+        running = NULL;
+        if (stop_requested || once || (until && dcs_time_now_ns() >= until) || !reload_requested)
+            break;
+        reload_requested = 0;
+        reload(&s, cfg_path);
+    }
+    summary(&s);
+    session_close(&s);
+    rc = s.failed ? CLI_DATA : CLI_OK;
+    cli_metrics_stop(s.metrics);
     return rc;
 }

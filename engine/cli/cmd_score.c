@@ -76,8 +76,8 @@ static int parse_args(int argc, char **argv, score_args_t *a, const char *help)
                 return CLI_USAGE;
             }
             break;
-        case 'q': cli_verbosity = 0; break;
-        case 'v': cli_verbosity = 2; break;
+        case 'q': cli_verbosity = 1; break;
+        case 'v': cli_verbosity = 3; break;
         case 'b':
             if (!(a->bucket_ns = cli_parse_duration(optarg))) {
                 fprintf(stderr, "dcscore: bad --bucket '%s' (e.g. 15m, 1h, 1d)\n", optarg);

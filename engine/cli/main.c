@@ -16,7 +16,7 @@
 #define DCS_DATADIR "/usr/local/share/dcscore"
 #endif
 
-int cli_verbosity = 1;
+int cli_verbosity = 2;
 
 static const char *usage =
     "usage: dcscore COMMAND [OPTIONS] SITE.yaml\n"
@@ -42,7 +42,7 @@ static const char *usage =
 void cli_log(int level, const char *fmt, ...)
 {
     static const char *names[] = {"error", "warn", "info", "debug"};
-    if (level > cli_verbosity && level != 0)
+    if (level > cli_verbosity)
         return;
     char ts[48];
     dcs_time_format(dcs_time_now_ns(), NULL, ts, sizeof ts);

@@ -1,0 +1,96 @@
+#!/bin/sh
+# operate_test.sh: dcscore poll as a service would run it.
+#   - --metrics on a kernel-picked loopback port: the scrape parses as Prometheus
+#     text exposition, with every channel's series and labels and the self-metrics;
+#   - SIGHUP with a changed config reloads (a new channel appears); SIGHUP with a
+#     broken config is refused and polling goes on;
+#   - SIGTERM exits 0, and every sample polled (the final summary) is in the store;
+#   - a device that stays down is logged once, not once per cycle.
+set -u
+BUILD=$(cd "${DCS_BUILD:-build}" && pwd)
+SRC=$(cd "${DCS_SRC:-.}" && pwd)
+D=$BUILD/dcscore
+DIR=$(mktemp -d "${TMPDIR:-/tmp}/dcscore-operate.XXXXXX")
+fail() { echo "FAIL operate_test: $*"; [ -f "$DIR/fleet/poll.log" ] && tail -5 "$DIR/fleet/poll.log"; exit 1; }
+trap '[ -n "${pid:-}" ] && kill -9 "$pid" 2>/dev/null; "$SRC/fixtures/fleet.sh" down "$DIR/fleet"; rm -rf "$DIR"' EXIT INT TERM
+"$SRC/fixtures/fleet.sh" up "$DIR/fleet" "$BUILD" >/dev/null || fail "fleet did not start"
+cd "$DIR/fleet" || fail "no fleet dir"
+cp site.yaml site.orig.yaml
+
+"$D" poll --metrics 127.0.0.1:0 --flush-interval 1 --summary-interval 0 site.yaml 2>poll.log &
+pid=$!
+i=0
+until grep -q "metrics on http" poll.log; do i=$((i + 1)); [ $i -gt 100 ] && fail "no metrics line"; sleep 0.1; done
+port=$(sed -n 's|.*metrics on http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' poll.log)
+sleep 2.5
+
+scrape() {
+    /usr/bin/python3 - "$port" "$1" <<'PY' || fail "scrape: $1"
+import re, sys, urllib.request
+port, want = sys.argv[1], sys.argv[2]
+text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+line_re = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*")*)\})? (NaN|[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?|[-+]Inf)$')
+series, types = {}, {}
+for line in text.splitlines():
+    if line.startswith("# TYPE "):
+        _, _, name, kind = line.split(" ")
+        types[name] = kind
+        continue
+    if line.startswith("#") or not line:
+        continue
+    m = line_re.match(line)
+    assert m, f"not exposition format: {line!r}"
+    labels = dict(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', m.group(3) or ""))
+    assert m.group(1) in types, f"{m.group(1)} has no # TYPE"
+    series.setdefault(m.group(1), []).append((labels, float(m.group(6))))
+ch = {l["channel"]: v for l, v in series["dcscore_channel_value"]}
+for l, v in series["dcscore_channel_value"]:
+    assert set(l) == {"site", "device", "channel", "role", "unit"}, l
+assert want in ch, f"no series for channel {want}"
+assert 700e3 < ch["facility_power"] < 1e6, ch["facility_power"]
+pue = series["dcscore_live_pue"][0][1]
+assert 1.2 < pue < 1.7, pue
+assert series["dcscore_poll_cycles_total"][0][1] >= 1
+assert {l["status"] for l, v in series["dcscore_samples_total"]} >= {"ok", "timeout", "no-connection"}
+PY
+}
+scrape facility_power
+
+# Reload with one more channel (rack 1's energy counter), then with a broken file.
+sed 's|^  - {id: rack1_power,|  - {id: rack1_energy, device: rack-pdus, oid: .1.3.6.1.4.1.318.1.1.26.4.3.1.9.1, kind: energy, unit: kWh, scale: 0.1, role: it_rack, cross_check: true}\n&|' \
+    site.orig.yaml >site.yaml
+kill -HUP "$pid"
+i=0
+until grep -q "reloaded" poll.log; do i=$((i + 1)); [ $i -gt 50 ] && fail "no reload"; sleep 0.1; done
+sleep 2
+scrape rack1_energy
+echo "site: [broken" >site.yaml
+kill -HUP "$pid"
+sleep 2
+grep -q "reload refused" poll.log || fail "a broken config was not refused"
+kill -0 "$pid" || fail "poll died on a broken config"
+scrape rack1_energy
+
+# A device that stays down: logged once.
+kill -9 "$(awk '$2 == "cooling-meter" {print $1}' fleet.pids)"
+sleep 4
+[ "$(grep -c "cooling-meter" poll.log)" -eq 1 ] || fail "a device that stays down logged $(grep -c cooling-meter poll.log) lines"
+
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+pid=
+[ $rc -eq 0 ] || fail "SIGTERM exit code $rc"
+cp site.orig.yaml site.yaml
+/usr/bin/python3 - <<'PY' || fail "samples lost"
+import glob, re, h5py
+last = [l for l in open("poll.log") if "summary:" in l][-1]
+ok, missing = map(int, re.search(r"(\d+) samples ok, (\d+) missing", last).groups())
+stored = 0
+for p in glob.glob("store/*/*.h5"):
+    with h5py.File(p, "r") as f:
+        stored += sum(len(g["t_ns"]) for g in f["channels"].values())
+print(f"polled {ok + missing}, stored {stored}")
+raise SystemExit(0 if stored == ok + missing else 1)
+PY
+echo "ok operate_test: metrics, SIGHUP reload and refusal, SIGTERM keeps every sample, no log flood"
