@@ -62,7 +62,7 @@ LIB_SRC = engine/base/base.c \
 CLI_SRC = engine/cli/main.c engine/cli/cmd_poll.c engine/cli/cmd_score.c engine/cli/cmd_inspect.c \
           engine/cli/cmd_rank.c engine/cli/cmd_csv.c engine/cli/cmd_report.c engine/cli/cli_metrics.c
 SIM_SRC = fixtures/sim.c fixtures/sim_modbus.c fixtures/sim_snmp.c fixtures/loadmodel.c
-TESTS   = sample_test config_test aggregate_test kernel_test metric_test store_test csv_test \
+TESTS   = base_test sample_test config_test aggregate_test kernel_test metric_test store_test csv_test \
           report_test index_test \
           integration_test
 

@@ -8,6 +8,29 @@
 #include <string.h>
 #include <time.h>
 
+int dcs_time_period(const char *period, const char *tz, int64_t now_ns, int64_t *from_ns,
+                    int64_t *to_ns)
+{
+    char iso[48], start[16], prev[16];
+    int month = period && strcmp(period, "month") == 0;
+    if (!month && !(period && strcmp(period, "day") == 0))
+        return DCS_EINVAL;
+    dcs_time_format(now_ns, tz, iso, sizeof iso);
+    int y = atoi(iso), m = atoi(iso + 5);
+    if (month) { /* [first of last month, first of this month) */
+        snprintf(start, sizeof start, "%.7s-01", iso);
+        snprintf(prev, sizeof prev, "%04d-%02d-01", m == 1 ? y - 1 : y, m == 1 ? 12 : m - 1);
+    } else { /* [yesterday 00:00, today 00:00), found through a time 12 h before midnight */
+        int64_t midnight;
+        snprintf(start, sizeof start, "%.10s", iso);
+        if (dcs_time_parse(start, tz, &midnight))
+            return DCS_EINVAL;
+        dcs_time_format(midnight - 12 * 3600 * DCS_NS_PER_S, tz, iso, sizeof iso);
+        snprintf(prev, sizeof prev, "%.10s", iso);
+    }
+    return dcs_time_parse(prev, tz, from_ns) || dcs_time_parse(start, tz, to_ns) ? DCS_EINVAL : 0;
+}
+
 const char *dcs_strerror(int rc)
 {
     switch (rc) {

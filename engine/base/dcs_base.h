@@ -43,6 +43,11 @@ void dcs_time_format(int64_t t_ns, const char *tz, char *buf, size_t len);
  * Returns 0 and sets *t_ns, or DCS_EINVAL. */
 int dcs_time_parse(const char *s, const char *tz, int64_t *t_ns);
 
+/* The previous complete "day" or "month" before now_ns in zone tz: [from, to).
+ * Returns 0 or DCS_EINVAL (unknown period). */
+int dcs_time_period(const char *period, const char *tz, int64_t now_ns, int64_t *from_ns,
+                    int64_t *to_ns);
+
 /* UTC calendar day number (days since 1970-01-01) of t_ns. */
 int64_t dcs_time_day(int64_t t_ns);
 

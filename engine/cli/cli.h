@@ -33,12 +33,17 @@ int64_t cli_parse_duration(const char *s);
 int cli_window(const dcs_config_t *cfg, const char *from, const char *to, int64_t *from_ns,
                int64_t *to_ns);
 
+/* --period day|month: the previous complete day or month in the site's zone,
+ * relative to now_ns. Returns a CLI_* code. */
+int cli_period(const dcs_config_t *cfg, const char *period, int64_t now_ns, int64_t *from_ns,
+               int64_t *to_ns);
+
 /* Print "TIME dcscore LEVEL: msg" to stderr when level <= cli_verbosity. */
 void cli_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Options of score and report. */
 typedef struct {
-    const char *from, *to, *out, *region;
+    const char *from, *to, *out, *region, *period;
     int64_t bucket_ns;
     int json, procurement, pdf, eu_kpi;
     dcs_report_lang_t lang;

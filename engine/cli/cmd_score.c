@@ -16,7 +16,8 @@
 #include <unistd.h>
 
 static const char *score_help =
-    "usage: dcscore score [--from T] [--to T] [--bucket D] [--json | --eu-kpi] SITE.yaml\n"
+    "usage: dcscore score [--from T] [--to T] [--period day|month] [--bucket D]\n"
+    "                     [--json | --eu-kpi] SITE.yaml\n"
     "\n"
     "Integrate power to energy (trapezoid over real timestamps; gaps longer than the\n"
     "site's gap_limit_s are missing, not interpolated), sum energies by role and\n"
@@ -25,12 +26,14 @@ static const char *score_help =
     "\n"
     "  --from T, --to T   window; ISO 8601 (2026-11-23T08:00:00+08:00), a date\n"
     "                     (2026-11-23, site zone) or @UNIX_SECONDS; default: all data\n"
+    "  --period day|month the previous complete day or month in the site's zone\n"
     "  --bucket D         bucket width: 15m, 1h (default), 1d\n"
     "  --json             JSON (schema dcscore.score/1, docs/json.md) instead of a table\n"
     "  --eu-kpi           the EU 2024/1364-style KPI set as JSON (dcscore.eu-kpi/1)\n";
 
 static const char *report_help =
-    "usage: dcscore report [--lang en|zh] [--pdf] [-o FILE] [--from T] [--to T] SITE.yaml\n"
+    "usage: dcscore report [--lang en|zh] [--pdf] [-o FILE] [--from T] [--to T] [--period P]\n"
+    "                      SITE.yaml\n"
     "       dcscore report --region REGION [--lang en|zh] [--pdf] [-o FILE] COHORT.yaml\n"
     "       dcscore report --procurement [--lang en|zh] [--pdf] [-o FILE] COHORT.yaml\n"
     "\n"
@@ -46,7 +49,7 @@ static const char *report_help =
     "  --pdf          also print it to FILE.pdf with headless Chromium\n"
     "  -o FILE        output (default: SITE_ID-report.html, REGION-report.html or\n"
     "                 procurement-report.html in the current folder)\n"
-    "  --from, --to, --bucket as for `dcscore score` (site report)\n";
+    "  --from, --to, --period, --bucket as for `dcscore score` (site report)\n";
 
 
 static int parse_args(int argc, char **argv, score_args_t *a, const char *help)
@@ -56,7 +59,7 @@ static int parse_args(int argc, char **argv, score_args_t *a, const char *help)
         {"bucket", required_argument, 0, 'b'}, {"json", no_argument, 0, 'j'},
         {"lang", required_argument, 0, 'L'}, {"region", required_argument, 0, 'R'},
         {"procurement", no_argument, 0, 'P'}, {"pdf", no_argument, 0, 'p'},
-        {"eu-kpi", no_argument, 0, 'E'},
+        {"eu-kpi", no_argument, 0, 'E'}, {"period", required_argument, 0, 'D'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     a->bucket_ns = 3600 * DCS_NS_PER_S;
@@ -70,6 +73,7 @@ static int parse_args(int argc, char **argv, score_args_t *a, const char *help)
         case 'P': a->procurement = 1; break;
         case 'p': a->pdf = 1; break;
         case 'E': a->eu_kpi = 1; break;
+        case 'D': a->period = optarg; break;
         case 'L':
             if (dcs_report_lang_parse(optarg, &a->lang)) {
                 fprintf(stderr, "dcscore: --lang takes en or zh\n");
@@ -114,7 +118,8 @@ static int run_score(const char *path, const score_args_t *a, scored_t *s)
     char err[512];
     if (!(s->cfg = cli_load_config(path)) || !(s->pol = cli_policy_load()))
         return CLI_USAGE;
-    int rc = cli_window(s->cfg, a->from, a->to, &from, &to);
+    int rc = a->period ? cli_period(s->cfg, a->period, dcs_time_now_ns(), &from, &to)
+                       : cli_window(s->cfg, a->from, a->to, &from, &to);
     if (rc)
         return rc;
     if (dcs_store_open(s->cfg, 'r', &s->st))

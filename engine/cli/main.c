@@ -132,6 +132,15 @@ int cli_window(const dcs_config_t *cfg, const char *from, const char *to, int64_
     return CLI_OK;
 }
 
+int cli_period(const dcs_config_t *cfg, const char *period, int64_t now_ns, int64_t *from_ns,
+               int64_t *to_ns)
+{
+    if (dcs_time_period(period, cfg->site->timezone, now_ns, from_ns, to_ns) == 0)
+        return CLI_OK;
+    fprintf(stderr, "dcscore: --period takes day or month\n");
+    return CLI_USAGE;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

@@ -1,0 +1,109 @@
+/* base_test.c: time in UTC and in site zones: parsing, formatting, day numbers,
+ * the previous day/month of --period, and the JSON/CSV string writers. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../engine/base/dcs_base.h"
+
+#define S DCS_NS_PER_S
+#define T0 ((int64_t)1795478400 * S) /* 2026-11-24T00:00:00Z */
+
+static void test_parse_and_format(void **state)
+{
+    (void)state;
+    int64_t t;
+    char buf[64];
+    static const struct { const char *in, *tz; int64_t want; } rows[] = {
+        {"2026-11-24T00:00:00Z", NULL, T0},
+        {"2026-11-24T08:00:00+08:00", NULL, T0},
+        {"2026-11-24T08:00+0800", NULL, T0},
+        {"2026-11-24 08:00:00", "Asia/Shanghai", T0},  /* local time in the site's zone */
+        {"2026-11-24", "Asia/Shanghai", T0 - 8 * 3600 * S},
+        {"2026-11-24", NULL, T0},
+        {"@1795478400", NULL, T0},
+        {"@1795478400.5", NULL, T0 + S / 2},
+        {"2026-11-23T19:00:00-05:00", NULL, T0},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        assert_int_equal(dcs_time_parse(rows[i].in, rows[i].tz, &t), 0);
+        if (t != rows[i].want)
+            fail_msg("'%s' -> %lld, want %lld", rows[i].in, (long long)t, (long long)rows[i].want);
+    }
+    static const char *bad[] = {"", "yesterday", "2026-13-01", "2026-11-24T25:00", "2026-11-24T08:00:00+99:00",
+                                "2026-11-24Tx", "@", "@12x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(dcs_time_parse(bad[i], NULL, &t), DCS_EINVAL);
+    dcs_time_format(T0, NULL, buf, sizeof buf);
+    assert_string_equal(buf, "2026-11-24T00:00:00Z");
+    dcs_time_format(T0, "Asia/Shanghai", buf, sizeof buf);
+    assert_string_equal(buf, "2026-11-24T08:00:00+08:00");
+    dcs_time_format(T0 - 1, NULL, buf, sizeof buf); /* 1 ns before: the previous second */
+    assert_string_equal(buf, "2026-11-23T23:59:59Z");
+    assert_int_equal(dcs_time_day(T0), 20781); /* 1795478400 / 86400 */
+    assert_int_equal(dcs_time_day(T0 - 1), 20780);
+    assert_int_equal(dcs_time_day(-1), -1);
+}
+
+static void test_periods(void **state)
+{
+    (void)state;
+    int64_t from, to;
+    /* now = 2026-11-24T10:00+08:00: previous Shanghai day is 11-23 00:00..11-24 00:00 local. */
+    assert_int_equal(dcs_time_period("day", "Asia/Shanghai", T0 + 2 * 3600 * S, &from, &to), 0);
+    assert_true(to == T0 - 8 * 3600 * S && from == to - 86400 * S);
+    /* now = 2026-11-24T07:00+08:00 is 2026-11-23T23:00Z: the zone decides the day. */
+    assert_int_equal(dcs_time_period("day", "Asia/Shanghai", T0 - 1 * 3600 * S, &from, &to), 0);
+    assert_true(to == T0 - 8 * 3600 * S);
+    /* Month: October 2026 in Shanghai; January's previous month is December. */
+    assert_int_equal(dcs_time_period("month", "Asia/Shanghai", T0, &from, &to), 0);
+    int64_t oct1, nov1;
+    dcs_time_parse("2026-10-01", "Asia/Shanghai", &oct1);
+    dcs_time_parse("2026-11-01", "Asia/Shanghai", &nov1);
+    assert_true(from == oct1 && to == nov1);
+    int64_t jan15, dec1, jan1;
+    dcs_time_parse("2027-01-15T12:00:00Z", NULL, &jan15);
+    dcs_time_parse("2026-12-01", "UTC", &dec1);
+    dcs_time_parse("2027-01-01", "UTC", &jan1);
+    assert_int_equal(dcs_time_period("month", "UTC", jan15, &from, &to), 0);
+    assert_true(from == dec1 && to == jan1);
+    assert_int_equal(dcs_time_period("week", "UTC", jan15, &from, &to), DCS_EINVAL);
+}
+
+static void test_string_writers(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    dcs_json_str(f, "a\"b\\c\n青浦");
+    fputc(' ', f);
+    dcs_json_str(f, NULL);
+    fputc(' ', f);
+    dcs_csv_str(f, "x,\"y\"");
+    fclose(f);
+    assert_string_equal(buf, "\"a\\\"b\\\\c\\u000a青浦\" null \"x,\"\"y\"\"\"");
+    free(buf);
+    char line[] = "a,\"b,\"\"c\"\"\",,d\r\n", *fields[8];
+    assert_int_equal(dcs_csv_split(line, fields, 8), 4);
+    assert_string_equal(fields[1], "b,\"c\"");
+    assert_string_equal(fields[2], "");
+    assert_string_equal(fields[3], "d");
+    assert_string_equal(dcs_strerror(DCS_ECOVERAGE), "insufficient coverage");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_and_format),
+        cmocka_unit_test(test_periods),
+        cmocka_unit_test(test_string_writers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
