@@ -124,13 +124,27 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/bench/agg_bench
 	@DCS_BENCH_DIR=bench $(BUILD)/bench/agg_bench
 
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+MANDIR  ?= $(PREFIX)/share/man
+UNITS_IN = $(wildcard engine/cli/systemd/*.service.in)
+TIMERS   = $(wildcard engine/cli/systemd/*.timer)
+
+# Binary, policy data, example site, man page and systemd units (paths filled in).
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(BUILD)/dcscore $(DESTDIR)$(PREFIX)/bin/dcscore
 	install -m 0644 engine/index/policy.yaml $(DESTDIR)$(DATADIR)/policy.yaml
+	install -m 0644 fixtures/demo-site.yaml.in $(DESTDIR)$(DATADIR)/example-site.yaml
+	install -m 0644 docs/man/dcscore.1 $(DESTDIR)$(MANDIR)/man1/dcscore.1
+	for u in $(UNITS_IN); do \
+	    sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@DATADIR@|$(DATADIR)|g' $$u \
+	        >$(DESTDIR)$(UNITDIR)/$$(basename $$u .in) || exit 1; done
+	install -m 0644 $(TIMERS) $(DESTDIR)$(UNITDIR)/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/dcscore $(DESTDIR)$(DATADIR)/policy.yaml
+	rm -f $(DESTDIR)$(PREFIX)/bin/dcscore $(DESTDIR)$(DATADIR)/policy.yaml \
+	    $(DESTDIR)$(DATADIR)/example-site.yaml $(DESTDIR)$(MANDIR)/man1/dcscore.1
+	for u in $(UNITS_IN) $(TIMERS); do rm -f $(DESTDIR)$(UNITDIR)/$$(basename $$u .in); done
 	-rmdir $(DESTDIR)$(DATADIR)
 
 clean:

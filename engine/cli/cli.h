@@ -20,9 +20,10 @@ extern int cli_verbosity; /* log levels shown: 0 error, 1 warn (-q), 2 info (def
 /* Load the site config or print its one-line error; NULL on failure. */
 dcs_config_t *cli_load_config(const char *path);
 
-/* The policy data file: $DCSCORE_POLICY, else the installed
- * DCS_DATADIR/policy.yaml, else engine/index/policy.yaml of the source tree the
- * binary was built in. Prints the error and returns NULL on failure. */
+/* The policy data file: $DCSCORE_POLICY, else DCS_DATADIR/policy.yaml, else
+ * ../share/dcscore/policy.yaml next to the binary (a relocated install), else
+ * engine/index/policy.yaml of the source tree it was built in. Prints the error
+ * and returns NULL on failure. */
 struct dcs_index_policy *cli_policy_load(void);
 
 /* "1h", "15m", "30s", "1d" -> ns; 0 when malformed. */

@@ -74,10 +74,11 @@ dcs_index_policy_t *cli_policy_load(void)
     char *slash = strrchr(self, '/');
     if (slash)
         *slash = '\0';
-    const char *tries[3] = {DCS_DATADIR "/policy.yaml", "../engine/index/policy.yaml",
-                            "../../engine/index/policy.yaml"};
-    snprintf(path, sizeof path, "%s", env ? env : tries[0]);
-    for (int i = 1; !env && i < 3 && access(path, R_OK) != 0; i++)
+    /* installed; installed elsewhere (relative to the binary); the source tree */
+    const char *tries[4] = {DCS_DATADIR "/policy.yaml", "../share/dcscore/policy.yaml",
+                            "../engine/index/policy.yaml", "../../engine/index/policy.yaml"};
+    snprintf(path, sizeof path, "%s", env && *env ? env : tries[0]);
+    for (int i = 1; !(env && *env) && i < 4 && access(path, R_OK) != 0; i++)
         snprintf(path, sizeof path, "%s/%s", self, tries[i]);
     dcs_index_policy_t *p = NULL;
     if (dcs_index_policy_load(path, &p)) {
