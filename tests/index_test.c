@@ -145,12 +145,21 @@ static const dcs_index_entry_t cohort[] = {
     {"d", "D", "lingang", {1.25, 25, 11}, {0.01, 0.05, 0.02}, 0.50, -1, NAN, NAN}, /* low coverage */
 };
 
+static unsigned progress_calls, progress_last;
+static void count_progress(void *ctx, unsigned done, unsigned total)
+{
+    (void)ctx;
+    progress_calls++;
+    progress_last = done == total ? done : 0;
+}
+
 static void test_rank_fixed_and_monte_carlo(void **state)
 {
     (void)state;
     dcs_index_policy_t *p = policy();
     dcs_index_options_t o = {.method = DCS_INDEX_FIXED, .w_fixed = {1, 1, 2},
-                             .min_coverage = 0.9, .weight_sd = 0.1, .draws = 500, .seed = 7};
+                             .min_coverage = 0.9, .weight_sd = 0.1, .draws = 500, .seed = 7,
+                             .progress = count_progress};
     dcs_index_ranking_t r1, r2, r3;
     char err[256];
     assert_int_equal(dcs_index_rank(cohort, 4, p, &o, &r1, err, sizeof err), 0);
@@ -158,6 +167,8 @@ static void test_rank_fixed_and_monte_carlo(void **state)
      * EUE 33.333..: 0.25*88.889 + 0.25*50 + 0.5*33.333 = 51.3889.
      * B: PUE 72.222.., CUE 75, EUE 40: 18.0556 + 18.75 + 20 = 56.8056.
      * C: PUE 55.556, CUE 25, EUE 16.667: 13.889 + 6.25 + 8.333 = 28.4722. */
+    assert_int_equal(progress_calls, 5); /* every 100 of 500 draws */
+    assert_int_equal(progress_last, 500);
     near(r1.r[0].composite, 51.388889, 1e-5, "A");
     near(r1.r[1].composite, 56.805556, 1e-5, "B");
     near(r1.r[2].composite, 28.472222, 1e-5, "C");

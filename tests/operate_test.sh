@@ -5,7 +5,8 @@
 #   - SIGHUP with a changed config reloads (a new channel appears); SIGHUP with a
 #     broken config is refused and polling goes on;
 #   - SIGTERM exits 0, and every sample polled (the final summary) is in the store;
-#   - a device that stays down is logged once, not once per cycle.
+#   - a device that stays down is logged once, not once per cycle;
+#   - long jobs (rank's Monte-Carlo) show progress on a terminal only.
 set -u
 BUILD=$(cd "${DCS_BUILD:-build}" && pwd)
 SRC=$(cd "${DCS_SRC:-.}" && pwd)
@@ -93,4 +94,8 @@ for p in glob.glob("store/*/*.h5"):
 print(f"polled {ok + missing}, stored {stored}")
 raise SystemExit(0 if stored == ok + missing else 1)
 PY
-echo "ok operate_test: metrics, SIGHUP reload and refusal, SIGTERM keeps every sample, no log flood"
+# Long jobs show progress on a terminal and nothing when not on one.
+C=$SRC/fixtures/cohort/pilot-2026q4.yaml
+script -qec "$D rank $C" /dev/null | grep -q "Monte-Carlo draws 1000/2000" || fail "no progress on a TTY"
+[ -z "$("$D" rank "$C" 2>&1 >/dev/null)" ] || fail "progress printed without a TTY"
+echo "ok operate_test: metrics, SIGHUP reload and refusal, SIGTERM keeps every sample, no log flood, TTY progress"

@@ -39,6 +39,10 @@ int cli_window(const dcs_config_t *cfg, const char *from, const char *to, int64_
 int cli_period(const dcs_config_t *cfg, const char *period, int64_t now_ns, int64_t *from_ns,
                int64_t *to_ns);
 
+/* Progress of a long job on stderr ("label 1200/2000"), only when stderr is a
+ * terminal; the line is cleared when done == total. ctx is the label. */
+void cli_progress(void *ctx, unsigned done, unsigned total);
+
 /* Print "TIME dcscore LEVEL: msg" to stderr when level <= cli_verbosity. */
 void cli_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

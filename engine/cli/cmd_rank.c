@@ -145,7 +145,10 @@ int cmd_rank(int argc, char **argv)
     char err[512];
     if (!rc) {
         const dcs_index_entry_t *e = dcs_index_cohort_entries(c, &n);
-        rc = dcs_index_rank(e, n, pol, dcs_index_cohort_options(c), &r, err, sizeof err);
+        dcs_index_options_t opt = *dcs_index_cohort_options(c);
+        opt.progress = cli_progress;
+        opt.progress_ctx = "Monte-Carlo draws";
+        rc = dcs_index_rank(e, n, pol, &opt, &r, err, sizeof err);
         if (rc)
             fprintf(stderr, "dcscore: %s: %s\n", argv[optind], err);
         else if (fmt == 'j')

@@ -124,7 +124,8 @@ static int run_score(const char *path, const score_args_t *a, scored_t *s)
         return rc;
     if (dcs_store_open(s->cfg, 'r', &s->st))
         return CLI_FAIL;
-    rc = dcs_metric_score(s->cfg, s->st, from, to, a->bucket_ns, &s->sc, err, sizeof err);
+    rc = dcs_metric_score_progress(s->cfg, s->st, from, to, a->bucket_ns, cli_progress,
+                                   "scoring channels", &s->sc, err, sizeof err);
     if (rc) {
         fprintf(stderr, "dcscore: %s\n", err);
         return rc == DCS_ENOMEM ? CLI_FAIL : CLI_DATA;

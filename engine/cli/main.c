@@ -54,6 +54,17 @@ void cli_log(int level, const char *fmt, ...)
     va_end(ap);
 }
 
+void cli_progress(void *ctx, unsigned done, unsigned total)
+{
+    if (!isatty(STDERR_FILENO) || cli_verbosity < 2)
+        return;
+    if (done >= total)
+        fputs("\r\033[K", stderr);
+    else
+        fprintf(stderr, "\r%s %u/%u", (const char *)ctx, done, total);
+    fflush(stderr);
+}
+
 dcs_config_t *cli_load_config(const char *path)
 {
     dcs_config_t *cfg = NULL;

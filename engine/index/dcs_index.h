@@ -124,6 +124,10 @@ typedef struct {
     unsigned draws;              /* Monte-Carlo draws (0: none) */
     unsigned long seed;
     int topsis_fixed;            /* TOPSIS with w_fixed instead of AHP weights */
+    /* Called now and then during the Monte-Carlo with draws done and total (NULL:
+     * none). It must not call back into the ranking. */
+    void (*progress)(void *ctx, unsigned done, unsigned total);
+    void *progress_ctx;
 } dcs_index_options_t;
 
 typedef struct {

@@ -136,6 +136,8 @@ static int monte_carlo(const cohort_t *c, const double *w0, dcs_index_ranking_t 
             out->r[c->idx[i]].p_rank[rk[i] - 1] += 1.0 / (double)draws;
             samples[i * draws + d] = comp[i];
         }
+        if (c->opt->progress && ((d + 1) % 100 == 0 || d + 1 == draws))
+            c->opt->progress(c->opt->progress_ctx, (unsigned)(d + 1), (unsigned)draws);
     }
     for (size_t i = 0; !rc && i < m; i++) {
         dcs_index_result_t *r = &out->r[c->idx[i]];

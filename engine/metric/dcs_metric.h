@@ -62,6 +62,13 @@ int dcs_metric_score(const dcs_config_t *cfg, dcs_store_t *st, int64_t from_ns, 
                      int64_t bucket_ns, dcs_metric_score_t **out, char *err, size_t errlen);
 void dcs_metric_score_free(dcs_metric_score_t *sc);
 
+/* dcs_metric_score, calling progress(ctx, channels done, channels) after each
+ * channel (a year of a thousand channels takes a while). */
+typedef void (*dcs_metric_progress_fn)(void *ctx, unsigned done, unsigned total);
+int dcs_metric_score_progress(const dcs_config_t *cfg, dcs_store_t *st, int64_t from_ns,
+                              int64_t to_ns, int64_t bucket_ns, dcs_metric_progress_fn progress,
+                              void *ctx, dcs_metric_score_t **out, char *err, size_t errlen);
+
 /* ---- indicators beyond PUE (METRICS.md) ---- */
 
 enum { DCS_METRIC_FP64, DCS_METRIC_FP32, DCS_METRIC_FP16, DCS_METRIC_INT8, DCS_METRIC_NPREC };

@@ -166,6 +166,13 @@ static int zones(dcs_metric_score_t *sc, const dcs_config_t *cfg)
 int dcs_metric_score(const dcs_config_t *cfg, dcs_store_t *st, int64_t from_ns, int64_t to_ns,
                      int64_t bucket_ns, dcs_metric_score_t **out, char *err, size_t errlen)
 {
+    return dcs_metric_score_progress(cfg, st, from_ns, to_ns, bucket_ns, NULL, NULL, out, err, errlen);
+}
+
+int dcs_metric_score_progress(const dcs_config_t *cfg, dcs_store_t *st, int64_t from_ns,
+                              int64_t to_ns, int64_t bucket_ns, dcs_metric_progress_fn progress,
+                              void *ctx, dcs_metric_score_t **out, char *err, size_t errlen)
+{
     int has_it_total = 0, has_dc = 0, has_it = 0, rc = 0;
     for (unsigned i = 0; i < cfg->channels_count; i++)
         has_it_total |= cfg->channels[i].role == DCS_CONFIG_ROLE_IT_TOTAL &&
@@ -201,6 +208,8 @@ int dcs_metric_score(const dcs_config_t *cfg, dcs_store_t *st, int64_t from_ns, 
         rc = integrate_channel(cfg, st, i, &b, &sc->channels[i]);
         if (!rc)
             fold_channel(sc, &cfg->channels[i], &b, has_it_total, &cover_min);
+        if (progress)
+            progress(ctx, i + 1, cfg->channels_count);
     }
     dcs_agg_buckets_free(&b);
     if (rc) {
