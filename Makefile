@@ -49,7 +49,7 @@ $(BUILD)/engine/aggregate/%.o: ALL_CFLAGS += -ffp-contract=off
 LIB_SRC = engine/base/base.c \
           engine/sample/decode.c engine/sample/profile.c \
           engine/config/config.c \
-          engine/store/store.c engine/store/store_read.c engine/store/csv.c \
+          engine/store/store.c engine/store/store_read.c engine/store/csv.c engine/store/rollup.c \
           engine/aggregate/aggregate.c engine/aggregate/dispatch.c \
           engine/aggregate/kernel_scalar.c engine/aggregate/kernel_neon.c $(ARCH_KERNELS) \
           engine/metric/score.c engine/metric/indicators.c engine/metric/json.c \
@@ -63,7 +63,7 @@ CLI_SRC = engine/cli/main.c engine/cli/cmd_poll.c engine/cli/cmd_score.c engine/
           engine/cli/cmd_rank.c engine/cli/cmd_csv.c engine/cli/cmd_report.c engine/cli/cli_metrics.c
 SIM_SRC = fixtures/sim.c fixtures/sim_modbus.c fixtures/sim_snmp.c fixtures/loadmodel.c
 TESTS   = base_test sample_test config_test aggregate_test kernel_test metric_test store_test csv_test \
-          report_test index_test \
+          rollup_test report_test index_test \
           integration_test
 
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)

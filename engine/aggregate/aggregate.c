@@ -248,3 +248,30 @@ int dcs_agg_rollup(const int64_t *t_ns, const double *v, size_t n, int64_t from_
     dcs_agg_buckets_free(&b);
     return 0;
 }
+
+int dcs_agg_rollup_counter(const int64_t *t_ns, const double *e_wh, size_t n, int64_t from_ns,
+                           int64_t to_ns, int64_t width_ns, double modulus_wh, double max_w,
+                           dcs_agg_rollup_t *out, size_t *nout)
+{
+    dcs_agg_buckets_t b;
+    int rc = dcs_agg_buckets_init(&b, from_ns, to_ns, width_ns);
+    if (rc)
+        return rc;
+    const dcs_agg_kernel_t *k = dcs_agg_kernel();
+    dcs_agg_counter(t_ns, e_wh, n, modulus_wh, max_w, &b, NULL);
+    size_t i = first_at_or_after(t_ns, n, from_ns);
+    for (size_t kb = 0; kb < b.n; kb++) {
+        int64_t lo = b.t0_ns + (int64_t)kb * width_ns, hi = lo + width_ns;
+        hi = hi < to_ns ? hi : to_ns;
+        size_t j = gallop(t_ns, n, i, hi);
+        dcs_agg_stats_t st;
+        k->reduce(e_wh + i, j - i, &st);
+        out[kb] = (dcs_agg_rollup_t){.start_ns = lo > from_ns ? lo : from_ns, .count = st.count,
+                                     .sum = st.sum, .min = st.min, .max = st.max,
+                                     .e_wh = b.e_wh[kb], .covered_s = b.covered_s[kb]};
+        i = j;
+    }
+    *nout = b.n;
+    dcs_agg_buckets_free(&b);
+    return 0;
+}

@@ -53,6 +53,12 @@ typedef struct {
 int dcs_agg_rollup(const int64_t *t_ns, const double *v, size_t n, int64_t from_ns, int64_t to_ns,
                    int64_t width_ns, int64_t gap_ns, dcs_agg_rollup_t *out, size_t *nout);
 
+/* The same buckets for a cumulative energy counter (Wh): energy from the
+ * counter's deltas spread as dcs_agg_counter does, statistics of the readings. */
+int dcs_agg_rollup_counter(const int64_t *t_ns, const double *e_wh, size_t n, int64_t from_ns,
+                           int64_t to_ns, int64_t width_ns, double modulus_wh, double max_w,
+                           dcs_agg_rollup_t *out, size_t *nout);
+
 typedef struct {
     size_t deltas;      /* intervals used */
     size_t rollovers;   /* negative deltas taken as counter wrap (modulus added) */

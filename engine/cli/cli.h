@@ -69,5 +69,7 @@ int cmd_inspect(int argc, char **argv);
 int cmd_rank(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_rollup(int argc, char **argv);
+int cmd_compact(int argc, char **argv);
 
 #endif

@@ -122,3 +122,98 @@ int cmd_import(int argc, char **argv)
     dcs_config_free(cfg);
     return !rc ? CLI_OK : rc == DCS_ENOMEM ? CLI_FAIL : CLI_DATA;
 }
+
+static const char *rollup_help =
+    "usage: dcscore rollup [--from DATE] [--to DATE] SITE.yaml\n"
+    "       dcscore compact --keep-raw-days N SITE.yaml\n"
+    "\n"
+    "rollup writes, for every complete UTC day with raw samples (or those between\n"
+    "--from and --to), a rollup file: per channel and per 1 min, 15 min and 1 h\n"
+    "bucket the count, sum, min, max, energy and coverage. compact then removes raw\n"
+    "day files older than N days, each only once its rollup exists; scoring uses the\n"
+    "rollups for those days.\n";
+
+/* Days [first, last] to roll up: all complete stored days, or --from/--to. */
+static int rollup_days(dcs_config_t *cfg, const char *from, const char *to, int64_t *first, int64_t *last)
+{
+    int64_t a, b;
+    int rc = cli_window(cfg, from, to, &a, &b);
+    if (rc)
+        return rc;
+    int64_t today = dcs_time_day(dcs_time_now_ns());
+    *first = dcs_time_day(a);
+    *last = dcs_time_day(b - 1) < today ? dcs_time_day(b - 1) : today - 1;
+    return CLI_OK;
+}
+
+int cmd_rollup(int argc, char **argv)
+{
+    static const struct option opts[] = {{"from", required_argument, 0, 'F'}, {"to", required_argument, 0, 'T'},
+                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *from = NULL, *to = NULL;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (ch == 'h')
+            return fputs(rollup_help, stdout), CLI_OK;
+        if (ch != 'F' && ch != 'T')
+            return fputs(rollup_help, stderr), CLI_USAGE;
+        *(ch == 'F' ? &from : &to) = optarg;
+    }
+    if (optind != argc - 1)
+        return fputs(rollup_help, stderr), CLI_USAGE;
+    dcs_config_t *cfg = cli_load_config(argv[optind]);
+    if (!cfg)
+        return CLI_USAGE;
+    int64_t first = 0, last = -1;
+    int rc = rollup_days(cfg, from, to, &first, &last);
+    dcs_store_t *st = NULL;
+    size_t done = 0;
+    if (!rc && dcs_store_open(cfg, 'r', &st))
+        rc = CLI_FAIL;
+    for (int64_t day = first; !rc && day <= last; day++) {
+        if (!dcs_store_day_exists(st, day))
+            continue;
+        if (dcs_store_rollup_day(st, day)) {
+            fprintf(stderr, "dcscore: %s\n", dcs_store_errmsg(st));
+            rc = CLI_DATA;
+        }
+        done++;
+        cli_progress("rolling up days", (unsigned)(day - first + 1), (unsigned)(last - first + 1));
+    }
+    if (!rc)
+        printf("rolled up %zu days\n", done);
+    dcs_store_close(st);
+    dcs_config_free(cfg);
+    return rc;
+}
+
+int cmd_compact(int argc, char **argv)
+{
+    static const struct option opts[] = {{"keep-raw-days", required_argument, 0, 'k'},
+                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    long keep = -1;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (ch == 'h')
+            return fputs(rollup_help, stdout), CLI_OK;
+        if (ch != 'k')
+            return fputs(rollup_help, stderr), CLI_USAGE;
+        keep = strtol(optarg, NULL, 10);
+    }
+    if (optind != argc - 1 || keep < 1)
+        return fputs(rollup_help, stderr), CLI_USAGE;
+    dcs_config_t *cfg = cli_load_config(argv[optind]);
+    if (!cfg)
+        return CLI_USAGE;
+    dcs_store_t *st = NULL;
+    size_t removed = 0;
+    int rc = dcs_store_open(cfg, 'r', &st) ? CLI_FAIL : CLI_OK;
+    if (!rc && dcs_store_compact(st, dcs_time_day(dcs_time_now_ns()) - keep, &removed)) {
+        fprintf(stderr, "dcscore: %s\n", dcs_store_errmsg(st));
+        rc = CLI_DATA;
+    }
+    printf("removed %zu raw day files (their rollups remain)\n", removed);
+    dcs_store_close(st);
+    dcs_config_free(cfg);
+    return rc;
+}

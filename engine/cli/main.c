@@ -32,6 +32,8 @@ static const char *usage =
     "  rank      rank a cohort of sites or vendors on the composite index\n"
     "  export    write stored samples as CSV (one row per polling tick)\n"
     "  import    load CSV history from a BMS/DCIM into the store\n"
+    "  rollup    write 1 min / 15 min / 1 h rollups of complete days\n"
+    "  compact   remove raw days older than N days once their rollups exist\n"
     "\n"
     "  dcscore COMMAND --help   options of a command\n"
     "  dcscore --version        print the version\n"
@@ -167,7 +169,7 @@ int main(int argc, char **argv)
     static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
         {"poll", cmd_poll}, {"score", cmd_score}, {"report", cmd_report},
         {"inspect", cmd_inspect}, {"rank", cmd_rank}, {"export", cmd_export},
-        {"import", cmd_import},
+        {"import", cmd_import}, {"rollup", cmd_rollup}, {"compact", cmd_compact},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (strcmp(argv[1], cmds[i].name) == 0)

@@ -41,6 +41,49 @@ static int counts_for(const dcs_config_channel_t *c, int which, int has_it_total
     return c->role == (has_it_total ? DCS_CONFIG_ROLE_IT_TOTAL : DCS_CONFIG_ROLE_IT_RACK);
 }
 
+/* The coarsest rollup level whose width divides the bucket width and to which the
+ * window's ends align (rollup buckets then fall wholly inside one bucket). */
+static int rollup_level(const dcs_agg_buckets_t *b)
+{
+    for (int l = DCS_STORE_NLEVELS - 1; l > 0; l--) {
+        int64_t w = dcs_store_rollup_widths_ns[l];
+        if (b->width_ns % w == 0 && b->from_ns % w == 0 && b->to_ns % w == 0)
+            return l;
+    }
+    return DCS_STORE_PT1M;
+}
+
+/* Days of the window whose raw file is gone (compacted): add their rollup
+ * buckets that lie wholly inside the window. Partial buckets at the edges are
+ * left out (their coverage says so). */
+static int add_rollups(const dcs_config_t *cfg, dcs_store_t *st, unsigned ci, dcs_agg_buckets_t *b,
+                       dcs_metric_channel_t *mc)
+{
+    int level = rollup_level(b);
+    for (int64_t day = dcs_time_day(b->from_ns); day <= dcs_time_day(b->to_ns - 1); day++) {
+        dcs_agg_rollup_t *r;
+        size_t n;
+        if (dcs_store_day_exists(st, day))
+            continue;
+        int rc = dcs_store_rollup_read(st, cfg->channels[ci].id, day, level, &r, &n);
+        if (rc == DCS_ENODATA)
+            continue;
+        if (rc)
+            return rc;
+        for (size_t k = 0; k < n; k++) {
+            int64_t lo = r[k].start_ns, hi = lo + dcs_store_rollup_widths_ns[level];
+            if (lo < b->from_ns || hi > b->to_ns)
+                continue;
+            size_t kb = (size_t)((lo - b->t0_ns) / b->width_ns);
+            b->e_wh[kb] += r[k].e_wh;
+            b->covered_s[kb] += r[k].covered_s;
+            mc->samples += r[k].count;
+        }
+        free(r);
+    }
+    return 0;
+}
+
 /* Integrate one channel into b and fill its summary. */
 static int integrate_channel(const dcs_config_t *cfg, dcs_store_t *st, unsigned ci,
                              dcs_agg_buckets_t *b, dcs_metric_channel_t *mc)
@@ -63,6 +106,8 @@ static int integrate_channel(const dcs_config_t *cfg, dcs_store_t *st, unsigned 
     else
         dcs_agg_power(s.t_ns, s.value, s.n, gap_ns, b);
     dcs_store_series_free(&s);
+    if ((rc = add_rollups(cfg, st, ci, b, mc)))
+        return rc;
     mc->e_wh = dcs_agg_buckets_total_wh(b);
     mc->covered_s = dcs_agg_buckets_covered_s(b);
     mc->coverage = mc->covered_s / ((double)(b->to_ns - b->from_ns) * 1e-9);

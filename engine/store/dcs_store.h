@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../aggregate/dcs_aggregate.h"
 #include "../config/dcs_config.h"
 #include "../sample/dcs_sample.h"
 
@@ -65,8 +66,35 @@ const char *dcs_store_problem(const dcs_store_t *st, size_t i);
  * Returns 0, DCS_ENODATA (no files) or DCS_ESTORE. */
 int dcs_store_range(dcs_store_t *st, int64_t *first_ns, int64_t *last_ns);
 
+/* 1 when the raw day file of UTC day `day` exists. */
+int dcs_store_day_exists(const dcs_store_t *st, int64_t day);
+
 /* Path of the day file holding t_ns (for messages and inspect). */
 void dcs_store_day_path(const dcs_store_t *st, int64_t t_ns, char *buf, size_t len);
+
+/* ---- rollups and retention (rollup.c) ---- */
+
+enum { DCS_STORE_PT1M, DCS_STORE_PT15M, DCS_STORE_PT1H, DCS_STORE_NLEVELS };
+extern const int64_t dcs_store_rollup_widths_ns[DCS_STORE_NLEVELS];
+
+/* Path of a day's rollup file: STORE/SITE/rollup/SITE_YYYYMMDD.h5. */
+void dcs_store_rollup_path(const dcs_store_t *st, int64_t day, char *buf, size_t len);
+
+/* Write the rollup file of UTC day `day` (days since 1970) from the raw samples
+ * (with a gap's margin into the neighbouring days, so edges are exact). Written
+ * to a temporary name and renamed: complete or absent. A day already rolled up
+ * is left alone. Returns 0, DCS_ESTORE or DCS_ENOMEM. */
+int dcs_store_rollup_day(dcs_store_t *st, int64_t day);
+
+/* A channel's rollup buckets of one day at one level (DCS_STORE_PT1M..PT1H).
+ * Returns 0, DCS_ENODATA (no rollup file or channel) or DCS_ESTORE. *out is
+ * freed by the caller. */
+int dcs_store_rollup_read(dcs_store_t *st, const char *channel_id, int64_t day, int level,
+                          dcs_agg_rollup_t **out, size_t *n);
+
+/* Retention: remove raw day files of days before keep_after_day, each only once
+ * its rollup exists (made now if missing). *removed counts them. */
+int dcs_store_compact(dcs_store_t *st, int64_t keep_after_day, size_t *removed);
 
 /* ---- CSV for spreadsheet users (csv.c) ---- */
 

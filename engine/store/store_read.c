@@ -198,3 +198,11 @@ int dcs_store_range(dcs_store_t *st, int64_t *first_ns, int64_t *last_ns)
     *last_ns = hi;
     return 0;
 }
+
+int dcs_store_day_exists(const dcs_store_t *st, int64_t day)
+{
+    char path[4200];
+    struct stat sb;
+    dcs_store_day_path(st, day * 86400 * DCS_NS_PER_S, path, sizeof path);
+    return stat(path, &sb) == 0;
+}

@@ -1,0 +1,209 @@
+/* rollup.c: per-day rollup files beside the raw day files:
+ * STORE/SITE/rollup/SITE_YYYYMMDD.h5 with /channels/<id>/<level>/{start_ns,
+ * count, sum, min, max, e_wh, covered_s} for levels PT1M, PT15M and PT1H.
+ * Sums, counts, energies and coverage (never an averaged ratio), so any coarser
+ * figure and any PUE derive exactly. Written once per complete day by
+ * `dcscore rollup` (a separate file: the poller stays the raw files' only
+ * writer); read by scoring for days whose raw file was compacted away. */
+#define _GNU_SOURCE
+#include "store_int.h"
+#include "../aggregate/dcs_aggregate.h"
+#include "../base/dcs_base.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const int64_t dcs_store_rollup_widths_ns[DCS_STORE_NLEVELS] = {60 * DCS_NS_PER_S, 900 * DCS_NS_PER_S,
+                                                               3600 * DCS_NS_PER_S};
+static const char *level_names[DCS_STORE_NLEVELS] = {"PT1M", "PT15M", "PT1H"};
+
+void dcs_store_rollup_path(const dcs_store_t *st, int64_t day, char *buf, size_t len)
+{
+    char raw[4200];
+    dcs_store_day_path(st, day * 86400 * DCS_NS_PER_S, raw, sizeof raw);
+    const char *base = strrchr(raw, '/');
+    snprintf(buf, len, "%s/rollup%s", st->dir, base ? base : "/x.h5");
+}
+
+static int write_1d(hid_t g, const char *name, hid_t type, const void *data, hsize_t n)
+{
+    hid_t sp = H5Screate_simple(1, &n, NULL);
+    hid_t d = H5Dcreate2(g, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = d < 0 ? -1 : n ? H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : 0;
+    if (d >= 0)
+        H5Dclose(d);
+    H5Sclose(sp);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Roll one channel of one day up at every level into group g. */
+static int rollup_channel(dcs_store_t *st, hid_t f, unsigned ci, int64_t day)
+{
+    const dcs_config_channel_t *c = &st->cfg->channels[ci];
+    int64_t lo = day * 86400 * DCS_NS_PER_S, hi = lo + 86400 * DCS_NS_PER_S;
+    int64_t gap = (int64_t)(st->cfg->site->gap_limit_s * 1e9);
+    dcs_store_series_t s;
+    int rc = dcs_store_read(st, c->id, lo - gap, hi + gap, &s);
+    if (rc)
+        return rc;
+    char path[160];
+    snprintf(path, sizeof path, "/channels/%s", c->id);
+    hid_t g = H5Gcreate2(f, path, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    for (int l = 0; !rc && l < DCS_STORE_NLEVELS; l++) {
+        size_t nb = (size_t)(86400 * DCS_NS_PER_S / dcs_store_rollup_widths_ns[l]), got;
+        dcs_agg_rollup_t *r = malloc(nb * sizeof *r);
+        int64_t *t0 = malloc(nb * sizeof *t0);
+        uint64_t *cnt = malloc(nb * sizeof *cnt);
+        double *col = malloc(5 * nb * sizeof *col);
+        if (!r || !t0 || !cnt || !col || g < 0)
+            rc = DCS_ENOMEM;
+        else if (c->kind == DCS_CONFIG_ENERGY) /* counters: spread deltas like scoring does */
+            rc = dcs_agg_rollup_counter(s.t_ns, s.value, s.n, lo, hi, dcs_store_rollup_widths_ns[l],
+                                        c->counter_modulus_raw * fabs(c->scale) * c->to_si, c->max_w, r, &got);
+        else
+            rc = dcs_agg_rollup(s.t_ns, s.value, s.n, lo, hi, dcs_store_rollup_widths_ns[l], gap, r, &got);
+        hid_t lg = rc ? -1 : H5Gcreate2(g, level_names[l], H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        if (!rc && lg < 0)
+            rc = DCS_ESTORE;
+        for (size_t k = 0; !rc && k < got; k++) {
+            t0[k] = r[k].start_ns, cnt[k] = r[k].count;
+            col[k] = r[k].sum, col[nb + k] = r[k].min, col[2 * nb + k] = r[k].max;
+            col[3 * nb + k] = r[k].e_wh, col[4 * nb + k] = r[k].covered_s;
+        }
+        if (!rc && (write_1d(lg, "start_ns", H5T_NATIVE_INT64, t0, got) ||
+                    write_1d(lg, "count", H5T_NATIVE_UINT64, cnt, got) ||
+                    write_1d(lg, "sum", H5T_NATIVE_DOUBLE, col, got) ||
+                    write_1d(lg, "min", H5T_NATIVE_DOUBLE, col + nb, got) ||
+                    write_1d(lg, "max", H5T_NATIVE_DOUBLE, col + 2 * nb, got) ||
+                    write_1d(lg, "e_wh", H5T_NATIVE_DOUBLE, col + 3 * nb, got) ||
+                    write_1d(lg, "covered_s", H5T_NATIVE_DOUBLE, col + 4 * nb, got)))
+            rc = DCS_ESTORE;
+        if (lg >= 0)
+            H5Gclose(lg);
+        free(r), free(t0), free(cnt), free(col);
+    }
+    if (g >= 0)
+        H5Gclose(g);
+    dcs_store_series_free(&s);
+    return rc;
+}
+
+int dcs_store_rollup_day(dcs_store_t *st, int64_t day)
+{
+    char path[4400], tmp[4500];
+    struct stat sb;
+    dcs_store_rollup_path(st, day, path, sizeof path);
+    if (stat(path, &sb) == 0)
+        return 0; /* done before: rollups are written once */
+    snprintf(tmp, sizeof tmp, "%.*s", (int)(strrchr(path, '/') - path), path);
+    if (mkdir(tmp, 0755) && errno != EEXIST)
+        return store_set_err(st, "%s: cannot create: %s", tmp, strerror(errno)), DCS_ESTORE;
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0)
+        return store_set_err(st, "%s: cannot create", tmp), DCS_ESTORE;
+    hid_t g = H5Gcreate2(f, "/channels", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = g < 0 ? DCS_ESTORE : 0;
+    if (g >= 0)
+        H5Gclose(g);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    long long v = DCS_STORE_SCHEMA_VERSION, d0 = day * 86400 * DCS_NS_PER_S;
+    hid_t a = H5Acreate2(f, "schema_version", H5T_NATIVE_LLONG, sp, H5P_DEFAULT, H5P_DEFAULT);
+    rc |= a < 0 || H5Awrite(a, H5T_NATIVE_LLONG, &v) < 0 ? DCS_ESTORE : 0;
+    if (a >= 0)
+        H5Aclose(a);
+    a = H5Acreate2(f, "day_start_ns", H5T_NATIVE_LLONG, sp, H5P_DEFAULT, H5P_DEFAULT);
+    rc |= a < 0 || H5Awrite(a, H5T_NATIVE_LLONG, &d0) < 0 ? DCS_ESTORE : 0;
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(sp);
+    for (unsigned i = 0; !rc && i < st->cfg->channels_count; i++)
+        rc = rollup_channel(st, f, i, day);
+    if (H5Fclose(f) < 0 && !rc)
+        rc = DCS_ESTORE;
+    if (!rc && rename(tmp, path) != 0) /* complete or absent, never half-written */
+        rc = (store_set_err(st, "%s: cannot rename: %s", path, strerror(errno)), DCS_ESTORE);
+    if (rc) {
+        unlink(tmp);
+        if (!st->errmsg[0] || rc == DCS_ENOMEM)
+            store_set_err(st, "%s: rollup failed", path);
+    }
+    return rc;
+}
+
+int dcs_store_rollup_read(dcs_store_t *st, const char *channel_id, int64_t day, int level,
+                          dcs_agg_rollup_t **out, size_t *n)
+{
+    char path[4400], g[200];
+    struct stat sb;
+    *out = NULL;
+    *n = 0;
+    dcs_store_rollup_path(st, day, path, sizeof path);
+    if (stat(path, &sb) != 0)
+        return DCS_ENODATA;
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return store_set_err(st, "%s: cannot open rollup", path), DCS_ESTORE;
+    snprintf(g, sizeof g, "/channels/%s/%s", channel_id, level_names[level]);
+    int rc = H5Lexists(f, "/channels", H5P_DEFAULT) > 0 && H5Lexists(f, g, H5P_DEFAULT) > 0 ? 0 : DCS_ENODATA;
+    static const char *cols[7] = {"start_ns", "count", "sum", "min", "max", "e_wh", "covered_s"};
+    hsize_t dims = 0;
+    void *buf[7] = {0};
+    for (int k = 0; !rc && k < 7; k++) {
+        char ds[260];
+        snprintf(ds, sizeof ds, "%s/%s", g, cols[k]);
+        hid_t d = H5Dopen2(f, ds, H5P_DEFAULT);
+        hid_t sp = d < 0 ? -1 : H5Dget_space(d);
+        if (sp >= 0)
+            H5Sget_simple_extent_dims(sp, &dims, NULL);
+        buf[k] = malloc((dims ? dims : 1) * 8);
+        hid_t type = k == 0 ? H5T_NATIVE_INT64 : k == 1 ? H5T_NATIVE_UINT64 : H5T_NATIVE_DOUBLE;
+        if (d < 0 || !buf[k] || (dims && H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf[k]) < 0))
+            rc = (store_set_err(st, "%s: %s unreadable", path, ds), DCS_ESTORE);
+        if (sp >= 0)
+            H5Sclose(sp);
+        if (d >= 0)
+            H5Dclose(d);
+    }
+    H5Fclose(f);
+    if (!rc && !(*out = malloc((dims ? dims : 1) * sizeof **out)))
+        rc = DCS_ENOMEM;
+    for (hsize_t i = 0; !rc && i < dims; i++)
+        (*out)[i] = (dcs_agg_rollup_t){((int64_t *)buf[0])[i], (size_t)((uint64_t *)buf[1])[i],
+                                       ((double *)buf[2])[i], ((double *)buf[3])[i],
+                                       ((double *)buf[4])[i], ((double *)buf[5])[i],
+                                       ((double *)buf[6])[i]};
+    if (!rc)
+        *n = (size_t)dims;
+    for (int k = 0; k < 7; k++)
+        free(buf[k]);
+    return rc;
+}
+
+int dcs_store_compact(dcs_store_t *st, int64_t keep_after_day, size_t *removed)
+{
+    *removed = 0;
+    int64_t first, last;
+    int rc = dcs_store_range(st, &first, &last);
+    if (rc)
+        return rc == DCS_ENODATA ? 0 : rc;
+    for (int64_t day = dcs_time_day(first); day < keep_after_day; day++) {
+        char raw[4200], roll[4400];
+        struct stat sb;
+        dcs_store_day_path(st, day * 86400 * DCS_NS_PER_S, raw, sizeof raw);
+        if (stat(raw, &sb) != 0)
+            continue;
+        dcs_store_rollup_path(st, day, roll, sizeof roll);
+        if (stat(roll, &sb) != 0 && (rc = dcs_store_rollup_day(st, day)))
+            return rc; /* no rollup, no deletion */
+        if (unlink(raw) != 0)
+            return store_set_err(st, "%s: cannot remove: %s", raw, strerror(errno)), DCS_EIO;
+        (*removed)++;
+    }
+    return 0;
+}
