@@ -98,6 +98,7 @@ static void test_reopen_appends(void **state)
     int64_t t = T0 - 3600 * DCS_NS_PER_S;
     for (int round = 0; round < 2; round++) {
         assert_int_equal(dcs_store_open(cfg, 'w', &st), 0);
+        dcs_store_set_fsync(st, round); /* the second round also fsyncs */
         write_samples(st, t + round * 10 * DCS_NS_PER_S, 4);
         dcs_store_close(st); /* close flushes */
     }
@@ -193,6 +194,42 @@ static void test_foreign_and_truncated_files(void **state)
     dcs_config_free(cfg);
 }
 
+/* A channel added to the config mid-day starts in the same day file: the writer
+ * creates its datasets before SWMR starts; the old channels keep their samples. */
+static void test_channel_added_mid_day(void **state)
+{
+    (void)state;
+    char dir[512];
+    dcs_config_t *a = setup("midday", dir), *b;
+    int64_t t = T0 - 3 * 3600 * DCS_NS_PER_S;
+    dcs_store_t *st;
+    assert_int_equal(dcs_store_open(a, 'w', &st), 0);
+    write_samples(st, t, 3);
+    dcs_store_close(st);
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml, "%s  - {id: new, device: m, point: total_power, role: cooling}\n", site_yaml);
+    assert_int_equal(dcs_config_load(tu_write(dir, "site2.yaml", yaml), &b), 0);
+    assert_int_equal(dcs_store_open(b, 'w', &st), 0);
+    dcs_sample_t s[3] = {{.channel = 0, .t_ns = t + 10 * DCS_NS_PER_S, .value = 1},
+                         {.channel = 1, .t_ns = t + 10 * DCS_NS_PER_S, .value = 2},
+                         {.channel = 2, .t_ns = t + 10 * DCS_NS_PER_S, .value = 3}};
+    assert_int_equal(dcs_store_append(st, s, 3), 0);
+    assert_int_equal(dcs_store_flush(st), 0);
+    dcs_store_close(st);
+    dcs_store_series_t r;
+    assert_int_equal(dcs_store_open(b, 'r', &st), 0);
+    assert_int_equal(dcs_store_read(st, "new", t, t + 60 * DCS_NS_PER_S, &r), 0);
+    assert_int_equal(r.n, 1);
+    assert_true(r.value[0] == 3);
+    dcs_store_series_free(&r);
+    assert_int_equal(dcs_store_read(st, "fac", t, t + 60 * DCS_NS_PER_S, &r), 0);
+    assert_int_equal(r.n, 4); /* 3 before the change + 1 after */
+    dcs_store_series_free(&r);
+    dcs_store_close(st);
+    dcs_config_free(a);
+    dcs_config_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -200,6 +237,7 @@ int main(void)
         cmocka_unit_test(test_reopen_appends),
         cmocka_unit_test(test_writer_that_died_is_recovered),
         cmocka_unit_test(test_foreign_and_truncated_files),
+        cmocka_unit_test(test_channel_added_mid_day),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

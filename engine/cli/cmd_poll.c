@@ -18,7 +18,7 @@
 
 static const char *help =
     "usage: dcscore poll [--once | --duration S] [--flush-interval S] [--summary-interval S]\n"
-    "                    [--metrics ADDR:PORT] [-q|-v] SITE.yaml\n"
+    "                    [--fsync] [--metrics ADDR:PORT] [-q|-v] SITE.yaml\n"
     "\n"
     "Poll every device of the site on its interval (aligned to the clock) and append\n"
     "the samples to the HDF5 store. A device that times out or answers garbage is\n"
@@ -30,12 +30,14 @@ static const char *help =
     "  --once                 one cycle, then exit\n"
     "  --duration S           stop after S seconds\n"
     "  --flush-interval S     write buffered samples to disk every S seconds (default 5)\n"
+    "  --fsync                also fsync the day file after each flush (power-loss safe)\n"
     "  --summary-interval S   log a summary line every S seconds (default 600, 0 = never)\n"
     "  --metrics ADDR:PORT    serve Prometheus metrics over HTTP (off by default; e.g.\n"
     "                         127.0.0.1:9877; an address other than loopback must be given)\n"
     "  -q, -v                 warnings and errors only / also debug lines\n";
 
 static volatile sig_atomic_t stop_requested, reload_requested;
+static int use_fsync;
 static dcs_poller_t *running;
 
 static void on_signal(int sig)
@@ -123,6 +125,7 @@ static int session_open(session_t *s, const char *cfg_path)
         return rc;
     }
     s->cfg = cfg, s->p = p, s->st = st;
+    dcs_store_set_fsync(st, use_fsync);
     if (s->metrics)
         cli_metrics_set_config(s->metrics, cfg);
     return 0;
@@ -168,7 +171,8 @@ static int parse(int argc, char **argv, double *duration_s, double *flush_s, dou
     static const struct option opts[] = {
         {"once", no_argument, 0, 'o'}, {"duration", required_argument, 0, 'd'},
         {"flush-interval", required_argument, 0, 'f'}, {"summary-interval", required_argument, 0, 's'},
-        {"metrics", required_argument, 0, 'm'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"metrics", required_argument, 0, 'm'}, {"fsync", no_argument, 0, 'y'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "qv", opts, NULL)) != -1) {
         switch (c) {
@@ -177,6 +181,7 @@ static int parse(int argc, char **argv, double *duration_s, double *flush_s, dou
         case 'f': *flush_s = atof(optarg); break;
         case 's': *summary_s = atof(optarg); break;
         case 'm': *metrics = optarg; break;
+        case 'y': use_fsync = 1; break;
         case 'q': cli_verbosity = 1; break;
         case 'v': cli_verbosity = 3; break;
         case 'h': fputs(help, stdout); return -1;

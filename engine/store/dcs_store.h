@@ -37,9 +37,12 @@ int dcs_store_notice(dcs_store_t *st, char *buf, size_t len);
  * channel). Returns 0 or DCS_ENOMEM/DCS_EINVAL (unknown channel index). */
 int dcs_store_append(dcs_store_t *st, const dcs_sample_t *s, size_t n);
 
-/* Write buffered samples to their day files and H5Fflush them (no fsync).
- * Returns 0 or DCS_ESTORE; on failure the samples stay buffered for a retry. */
+/* Write buffered samples to their day files and H5Fflush them; with
+ * dcs_store_set_fsync, also fsync the file (survives power loss, not only a
+ * killed process). Returns 0 or DCS_ESTORE; on failure the samples stay
+ * buffered for a retry. */
 int dcs_store_flush(dcs_store_t *st);
+void dcs_store_set_fsync(dcs_store_t *st, int on);
 
 /* A channel's samples in [from_ns, to_ns], ascending. Arrays owned by the caller,
  * freed with dcs_store_series_free. */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define CHUNK_SAMPLES 4096
 
@@ -365,7 +366,16 @@ int dcs_store_flush(dcs_store_t *st)
     }
     if (st->file >= 0 && H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0)
         return store_set_err(st, "%s: flush failed", st->dir), DCS_ESTORE;
+    void *handle = NULL;
+    if (st->fsync && st->file >= 0 && H5Fget_vfd_handle(st->file, H5P_DEFAULT, &handle) >= 0 &&
+        handle && fsync(*(int *)handle) != 0) /* the sec2 driver's handle is the fd */
+        return store_set_err(st, "%s: fsync failed: %s", st->dir, strerror(errno)), DCS_ESTORE;
     return 0;
+}
+
+void dcs_store_set_fsync(dcs_store_t *st, int on)
+{
+    st->fsync = on;
 }
 
 void dcs_store_close(dcs_store_t *st)

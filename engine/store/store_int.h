@@ -21,6 +21,7 @@ struct dcs_store {
     buffer_t *buf;       /* one per channel (writer) */
     hid_t file;          /* open day file (writer), or -1 */
     int64_t file_day;
+    int fsync;           /* fsync the day file after each flush */
     char errmsg[768];
     char notice[768];    /* something worth a log line that was not an error */
     char problems[8][768]; /* day files skipped by readers, one line each */
