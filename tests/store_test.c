@@ -230,6 +230,39 @@ static void test_channel_added_mid_day(void **state)
     dcs_config_free(b);
 }
 
+static void test_inspect(void **state)
+{
+    (void)state;
+    char dir[512], path[1024];
+    dcs_config_t *cfg = setup("inspect", dir);
+    dcs_store_t *st;
+    int64_t t = T0 - 5 * 3600 * DCS_NS_PER_S;
+    assert_int_equal(dcs_store_open(cfg, 'w', &st), 0);
+    write_samples(st, t, 10);                           /* 1 s steps; 'it' flags every 3rd */
+    write_samples(st, t + 40 * DCS_NS_PER_S, 5);        /* after a 31 s gap */
+    dcs_store_close(st);
+    snprintf(path, sizeof path, "%s/store/st-01/st-01_20261120.h5", dir);
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    H5Fclose(f);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    snprintf(path, sizeof path, "%s/store/st-01", dir);
+    assert_int_equal(dcs_store_inspect(path, out), DCS_ESTORE); /* one file is foreign */
+    fclose(out);
+    assert_non_null(strstr(buf, "st-01_20261120.h5: not a dcscore store"));
+    assert_non_null(strstr(buf, "st-01_20261123.h5: schema 1, day 2026-11-23 (UTC)"));
+    /* fac: 15 samples, none flagged, one gap; 9 + 4 one-second steps = 13 s of a 44 s span. */
+    const char *fac = strstr(buf, "  fac ");
+    assert_non_null(fac);
+    assert_non_null(strstr(fac, "15 samples      0 flagged"));
+    assert_non_null(strstr(fac, "1 gaps  coverage  29.5 %"));
+    const char *it = strstr(buf, "  it ");
+    assert_non_null(strstr(it, "15 samples      5 flagged"));
+    free(buf);
+    dcs_config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -238,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_writer_that_died_is_recovered),
         cmocka_unit_test(test_foreign_and_truncated_files),
         cmocka_unit_test(test_channel_added_mid_day),
+        cmocka_unit_test(test_inspect),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

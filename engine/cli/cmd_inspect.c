@@ -8,10 +8,12 @@
 #include <string.h>
 
 static const char *help =
-    "usage: dcscore inspect SITE.yaml\n"
+    "usage: dcscore inspect SITE.yaml | FILE.h5 | DIR\n"
     "\n"
-    "For every channel: samples stored, of which flagged missing, first and last\n"
-    "sample (site zone), unit and role.\n";
+    "SITE.yaml: for every channel, samples stored, of which flagged, first and last\n"
+    "sample (site zone), unit and role. FILE.h5 or DIR (no config needed): per store\n"
+    "file its schema version and day, and per channel samples, flagged, time range,\n"
+    "gaps and coverage; a file that is not a dcscore store is named on one line.\n";
 
 int cmd_inspect(int argc, char **argv)
 {
@@ -22,6 +24,12 @@ int cmd_inspect(int argc, char **argv)
     if (argc != 2 || argv[1][0] == '-') {
         fputs(help, stderr);
         return CLI_USAGE;
+    }
+    size_t len = strlen(argv[1]);
+    if (!(len > 5 && strcmp(argv[1] + len - 5, ".yaml") == 0) &&
+        !(len > 4 && strcmp(argv[1] + len - 4, ".yml") == 0)) {
+        int rc = dcs_store_inspect(argv[1], stdout);
+        return !rc ? CLI_OK : rc == DCS_EIO ? CLI_USAGE : CLI_DATA;
     }
     dcs_config_t *cfg = cli_load_config(argv[1]);
     if (!cfg)

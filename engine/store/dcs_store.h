@@ -75,6 +75,12 @@ int dcs_store_day_exists(const dcs_store_t *st, int64_t day);
 /* Path of the day file holding t_ns (for messages and inspect). */
 void dcs_store_day_path(const dcs_store_t *st, int64_t t_ns, char *buf, size_t len);
 
+/* Describe a store file, or every .h5 file of a folder, to out (no site config
+ * needed): schema, site day, and per channel samples, flagged, time range, gaps
+ * and coverage. A file that is not a dcscore store gets one line and the rest
+ * are still shown. Returns 0, DCS_ESTORE (some file bad), DCS_EIO, DCS_ENODATA. */
+int dcs_store_inspect(const char *path, FILE *out);
+
 /* ---- rollups and retention (rollup.c) ---- */
 
 enum { DCS_STORE_PT1M, DCS_STORE_PT15M, DCS_STORE_PT1H, DCS_STORE_NLEVELS };
