@@ -20,6 +20,9 @@
 
 #define CHUNK_SAMPLES 4096
 
+static int open_datasets(dcs_store_t *st);
+static void close_datasets(dcs_store_t *st);
+
 void store_set_err(dcs_store_t *st, const char *fmt, ...)
 {
     va_list ap;
@@ -39,8 +42,10 @@ int dcs_store_open(const dcs_config_t *cfg, char mode, dcs_store_t **out)
     st->mode = mode;
     st->file = -1;
     snprintf(st->dir, sizeof st->dir, "%s/%s", cfg->site->store_dir, cfg->site->id);
-    if (mode == 'w' && !(st->buf = calloc(cfg->channels_count, sizeof *st->buf)))
+    if (mode == 'w' && !(st->buf = calloc(cfg->channels_count ? cfg->channels_count : 1, sizeof *st->buf)))
         return DCS_ENOMEM;
+    for (unsigned i = 0; st->buf && i < cfg->channels_count; i++)
+        st->buf[i].ds[0] = st->buf[i].ds[1] = st->buf[i].ds[2] = -1;
     return 0;
 }
 
@@ -228,13 +233,17 @@ static int open_day(dcs_store_t *st, int64_t day)
     }
     if (!rc && H5Fstart_swmr_write(f) < 0)
         rc = -1;
+    st->file = f;
+    if (!rc && open_datasets(st))
+        rc = -1;
     if (rc) {
+        close_datasets(st);
         H5Fclose(f);
+        st->file = -1;
         if (rc != DCS_ESTORE)
             store_set_err(st, "%s: cannot prepare channels for writing", path);
         return DCS_ESTORE;
     }
-    st->file = f;
     st->file_day = day;
     return 0;
 }
@@ -282,26 +291,48 @@ int dcs_store_append(dcs_store_t *st, const dcs_sample_t *s, size_t n)
     return 0;
 }
 
-static int append_ds(hid_t g, const char *name, hid_t type, const void *data, size_t n)
+/* Append n elements to an open 1-D dataset of length cur. */
+static int append_ds(hid_t d, hid_t type, const void *data, hsize_t cur, size_t n)
 {
-    hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
-    if (d < 0)
-        return -1;
-    hid_t fs = H5Dget_space(d);
-    hsize_t cur, start, count = n;
-    H5Sget_simple_extent_dims(fs, &cur, NULL);
-    H5Sclose(fs);
-    hsize_t newsz = cur + n;
+    hsize_t start = cur, count = n, newsz = cur + n;
     herr_t rc = H5Dset_extent(d, &newsz);
-    fs = H5Dget_space(d);
-    start = cur;
+    hid_t fs = H5Dget_space(d);
     rc |= H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &count, NULL);
     hid_t ms = H5Screate_simple(1, &count, NULL);
     rc |= H5Dwrite(d, type, ms, fs, H5P_DEFAULT, data);
     H5Sclose(ms);
     H5Sclose(fs);
-    H5Dclose(d);
     return rc < 0 ? -1 : 0;
+}
+
+/* Open the three datasets of every channel once per day file: flushing then
+ * costs an extent change and a write per dataset, not a lookup. */
+static int open_datasets(dcs_store_t *st)
+{
+    static const char *names[3] = {"t_ns", "value", "flag"};
+    for (unsigned i = 0; i < st->cfg->channels_count; i++) {
+        buffer_t *b = &st->buf[i];
+        for (int k = 0; k < 3; k++) {
+            char path[160];
+            snprintf(path, sizeof path, "/channels/%s/%s", st->cfg->channels[i].id, names[k]);
+            if ((b->ds[k] = H5Dopen2(st->file, path, H5P_DEFAULT)) < 0)
+                return -1;
+        }
+        hid_t sp = H5Dget_space(b->ds[0]);
+        H5Sget_simple_extent_dims(sp, &b->len, NULL);
+        H5Sclose(sp);
+    }
+    return 0;
+}
+
+static void close_datasets(dcs_store_t *st)
+{
+    for (unsigned i = 0; st->buf && i < st->cfg->channels_count; i++)
+        for (int k = 0; k < 3; k++) {
+            if (st->buf[i].ds[k] >= 0)
+                H5Dclose(st->buf[i].ds[k]);
+            st->buf[i].ds[k] = -1;
+        }
 }
 
 /* Write the leading samples of channel i that fall on st->file_day. */
@@ -313,17 +344,11 @@ static int flush_channel(dcs_store_t *st, unsigned i)
         k++;
     if (!k)
         return 0;
-    char path[128];
-    snprintf(path, sizeof path, "/channels/%s", st->cfg->channels[i].id);
-    hid_t g = H5Gopen2(st->file, path, H5P_DEFAULT);
-    int rc = g < 0 ? -1
-                   : append_ds(g, "t_ns", H5T_NATIVE_INT64, b->t_ns, k) |
-                         append_ds(g, "value", H5T_NATIVE_DOUBLE, b->value, k) |
-                         append_ds(g, "flag", H5T_NATIVE_UINT8, b->flag, k);
-    if (g >= 0)
-        H5Gclose(g);
-    if (rc)
+    if (append_ds(b->ds[0], H5T_NATIVE_INT64, b->t_ns, b->len, k) ||
+        append_ds(b->ds[1], H5T_NATIVE_DOUBLE, b->value, b->len, k) ||
+        append_ds(b->ds[2], H5T_NATIVE_UINT8, b->flag, b->len, k))
         return -1;
+    b->len += k;
     memmove(b->t_ns, b->t_ns + k, (b->n - k) * sizeof *b->t_ns);
     memmove(b->value, b->value + k, (b->n - k) * sizeof *b->value);
     memmove(b->flag, b->flag + k, (b->n - k) * sizeof *b->flag);
@@ -333,6 +358,7 @@ static int flush_channel(dcs_store_t *st, unsigned i)
 
 static void close_file(dcs_store_t *st)
 {
+    close_datasets(st);
     if (st->file >= 0) {
         H5Fflush(st->file, H5F_SCOPE_GLOBAL);
         H5Fclose(st->file);

@@ -12,6 +12,8 @@ typedef struct {
     double *value;
     uint8_t *flag;
     size_t n, cap;
+    hid_t ds[3];         /* t_ns, value, flag of the open day file (writer), or -1 */
+    hsize_t len;         /* their current length */
 } buffer_t;
 
 struct dcs_store {
