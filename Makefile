@@ -120,10 +120,16 @@ soak: deps
 	@$(MAKE) --no-print-directory all
 	@DCS_KILLS=100 DCS_BUILD=$(BUILD) DCS_SRC=. tests/crash_test.sh
 
+$(BUILD)/bench/store_bench: bench/store_bench.c $(BUILD)/libdcscore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libdcscore.a $(ALL_LDFLAGS) $(LDLIBS)
+
 # Benchmarks print ratios against baselines measured in the same run.
 bench: deps
-	@$(MAKE) --no-print-directory $(BUILD)/bench/agg_bench
+	@$(MAKE) --no-print-directory $(BUILD)/bench/agg_bench $(BUILD)/bench/store_bench
 	@DCS_BENCH_DIR=bench $(BUILD)/bench/agg_bench
+	@echo
+	@DCS_BENCH_DIR=bench $(BUILD)/bench/store_bench
 
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 MANDIR  ?= $(PREFIX)/share/man
