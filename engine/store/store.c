@@ -411,15 +411,14 @@ void dcs_store_close(dcs_store_t *st)
 {
     if (!st)
         return;
-    if (st->mode == 'w' && st->buf) {
+    if (st->mode == 'w' && st->buf)
         dcs_store_flush(st);
-        for (unsigned i = 0; i < st->cfg->channels_count; i++) {
-            free(st->buf[i].t_ns);
-            free(st->buf[i].value);
-            free(st->buf[i].flag);
-        }
-        free(st->buf);
+    close_file(st); /* closes the datasets held in st->buf: before freeing it */
+    for (unsigned i = 0; st->buf && i < st->cfg->channels_count; i++) {
+        free(st->buf[i].t_ns);
+        free(st->buf[i].value);
+        free(st->buf[i].flag);
     }
-    close_file(st);
+    free(st->buf);
     free(st);
 }
