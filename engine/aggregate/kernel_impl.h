@@ -96,6 +96,19 @@ static void fold(dcs_agg_sum_t *a, vd s, vd c)
             dcs_agg_sum_add(a, c[k]);
 }
 
+/* Count, min and max of the lanes into st (the tails are added after). */
+static void lane_stats(vi cnt, vd mn, vd mx, dcs_agg_stats_t *st)
+{
+    st->count = 0;
+    st->min = INFINITY;
+    st->max = -INFINITY;
+    for (int k = 0; k < W; k++) {
+        st->count += (size_t)cnt[k];
+        st->min = fmin(st->min, mn[k]);
+        st->max = fmax(st->max, mx[k]);
+    }
+}
+
 static void FN(reduce)(const double *v, size_t n, dcs_agg_stats_t *st)
 {
     const vd zero = vsplat(0), inf = vsplat(INFINITY);
@@ -116,14 +129,7 @@ static void FN(reduce)(const double *v, size_t n, dcs_agg_stats_t *st)
     dcs_agg_sum_t a = {0, 0};
     fold(&a, s0, c0);
     fold(&a, s1, c1);
-    st->count = 0;
-    st->min = INFINITY;
-    st->max = -INFINITY;
-    for (int k = 0; k < W; k++) {
-        st->count += (size_t)cnt[k];
-        st->min = fmin(st->min, mn[k]);
-        st->max = fmax(st->max, mx[k]);
-    }
+    lane_stats(cnt, mn, mx, st);
     for (; i < n; i++) /* tail */
         agg_tail_sample(v[i], &a, st);
     st->sum = dcs_agg_sum_get(&a);
@@ -186,14 +192,7 @@ static void FN(fused)(const int64_t *t, const double *v, size_t n, int64_t gap_n
     fold(&a, s, c);
     fold(&ar, sa, ca);
     fold(&cv, sc, cc);
-    st->count = 0;
-    st->min = INFINITY;
-    st->max = -INFINITY;
-    for (int k = 0; k < W; k++) {
-        st->count += (size_t)cnt[k];
-        st->min = fmin(st->min, mn[k]);
-        st->max = fmax(st->max, mx[k]);
-    }
+    lane_stats(cnt, mn, mx, st);
     for (; i < n; i++) { /* tail: sample i, and segment (i, i+1) */
         agg_tail_sample(v[i], &a, st);
         agg_tail_segment(t, v, i, n, gap_ns, &ar, &cv);
