@@ -53,17 +53,29 @@ static int rollup_level(const dcs_agg_buckets_t *b)
     return DCS_STORE_PT1M;
 }
 
-/* Days of the window whose raw file is gone (compacted): add their rollup
- * buckets that lie wholly inside the window. Partial buckets at the edges are
- * left out (their coverage says so). */
+/* The window's days whose raw file is gone (compacted), found once per score:
+ * gone[d] for day dcs_time_day(from) + d. NULL when out of memory. */
+static uint8_t *compacted_days(dcs_store_t *st, const dcs_agg_buckets_t *b)
+{
+    int64_t first = dcs_time_day(b->from_ns), last = dcs_time_day(b->to_ns - 1);
+    uint8_t *gone = calloc((size_t)(last - first + 1), 1);
+    for (int64_t day = first; gone && day <= last; day++)
+        gone[day - first] = !dcs_store_day_exists(st, day);
+    return gone;
+}
+
+/* Days of the window whose raw file is gone: add their rollup buckets that lie
+ * wholly inside the window. Partial buckets at the edges are left out (their
+ * coverage says so). */
 static int add_rollups(const dcs_config_t *cfg, dcs_store_t *st, unsigned ci, dcs_agg_buckets_t *b,
-                       dcs_metric_channel_t *mc)
+                       const uint8_t *gone, dcs_metric_channel_t *mc)
 {
     int level = rollup_level(b);
-    for (int64_t day = dcs_time_day(b->from_ns); day <= dcs_time_day(b->to_ns - 1); day++) {
+    int64_t first = dcs_time_day(b->from_ns);
+    for (int64_t day = first; day <= dcs_time_day(b->to_ns - 1); day++) {
         dcs_agg_rollup_t *r;
         size_t n;
-        if (dcs_store_day_exists(st, day))
+        if (!gone[day - first])
             continue;
         int rc = dcs_store_rollup_read(st, cfg->channels[ci].id, day, level, &r, &n);
         if (rc == DCS_ENODATA)
@@ -86,7 +98,7 @@ static int add_rollups(const dcs_config_t *cfg, dcs_store_t *st, unsigned ci, dc
 
 /* Integrate one channel into b and fill its summary. */
 static int integrate_channel(const dcs_config_t *cfg, dcs_store_t *st, unsigned ci,
-                             dcs_agg_buckets_t *b, dcs_metric_channel_t *mc)
+                             dcs_agg_buckets_t *b, const uint8_t *gone, dcs_metric_channel_t *mc)
 {
     const dcs_config_channel_t *c = &cfg->channels[ci];
     int64_t gap_ns = (int64_t)(cfg->site->gap_limit_s * 1e9);
@@ -106,7 +118,7 @@ static int integrate_channel(const dcs_config_t *cfg, dcs_store_t *st, unsigned 
     else
         dcs_agg_power(s.t_ns, s.value, s.n, gap_ns, b);
     dcs_store_series_free(&s);
-    if ((rc = add_rollups(cfg, st, ci, b, mc)))
+    if ((rc = add_rollups(cfg, st, ci, b, gone, mc)))
         return rc;
     mc->e_wh = dcs_agg_buckets_total_wh(b);
     mc->covered_s = dcs_agg_buckets_covered_s(b);
@@ -247,18 +259,22 @@ int dcs_metric_score_progress(const dcs_config_t *cfg, dcs_store_t *st, int64_t 
     sc->it_source = has_it_total ? "it_total" : "it_rack";
     sc->nchannels = cfg->channels_count;
     double cover_min = 1.0;
+    uint8_t *gone = compacted_days(st, &b);
+    if (!gone)
+        rc = DCS_ENOMEM;
     for (unsigned i = 0; !rc && i < cfg->channels_count; i++) {
         memset(b.e_wh, 0, b.n * sizeof *b.e_wh);
         memset(b.covered_s, 0, b.n * sizeof *b.covered_s);
-        rc = integrate_channel(cfg, st, i, &b, &sc->channels[i]);
+        rc = integrate_channel(cfg, st, i, &b, gone, &sc->channels[i]);
         if (!rc)
             fold_channel(sc, &cfg->channels[i], &b, has_it_total, &cover_min);
         if (progress)
             progress(ctx, i + 1, cfg->channels_count);
     }
     dcs_agg_buckets_free(&b);
+    free(gone);
     if (rc) {
-        snprintf(err, errlen, "%s", dcs_store_errmsg(st));
+        snprintf(err, errlen, "%s", rc == DCS_ENOMEM ? "score: out of memory" : dcs_store_errmsg(st));
         dcs_metric_score_free(sc);
         return rc;
     }
