@@ -49,7 +49,7 @@ int dcs_report_site_html(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cf
 void dcs_report_svg_load_pue(FILE *f, const dcs_metric_score_t *sc);
 
 /* Regional pilot report over the cohort entries of `region`: evaluation table,
- * distributions, compliance with the policy rules. Returns 0 or DCS_EIO. */
+ * distributions, compliance with the policy rules. Returns 0, DCS_EIO or DCS_ENOMEM. */
 int dcs_report_region_html(FILE *f, dcs_report_lang_t lang, const char *region, const char *cohort,
                            const dcs_index_entry_t *e, size_t n, const dcs_index_policy_t *pol);
 /* Regional compute-scheduling feed: per site PUE, CUE_IT, CUE_DC, coverage and

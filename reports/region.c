@@ -41,75 +41,72 @@ static double regional_limit(const dcs_index_policy_t *pol, const char *region)
     return lim;
 }
 
-static void summary(FILE *f, dcs_report_lang_t lang, const dcs_index_entry_t *e, size_t n,
-                    const char *region, const dcs_index_policy_t *pol)
+/* A site of the region with its assessment, made once per report. */
+typedef struct {
+    const dcs_index_entry_t *e;
+    dcs_index_assessment_t as;
+} site_t;
+
+/* pue and cue are scratch space (median sorts them). */
+static void summary(FILE *f, dcs_report_lang_t lang, const site_t *s, size_t k, double *pue,
+                    double *cue)
 {
-    double pue[512], cue[512];
-    size_t k = 0, met = 0;
-    for (size_t i = 0; i < n && k < 512; i++)
-        if (in_region(&e[i], region)) {
-            dcs_index_assessment_t as;
-            dcs_index_assess(pol, e[i].x, e[i].occupancy, region, &as);
-            int all = 1;
-            for (size_t r = 0; r < as.nrules; r++)
-                all &= as.met[r] != 0;
-            met += (size_t)all;
-            pue[k] = e[i].x[DCS_INDEX_PUE];
-            cue[k++] = e[i].x[DCS_INDEX_CUE];
-        }
+    size_t met = 0;
+    for (size_t i = 0; i < k; i++) {
+        int all = 1;
+        for (size_t r = 0; r < s[i].as.nrules; r++)
+            all &= s[i].as.met[r] != 0;
+        met += (size_t)all;
+        pue[i] = s[i].e->x[DCS_INDEX_PUE];
+        cue[i] = s[i].e->x[DCS_INDEX_CUE];
+    }
     kpi(f, T("Sites"), (double)k, 0, "");
     kpi(f, "PUE (median)", median(pue, k), 3, "");
     kpi(f, "CUE_IT (median)", median(cue, k), 2, "TFLOPS/kW");
     kpi(f, T("Meeting every rule"), k ? 100.0 * (double)met / (double)k : NAN, 0, "%");
 }
 
-static void evaluation(FILE *f, dcs_report_lang_t lang, const dcs_index_entry_t *e, size_t n,
-                       const char *region, const dcs_index_policy_t *pol)
+static void evaluation(FILE *f, dcs_report_lang_t lang, const site_t *s, size_t k)
 {
     static const char *const head[] = {"Site", "Name", "PUE", "CUE_IT", "CUE_DC", "EUE", "Coverage",
                                        "Composite score", "Grade", NULL};
     fprintf(f, "<h2>%s</h2>\n", T("Effective compute efficiency evaluation"));
     table_head(f, lang, head);
-    for (size_t i = 0; i < n; i++) {
-        if (!in_region(&e[i], region))
-            continue;
-        dcs_index_assessment_t as;
-        dcs_index_assess(pol, e[i].x, e[i].occupancy, region, &as);
+    for (size_t i = 0; i < k; i++) {
+        const dcs_index_entry_t *e = s[i].e;
         fputs("<tr><td class=\"l\">", f);
-        dcs_report_escape(f, e[i].id);
+        dcs_report_escape(f, e->id);
         fputs("</td><td class=\"l\">", f);
-        dcs_report_escape(f, e[i].name);
+        dcs_report_escape(f, e->name);
         fputs("</td><td>", f);
-        num(f, e[i].x[DCS_INDEX_PUE], 3);
+        num(f, e->x[DCS_INDEX_PUE], 3);
         fputs("</td><td>", f);
-        num(f, e[i].x[DCS_INDEX_CUE], 2);
+        num(f, e->x[DCS_INDEX_CUE], 2);
         fputs("</td><td>", f);
-        num(f, e[i].x[DCS_INDEX_CUE] / e[i].x[DCS_INDEX_PUE], 2);
+        num(f, e->x[DCS_INDEX_CUE] / e->x[DCS_INDEX_PUE], 2);
         fputs("</td><td>", f);
-        num(f, e[i].x[DCS_INDEX_EUE], 2);
+        num(f, e->x[DCS_INDEX_EUE], 2);
         fputs("</td><td>", f);
-        num(f, e[i].coverage * 100, 1);
+        num(f, e->coverage * 100, 1);
         fputs(" %</td><td>", f);
-        num(f, as.composite, 1);
+        num(f, s[i].as.composite, 1);
         fputs("</td><td class=\"l\">", f);
-        dcs_report_escape(f, as.grade);
+        dcs_report_escape(f, s[i].as.grade);
         fputs("</td></tr>\n", f);
     }
     fputs("</table>\n<p>CUE in TFLOPS (FP32-eq) per kW; EUE in yuan/kWh; METRICS.md.</p>\n", f);
 }
 
-static void distributions(FILE *f, dcs_report_lang_t lang, const dcs_index_entry_t *e, size_t n,
-                          const char *region, const dcs_index_policy_t *pol)
+/* labels, pue and cue are scratch space for the bars, in site order. */
+static void distributions(FILE *f, dcs_report_lang_t lang, const site_t *s, size_t k, double *pue,
+                          double *cue, const char **labels, const char *region,
+                          const dcs_index_policy_t *pol)
 {
-    const char *labels[512];
-    double pue[512], cue[512];
-    size_t k = 0;
-    for (size_t i = 0; i < n && k < 512; i++)
-        if (in_region(&e[i], region)) {
-            labels[k] = e[i].id;
-            pue[k] = e[i].x[DCS_INDEX_PUE];
-            cue[k++] = e[i].x[DCS_INDEX_CUE];
-        }
+    for (size_t i = 0; i < k; i++) {
+        labels[i] = s[i].e->id;
+        pue[i] = s[i].e->x[DCS_INDEX_PUE];
+        cue[i] = s[i].e->x[DCS_INDEX_CUE];
+    }
     char lim[64];
     double limit = regional_limit(pol, region);
     snprintf(lim, sizeof lim, "%s %.2f", lang == DCS_REPORT_ZH ? "限值" : "limit", limit);
@@ -119,8 +116,8 @@ static void distributions(FILE *f, dcs_report_lang_t lang, const dcs_index_entry
     bar_chart(f, labels, cue, k, "TFLOPS/kW", NAN, "");
 }
 
-static void compliance(FILE *f, dcs_report_lang_t lang, const dcs_index_entry_t *e, size_t n,
-                       const char *region, const dcs_index_policy_t *pol)
+static void compliance(FILE *f, dcs_report_lang_t lang, const site_t *s, size_t k,
+                       const dcs_index_policy_t *pol)
 {
     const dcs_index_rule_t *rules;
     size_t nr = dcs_index_policy_rules(pol, &rules);
@@ -132,17 +129,14 @@ static void compliance(FILE *f, dcs_report_lang_t lang, const dcs_index_entry_t 
         fputs("</th>", f);
     }
     fputs("</tr>\n", f);
-    for (size_t i = 0; i < n; i++) {
-        if (!in_region(&e[i], region))
-            continue;
-        dcs_index_assessment_t as;
-        dcs_index_assess(pol, e[i].x, e[i].occupancy, region, &as);
+    for (size_t i = 0; i < k; i++) {
+        const dcs_index_assessment_t *as = &s[i].as;
         fputs("<tr><td class=\"l\">", f);
-        dcs_report_escape(f, e[i].id);
+        dcs_report_escape(f, s[i].e->id);
         fputs("</td>", f);
-        for (size_t r = 0; r < as.nrules; r++)
-            fprintf(f, "<td class=\"%s\">%s</td>", as.met[r] > 0 ? "ok" : as.met[r] ? "" : "warn",
-                    T(as.met[r] < 0 ? "not applicable" : as.met[r] ? "met" : "not met"));
+        for (size_t r = 0; r < as->nrules; r++)
+            fprintf(f, "<td class=\"%s\">%s</td>", as->met[r] > 0 ? "ok" : as->met[r] ? "" : "warn",
+                    T(as->met[r] < 0 ? "not applicable" : as->met[r] ? "met" : "not met"));
         fputs("</tr>\n", f);
     }
     fputs("</table>\n<ul>", f);
@@ -161,16 +155,31 @@ static void compliance(FILE *f, dcs_report_lang_t lang, const dcs_index_entry_t 
 int dcs_report_region_html(FILE *f, dcs_report_lang_t lang, const char *region, const char *cohort,
                            const dcs_index_entry_t *e, size_t n, const dcs_index_policy_t *pol)
 {
+    /* The region's sites, each assessed once for every section. */
+    site_t *s = malloc((n ? n : 1) * sizeof *s);
+    double *pue = malloc((n ? n : 1) * sizeof *pue), *cue = malloc((n ? n : 1) * sizeof *cue);
+    const char **labels = malloc((n ? n : 1) * sizeof *labels);
+    if (!s || !pue || !cue || !labels) {
+        free(s), free(pue), free(cue), free(labels);
+        return DCS_ENOMEM;
+    }
     char title[300];
     snprintf(title, sizeof title, "%s: %s", T("dcscore regional pilot report"), T(region));
     page_open(f, lang, title, "dcscore regional pilot report");
     fputs("<p class=\"sub\">", f);
     dcs_report_escape(f, cohort);
     fprintf(f, ". %s %s, dcscore %s.</p>\n", T("Formula"), dcs_index_policy_version(pol), DCS_VERSION);
-    summary(f, lang, e, n, region, pol);
-    evaluation(f, lang, e, n, region, pol);
-    distributions(f, lang, e, n, region, pol);
-    compliance(f, lang, e, n, region, pol);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (in_region(&e[i], region)) {
+            s[k].e = &e[i];
+            dcs_index_assess(pol, e[i].x, e[i].occupancy, region, &s[k++].as);
+        }
+    summary(f, lang, s, k, pue, cue);
+    evaluation(f, lang, s, k);
+    distributions(f, lang, s, k, pue, cue, labels, region, pol);
+    compliance(f, lang, s, k, pol);
+    free(s), free(pue), free(cue), free(labels);
     fprintf(f, "<h2>%s</h2>\n<p>JSON: <code>dcscore.schedule/1</code>; CSV: %s.</p>\n",
             T("Regional compute-scheduling feed"),
             lang == DCS_REPORT_ZH ? "每个数据中心一行" : "one row per site");
