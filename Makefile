@@ -47,8 +47,8 @@ $(BUILD)/engine/aggregate/%.o: ALL_CFLAGS += -ffp-contract=off
 
 # The library: engine stages in data-flow order, then probes and reports.
 LIB_SRC = engine/base/base.c \
-          engine/sample/decode.c engine/sample/profile.c \
-          engine/config/config.c \
+          engine/sample/decode.c \
+          engine/config/config.c engine/config/device.c \
           engine/store/store.c engine/store/store_read.c engine/store/csv.c engine/store/rollup.c \
           engine/store/inspect.c \
           engine/aggregate/aggregate.c engine/aggregate/dispatch.c \
@@ -141,6 +141,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(BUILD)/dcscore $(DESTDIR)$(PREFIX)/bin/dcscore
 	install -m 0644 engine/index/policy.yaml $(DESTDIR)$(DATADIR)/policy.yaml
+	install -d $(DESTDIR)$(DATADIR)/profiles
+	install -m 0644 probes/profiles/*.yaml $(DESTDIR)$(DATADIR)/profiles/
 	install -m 0644 fixtures/demo-site.yaml.in $(DESTDIR)$(DATADIR)/example-site.yaml
 	install -m 0644 docs/man/dcscore.1 $(DESTDIR)$(MANDIR)/man1/dcscore.1
 	for u in $(UNITS_IN); do \
@@ -152,6 +154,8 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/dcscore $(DESTDIR)$(DATADIR)/policy.yaml \
 	    $(DESTDIR)$(DATADIR)/example-site.yaml $(DESTDIR)$(MANDIR)/man1/dcscore.1
 	for u in $(UNITS_IN) $(TIMERS); do rm -f $(DESTDIR)$(UNITDIR)/$$(basename $$u .in); done
+	rm -f $(patsubst probes/profiles/%,$(DESTDIR)$(DATADIR)/profiles/%,$(wildcard probes/profiles/*.yaml))
+	-rmdir $(DESTDIR)$(DATADIR)/profiles
 	-rmdir $(DESTDIR)$(DATADIR)
 
 clean:

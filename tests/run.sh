@@ -6,6 +6,7 @@ export DCS_BUILD DCS_SRC
 DCS_BUILD=$(cd "$BUILD" && pwd)
 DCS_SRC=$(cd "$(dirname "$0")/.." && pwd)
 export TZ=UTC LC_ALL=C LC_NUMERIC=C
+export DCSCORE_PROFILES="$DCS_SRC/probes/profiles"
 passed=0
 failed=0
 for t in "$DCS_BUILD"/tests/*_test; do

@@ -108,20 +108,6 @@ static void test_oid_parse(void **state)
     assert_int_not_equal(dcs_sample_oid_parse("1.3.6", oid, &len), 0);
 }
 
-static void test_profiles(void **state)
-{
-    (void)state;
-    const dcs_sample_point_t *p = dcs_sample_profile_point("sdm630", "total_power");
-    assert_non_null(p);
-    assert_int_equal(p->function, 4);
-    assert_int_equal(p->address, 0x34); /* manual register 30053 -> address 52 */
-    p = dcs_sample_profile_point("adw300", "total_energy");
-    assert_non_null(p);
-    assert_true(p->scale == 0.01);
-    assert_null(dcs_sample_profile_point("sdm630", "nope"));
-    assert_false(dcs_sample_profile_known("pm9999"));
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -129,7 +115,6 @@ int main(void)
         cmocka_unit_test(test_decode_float_nan_passes_through),
         cmocka_unit_test(test_type_regs_and_names),
         cmocka_unit_test(test_oid_parse),
-        cmocka_unit_test(test_profiles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

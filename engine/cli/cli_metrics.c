@@ -106,9 +106,9 @@ static void value(FILE *f, double v)
 static void self_metrics(cli_metrics_t *m, FILE *f)
 {
     static const char *const flags[] = {"ok", "timeout", "exception", "garbage", "no-connection",
-                                        "no-such-object", "out-of-range"};
+                                        "no-such-object", "out-of-range", "backoff"};
     head(f, "dcscore_samples_total", "counter", "Samples polled, by outcome.");
-    for (int k = 0; k < 7; k++) {
+    for (int k = 0; k < 8; k++) {
         fputs("dcscore_samples_total{", f);
         label(f, "site", m->site, 1);
         label(f, "status", flags[k], 0);

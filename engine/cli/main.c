@@ -78,21 +78,36 @@ dcs_config_t *cli_load_config(const char *path)
     return cfg;
 }
 
-dcs_index_policy_t *cli_policy_load(void)
+/* Path of data file/folder REL: installed (DATADIR), installed elsewhere (relative
+ * to the binary), or the source tree (build/ or build/asan/ beside it). */
+static void data_path(const char *rel, const char *src_rel, char *out, size_t n)
 {
-    char self[4096], path[4200];
-    const char *env = getenv("DCSCORE_POLICY");
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    self[n > 0 ? n : 0] = '\0';
+    char self[4096];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[len > 0 ? len : 0] = '\0';
     char *slash = strrchr(self, '/');
     if (slash)
         *slash = '\0';
-    /* installed; installed elsewhere (relative to the binary); the source tree */
-    const char *tries[4] = {DCS_DATADIR "/policy.yaml", "../share/dcscore/policy.yaml",
-                            "../engine/index/policy.yaml", "../../engine/index/policy.yaml"};
-    snprintf(path, sizeof path, "%s", env && *env ? env : tries[0]);
-    for (int i = 1; !(env && *env) && i < 4 && access(path, R_OK) != 0; i++)
-        snprintf(path, sizeof path, "%s/%s", self, tries[i]);
+    snprintf(out, n, "%s/%s", DCS_DATADIR, rel);
+    if (access(out, R_OK) == 0)
+        return;
+    const char *tries[3][2] = {{"../share/dcscore/", rel}, {"../", src_rel}, {"../../", src_rel}};
+    for (int i = 0; i < 3; i++) {
+        snprintf(out, n, "%s/%s%s", self, tries[i][0], tries[i][1]);
+        if (access(out, R_OK) == 0)
+            return;
+    }
+    snprintf(out, n, "%s/%s", DCS_DATADIR, rel);
+}
+
+dcs_index_policy_t *cli_policy_load(void)
+{
+    char path[4200];
+    const char *env = getenv("DCSCORE_POLICY");
+    if (env && *env)
+        snprintf(path, sizeof path, "%s", env);
+    else
+        data_path("policy.yaml", "engine/index/policy.yaml", path, sizeof path);
     dcs_index_policy_t *p = NULL;
     if (dcs_index_policy_load(path, &p)) {
         fprintf(stderr, "dcscore: %s\n", dcs_index_policy_errmsg(p));
@@ -100,6 +115,17 @@ dcs_index_policy_t *cli_policy_load(void)
         return NULL;
     }
     return p;
+}
+
+/* Device profiles: $DCSCORE_PROFILES if set, else where data_path finds them. */
+static void profiles_env(void)
+{
+    char path[4200];
+    const char *env = getenv("DCSCORE_PROFILES");
+    if (env && *env)
+        return;
+    data_path("profiles", "probes/profiles", path, sizeof path);
+    setenv("DCSCORE_PROFILES", path, 1);
 }
 
 int64_t cli_parse_duration(const char *s)
@@ -166,6 +192,7 @@ int main(int argc, char **argv)
                DCS_METRIC_FORMULA_VERSION);
         return CLI_OK;
     }
+    profiles_env();
     static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
         {"poll", cmd_poll}, {"score", cmd_score}, {"report", cmd_report},
         {"inspect", cmd_inspect}, {"rank", cmd_rank}, {"export", cmd_export},

@@ -3,11 +3,11 @@
  * "FILE:LINE: FIELD: reason"; libcyaml's log backtrace gives the line for schema
  * errors, and a scan for the entity's "id:" line gives it for semantic ones. */
 #define _GNU_SOURCE
-#include "dcs_config.h"
+#include "config_int.h"
 #include "../base/dcs_base.h"
 
-#include <cyaml/cyaml.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,33 +20,31 @@ static const cyaml_strval_t role_names[] = {
     {"it_rack", DCS_CONFIG_ROLE_IT_RACK}, {"cooling", DCS_CONFIG_ROLE_COOLING},
     {"lighting_other", DCS_CONFIG_ROLE_LIGHTING_OTHER}, {"server", DCS_CONFIG_ROLE_SERVER},
 };
-static const cyaml_strval_t kind_names[] = {
+const cyaml_strval_t dcs_config_kind_names[3] = {
     {"power", DCS_CONFIG_POWER}, {"energy", DCS_CONFIG_ENERGY},
     {"utilisation", DCS_CONFIG_UTILISATION},
 };
-static const cyaml_strval_t proto_names[] = {
-    {"modbus_tcp", DCS_CONFIG_MODBUS_TCP}, {"snmp", DCS_CONFIG_SNMP},
-};
-static const cyaml_strval_t unit_names[] = {
+const cyaml_strval_t dcs_config_unit_names[7] = {
     {"W", DCS_CONFIG_UNIT_W}, {"kW", DCS_CONFIG_UNIT_KW}, {"Wh", DCS_CONFIG_UNIT_WH},
     {"kWh", DCS_CONFIG_UNIT_KWH}, {"MWh", DCS_CONFIG_UNIT_MWH},
     {"percent", DCS_CONFIG_UNIT_PERCENT}, {"ratio", DCS_CONFIG_UNIT_RATIO},
 };
-static const cyaml_strval_t type_names[] = {
+const cyaml_strval_t dcs_config_type_names[8] = {
     {"int16", DCS_SAMPLE_INT16}, {"uint16", DCS_SAMPLE_UINT16}, {"int32", DCS_SAMPLE_INT32},
     {"uint32", DCS_SAMPLE_UINT32}, {"int64", DCS_SAMPLE_INT64}, {"uint64", DCS_SAMPLE_UINT64},
     {"float32", DCS_SAMPLE_FLOAT32}, {"float64", DCS_SAMPLE_FLOAT64},
 };
-static const cyaml_strval_t order_names[] = {
+const cyaml_strval_t dcs_config_order_names[4] = {
     {"ABCD", DCS_SAMPLE_ABCD}, {"DCBA", DCS_SAMPLE_DCBA}, {"BADC", DCS_SAMPLE_BADC},
     {"CDAB", DCS_SAMPLE_CDAB},
 };
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-#define OPT CYAML_FLAG_OPTIONAL
-#define STR(key, st, field, flags) \
-    CYAML_FIELD_STRING_PTR(key, CYAML_FLAG_POINTER | (flags), st, field, 1, CYAML_UNLIMITED)
-#define ENUM(key, st, field, names, flags) \
-    CYAML_FIELD_ENUM(key, CYAML_FLAG_STRICT | (flags), st, field, names, N(names))
+const cyaml_strval_t dcs_config_walk_names[3] = {
+    {"none", DCS_CONFIG_WALK_NONE}, {"sum", DCS_CONFIG_WALK_SUM}, {"mean", DCS_CONFIG_WALK_MEAN},
+};
+#define kind_names dcs_config_kind_names
+#define unit_names dcs_config_unit_names
+#define type_names dcs_config_type_names
+#define order_names dcs_config_order_names
 
 static const cyaml_schema_field_t site_fields[] = {
     STR("id", dcs_config_site_t, id, 0),
@@ -58,20 +56,7 @@ static const cyaml_schema_field_t site_fields[] = {
     CYAML_FIELD_FLOAT("gap_limit_s", OPT, dcs_config_site_t, gap_limit_s),
     CYAML_FIELD_FLOAT("min_coverage", OPT, dcs_config_site_t, min_coverage),
     STR("store_dir", dcs_config_site_t, store_dir, 0),
-    CYAML_FIELD_END};
-
-static const cyaml_schema_field_t device_fields[] = {
-    STR("id", dcs_config_device_t, id, 0),
-    ENUM("protocol", dcs_config_device_t, protocol, proto_names, 0),
-    STR("host", dcs_config_device_t, host, 0),
-    CYAML_FIELD_INT("port", 0, dcs_config_device_t, port),
-    {.key = "unit_id", .value = {.type = CYAML_INT, .flags = CYAML_FLAG_POINTER | OPT,
-                                 .data_size = sizeof(int)},
-     .data_offset = offsetof(dcs_config_device_t, unit_id_yaml)},
-    STR("profile", dcs_config_device_t, profile, OPT),
-    STR("version", dcs_config_device_t, version, OPT),
-    STR("community", dcs_config_device_t, community, OPT),
-    CYAML_FIELD_INT("timeout_ms", OPT, dcs_config_device_t, timeout_ms),
+    CYAML_FIELD_INT("probe_threads", OPT, dcs_config_site_t, probe_threads),
     CYAML_FIELD_END};
 
 static const cyaml_schema_field_t channel_fields[] = {
@@ -80,9 +65,7 @@ static const cyaml_schema_field_t channel_fields[] = {
     ENUM("role", dcs_config_channel_t, role, role_names, 0),
     ENUM("kind", dcs_config_channel_t, kind, kind_names, OPT),
     ENUM("unit", dcs_config_channel_t, unit, unit_names, OPT),
-    {.key = "scale", .value = {.type = CYAML_FLOAT, .flags = CYAML_FLAG_POINTER | OPT,
-                               .data_size = sizeof(double)},
-     .data_offset = offsetof(dcs_config_channel_t, scale_yaml)},
+    OPT_FLOAT("scale", dcs_config_channel_t, scale_yaml),
     CYAML_FIELD_FLOAT("offset", OPT, dcs_config_channel_t, offset),
     CYAML_FIELD_BOOL("cross_check", OPT, dcs_config_channel_t, cross_check),
     STR("zone", dcs_config_channel_t, zone, OPT),
@@ -93,10 +76,11 @@ static const cyaml_schema_field_t channel_fields[] = {
     ENUM("type", dcs_config_channel_t, type, type_names, OPT),
     ENUM("order", dcs_config_channel_t, order, order_names, OPT),
     STR("oid", dcs_config_channel_t, oid, OPT),
+    OPT_INT("index", dcs_config_channel_t, index_yaml),
+    ENUM("walk", dcs_config_channel_t, walk, dcs_config_walk_names, OPT),
+    CYAML_FIELD_INT("counter_bits", OPT, dcs_config_channel_t, counter_bits),
     CYAML_FIELD_END};
 
-static const cyaml_schema_value_t device_schema = {
-    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, dcs_config_device_t, device_fields)};
 static const cyaml_schema_value_t channel_schema = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, dcs_config_channel_t, channel_fields)};
 
@@ -130,7 +114,7 @@ static const cyaml_schema_field_t finance_fields[] = {
 static const cyaml_schema_field_t top_fields[] = {
     CYAML_FIELD_MAPPING_PTR("site", CYAML_FLAG_POINTER, struct dcs_config, site, site_fields),
     CYAML_FIELD_SEQUENCE("devices", CYAML_FLAG_POINTER, struct dcs_config, devices,
-                         &device_schema, 1, CYAML_UNLIMITED),
+                         &dcs_config_device_schema, 1, CYAML_UNLIMITED),
     CYAML_FIELD_SEQUENCE("channels", CYAML_FLAG_POINTER, struct dcs_config, channels,
                          &channel_schema, 1, CYAML_UNLIMITED),
     CYAML_FIELD_MAPPING_PTR("inventory", CYAML_FLAG_POINTER | OPT, struct dcs_config, inventory,
@@ -198,7 +182,7 @@ static void yaml_log(cyaml_log_t level, void *ctx, const char *fmt, va_list args
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static void set_err(dcs_config_t *cfg, int line, const char *fmt, ...)
+void dcs_config_set_err(dcs_config_t *cfg, int line, const char *fmt, ...)
 {
     char detail[384];
     va_list ap;
@@ -212,7 +196,7 @@ static void set_err(dcs_config_t *cfg, int line, const char *fmt, ...)
 }
 
 /* Line (1-based) where "id: ID" (or "- id: ID") stands, 0 when not found. */
-static int line_of_id(const char *path, const char *id)
+int dcs_config_line_of_id(const char *path, const char *id)
 {
     FILE *f = fopen(path, "r");
     char buf[512];
@@ -253,7 +237,7 @@ static int line_of_key(const char *path, int from, const char *key)
     return from;
 }
 
-static int valid_name(const char *s)
+int dcs_config_valid_name(const char *s)
 {
     if (!s || !*s || strlen(s) > 64)
         return 0;
@@ -265,13 +249,12 @@ static int valid_name(const char *s)
 
 /* ---- validation ---------------------------------------------------------- */
 
-#define FAIL(line, ...) do { set_err(cfg, line, __VA_ARGS__); return DCS_ECONFIG; } while (0)
 
 static int validate_site(dcs_config_t *cfg)
 {
     dcs_config_site_t *s = cfg->site;
     int line = line_of_key(cfg->path, 1, "site");
-    if (!valid_name(s->id))
+    if (!dcs_config_valid_name(s->id))
         FAIL(line, "site.id: '%s' must be 1-64 of [A-Za-z0-9_.-] (it names files)", s->id);
     if (s->pue_category < 1 || s->pue_category > 3)
         FAIL(line_of_key(cfg->path, line, "pue_category"),
@@ -303,62 +286,6 @@ static int validate_site(dcs_config_t *cfg)
     return 0;
 }
 
-static int validate_device(dcs_config_t *cfg, unsigned i)
-{
-    dcs_config_device_t *d = &cfg->devices[i];
-    int line = line_of_id(cfg->path, d->id);
-    if (!valid_name(d->id))
-        FAIL(line, "devices[%u].id: '%s' must be 1-64 of [A-Za-z0-9_.-]", i + 1, d->id);
-    for (unsigned j = 0; j < i; j++)
-        if (strcmp(cfg->devices[j].id, d->id) == 0)
-            FAIL(line, "devices[%u].id: '%s' is used twice", i + 1, d->id);
-    if (d->port < 1 || d->port > 65535)
-        FAIL(line, "device '%s': port %d outside 1..65535", d->id, d->port);
-    if (d->timeout_ms == 0)
-        d->timeout_ms = 500;
-    if (d->timeout_ms < 10 || d->timeout_ms > 60000)
-        FAIL(line, "device '%s': timeout_ms %d outside 10..60000", d->id, d->timeout_ms);
-    if (d->protocol == DCS_CONFIG_MODBUS_TCP) {
-        d->unit_id = d->unit_id_yaml ? *d->unit_id_yaml : 1;
-        if (d->unit_id < 0 || d->unit_id > 255)
-            FAIL(line, "device '%s': unit_id %d outside 0..255", d->id, d->unit_id);
-        if (d->profile && !dcs_sample_profile_known(d->profile))
-            FAIL(line, "device '%s': unknown profile '%s' (known: sdm630, adw300)", d->id,
-                 d->profile);
-    } else {
-        if (!d->version && !(d->version = strdup("2c")))
-            return DCS_ENOMEM;
-        if (strcmp(d->version, "1") != 0 && strcmp(d->version, "2c") != 0)
-            FAIL(line, "device '%s': SNMP version '%s' is not 1 or 2c", d->id, d->version);
-        if (!d->community && !(d->community = strdup("public")))
-            return DCS_ENOMEM;
-    }
-    return 0;
-}
-
-/* Apply a profile point (kind, unit, registers) to a Modbus channel. */
-static int apply_point(dcs_config_t *cfg, dcs_config_channel_t *c, int line)
-{
-    const dcs_config_device_t *d = &cfg->devices[c->device_index];
-    const dcs_sample_point_t *p = dcs_sample_profile_point(d->profile, c->point);
-    if (!d->profile)
-        FAIL(line, "channel '%s': point '%s' needs a profile on device '%s'", c->id,
-             c->point, d->id);
-    if (!p)
-        FAIL(line, "channel '%s': profile '%s' has no point '%s'", c->id, d->profile, c->point);
-    c->function = p->function;
-    c->address = p->address;
-    c->type = p->type;
-    c->order = p->order;
-    c->kind = strcmp(p->kind, "power") == 0 ? DCS_CONFIG_POWER : DCS_CONFIG_ENERGY;
-    for (size_t u = 0; u < N(unit_names); u++)
-        if (strcmp(unit_names[u].str, p->unit) == 0)
-            c->unit = (dcs_config_unit_t)unit_names[u].val;
-    if (!c->scale_yaml)
-        c->scale = p->scale;
-    return 0;
-}
-
 static double unit_to_si(dcs_config_kind_t kind, dcs_config_unit_t unit, int *ok)
 {
     static const struct { dcs_config_kind_t kind; double f; } tab[] = {
@@ -373,10 +300,16 @@ static double unit_to_si(dcs_config_kind_t kind, dcs_config_unit_t unit, int *ok
 }
 
 /* Raw modulus of an energy counter register (where it rolls over), 0 if none. */
+/* Raw modulus of an energy counter (where it rolls over), 0 if none: 2^counter_bits
+ * when given, else the register type's range (Modbus) or Counter32 (SNMP). */
 static double counter_modulus(const dcs_config_channel_t *c, dcs_config_proto_t proto)
 {
-    if (c->kind != DCS_CONFIG_ENERGY || proto != DCS_CONFIG_MODBUS_TCP)
+    if (c->kind != DCS_CONFIG_ENERGY)
         return 0;
+    if (c->counter_bits)
+        return ldexp(1.0, c->counter_bits);
+    if (proto == DCS_CONFIG_SNMP)
+        return 4294967296.0;
     switch (c->type) {
     case DCS_SAMPLE_UINT16: return 65536.0;
     case DCS_SAMPLE_INT16: return 32768.0;
@@ -389,6 +322,11 @@ static double counter_modulus(const dcs_config_channel_t *c, dcs_config_proto_t 
 static int validate_channel_source(dcs_config_t *cfg, dcs_config_channel_t *c, int line)
 {
     const dcs_config_device_t *d = &cfg->devices[c->device_index];
+    c->sf_address = -1;
+    if (c->point && dcs_config_point_apply(cfg, c, line))
+        return DCS_ECONFIG;
+    if (c->counter_bits && c->counter_bits != 16 && c->counter_bits != 32 && c->counter_bits != 64)
+        FAIL(line, "channel '%s': counter_bits %d is not 16, 32 or 64", c->id, c->counter_bits);
     if (d->protocol == DCS_CONFIG_SNMP) {
         uint32_t oid[128];
         size_t len = 128;
@@ -397,22 +335,26 @@ static int validate_channel_source(dcs_config_t *cfg, dcs_config_channel_t *c, i
                  c->id, d->id, c->oid ? c->oid : "");
         return 0;
     }
-    if (c->point)
-        return apply_point(cfg, c, line);
+    if (c->oid || c->walk)
+        FAIL(line, "channel '%s': oid and walk are for SNMP devices", c->id);
     if (c->function != 3 && c->function != 4)
         FAIL(line, "channel '%s': function %d is not 3 (holding) or 4 (input); or give a "
                    "profile point", c->id, c->function);
     if (c->address < 0 || c->address + dcs_sample_type_regs(c->type) > 65536)
         FAIL(line, "channel '%s': address %d outside 0..65535", c->id, c->address);
+    if (dcs_sample_type_regs(c->type) > d->max_registers)
+        FAIL(line, "channel '%s': %s needs %d registers, device '%s' reads %d per request",
+             c->id, type_names[c->type].str, dcs_sample_type_regs(c->type), d->id,
+             d->max_registers);
     return 0;
 }
 
 static int validate_channel(dcs_config_t *cfg, unsigned i)
 {
     dcs_config_channel_t *c = &cfg->channels[i];
-    int line = line_of_id(cfg->path, c->id);
+    int line = dcs_config_line_of_id(cfg->path, c->id);
     int ok, dev = dcs_config_device_find(cfg, c->device);
-    if (!valid_name(c->id))
+    if (!dcs_config_valid_name(c->id))
         FAIL(line, "channels[%u].id: '%s' must be 1-64 of [A-Za-z0-9_.-]", i + 1, c->id);
     for (unsigned j = 0; j < i; j++)
         if (strcmp(cfg->channels[j].id, c->id) == 0)
@@ -448,7 +390,7 @@ static int validate_inventory(dcs_config_t *cfg)
         FAIL(line, "inventory.rack_count: negative");
     for (unsigned i = 0; i < inv->servers_count; i++) {
         dcs_config_server_t *sv = &inv->servers[i];
-        int sl = line_of_id(cfg->path, sv->id), ch = dcs_config_channel_find(cfg, sv->utilisation);
+        int sl = dcs_config_line_of_id(cfg->path, sv->id), ch = dcs_config_channel_find(cfg, sv->utilisation);
         if (sv->count == 0)
             sv->count = 1;
         if (sv->count < 0)
@@ -479,7 +421,7 @@ static int validate(dcs_config_t *cfg)
 {
     int rc = validate_site(cfg);
     for (unsigned i = 0; !rc && i < cfg->devices_count; i++)
-        rc = validate_device(cfg, i);
+        rc = dcs_config_device_validate(cfg, i);
     for (unsigned i = 0; !rc && i < cfg->channels_count; i++)
         rc = validate_channel(cfg, i);
     if (!rc && cfg->inventory)
@@ -562,6 +504,10 @@ void dcs_config_free(dcs_config_t *cfg)
         return;
     free(cfg->path);
     cfg->path = NULL;
+    for (unsigned i = 0; cfg->profiles && i < cfg->devices_count; i++)
+        dcs_config_profile_free(cfg->profiles[i]);
+    free(cfg->profiles);
+    cfg->profiles = NULL;
     if (cfg->yaml_owned)
         dcs_config_yaml_free(&top_schema, cfg);
     else
@@ -596,7 +542,8 @@ const char *dcs_config_kind_name(dcs_config_kind_t kind)
 
 const char *dcs_config_proto_name(dcs_config_proto_t proto)
 {
-    return (unsigned)proto < N(proto_names) ? proto_names[proto].str : "unknown";
+    static const char *const names[] = {"modbus_tcp", "snmp", "modbus_rtu", "modbus_rtu_tcp"};
+    return (unsigned)proto < N(names) ? names[proto] : "unknown";
 }
 
 const char *dcs_config_si_unit(dcs_config_kind_t kind)

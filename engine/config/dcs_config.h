@@ -22,7 +22,14 @@ typedef enum {
 } dcs_config_role_t;
 
 typedef enum { DCS_CONFIG_POWER, DCS_CONFIG_ENERGY, DCS_CONFIG_UTILISATION } dcs_config_kind_t;
-typedef enum { DCS_CONFIG_MODBUS_TCP, DCS_CONFIG_SNMP } dcs_config_proto_t;
+/* How an SNMP channel reduces a walked column: not walked, sum or mean. */
+typedef enum { DCS_CONFIG_WALK_NONE, DCS_CONFIG_WALK_SUM, DCS_CONFIG_WALK_MEAN } dcs_config_walk_t;
+typedef enum {
+    DCS_CONFIG_MODBUS_TCP,     /* Modbus TCP (MBAP framing) */
+    DCS_CONFIG_SNMP,           /* SNMP v1, v2c, v3 over UDP */
+    DCS_CONFIG_MODBUS_RTU,     /* Modbus RTU on a serial line */
+    DCS_CONFIG_MODBUS_RTU_TCP, /* Modbus RTU frames over TCP (serial gateways) */
+} dcs_config_proto_t;
 
 /* Units as written in the config; values are stored in W, Wh or %. */
 typedef enum {
@@ -30,18 +37,83 @@ typedef enum {
     DCS_CONFIG_UNIT_MWH, DCS_CONFIG_UNIT_PERCENT, DCS_CONFIG_UNIT_RATIO,
 } dcs_config_unit_t;
 
+/* SNMPv3 user (USM). Keys are derived from the passwords at open. */
+typedef struct {
+    char *user;
+    char *level;           /* "noAuthNoPriv", "authNoPriv", "authPriv" (default) */
+    char *auth_protocol;   /* "SHA" (default), "SHA-256", "MD5" */
+    char *auth_password;
+    char *priv_protocol;   /* "AES" (default), "DES" */
+    char *priv_password;
+    char *context;         /* optional context name */
+} dcs_config_snmpv3_t;
+
 typedef struct {
     char *id;
     dcs_config_proto_t protocol;
-    char *host;
+    char *host;        /* TCP/UDP devices */
     int port;
+    char *serial;      /* modbus_rtu: serial device, e.g. /dev/ttyUSB0 */
+    int baud;          /* modbus_rtu: default 9600 */
+    char *parity;      /* modbus_rtu: "N" (default), "E", "O" */
+    int data_bits;     /* modbus_rtu: default 8 */
+    int stop_bits;     /* modbus_rtu: default 1 */
     int unit_id;       /* Modbus unit id (slave), default 1 */
     int *unit_id_yaml; /* private: as written, NULL when absent */
-    char *profile;     /* Modbus meter profile name, optional */
-    char *version;     /* SNMP "1" or "2c" (default "2c") */
-    char *community;   /* SNMP community, default "public" */
+    char *profile;     /* device profile name (a data file), optional */
+    char *version;     /* SNMP "1", "2c" (default) or "3" */
+    char *community;   /* SNMP v1/v2c community, default "public" */
+    dcs_config_snmpv3_t *v3; /* SNMP v3 user, required for version 3 */
     int timeout_ms;    /* per request, default 500 */
+    int retries;       /* per request within the cycle, default 1 */
+    int *retries_yaml; /* private */
+    int max_registers; /* Modbus: registers per request, 1..125 (default 125) */
+    int gap_registers; /* Modbus: unused registers a request may span, default 0 */
+    int max_oids;      /* SNMP: varbinds per request, default 32 */
+    int pause_ms;      /* Modbus: pause between requests on the line, default 0 */
+    bool close_after_cycle; /* Modbus TCP: drop the connection after each cycle */
+    int backoff_max_cycles; /* a down device skips at most this many cycles (default 1) */
+    int *backoff_yaml; /* private */
+    int sunspec_model; /* from the profile: SunSpec model to discover (0 = none) */
 } dcs_config_device_t;
+
+/* A device profile (a data file, probes/profiles/NAME.yaml): named points so that
+ * a site config says `point: total_power` instead of a register map. */
+typedef struct {
+    char *point;
+    int function, address;         /* Modbus, address as the profile numbers it */
+    dcs_sample_type_t type;
+    dcs_sample_order_t order;
+    dcs_config_kind_t kind;
+    dcs_config_unit_t unit;
+    double *scale;                 /* NULL: 1 */
+    int *sf_address;               /* Modbus: SunSpec scale-factor register */
+    char *oid;                     /* SNMP */
+    bool indexed;                  /* SNMP: the channel appends `index` */
+    dcs_config_walk_t walk;
+    bool entity_sensor;
+} dcs_config_point_t;
+
+typedef struct {
+    char *profile, *protocol, *description, *source;
+    bool verify;                   /* register map still to be checked on a real unit */
+    int addressing;                /* 0: protocol addresses; 1: 1-based numbers */
+    int sunspec_model;             /* Modbus: discover this model's block (0 = none) */
+    dcs_config_point_t *points;
+    unsigned points_count;
+} dcs_config_profile_t;
+
+/* Load profile NAME from the first folder of the search path that has NAME.yaml:
+ * $DCSCORE_PROFILES (colon-separated), FOLDER/profiles (the site config's
+ * folder, may be NULL), then the installed share/dcscore/profiles. Returns 0, or
+ * DCS_EIO (not found)/DCS_ECONFIG with a one-line reason in err. Free with
+ * dcs_config_profile_free. */
+int dcs_config_profile_load(const char *name, const char *folder, dcs_config_profile_t **out,
+                            char *err, size_t errlen);
+void dcs_config_profile_free(dcs_config_profile_t *p);
+/* The point of that name, or NULL. */
+const dcs_config_point_t *dcs_config_profile_point(const dcs_config_profile_t *p,
+                                                   const char *point);
 
 typedef struct {
     char *id;
@@ -63,7 +135,14 @@ typedef struct {
     dcs_sample_order_t order;
     /* SNMP */
     char *oid;
-    /* Resolved by dcs_config_load: */
+    int index;             /* instance appended to an indexed profile OID (>= 0) */
+    int *index_yaml;       /* private */
+    dcs_config_walk_t walk;  /* SNMP: reduce every instance under oid (GETBULK) */
+    int counter_bits;      /* energy counters: rollover at 2^bits (0: the register type's;
+                              32 for SNMP) */
+    /* Resolved by dcs_config_load (also from a profile point): */
+    int sf_address;        /* Modbus: int16 power-of-ten scale register (SunSpec), -1 none */
+    bool entity_sensor;    /* SNMP: scale by ENTITY-SENSOR-MIB scale and precision */
     uint32_t device_index;
     double to_si;          /* value_in_unit * to_si = value in W, Wh or % */
     double counter_modulus_raw; /* raw counter modulus (0 = none known) */
@@ -79,6 +158,7 @@ typedef struct {
     double gap_limit_s;    /* longer gaps count as missing; default 3 intervals */
     double min_coverage;   /* below it, score exits with a data error; default 0.9 */
     char *store_dir;       /* resolved against the config file's folder */
+    int probe_threads;     /* Modbus lines polled at once; default min(lines, 64) */
 } dcs_config_site_t;
 
 /* A group of identical servers and their rated peak compute (TFLOPS) per precision
@@ -118,6 +198,7 @@ struct dcs_config {
     dcs_config_inventory_t *inventory; /* NULL when absent: no CUE */
     dcs_config_finance_t *finance;     /* NULL when absent: no EUE */
     /* private */
+    dcs_config_profile_t **profiles;   /* loaded profiles, one per device (or NULL) */
     int yaml_owned;        /* 1 when libcyaml allocated this struct */
     char *path;
     char errmsg[512];

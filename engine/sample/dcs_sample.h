@@ -16,6 +16,7 @@ typedef enum {
     DCS_SAMPLE_NOCONN = 4,    /* connection refused or lost */
     DCS_SAMPLE_NOSUCH = 5,    /* SNMP noSuchObject / noSuchInstance */
     DCS_SAMPLE_RANGE = 6,     /* outside the channel's plausible range */
+    DCS_SAMPLE_BACKOFF = 7,   /* not asked: the device is down and backing off */
 } dcs_sample_flag_t;
 
 typedef struct {
@@ -58,24 +59,5 @@ int dcs_sample_order_parse(const char *s, dcs_sample_order_t *out);
 /* Parse a numeric OID ".1.3.6.1..." (leading dot optional) into out[0..*len-1];
  * *len holds the capacity on entry. Returns 0 or DCS_EINVAL. */
 int dcs_sample_oid_parse(const char *s, uint32_t *out, size_t *len);
-
-/* One named quantity of a meter profile: where it is and how to decode it. */
-typedef struct {
-    const char *profile;  /* "sdm630", "adw300" */
-    const char *point;    /* "total_power", "total_energy", ... */
-    int function;         /* Modbus function: 3 holding, 4 input registers */
-    int address;          /* 0-based protocol address */
-    dcs_sample_type_t type;
-    dcs_sample_order_t order;
-    const char *kind;     /* "power" or "energy" */
-    const char *unit;     /* unit after scaling: "W", "kWh" */
-    double scale;         /* raw * scale = value in unit */
-} dcs_sample_point_t;
-
-/* Look up a profile's point; NULL when either name is unknown. */
-const dcs_sample_point_t *dcs_sample_profile_point(const char *profile, const char *point);
-
-/* 1 when a profile of that name exists. */
-int dcs_sample_profile_known(const char *profile);
 
 #endif

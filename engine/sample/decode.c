@@ -12,8 +12,9 @@
 const char *dcs_sample_flag_name(int flag)
 {
     static const char *names[] = {"ok", "timeout", "exception", "garbage",
-                                  "no-connection", "no-such-object", "out-of-range"};
-    return flag >= 0 && flag <= DCS_SAMPLE_RANGE ? names[flag] : "unknown";
+                                  "no-connection", "no-such-object", "out-of-range",
+                                  "backoff"};
+    return flag >= 0 && flag <= DCS_SAMPLE_BACKOFF ? names[flag] : "unknown";
 }
 
 int dcs_sample_type_regs(dcs_sample_type_t type)

@@ -1,0 +1,44 @@
+/* config_int.h: what config.c (site, channels, loader) and device.c (devices,
+ * profiles) share. Not installed; not for other modules. */
+#ifndef DCS_CONFIG_INT_H
+#define DCS_CONFIG_INT_H
+
+#include "dcs_config.h"
+
+#include <cyaml/cyaml.h>
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define OPT CYAML_FLAG_OPTIONAL
+#define STR(key, st, field, flags) \
+    CYAML_FIELD_STRING_PTR(key, CYAML_FLAG_POINTER | (flags), st, field, 1, CYAML_UNLIMITED)
+#define ENUM(key, st, field, names, flags) \
+    CYAML_FIELD_ENUM(key, CYAML_FLAG_STRICT | (flags), st, field, names, N(names))
+/* An optional int or double kept as a pointer, so "absent" differs from 0. */
+#define OPT_INT(name, st, field) \
+    {.key = name, .value = {.type = CYAML_INT, .flags = CYAML_FLAG_POINTER | OPT, \
+                           .data_size = sizeof(int)}, .data_offset = offsetof(st, field)}
+#define OPT_FLOAT(name, st, field) \
+    {.key = name, .value = {.type = CYAML_FLOAT, .flags = CYAML_FLAG_POINTER | OPT, \
+                           .data_size = sizeof(double)}, .data_offset = offsetof(st, field)}
+
+extern const cyaml_strval_t dcs_config_kind_names[3], dcs_config_unit_names[7],
+    dcs_config_type_names[8], dcs_config_order_names[4], dcs_config_walk_names[3];
+extern const cyaml_schema_value_t dcs_config_device_schema;
+
+/* Set cfg->errmsg to "PATH:LINE: detail" (no line when line <= 0). */
+void dcs_config_set_err(dcs_config_t *cfg, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Line of "id: ID" in the config file, 0 when not found. */
+int dcs_config_line_of_id(const char *path, const char *id);
+int dcs_config_valid_name(const char *s);
+
+/* Validate device i (defaults, ranges, its profile); 0 or DCS_ECONFIG/DCS_ENOMEM. */
+int dcs_config_device_validate(dcs_config_t *cfg, unsigned i);
+/* Apply channel c's profile point (registers or OID, kind, unit, scale). */
+int dcs_config_point_apply(dcs_config_t *cfg, dcs_config_channel_t *c, int line);
+/* 1 for the Modbus protocols. */
+int dcs_config_is_modbus(dcs_config_proto_t p);
+
+#define FAIL(line, ...) do { dcs_config_set_err(cfg, line, __VA_ARGS__); return DCS_ECONFIG; } while (0)
+
+#endif
