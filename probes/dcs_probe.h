@@ -11,9 +11,11 @@
 #include "../engine/config/dcs_config.h"
 #include "../engine/sample/dcs_sample.h"
 
+#define DCS_PROBE_ERRLEN 256
+
 /* A probe backend: one per protocol, a const table registered at start-up. */
 typedef struct dcs_probe_ops {
-    int version;       /* 1; fields are only ever added at the end */
+    int version;       /* 1 or 2; fields are only ever added at the end */
     const char *name;  /* protocol name as in the config: "modbus_tcp", "snmp" */
     /* Prepare device `dev` of cfg (no I/O required). Returns 0 and *state, or a
      * negative DCS_E* with a one-line reason in err. */
@@ -25,6 +27,18 @@ typedef struct dcs_probe_ops {
     int (*poll)(void *state, int64_t deadline_ns, dcs_sample_t *out, size_t n, char *err,
                 size_t errlen);
     void (*close)(void *state); /* NULL state does nothing */
+    /* Version 2. */
+    /* Devices of equal line key share a connection (a serial port, a gateway): the
+     * poller polls them one after another, one request at a time on the line, and
+     * different lines in parallel. NULL: each device is its own line. */
+    int (*line)(const dcs_config_t *cfg, unsigned dev, char *key, size_t keylen);
+    /* Poll n devices of this backend at once from one thread (e.g. asynchronous
+     * SNMP); when set, the poller uses it instead of poll. Device i fills
+     * out[i][0..nout[i]-1] and sets ok[i], err[i] and latency_ns[i] (request to
+     * last answer) by deadline_ns. Returns how many answers came too late. */
+    size_t (*poll_many)(void **states, size_t n, int64_t deadline_ns, dcs_sample_t **out,
+                        const size_t *nout, int *ok, char (*err)[DCS_PROBE_ERRLEN],
+                        int64_t *latency_ns);
 } dcs_probe_ops;
 
 /* Register a backend (its name must be unique). Returns 0 or DCS_EINVAL. */
@@ -47,13 +61,23 @@ typedef void (*dcs_probe_sink_fn)(void *ctx, const dcs_sample_t *s, size_t n);
 /* Receives one log line (no newline), e.g. "device 'ups': down (timeout)". */
 typedef void (*dcs_probe_log_fn)(void *ctx, int level, const char *line);
 
+#define DCS_POLLER_LAT_BUCKETS 64
+
 typedef struct {
     uint64_t cycles, overruns;        /* overrun: the cycle ended after its deadline */
     uint64_t samples_ok, samples_missing;
     uint64_t by_flag[8];              /* samples per dcs_sample_flag_t */
+    uint64_t polls, late_answers;     /* device polls; answers after the deadline */
     int64_t last_cycle_ns, max_cycle_ns; /* from the tick to the last answer */
     unsigned devices_down;
+    /* Device poll latency (request to last answer), bucket k holds latencies
+     * below 2^(k/4) us: read it with dcs_poller_latency_ms. */
+    uint64_t lat_hist[DCS_POLLER_LAT_BUCKETS];
 } dcs_poller_stats_t;
+
+/* Latency quantile q (0..1) of device polls so far, in ms (upper bucket edge,
+ * within 19 %); 0 when nothing was polled. */
+double dcs_poller_latency_ms(const dcs_poller_stats_t *st, double q);
 
 /* Build a poller for every device of cfg. Returns 0, DCS_ECONFIG (no backend for a
  * protocol) or DCS_ENOMEM; *out set unless out of memory. */
@@ -62,7 +86,11 @@ const char *dcs_poller_errmsg(const dcs_poller_t *p);
 
 /* Poll on cycles aligned to multiples of the site's interval (UTC) until
  * until_ns (0: no limit), max_cycles cycles (0: no limit) or dcs_poller_stop().
- * Each cycle's deadline is 90 % of the interval after its tick. */
+ * Each cycle's deadline is 90 % of the interval after its tick. Lines are polled
+ * by site.probe_threads workers, batch backends (SNMP) meanwhile by the calling
+ * thread; sink and log are called from the calling thread only, after the
+ * cycle. A device down for k >= 2 cycles in a row skips min(2^(k-2),
+ * backoff_max_cycles) cycles (samples flagged "backoff"). */
 int dcs_poller_run(dcs_poller_t *p, int64_t until_ns, uint64_t max_cycles,
                    dcs_probe_sink_fn sink, dcs_probe_log_fn log, void *ctx);
 

@@ -1,7 +1,11 @@
 /* poller.c: fixed-rate polling cycles. Ticks fall on multiples of the interval
  * in UTC (no drift: the next tick is computed from the clock, never by adding
- * sleeps). Devices are polled one after another in v0; each probe returns by the
- * cycle's deadline, so one dead device cannot stall the cycle past it.
+ * sleeps). Devices are grouped into lines (dcs_probe_ops.line): a pool of worker
+ * threads takes lines from a shared counter and polls each line's devices one
+ * after another, while the calling thread runs the batch backends (poll_many,
+ * asynchronous SNMP). Every probe returns by the cycle's deadline, so a dead
+ * device cannot stall the cycle past it. Results are handed to the sink and the
+ * log from the calling thread after the cycle, so neither needs a lock.
  * A device's up/down changes are logged once per change, not per cycle. */
 #define _GNU_SOURCE
 #include "dcs_probe.h"
@@ -9,7 +13,9 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,16 +26,225 @@ typedef struct {
     void *state;
     dcs_sample_t *out;  /* one per channel of the device */
     size_t n;
-    int down;           /* last cycle had no OK sample */
+    int ok;             /* this cycle: OK samples, or -1 when skipped (backoff) */
+    int polled;         /* this cycle: asked (not stopped before its turn) */
+    char err[DCS_PROBE_ERRLEN];
+    int64_t latency_ns;
+    int down, fails, skip; /* down last cycle; cycles down in a row; cycles to skip */
 } device_t;
+
+typedef struct {
+    unsigned *dev;      /* its devices, config order */
+    unsigned n;
+} line_t;
+
+typedef struct {
+    const dcs_probe_ops *ops;
+    unsigned *dev;
+    unsigned n;
+    void **states;      /* scratch for poll_many */
+    dcs_sample_t **out;
+    size_t *nout;
+    int *ok;
+    char (*err)[DCS_PROBE_ERRLEN];
+    int64_t *lat;
+} batch_t;
 
 struct dcs_poller {
     const dcs_config_t *cfg;
     device_t *dev;
+    line_t *line;
+    unsigned nline;
+    batch_t batch[4];
+    unsigned nbatch;
+    /* worker pool */
+    pthread_t *thr;
+    unsigned nthr;
+    pthread_mutex_t mu;
+    pthread_cond_t go, done;
+    uint64_t gen;
+    unsigned busy;
+    int quit;
+    atomic_uint next_line;
+    int64_t deadline;
     volatile sig_atomic_t stop;
     dcs_poller_stats_t stats;
     char errmsg[512];
 };
+
+/* ---- cycle work ----------------------------------------------------------- */
+
+static void poll_one(dcs_poller_t *p, unsigned d)
+{
+    device_t *dv = &p->dev[d];
+    if (dv->ok < 0)
+        return; /* backing off */
+    int64_t t0 = dcs_time_now_ns();
+    dv->err[0] = '\0';
+    dv->ok = dv->ops->poll(dv->state, p->deadline, dv->out, dv->n, dv->err, sizeof dv->err);
+    dv->latency_ns = dcs_time_now_ns() - t0;
+    dv->polled = 1;
+}
+
+static void *worker(void *arg)
+{
+    dcs_poller_t *p = arg;
+    uint64_t seen = 0;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (!p->quit && p->gen == seen)
+            pthread_cond_wait(&p->go, &p->mu);
+        seen = p->gen;
+        int quit = p->quit;
+        pthread_mutex_unlock(&p->mu);
+        if (quit)
+            return NULL;
+        for (unsigned i; (i = atomic_fetch_add(&p->next_line, 1)) < p->nline;)
+            for (unsigned k = 0; k < p->line[i].n && !p->stop; k++)
+                poll_one(p, p->line[i].dev[k]);
+        pthread_mutex_lock(&p->mu);
+        if (--p->busy == 0)
+            pthread_cond_signal(&p->done);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+static void run_batch(dcs_poller_t *p, batch_t *b)
+{
+    unsigned m = 0;
+    for (unsigned i = 0; i < b->n; i++) {
+        device_t *dv = &p->dev[b->dev[i]];
+        if (dv->ok < 0)
+            continue;
+        b->states[m] = dv->state, b->out[m] = dv->out, b->nout[m] = dv->n;
+        b->err[m][0] = '\0';
+        b->dev[b->n + m++] = b->dev[i]; /* polled devices, after the list */
+    }
+    p->stats.late_answers += b->ops->poll_many(b->states, m, p->deadline, b->out, b->nout,
+                                               b->ok, b->err, b->lat);
+    for (unsigned j = 0; j < m; j++) {
+        device_t *dv = &p->dev[b->dev[b->n + j]];
+        dv->ok = b->ok[j];
+        dv->polled = 1;
+        dv->latency_ns = b->lat[j];
+        memcpy(dv->err, b->err[j], sizeof dv->err);
+    }
+}
+
+static void run_cycle(dcs_poller_t *p)
+{
+    pthread_mutex_lock(&p->mu);
+    atomic_store(&p->next_line, 0);
+    p->busy = p->nthr;
+    p->gen++;
+    pthread_cond_broadcast(&p->go);
+    pthread_mutex_unlock(&p->mu);
+    for (unsigned b = 0; b < p->nbatch; b++)
+        run_batch(p, &p->batch[b]);
+    pthread_mutex_lock(&p->mu);
+    while (p->busy)
+        pthread_cond_wait(&p->done, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* ---- set-up --------------------------------------------------------------- */
+
+static int add_to_batch(dcs_poller_t *p, unsigned d)
+{
+    batch_t *b = p->batch;
+    while (b < p->batch + p->nbatch && b->ops != p->dev[d].ops)
+        b++;
+    if (b == p->batch + p->nbatch) {
+        if (p->nbatch == 4)
+            return DCS_ECONFIG;
+        unsigned cap = p->cfg->devices_count;
+        p->nbatch++;
+        *b = (batch_t){.ops = p->dev[d].ops};
+        if (!(b->dev = calloc(2 * cap, sizeof *b->dev)) ||
+            !(b->states = calloc(cap, sizeof *b->states)) || !(b->out = calloc(cap, sizeof *b->out)) ||
+            !(b->nout = calloc(cap, sizeof *b->nout)) || !(b->ok = calloc(cap, sizeof *b->ok)) ||
+            !(b->err = calloc(cap, sizeof *b->err)) || !(b->lat = calloc(cap, sizeof *b->lat)))
+            return DCS_ENOMEM;
+    }
+    b->dev[b->n++] = d;
+    return 0;
+}
+
+/* Group devices into lines (by key) and batches. */
+static int group(dcs_poller_t *p)
+{
+    const dcs_config_t *cfg = p->cfg;
+    char (*keys)[320] = calloc(cfg->devices_count, sizeof *keys);
+    unsigned *line_of = calloc(cfg->devices_count, sizeof *line_of);
+    p->line = calloc(cfg->devices_count, sizeof *p->line);
+    int rc = keys && line_of && p->line ? 0 : DCS_ENOMEM;
+    for (unsigned d = 0; !rc && d < cfg->devices_count; d++) {
+        const dcs_probe_ops *ops = p->dev[d].ops;
+        if (ops->version >= 2 && ops->poll_many) {
+            rc = add_to_batch(p, d);
+            continue;
+        }
+        if (ops->version >= 2 && ops->line)
+            ops->line(cfg, d, keys[d], sizeof keys[d]);
+        else
+            snprintf(keys[d], sizeof keys[d], "device:%u", d);
+        unsigned l = 0;
+        while (l < p->nline && strcmp(keys[p->line[l].dev[0]], keys[d]) != 0)
+            l++;
+        if (l == p->nline && !(p->line[p->nline++].dev = calloc(cfg->devices_count, sizeof(unsigned))))
+            rc = DCS_ENOMEM;
+        else
+            p->line[l].dev[p->line[l].n++] = d;
+    }
+    free(keys);
+    free(line_of);
+    return rc;
+}
+
+static int start_workers(dcs_poller_t *p)
+{
+    int want = p->cfg->site->probe_threads > 0 ? p->cfg->site->probe_threads : 64;
+    p->nthr = p->nline < (unsigned)want ? p->nline : (unsigned)want;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->go, NULL);
+    pthread_cond_init(&p->done, NULL);
+    if (!p->nthr)
+        return 0;
+    if (!(p->thr = calloc(p->nthr, sizeof *p->thr)))
+        return DCS_ENOMEM;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+    for (unsigned i = 0; i < p->nthr; i++)
+        if (pthread_create(&p->thr[i], &attr, worker, p)) {
+            p->nthr = i;
+            break;
+        }
+    pthread_attr_destroy(&attr);
+    return p->nthr ? 0 : DCS_ENOMEM;
+}
+
+static int open_device(dcs_poller_t *p, unsigned d)
+{
+    const dcs_config_t *cfg = p->cfg;
+    device_t *dv = &p->dev[d];
+    const char *proto = dcs_config_proto_name(cfg->devices[d].protocol);
+    for (unsigned c = 0; c < cfg->channels_count; c++)
+        dv->n += cfg->channels[c].device_index == d;
+    dv->ops = dcs_probe_find(proto);
+    if (!dv->ops) {
+        snprintf(p->errmsg, sizeof p->errmsg, "device '%s': no probe for protocol %s",
+                 cfg->devices[d].id, proto);
+        return DCS_ECONFIG;
+    }
+    if (!(dv->out = calloc(dv->n ? dv->n : 1, sizeof *dv->out)))
+        return DCS_ENOMEM;
+    char err[256] = "";
+    int rc = dv->ops->open(cfg, d, &dv->state, err, sizeof err);
+    if (rc)
+        snprintf(p->errmsg, sizeof p->errmsg, "device '%s': %s", cfg->devices[d].id, err);
+    return rc;
+}
 
 int dcs_poller_new(const dcs_config_t *cfg, dcs_poller_t **out)
 {
@@ -39,27 +254,12 @@ int dcs_poller_new(const dcs_config_t *cfg, dcs_poller_t **out)
         return DCS_ENOMEM;
     p->cfg = cfg;
     dcs_probe_register_builtin();
-    for (unsigned d = 0; d < cfg->devices_count; d++) {
-        device_t *dv = &p->dev[d];
-        const char *proto = dcs_config_proto_name(cfg->devices[d].protocol);
-        for (unsigned c = 0; c < cfg->channels_count; c++)
-            dv->n += cfg->channels[c].device_index == d;
-        dv->ops = dcs_probe_find(proto);
-        if (!dv->ops) {
-            snprintf(p->errmsg, sizeof p->errmsg, "device '%s': no probe for protocol %s",
-                     cfg->devices[d].id, proto);
-            return DCS_ECONFIG;
-        }
-        if (!(dv->out = calloc(dv->n ? dv->n : 1, sizeof *dv->out)))
-            return DCS_ENOMEM;
-        char err[256] = "";
-        int rc = dv->ops->open(cfg, d, &dv->state, err, sizeof err);
-        if (rc) {
-            snprintf(p->errmsg, sizeof p->errmsg, "device '%s': %s", cfg->devices[d].id, err);
-            return rc;
-        }
-    }
-    return 0;
+    int rc = 0;
+    for (unsigned d = 0; !rc && d < cfg->devices_count; d++)
+        rc = open_device(p, d);
+    if (!rc && (rc = group(p)) == DCS_ECONFIG)
+        snprintf(p->errmsg, sizeof p->errmsg, "too many batch backends");
+    return rc ? rc : start_workers(p);
 }
 
 const char *dcs_poller_errmsg(const dcs_poller_t *p)
@@ -81,22 +281,33 @@ void dcs_poller_free(dcs_poller_t *p)
 {
     if (!p)
         return;
+    if (p->thr) {
+        pthread_mutex_lock(&p->mu);
+        p->quit = 1;
+        pthread_cond_broadcast(&p->go);
+        pthread_mutex_unlock(&p->mu);
+        for (unsigned i = 0; i < p->nthr; i++)
+            pthread_join(p->thr[i], NULL);
+        free(p->thr);
+    }
     for (unsigned d = 0; p->dev && d < p->cfg->devices_count; d++) {
         if (p->dev[d].ops && p->dev[d].state)
             p->dev[d].ops->close(p->dev[d].state);
         free(p->dev[d].out);
     }
+    for (unsigned l = 0; p->line && l < p->nline; l++)
+        free(p->line[l].dev);
+    for (unsigned b = 0; b < p->nbatch; b++) {
+        batch_t *x = &p->batch[b];
+        free(x->dev), free(x->states), free(x->out), free(x->nout), free(x->ok), free(x->err),
+            free(x->lat);
+    }
+    free(p->line);
     free(p->dev);
     free(p);
 }
 
-/* Sleep until t_ns (CLOCK_REALTIME, absolute) or a stop request. */
-static void sleep_until(dcs_poller_t *p, int64_t t_ns)
-{
-    struct timespec ts = {.tv_sec = t_ns / DCS_NS_PER_S, .tv_nsec = t_ns % DCS_NS_PER_S};
-    while (!p->stop && clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, NULL) == EINTR)
-        ;
-}
+/* ---- after a cycle -------------------------------------------------------- */
 
 /* Flag samples outside a channel's plausible range (power above max_w). */
 static void check_range(const dcs_config_t *cfg, dcs_sample_t *s, size_t n)
@@ -111,27 +322,87 @@ static void check_range(const dcs_config_t *cfg, dcs_sample_t *s, size_t n)
     }
 }
 
-static void poll_device(dcs_poller_t *p, unsigned d, int64_t deadline,
-                        dcs_probe_sink_fn sink, dcs_probe_log_fn log, void *ctx)
+static void record_latency(dcs_poller_stats_t *st, int64_t ns)
+{
+    double us = (double)ns / 1000.0;
+    int k = us <= 1 ? 0 : (int)ceil(4.0 * log2(us));
+    st->lat_hist[k < DCS_POLLER_LAT_BUCKETS ? k : DCS_POLLER_LAT_BUCKETS - 1]++;
+    st->polls++;
+}
+
+double dcs_poller_latency_ms(const dcs_poller_stats_t *st, double q)
+{
+    uint64_t seen = 0, want = (uint64_t)ceil(q * (double)st->polls);
+    for (int k = 0; st->polls && k < DCS_POLLER_LAT_BUCKETS; k++)
+        if ((seen += st->lat_hist[k]) >= (want ? want : 1))
+            return exp2(k / 4.0) / 1000.0;
+    return 0;
+}
+
+/* Backoff: skip min(2^(fails-2), cap) cycles after `fails` down cycles in a row. */
+static void backoff(device_t *dv, int cap)
+{
+    dv->fails = dv->down ? dv->fails + 1 : 0;
+    int want = dv->fails >= 2 ? 1 << (dv->fails - 2 < 10 ? dv->fails - 2 : 10) : 0;
+    dv->skip = want < cap ? want : cap;
+}
+
+static void finish_device(dcs_poller_t *p, unsigned d, dcs_probe_sink_fn sink,
+                          dcs_probe_log_fn log, void *ctx)
 {
     device_t *dv = &p->dev[d];
-    char err[256] = "", line[512];
-    int ok = dv->ops->poll(dv->state, deadline, dv->out, dv->n, err, sizeof err);
-    check_range(p->cfg, dv->out, dv->n);
+    char line[512];
+    int skipped = dv->ok < 0, ok = dv->ok > 0 ? dv->ok : 0;
+    if (!skipped && !dv->polled)
+        return; /* stopped before its turn: nothing to report */
+    if (!skipped) {
+        check_range(p->cfg, dv->out, dv->n);
+        record_latency(&p->stats, dv->latency_ns);
+    }
     for (size_t i = 0; i < dv->n; i++)
         p->stats.by_flag[dv->out[i].flag & 7]++;
-    p->stats.samples_ok += (uint64_t)(ok > 0 ? ok : 0);
-    p->stats.samples_missing += dv->n - (size_t)(ok > 0 ? ok : 0);
-    int down = dv->n > 0 && ok <= 0;
-    if (down != dv->down && log) {
-        snprintf(line, sizeof line, "device '%s': %s%s%s", p->cfg->devices[d].id,
-                 down ? "down" : "up again", down && err[0] ? ": " : "", down ? err : "");
-        log(ctx, down ? DCS_PROBE_LOG_WARN : DCS_PROBE_LOG_INFO, line);
+    p->stats.samples_ok += (uint64_t)ok;
+    p->stats.samples_missing += dv->n - (size_t)ok;
+    if (!skipped) {
+        int down = dv->n > 0 && ok == 0;
+        if (down != dv->down && log) {
+            snprintf(line, sizeof line, "device '%s': %s%s%s", p->cfg->devices[d].id,
+                     down ? "down" : "up again", down && dv->err[0] ? ": " : "",
+                     down ? dv->err : "");
+            log(ctx, down ? DCS_PROBE_LOG_WARN : DCS_PROBE_LOG_INFO, line);
+        }
+        p->stats.devices_down += (unsigned)down - (unsigned)dv->down;
+        dv->down = down;
+        backoff(dv, p->cfg->devices[d].backoff_max_cycles);
     }
-    p->stats.devices_down += (unsigned)down - (unsigned)dv->down;
-    dv->down = down;
     if (sink && dv->n)
         sink(ctx, dv->out, dv->n);
+}
+
+/* Before a cycle: devices backing off get "backoff" samples and are not polled. */
+static void prepare(dcs_poller_t *p)
+{
+    int64_t now = dcs_time_now_ns();
+    for (unsigned d = 0; d < p->cfg->devices_count; d++) {
+        device_t *dv = &p->dev[d];
+        dv->ok = 0;
+        dv->polled = 0;
+        if (dv->skip <= 0)
+            continue;
+        dv->skip--;
+        dv->ok = -1;
+        for (size_t i = 0; i < dv->n; i++)
+            dv->out[i] = (dcs_sample_t){.channel = dv->out[i].channel, .t_ns = now,
+                                        .flag = DCS_SAMPLE_BACKOFF, .value = NAN};
+    }
+}
+
+/* Sleep until t_ns (CLOCK_REALTIME, absolute) or a stop request. */
+static void sleep_until(dcs_poller_t *p, int64_t t_ns)
+{
+    struct timespec ts = {.tv_sec = t_ns / DCS_NS_PER_S, .tv_nsec = t_ns % DCS_NS_PER_S};
+    while (!p->stop && clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
 }
 
 int dcs_poller_run(dcs_poller_t *p, int64_t until_ns, uint64_t max_cycles,
@@ -148,11 +419,13 @@ int dcs_poller_run(dcs_poller_t *p, int64_t until_ns, uint64_t max_cycles,
         sleep_until(p, tick);
         if (p->stop)
             break;
-        int64_t deadline = tick + iv * 9 / 10;
-        for (unsigned d = 0; d < p->cfg->devices_count && !p->stop; d++)
-            poll_device(p, d, deadline, sink, log, ctx);
+        p->deadline = tick + iv * 9 / 10;
+        prepare(p);
+        run_cycle(p);
         int64_t done = dcs_time_now_ns();
-        if (done > deadline)
+        for (unsigned d = 0; d < p->cfg->devices_count; d++)
+            finish_device(p, d, sink, log, ctx);
+        if (done > p->deadline)
             p->stats.overruns++;
         p->stats.last_cycle_ns = done - tick;
         if (p->stats.last_cycle_ns > p->stats.max_cycle_ns)

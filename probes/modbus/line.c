@@ -1,0 +1,214 @@
+/* line.c: Modbus lines (see mb_line.h). RTU frames over TCP use libmodbus's RTU
+ * framing on a TCP socket we connect ourselves: the RTU backend only reads and
+ * writes its descriptor (modbus_set_socket), so CRC, unit id and exception
+ * handling stay libmodbus's. */
+#define _GNU_SOURCE
+#include "mb_line.h"
+#include "../../engine/base/dcs_base.h"
+#include "../../engine/sample/dcs_sample.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static pthread_mutex_t lines_lock = PTHREAD_MUTEX_INITIALIZER;
+static mb_line_t *lines;
+static atomic_int open_tcp;
+
+void mb_line_key_of(const dcs_config_t *cfg, unsigned dev, char *key, size_t keylen)
+{
+    const dcs_config_device_t *d = &cfg->devices[dev];
+    if (d->protocol == DCS_CONFIG_MODBUS_RTU)
+        snprintf(key, keylen, "rtu:%s", d->serial);
+    else
+        snprintf(key, keylen, "%s:%s:%d", d->protocol == DCS_CONFIG_MODBUS_TCP ? "tcp" : "rtutcp",
+                 d->host, d->port);
+}
+
+static modbus_t *new_ctx(const dcs_config_device_t *d)
+{
+    char port[16];
+    snprintf(port, sizeof port, "%d", d->port);
+    switch (d->protocol) {
+    case DCS_CONFIG_MODBUS_RTU:
+        return modbus_new_rtu(d->serial, d->baud, d->parity[0], d->data_bits, d->stop_bits);
+    case DCS_CONFIG_MODBUS_RTU_TCP:
+        return modbus_new_rtu("rtu-over-tcp", 9600, 'N', 8, 1); /* framing only */
+    default:
+        return modbus_new_tcp_pi(d->host, port);
+    }
+}
+
+int mb_line_acquire(const dcs_config_t *cfg, unsigned dev, mb_line_t **out, char *err,
+                    size_t errlen)
+{
+    char key[320];
+    mb_line_key_of(cfg, dev, key, sizeof key);
+    pthread_mutex_lock(&lines_lock);
+    mb_line_t *l = lines;
+    while (l && (l->cfg != cfg || strcmp(l->key, key) != 0))
+        l = l->next;
+    if (!l && (l = calloc(1, sizeof *l))) {
+        l->cfg = cfg;
+        l->proto = cfg->devices[dev].protocol;
+        snprintf(l->key, sizeof l->key, "%s", key);
+        if (!(l->ctx = new_ctx(&cfg->devices[dev]))) {
+            snprintf(err, errlen, "%s: %s", key, modbus_strerror(errno));
+            free(l);
+            pthread_mutex_unlock(&lines_lock);
+            return DCS_ECONFIG;
+        }
+        l->next = lines;
+        lines = l;
+    }
+    if (l)
+        l->refs++;
+    pthread_mutex_unlock(&lines_lock);
+    *out = l;
+    return l ? 0 : DCS_ENOMEM;
+}
+
+void mb_line_release(mb_line_t *line)
+{
+    if (!line)
+        return;
+    pthread_mutex_lock(&lines_lock);
+    if (--line->refs == 0) {
+        mb_line_t **pp = &lines;
+        while (*pp != line)
+            pp = &(*pp)->next;
+        *pp = line->next;
+        mb_line_drop(line);
+        if (line->proto == DCS_CONFIG_MODBUS_RTU && line->connected)
+            modbus_close(line->ctx);
+        modbus_free(line->ctx);
+        free(line);
+    }
+    pthread_mutex_unlock(&lines_lock);
+}
+
+const char *mb_line_name(const mb_line_t *line)
+{
+    return line->key;
+}
+
+int mb_line_open_count(void)
+{
+    return atomic_load(&open_tcp);
+}
+
+/* Connect a TCP socket to host:port within timeout_ms (non-blocking connect). */
+static int tcp_connect(const char *host, int port, int timeout_ms, int *e)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
+    char p[16];
+    snprintf(p, sizeof p, "%d", port);
+    if (getaddrinfo(host, p, &hints, &ai) != 0 || !ai) {
+        *e = ENOENT;
+        return -1;
+    }
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int rc = fd < 0 ? -1 : connect(fd, ai->ai_addr, ai->ai_addrlen);
+    *e = errno;
+    if (rc < 0 && fd >= 0 && errno == EINPROGRESS) {
+        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+        socklen_t len = sizeof *e;
+        rc = poll(&pfd, 1, timeout_ms) == 1 &&
+                     getsockopt(fd, SOL_SOCKET, SO_ERROR, e, &len) == 0 && *e == 0 ? 0 : -1;
+        if (rc < 0 && *e == 0)
+            *e = ETIMEDOUT;
+    }
+    freeaddrinfo(ai);
+    if (rc < 0 && fd >= 0)
+        close(fd), fd = -1;
+    if (fd >= 0)
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return fd;
+}
+
+static int line_connect(mb_line_t *l, const dcs_config_device_t *d, int timeout_ms, int *e)
+{
+    int rc;
+    if (l->proto == DCS_CONFIG_MODBUS_RTU_TCP) {
+        int fd = tcp_connect(d->host, d->port, timeout_ms, e);
+        rc = fd < 0 ? -1 : modbus_set_socket(l->ctx, fd);
+    } else {
+        rc = modbus_connect(l->ctx);
+        *e = errno;
+    }
+    if (rc < 0)
+        return -1;
+    if (modbus_get_socket(l->ctx) >= FD_SETSIZE) { /* libmodbus select()s on it */
+        l->connected = 1;
+        if (l->proto != DCS_CONFIG_MODBUS_RTU)
+            atomic_fetch_add(&open_tcp, 1);
+        mb_line_drop(l);
+        *e = EMFILE;
+        return -1;
+    }
+    l->connected = 1;
+    if (l->proto != DCS_CONFIG_MODBUS_RTU)
+        atomic_fetch_add(&open_tcp, 1);
+    return 0;
+}
+
+static void sleep_ns(int64_t ns)
+{
+    struct timespec ts = {.tv_sec = ns / DCS_NS_PER_S, .tv_nsec = ns % DCS_NS_PER_S};
+    while (ns > 0 && nanosleep(&ts, &ts) == -1 && errno == EINTR)
+        ;
+}
+
+int mb_line_ready(mb_line_t *l, const dcs_config_device_t *d, int64_t deadline_ns, int *e)
+{
+    int64_t now = dcs_time_now_ns();
+    if (d->pause_ms > 0 && l->last_ns) {
+        int64_t wait = l->last_ns + (int64_t)d->pause_ms * 1000000 - now;
+        if (wait > 0 && now + wait < deadline_ns)
+            sleep_ns(wait), now = dcs_time_now_ns();
+    }
+    int64_t left_us = (deadline_ns - now) / 1000, us = (int64_t)d->timeout_ms * 1000;
+    if (left_us < us)
+        us = left_us;
+    *e = ETIMEDOUT;
+    if (us <= 0)
+        return DCS_SAMPLE_TIMEOUT;
+    if (!l->connected && line_connect(l, d, (int)(us / 1000) + 1, e) < 0)
+        return *e == ETIMEDOUT ? DCS_SAMPLE_TIMEOUT : DCS_SAMPLE_NOCONN;
+    modbus_set_slave(l->ctx, d->unit_id);
+    modbus_set_response_timeout(l->ctx, (uint32_t)(us / 1000000), (uint32_t)(us % 1000000));
+    return DCS_SAMPLE_OK;
+}
+
+void mb_line_mark(mb_line_t *l)
+{
+    l->last_ns = dcs_time_now_ns();
+}
+
+void mb_line_drop(mb_line_t *l)
+{
+    if (!l->connected)
+        return;
+    if (l->proto == DCS_CONFIG_MODBUS_RTU) {
+        modbus_flush(l->ctx);
+        return;
+    }
+    if (l->proto == DCS_CONFIG_MODBUS_RTU_TCP) {
+        close(modbus_get_socket(l->ctx));
+        modbus_set_socket(l->ctx, -1);
+    } else {
+        modbus_close(l->ctx);
+    }
+    l->connected = 0;
+    atomic_fetch_sub(&open_tcp, 1);
+}

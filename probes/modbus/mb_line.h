@@ -1,0 +1,42 @@
+/* mb_line.h: Modbus lines: one libmodbus context per serial port or TCP endpoint,
+ * shared by every unit id behind it and used by one poller worker at a time.
+ * Internal to probes/modbus. */
+#ifndef DCS_MB_LINE_H
+#define DCS_MB_LINE_H
+
+#include <modbus.h>
+#include <stdint.h>
+
+#include "../../engine/config/dcs_config.h"
+
+typedef struct mb_line mb_line_t;
+struct mb_line {
+    const dcs_config_t *cfg;
+    char key[320];        /* "tcp:HOST:PORT", "rtu:/dev/ttyX", "rtutcp:HOST:PORT" */
+    dcs_config_proto_t proto;
+    modbus_t *ctx;
+    int connected, refs;
+    int64_t last_ns;      /* end of the last request (for pause_ms) */
+    mb_line_t *next;
+};
+
+/* The line key of device dev; devices with equal keys share a line. */
+void mb_line_key_of(const dcs_config_t *cfg, unsigned dev, char *key, size_t keylen);
+/* Find or create the line of device dev (no I/O). 0 or DCS_ECONFIG/DCS_ENOMEM. */
+int mb_line_acquire(const dcs_config_t *cfg, unsigned dev, mb_line_t **out, char *err,
+                    size_t errlen);
+void mb_line_release(mb_line_t *line); /* NULL does nothing */
+/* Make the line ready for one request of device d: wait out d's pause_ms since
+ * the last request, connect if needed, select d's unit id, and set the response
+ * timeout to d's timeout or what is left before deadline_ns. Returns a sample
+ * flag (DCS_SAMPLE_OK when ready) and *e an errno value. */
+int mb_line_ready(mb_line_t *line, const dcs_config_device_t *d, int64_t deadline_ns, int *e);
+void mb_line_mark(mb_line_t *line);  /* a request just ended */
+/* After a timeout or a bad frame: close a TCP connection (reconnect on next use),
+ * or discard what is buffered on a serial line. */
+void mb_line_drop(mb_line_t *line);
+const char *mb_line_name(const mb_line_t *line);
+/* TCP connections open now, all lines. */
+int mb_line_open_count(void);
+
+#endif
