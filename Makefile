@@ -12,7 +12,7 @@ DEB_PKGS = gcc make pkg-config libmodbus-dev libsnmp-dev snmpd libhdf5-dev hdf5-
            libgsl-dev libcyaml-dev libcmocka-dev libsimde-dev libmicrohttpd-dev \
           python3 python3-h5py python3-numpy \
           python3-pandas chromium fonts-noto-cjk poppler-utils \
-           procps tzdata
+           procps tzdata socat
 
 PKGS    = libmodbus hdf5 libcyaml netsnmp gsl libmicrohttpd
 # snprintf truncating an over-long message is intended: no format-truncation warnings.
@@ -64,18 +64,20 @@ LIB_SRC = engine/base/base.c \
 CLI_SRC = engine/cli/main.c engine/cli/cmd_poll.c engine/cli/cmd_score.c engine/cli/cmd_inspect.c \
           engine/cli/cmd_rank.c engine/cli/cmd_csv.c engine/cli/cmd_report.c engine/cli/cli_metrics.c
 SIM_SRC = fixtures/sim.c fixtures/sim_modbus.c fixtures/sim_snmp.c fixtures/loadmodel.c
+FLEET_SRC = fixtures/mb_fleet.c fixtures/mb_fleet_serve.c
 TESTS   = base_test sample_test config_test aggregate_test kernel_test metric_test store_test csv_test \
           rollup_test report_test index_test \
-          integration_test
+          integration_test probe_test
 
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/%.o)
 SIM_OBJ = $(SIM_SRC:%.c=$(BUILD)/%.o)
+FLEET_OBJ = $(FLEET_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN = $(TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: all deps demo test check bench soak clean install uninstall
 
-all: $(BUILD)/dcscore $(BUILD)/dcs-sim
+all: $(BUILD)/dcscore $(BUILD)/dcs-sim $(BUILD)/dcs-mbfleet
 
 deps:
 	@tools/deps.sh $(DEB_PKGS)
@@ -92,6 +94,9 @@ $(BUILD)/dcscore: $(CLI_OBJ) $(BUILD)/libdcscore.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/dcs-sim: $(SIM_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/dcs-mbfleet: $(FLEET_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/tests/testutil.o $(BUILD)/fixtures/loadmodel.o $(BUILD)/libdcscore.a

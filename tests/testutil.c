@@ -2,9 +2,15 @@
 #define _GNU_SOURCE
 #include "testutil.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 const char *tu_build(void)
@@ -88,4 +94,56 @@ double tu_fleet_env(const char *dir, const char *key)
     if (f)
         fclose(f);
     return v;
+}
+
+int tu_free_ports(int n)
+{
+    for (int tries = 0; tries < 200; tries++) {
+        int base = 20000 + (int)((unsigned)(getpid() * 7919 + tries * 104729) % 30000);
+        int ok = 1;
+        for (int k = 0; ok && k < n; k++) {
+            int fd = socket(AF_INET, SOCK_STREAM, 0);
+            struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)(base + k)),
+                                    .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+            ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+            if (fd >= 0)
+                close(fd);
+        }
+        if (ok)
+            return base;
+    }
+    return -1;
+}
+
+int tu_spawn(char *const argv[], const char *ready_file, double wait_s)
+{
+    if (ready_file)
+        unlink(ready_file);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    for (int i = 0; pid > 0 && ready_file && i < (int)(wait_s * 100); i++) {
+        if (access(ready_file, R_OK) == 0)
+            return (int)pid;
+        if (waitpid(pid, NULL, WNOHANG) == pid)
+            return -1;
+        usleep(10000);
+    }
+    return ready_file ? (tu_stop((int)pid), -1) : (int)pid;
+}
+
+void tu_stop(int pid)
+{
+    if (pid <= 0)
+        return;
+    kill(pid, SIGTERM);
+    for (int i = 0; i < 300; i++) {
+        if (waitpid(pid, NULL, WNOHANG) == pid)
+            return;
+        usleep(10000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
 }

@@ -20,4 +20,12 @@ int tu_fleet_pid(const char *dir, const char *name);
 /* Value of KEY=... in dir/fleet.env as double. */
 double tu_fleet_env(const char *dir, const char *key);
 
+/* First of n consecutive free loopback TCP ports, or -1. */
+int tu_free_ports(int n);
+/* Start argv[0] with argv; when ready_file is given, wait up to wait_s for it to
+ * appear. Returns the pid, or -1 (the process is stopped). */
+int tu_spawn(char *const argv[], const char *ready_file, double wait_s);
+/* SIGTERM, wait up to 3 s, then SIGKILL. pid <= 0 does nothing. */
+void tu_stop(int pid);
+
 #endif
