@@ -1,111 +1,91 @@
-/* snmp_probe.c: SNMP v1/v2c backend on net-snmp's thread-safe single-session API
- * (snmp_sess_*, see net-snmp README.thread). All OIDs of a device go in one GET.
- * The library is initialised once without reading config files or MIBs and with
- * its logging off: OIDs are numeric. v0 is synchronous (async: issue 8). */
+/* snmp_probe.c: SNMP v1, v2c and v3 (USM, SHA/AES) backend on net-snmp's
+ * thread-safe single-session API (snmp_sess_*, net-snmp README.thread). Every
+ * device of a site is polled at once from one thread (dcs_probe_ops.poll_many):
+ * all requests are sent asynchronously, one epoll loop reads the answers, and
+ * net-snmp's own timers resend (device `retries`) until the device's timeout
+ * runs out; the loop ends at the cycle's deadline whatever is still missing.
+ * Answers that arrive after it are counted as late, never waited for.
+ * Channels are packed into GETs of at most `max_oids` varbinds; a walked column
+ * (walk: sum | mean) is read with GETBULK (GETNEXT on v1) until it leaves the
+ * subtree. The library is initialised once without config files or MIBs and
+ * with its logging off: OIDs are numeric. */
 #define _GNU_SOURCE
 #include "../dcs_probe.h"
 #include "../../engine/base/dcs_base.h"
+#include "snmp_int.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <net-snmp/net-snmp-config.h>
-#include <net-snmp/net-snmp-includes.h>
-
-#define MAX_OID 128
-
-typedef struct {
-    oid name[MAX_OID];
-    size_t len;
-} oid_t;
-
-typedef struct {
-    const dcs_config_t *cfg;
-    unsigned dev;
-    void *sess;      /* snmp_sess_open handle */
-    unsigned *chan;
-    oid_t *oids;
-    size_t n;
-} snmp_state_t;
+#include <sys/epoll.h>
+#include <unistd.h>
 
 static void library_init(void)
 {
-    static int done;
-    if (done)
-        return;
-    done = 1;
-    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_READ_CONFIGS, 1);
-    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
-    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
-    netsnmp_ds_set_int(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_MIB_WARNINGS, 0);
-    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_MIB_ERRORS, 0);
-    /* With no handler net-snmp logs to stderr; a null handler keeps it silent. */
-    snmp_disable_log();
-    netsnmp_register_loghandler(NETSNMP_LOGHANDLER_NONE, LOG_EMERG);
-    init_snmp("dcscore");
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sn_library_init);
 }
 
 static void sn_close(void *state)
 {
-    snmp_state_t *s = state;
+    sn_state_t *s = state;
     if (!s)
         return;
     if (s->sess)
         snmp_sess_close(s->sess);
-    free(s->chan);
-    free(s->oids);
+    free(s->ch);
     free(s);
+}
+
+/* Channels of the device, with their OIDs; entity sensors also read their scale
+ * and precision (columns 2 and 3 of entPhySensorTable, RFC 3433). */
+static int load_channels(sn_state_t *s)
+{
+    const dcs_config_t *cfg = s->cfg;
+    for (unsigned c = 0; c < cfg->channels_count; c++) {
+        const dcs_config_channel_t *cc = &cfg->channels[c];
+        if (cc->device_index != s->dev)
+            continue;
+        sn_chan_t *ch = &s->ch[s->n++];
+        uint32_t tmp[SN_MAX_OID];
+        size_t len = SN_MAX_OID;
+        dcs_sample_oid_parse(cc->oid, tmp, &len); /* validated by config */
+        for (size_t k = 0; k < len; k++)
+            ch->oid[k] = tmp[k];
+        ch->len = len;
+        ch->chan = c;
+        ch->walk = cc->walk;
+        ch->es = cc->entity_sensor && len == 12; /* .1.3.6.1.2.1.99.1.1.1.4.N */
+    }
+    return 0;
 }
 
 static int sn_open(const dcs_config_t *cfg, unsigned dev, void **state, char *err,
                    size_t errlen)
 {
-    const dcs_config_device_t *d = &cfg->devices[dev];
-    snmp_state_t *s = calloc(1, sizeof *s);
-    unsigned cap = cfg->channels_count ? cfg->channels_count : 1;
-    if (!s || !(s->chan = calloc(cap, sizeof *s->chan)) || !(s->oids = calloc(cap, sizeof *s->oids))) {
+    sn_state_t *s = calloc(1, sizeof *s);
+    if (!s || !(s->ch = calloc(cfg->channels_count ? cfg->channels_count : 1, sizeof *s->ch))) {
         sn_close(s);
         return DCS_ENOMEM;
     }
     s->cfg = cfg;
     s->dev = dev;
-    for (unsigned c = 0; c < cfg->channels_count; c++) {
-        if (cfg->channels[c].device_index != dev)
-            continue;
-        uint32_t tmp[MAX_OID];
-        size_t len = MAX_OID;
-        dcs_sample_oid_parse(cfg->channels[c].oid, tmp, &len); /* validated by config */
-        for (size_t k = 0; k < len; k++)
-            s->oids[s->n].name[k] = tmp[k];
-        s->oids[s->n].len = len;
-        s->chan[s->n++] = c;
-    }
+    load_channels(s);
     library_init();
-    netsnmp_session ss;
-    char peer[300], community[256];
-    snmp_sess_init(&ss);
-    snprintf(peer, sizeof peer, "udp:%s:%d", d->host, d->port);
-    snprintf(community, sizeof community, "%s", d->community);
-    ss.peername = peer;
-    ss.version = strcmp(d->version, "1") == 0 ? SNMP_VERSION_1 : SNMP_VERSION_2c;
-    ss.community = (u_char *)community;
-    ss.community_len = strlen(community);
-    ss.timeout = d->timeout_ms * 1000L;
-    ss.retries = 0;
-    s->sess = snmp_sess_open(&ss);
-    if (!s->sess) {
-        snprintf(err, errlen, "snmp %s: cannot open session", peer);
+    snprintf(s->peer, sizeof s->peer, "udp:%s:%d", cfg->devices[dev].host,
+             cfg->devices[dev].port);
+    int rc = sn_session_open(s, err, errlen);
+    if (rc == DCS_ECONFIG) {
         sn_close(s);
-        return DCS_ECONFIG;
+        return rc;
     }
-    *state = s;
+    *state = s; /* a v3 agent that did not answer discovery is retried each cycle */
     return 0;
 }
 
-/* Value of one varbind, or a flag. Integer types go through double exactly up
- * to 2^53 (Counter64 beyond that loses low bits). */
+/* ---- results -------------------------------------------------------------- */
+
 static int varbind_value(const netsnmp_variable_list *v, double *out)
 {
     switch (v->type) {
@@ -113,11 +93,14 @@ static int varbind_value(const netsnmp_variable_list *v, double *out)
         *out = (double)*v->val.integer;
         return DCS_SAMPLE_OK;
     case ASN_GAUGE: case ASN_COUNTER: case ASN_TIMETICKS: case ASN_UINTEGER:
-        *out = (double)(unsigned long)*v->val.integer;
+        *out = (double)(uint32_t)*v->val.integer;
         return DCS_SAMPLE_OK;
-    case ASN_COUNTER64:
-        *out = (double)v->val.counter64->high * 4294967296.0 + (double)v->val.counter64->low;
+    case ASN_COUNTER64: {
+        /* one rounding, as exact as a double can be (exact below 2^53) */
+        uint64_t u = (uint64_t)v->val.counter64->high << 32 | v->val.counter64->low;
+        *out = (double)u;
         return DCS_SAMPLE_OK;
+    }
     case SNMP_NOSUCHOBJECT: case SNMP_NOSUCHINSTANCE: case SNMP_ENDOFMIBVIEW:
         return DCS_SAMPLE_NOSUCH;
     default:
@@ -125,70 +108,262 @@ static int varbind_value(const netsnmp_variable_list *v, double *out)
     }
 }
 
-static void fill_all(snmp_state_t *s, dcs_sample_t *out, size_t n, int flag)
+static void set_err(sn_state_t *s, const char *what, const sn_chan_t *ch)
 {
-    int64_t now = dcs_time_now_ns();
-    for (size_t i = 0; i < n && i < s->n; i++)
-        out[i] = (dcs_sample_t){.channel = s->chan[i], .flag = (uint8_t)flag, .t_ns = now,
-                                .value = NAN};
+    if (!s->err[0])
+        snprintf(s->err, sizeof s->err, "%s: %s%s%s", s->peer, what, ch ? " at " : "",
+                 ch ? s->cfg->channels[ch->chan].oid : "");
+}
+
+/* A GET answer: varbinds in request order. */
+static void got_get(sn_state_t *s, const sn_req_t *q, netsnmp_pdu *pdu)
+{
+    netsnmp_variable_list *v = pdu->variables;
+    for (unsigned k = 0; k < q->nvb; k++, v = v ? v->next_variable : NULL) {
+        sn_chan_t *ch = &s->ch[q->vb_chan[k]];
+        double x = NAN;
+        int flag = !v ? DCS_SAMPLE_GARBAGE : varbind_value(v, &x);
+        if (q->vb_role[k] == 0) {
+            ch->flag = (uint8_t)flag, ch->sum = x, ch->count = flag == DCS_SAMPLE_OK;
+            if (flag != DCS_SAMPLE_OK)
+                set_err(s, dcs_sample_flag_name(flag), ch);
+        } else if (flag == DCS_SAMPLE_OK) {
+            ch->es_exp += q->vb_role[k] == 1 ? 3.0 * (x - 9.0) : -x; /* scale, precision */
+        } else {
+            ch->es_bad = 1;
+        }
+    }
+}
+
+/* A GETBULK/GETNEXT answer of a walk: add what is under the column; ask again
+ * from the last OID while the answer stayed inside it. */
+static void got_walk(sn_state_t *s, const sn_req_t *q, netsnmp_pdu *pdu)
+{
+    sn_chan_t *ch = &s->ch[q->vb_chan[0]];
+    netsnmp_variable_list *v = pdu->variables, *last = NULL;
+    int inside = 1;
+    for (; v && inside; v = v->next_variable) {
+        double x;
+        inside = v->name_length > ch->len &&
+                 snmp_oidtree_compare(ch->oid, ch->len, v->name, v->name_length) == 0 &&
+                 v->type != SNMP_ENDOFMIBVIEW;
+        if (!inside)
+            break;
+        if (varbind_value(v, &x) == DCS_SAMPLE_OK)
+            ch->sum += x, ch->count++;
+        last = v;
+    }
+    if (inside && last && ch->walk_hops < 64) { /* more rows: continue after the last one */
+        memcpy(ch->next, last->name, last->name_length * sizeof(oid));
+        ch->next_len = last->name_length;
+        ch->walk_hops++;
+        ch->pending = 1;
+        return;
+    }
+    ch->flag = ch->count ? DCS_SAMPLE_OK : DCS_SAMPLE_NOSUCH;
+    if (!ch->count)
+        set_err(s, "empty column", ch);
+}
+
+/* Errors that fail a whole request: its channels get one flag. */
+static void fail_req(sn_state_t *s, const sn_req_t *q, int flag, const char *why)
+{
+    for (unsigned k = 0; k < q->nvb; k++)
+        if (q->vb_role[k] == 0)
+            s->ch[q->vb_chan[k]].flag = (uint8_t)flag;
+    set_err(s, why, NULL);
+}
+
+static int callback(int op, netsnmp_session *sp, int reqid, netsnmp_pdu *pdu, void *magic)
+{
+    (void)sp, (void)reqid;
+    sn_req_t *q = magic;
+    sn_state_t *s = q->s;
+    if (q->gen != s->gen) { /* from an earlier cycle */
+        if (op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE)
+            s->late++;
+        free(q);
+        return 1;
+    }
+    s->outstanding--;
+    s->t_last = dcs_time_now_ns();
+    if (op != NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE) {
+        fail_req(s, q, DCS_SAMPLE_TIMEOUT, "timeout");
+    } else if (pdu->command == SNMP_MSG_REPORT) {
+        int rpt = snmpv3_get_report_type(pdu); /* e.g. wrong digest: bad password */
+        char why[160];
+        snprintf(why, sizeof why, "SNMPv3 %s", snmp_api_errstring(rpt));
+        fail_req(s, q, DCS_SAMPLE_EXCEPTION, why);
+    } else if (pdu->errstat != SNMP_ERR_NOERROR) {
+        fail_req(s, q, pdu->errstat == SNMP_ERR_NOSUCHNAME ? DCS_SAMPLE_NOSUCH : DCS_SAMPLE_EXCEPTION,
+                 snmp_errstring((int)pdu->errstat));
+    } else if (q->walk) {
+        got_walk(s, q, pdu);
+    } else {
+        got_get(s, q, pdu);
+    }
+    free(q);
+    return 1;
+}
+
+/* ---- requests ------------------------------------------------------------- */
+
+static int send_pdu(sn_state_t *s, netsnmp_pdu *pdu, sn_req_t *q)
+{
+    q->s = s, q->gen = s->gen;
+    if (!snmp_sess_async_send(s->sess, pdu, callback, q)) {
+        snmp_free_pdu(pdu);
+        fail_req(s, q, DCS_SAMPLE_NOCONN, "cannot send");
+        free(q);
+        return -1;
+    }
+    s->outstanding++;
+    return 0;
+}
+
+static void send_walk(sn_state_t *s, unsigned i)
+{
+    sn_chan_t *ch = &s->ch[i];
+    int v1 = strcmp(s->cfg->devices[s->dev].version, "1") == 0;
+    netsnmp_pdu *pdu = snmp_pdu_create(v1 ? SNMP_MSG_GETNEXT : SNMP_MSG_GETBULK);
+    sn_req_t *q = calloc(1, sizeof *q);
+    if (!pdu || !q) {
+        snmp_free_pdu(pdu), free(q);
+        return;
+    }
+    if (!v1)
+        pdu->non_repeaters = 0, pdu->max_repetitions = 25;
+    snmp_add_null_var(pdu, ch->next, ch->next_len);
+    q->walk = 1, q->nvb = 1, q->vb_chan[0] = i;
+    send_pdu(s, pdu, q);
+}
+
+/* Add channel i's varbinds to the GET being built; send it when full. */
+static void add_get(sn_state_t *s, netsnmp_pdu **pdu, sn_req_t **q, unsigned i, int max)
+{
+    sn_chan_t *ch = &s->ch[i];
+    int need = ch->es ? 3 : 1;
+    if (*q && (int)(*q)->nvb + need > max) {
+        send_pdu(s, *pdu, *q);
+        *pdu = NULL, *q = NULL;
+    }
+    if (!*q) {
+        *pdu = snmp_pdu_create(SNMP_MSG_GET);
+        *q = calloc(1, sizeof **q);
+        if (!*pdu || !*q) {
+            snmp_free_pdu(*pdu), free(*q);
+            *pdu = NULL, *q = NULL;
+            return;
+        }
+    }
+    for (int r = 0; r < need; r++) {
+        oid name[SN_MAX_OID];
+        memcpy(name, ch->oid, ch->len * sizeof(oid));
+        if (r)
+            name[10] = (oid)(r == 1 ? 2 : 3); /* entPhySensorScale, entPhySensorPrecision */
+        snmp_add_null_var(*pdu, name, ch->len);
+        (*q)->vb_chan[(*q)->nvb] = i;
+        (*q)->vb_role[(*q)->nvb++] = (uint8_t)r;
+    }
+}
+
+static void start(sn_state_t *s, int64_t deadline_ns)
+{
+    const dcs_config_device_t *d = &s->cfg->devices[s->dev];
+    int max = d->max_oids < SN_MAX_VB ? d->max_oids : SN_MAX_VB;
+    s->gen++;
+    s->err[0] = '\0';
+    s->outstanding = 0;
+    s->t_start = s->t_last = dcs_time_now_ns();
+    for (size_t i = 0; i < s->n; i++) {
+        sn_chan_t *ch = &s->ch[i];
+        ch->flag = DCS_SAMPLE_TIMEOUT, ch->sum = 0, ch->count = 0, ch->es_exp = 0;
+        ch->es_bad = 0, ch->pending = 0, ch->walk_hops = 0;
+    }
+    if (!s->sess && sn_session_open(s, s->err, sizeof s->err)) {
+        for (size_t i = 0; i < s->n; i++)
+            s->ch[i].flag = DCS_SAMPLE_NOCONN;
+        return;
+    }
+    netsnmp_session *ss = snmp_sess_session(s->sess);
+    int64_t left_us = (deadline_ns - s->t_start) / 1000;
+    ss->timeout = left_us < d->timeout_ms * 1000L ? (long)left_us : d->timeout_ms * 1000L;
+    netsnmp_pdu *pdu = NULL;
+    sn_req_t *q = NULL;
+    for (unsigned i = 0; i < s->n; i++) {
+        sn_chan_t *ch = &s->ch[i];
+        if (ch->walk) {
+            memcpy(ch->next, ch->oid, ch->len * sizeof(oid));
+            ch->next_len = ch->len;
+            send_walk(s, i);
+        } else {
+            add_get(s, &pdu, &q, i, max);
+        }
+    }
+    if (q)
+        send_pdu(s, pdu, q);
+}
+
+/* Samples of a finished (or cut-off) device; returns OK samples. */
+static int finish(sn_state_t *s, dcs_sample_t *out, size_t n)
+{
+    int ok = 0;
+    for (size_t i = 0; i < n && i < s->n; i++) {
+        const sn_chan_t *ch = &s->ch[i];
+        const dcs_config_channel_t *c = &s->cfg->channels[ch->chan];
+        int flag = ch->es_bad && ch->flag == DCS_SAMPLE_OK ? DCS_SAMPLE_NOSUCH : ch->flag;
+        double raw = ch->walk == DCS_CONFIG_WALK_MEAN && ch->count ? ch->sum / ch->count : ch->sum;
+        double value = (raw * pow(10.0, ch->es_exp) * c->scale + c->offset) * c->to_si;
+        if (flag == DCS_SAMPLE_OK && !isfinite(value))
+            flag = DCS_SAMPLE_GARBAGE;
+        if (flag == DCS_SAMPLE_TIMEOUT)
+            set_err(s, "timeout", NULL);
+        out[i] = (dcs_sample_t){.channel = ch->chan, .flag = (uint8_t)flag, .t_ns = s->t_last,
+                                .value = flag == DCS_SAMPLE_OK ? value : NAN};
+        ok += flag == DCS_SAMPLE_OK;
+    }
+    return ok;
+}
+
+static size_t sn_poll_many(void **states, size_t n, int64_t deadline_ns, dcs_sample_t **out,
+                           const size_t *nout, int *ok, char (*err)[DCS_PROBE_ERRLEN],
+                           int64_t *latency_ns)
+{
+    size_t late = 0;
+    for (size_t i = 0; i < n; i++)
+        late += ((sn_state_t *)states[i])->late, ((sn_state_t *)states[i])->late = 0;
+    for (size_t i = 0; i < n; i++)
+        start(states[i], deadline_ns);
+    sn_loop((sn_state_t **)states, n, deadline_ns, send_walk);
+    for (size_t i = 0; i < n; i++) {
+        sn_state_t *s = states[i];
+        ok[i] = finish(s, out[i], nout[i]);
+        latency_ns[i] = s->t_last - s->t_start;
+        snprintf(err[i], DCS_PROBE_ERRLEN, "%s", s->err);
+        late += s->late, s->late = 0;
+    }
+    return late;
 }
 
 static int sn_poll(void *state, int64_t deadline_ns, dcs_sample_t *out, size_t n, char *err,
                    size_t errlen)
 {
-    snmp_state_t *s = state;
-    const dcs_config_device_t *d = &s->cfg->devices[s->dev];
-    int64_t left_us = (deadline_ns - dcs_time_now_ns()) / 1000;
-    netsnmp_session *ss = snmp_sess_session(s->sess);
-    ss->timeout = left_us < d->timeout_ms * 1000L ? (long)left_us : d->timeout_ms * 1000L;
-    if (ss->timeout <= 0) {
-        fill_all(s, out, n, DCS_SAMPLE_TIMEOUT);
-        snprintf(err, errlen, "%s:%d: cycle deadline passed before the request", d->host, d->port);
-        return 0;
-    }
-    netsnmp_pdu *pdu = snmp_pdu_create(SNMP_MSG_GET), *resp = NULL;
-    for (size_t i = 0; i < s->n; i++)
-        snmp_add_null_var(pdu, s->oids[i].name, s->oids[i].len);
-    int status = snmp_sess_synch_response(s->sess, pdu, &resp);
-    int64_t now = dcs_time_now_ns();
-    if (status != STAT_SUCCESS || !resp || resp->errstat != SNMP_ERR_NOERROR) {
-        int flag = status == STAT_TIMEOUT ? DCS_SAMPLE_TIMEOUT
-                   : status == STAT_SUCCESS ? DCS_SAMPLE_EXCEPTION : DCS_SAMPLE_NOCONN;
-        fill_all(s, out, n, flag);
-        snprintf(err, errlen, "%s:%d: %s", d->host, d->port,
-                 status == STAT_SUCCESS && resp ? snmp_errstring((int)resp->errstat)
-                                                : dcs_sample_flag_name(flag));
-        if (resp)
-            snmp_free_pdu(resp);
-        return 0;
-    }
-    int ok = 0;
-    netsnmp_variable_list *v = resp->variables;
-    for (size_t i = 0; i < n && i < s->n; i++, v = v ? v->next_variable : NULL) {
-        const dcs_config_channel_t *c = &s->cfg->channels[s->chan[i]];
-        double raw = NAN;
-        int flag = !v ? DCS_SAMPLE_GARBAGE
-                   : snmp_oid_compare(v->name, v->name_length, s->oids[i].name, s->oids[i].len)
-                       ? DCS_SAMPLE_GARBAGE : varbind_value(v, &raw);
-        double value = (raw * c->scale + c->offset) * c->to_si;
-        if (flag == DCS_SAMPLE_OK && !isfinite(value))
-            flag = DCS_SAMPLE_GARBAGE;
-        if (flag != DCS_SAMPLE_OK)
-            snprintf(err, errlen, "%s:%d: %s: %s", d->host, d->port, c->oid, dcs_sample_flag_name(flag));
-        out[i] = (dcs_sample_t){.channel = s->chan[i], .flag = (uint8_t)flag, .t_ns = now,
-                                .value = flag == DCS_SAMPLE_OK ? value : NAN};
-        ok += flag == DCS_SAMPLE_OK;
-    }
-    snmp_free_pdu(resp);
+    int ok;
+    char e[1][DCS_PROBE_ERRLEN];
+    int64_t lat;
+    void *one[1] = {state};
+    sn_poll_many(one, 1, deadline_ns, &out, &n, &ok, e, &lat);
+    snprintf(err, errlen, "%s", e[0]);
     return ok;
 }
 
 static const dcs_probe_ops snmp_probe = {
-    .version = 1,
+    .version = 2,
     .name = "snmp",
     .open = sn_open,
     .poll = sn_poll,
     .close = sn_close,
+    .poll_many = sn_poll_many,
 };
 
 void dcs_probe_snmp_register(void)

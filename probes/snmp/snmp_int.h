@@ -1,0 +1,68 @@
+/* snmp_int.h: internals of the SNMP backend: per-device state, one request's
+ * bookkeeping, session set-up (v1/v2c/v3) and the event loop (snmp_session.c). */
+#ifndef DCS_SNMP_INT_H
+#define DCS_SNMP_INT_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/library/large_fd_set.h>
+
+#include "../../engine/config/dcs_config.h"
+
+#define SN_MAX_OID 128
+#define SN_MAX_VB 64   /* varbinds per GET, whatever max_oids says */
+
+typedef struct {
+    oid oid[SN_MAX_OID];
+    size_t len;
+    unsigned chan;             /* channel index in the config */
+    int walk;                  /* dcs_config_walk_t */
+    int es;                    /* ENTITY-SENSOR: also read scale and precision */
+    /* this cycle */
+    uint8_t flag;
+    double sum;                /* value, or the walk's sum */
+    unsigned count;
+    double es_exp;             /* power of ten from scale and precision */
+    int es_bad;
+    oid next[SN_MAX_OID];      /* walk: where the next GETBULK starts */
+    size_t next_len;
+    int pending, walk_hops;    /* walk: a follow-up request to send */
+} sn_chan_t;
+
+typedef struct {
+    const dcs_config_t *cfg;
+    unsigned dev;
+    void *sess;                /* snmp_sess_open handle, NULL until open */
+    char peer[300];
+    sn_chan_t *ch;
+    size_t n;
+    unsigned gen;              /* cycle number: answers of older cycles are late */
+    int outstanding;
+    size_t late;
+    int64_t t_start, t_last;
+    char err[256];
+} sn_state_t;
+
+typedef struct {
+    sn_state_t *s;
+    unsigned gen;
+    int walk;
+    unsigned nvb;
+    unsigned vb_chan[SN_MAX_VB];   /* channel (index in s->ch) of each varbind */
+    uint8_t vb_role[SN_MAX_VB];    /* 0 value, 1 entity scale, 2 entity precision */
+} sn_req_t;
+
+/* Once per process: no config files, no MIBs, logging off. */
+void sn_library_init(void);
+/* Open s's session (v3: derive keys, discover the engine: blocks up to the
+ * device's timeout). 0, DCS_ECONFIG (bad settings) or DCS_EIO (no answer). */
+int sn_session_open(sn_state_t *s, char *err, size_t errlen);
+/* Read answers of states[0..n-1] until none is outstanding or deadline_ns;
+ * resend_walk(s, i) is called for walk channels that asked for more rows. */
+void sn_loop(sn_state_t **states, size_t n, int64_t deadline_ns,
+             void (*resend_walk)(sn_state_t *s, unsigned i));
+
+#endif

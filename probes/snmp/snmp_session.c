@@ -1,0 +1,162 @@
+/* snmp_session.c: SNMP sessions (v1, v2c, v3 USM) and the event loop that reads
+ * the answers of every device of a cycle with one epoll set; net-snmp's
+ * snmp_sess_timeout() does the resends. Descriptors above FD_SETSIZE are fine:
+ * reads go through snmp_sess_read2() with a large fd set. */
+#define _GNU_SOURCE
+#include "snmp_int.h"
+#include "../../engine/base/dcs_base.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+void sn_library_init(void)
+{
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_READ_CONFIGS, 1);
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
+    netsnmp_ds_set_int(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_MIB_WARNINGS, 0);
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_MIB_ERRORS, 0);
+    /* With no handler net-snmp logs to stderr; a null handler keeps it silent. */
+    snmp_disable_log();
+    netsnmp_register_loghandler(NETSNMP_LOGHANDLER_NONE, LOG_EMERG);
+    init_snmp("dcscore");
+}
+
+static int set_v3(netsnmp_session *ss, const dcs_config_snmpv3_t *v, char *err, size_t errlen)
+{
+    ss->version = SNMP_VERSION_3;
+    ss->securityName = v->user;
+    ss->securityNameLen = strlen(v->user);
+    if (v->context)
+        ss->contextName = v->context, ss->contextNameLen = strlen(v->context);
+    int auth = strcmp(v->level, "noAuthNoPriv") != 0, priv = strcmp(v->level, "authPriv") == 0;
+    ss->securityLevel = priv ? SNMP_SEC_LEVEL_AUTHPRIV
+                        : auth ? SNMP_SEC_LEVEL_AUTHNOPRIV : SNMP_SEC_LEVEL_NOAUTH;
+    if (!auth)
+        return 0;
+    const char *ap = v->auth_protocol ? v->auth_protocol : "SHA";
+    ss->securityAuthProto = !strcmp(ap, "MD5") ? usmHMACMD5AuthProtocol
+                            : !strcmp(ap, "SHA-256") ? usmHMAC192SHA256AuthProtocol
+                                                     : usmHMACSHA1AuthProtocol;
+    ss->securityAuthProtoLen = !strcmp(ap, "SHA-256") ? OID_LENGTH(usmHMAC192SHA256AuthProtocol)
+                                                      : USM_AUTH_PROTO_SHA_LEN;
+    ss->securityAuthKeyLen = USM_AUTH_KU_LEN;
+    if (generate_Ku(ss->securityAuthProto, (u_int)ss->securityAuthProtoLen,
+                    (const u_char *)v->auth_password, strlen(v->auth_password),
+                    ss->securityAuthKey, &ss->securityAuthKeyLen) != SNMPERR_SUCCESS) {
+        snprintf(err, errlen, "SNMPv3 user %s: cannot derive the auth key", v->user);
+        return DCS_ECONFIG;
+    }
+    if (!priv)
+        return 0;
+    int des = v->priv_protocol && !strcmp(v->priv_protocol, "DES");
+    ss->securityPrivProto = des ? usmDESPrivProtocol : usmAESPrivProtocol;
+    ss->securityPrivProtoLen = des ? USM_PRIV_PROTO_DES_LEN : USM_PRIV_PROTO_AES_LEN;
+    ss->securityPrivKeyLen = USM_PRIV_KU_LEN;
+    if (generate_Ku(ss->securityAuthProto, (u_int)ss->securityAuthProtoLen,
+                    (const u_char *)v->priv_password, strlen(v->priv_password),
+                    ss->securityPrivKey, &ss->securityPrivKeyLen) != SNMPERR_SUCCESS) {
+        snprintf(err, errlen, "SNMPv3 user %s: cannot derive the privacy key", v->user);
+        return DCS_ECONFIG;
+    }
+    return 0;
+}
+
+int sn_session_open(sn_state_t *s, char *err, size_t errlen)
+{
+    const dcs_config_device_t *d = &s->cfg->devices[s->dev];
+    netsnmp_session ss;
+    char community[256];
+    snmp_sess_init(&ss);
+    ss.peername = s->peer;
+    ss.timeout = d->timeout_ms * 1000L;
+    ss.retries = d->retries;
+    if (!strcmp(d->version, "3")) {
+        int rc = set_v3(&ss, d->v3, err, errlen);
+        if (rc)
+            return rc;
+    } else {
+        snprintf(community, sizeof community, "%s", d->community);
+        ss.version = !strcmp(d->version, "1") ? SNMP_VERSION_1 : SNMP_VERSION_2c;
+        ss.community = (u_char *)community;
+        ss.community_len = strlen(community);
+    }
+    s->sess = snmp_sess_open(&ss); /* v3: engine ID discovery happens here */
+    if (!s->sess) {
+        int e = 0, se = 0;
+        char *msg = NULL;
+        snmp_error(&ss, &e, &se, &msg);
+        snprintf(err, errlen, "%s: %s", s->peer, msg && *msg ? msg : "cannot open session");
+        free(msg);
+        return DCS_EIO;
+    }
+    return 0;
+}
+
+static int busy(const sn_state_t *s)
+{
+    return s->sess && s->outstanding > 0;
+}
+
+static void send_pending(sn_state_t *s, void (*resend_walk)(sn_state_t *, unsigned))
+{
+    for (unsigned i = 0; i < s->n; i++)
+        if (s->ch[i].pending) {
+            s->ch[i].pending = 0;
+            resend_walk(s, i);
+        }
+}
+
+void sn_loop(sn_state_t **states, size_t n, int64_t deadline_ns,
+             void (*resend_walk)(sn_state_t *s, unsigned i))
+{
+    int ep = epoll_create1(EPOLL_CLOEXEC), maxfd = 0;
+    size_t waiting = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!busy(states[i]))
+            continue;
+        int fd = snmp_sess_transport(states[i]->sess)->sock;
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = states[i]};
+        epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+        maxfd = fd > maxfd ? fd : maxfd;
+        waiting++;
+    }
+    netsnmp_large_fd_set set;
+    netsnmp_large_fd_set_init(&set, maxfd + 1);
+    struct epoll_event evs[256];
+    int64_t next_timers = 0;
+    while (waiting && ep >= 0) {
+        int64_t now = dcs_time_now_ns();
+        if (now >= deadline_ns)
+            break;
+        int64_t wait_ms = (deadline_ns - now) / 1000000 + 1;
+        int k = epoll_wait(ep, evs, 256, (int)(wait_ms < 10 ? wait_ms : 10));
+        for (int j = 0; j < k; j++) {
+            sn_state_t *s = evs[j].data.ptr;
+            int fd = snmp_sess_transport(s->sess)->sock;
+            NETSNMP_LARGE_FD_SET(fd, &set);
+            snmp_sess_read2(s->sess, &set);
+            NETSNMP_LARGE_FD_CLR(fd, &set);
+            send_pending(s, resend_walk);
+        }
+        now = dcs_time_now_ns();
+        if (k <= 0 || now >= next_timers) { /* resends and per-agent timeouts */
+            next_timers = now + 10000000;
+            waiting = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (busy(states[i])) {
+                    snmp_sess_timeout(states[i]->sess);
+                    send_pending(states[i], resend_walk);
+                }
+                waiting += busy(states[i]);
+            }
+        }
+    }
+    netsnmp_large_fd_set_cleanup(&set);
+    if (ep >= 0)
+        close(ep);
+}
