@@ -67,7 +67,7 @@ SIM_SRC = fixtures/sim.c fixtures/sim_modbus.c fixtures/sim_snmp.c fixtures/load
 FLEET_SRC = fixtures/mb_fleet.c fixtures/mb_fleet_serve.c
 TESTS   = base_test sample_test config_test aggregate_test kernel_test metric_test store_test csv_test \
           rollup_test report_test index_test \
-          integration_test probe_test
+          integration_test probe_test snmp_test
 
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/%.o)

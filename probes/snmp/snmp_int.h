@@ -32,34 +32,45 @@ typedef struct {
     int pending, walk_hops;    /* walk: a follow-up request to send */
 } sn_chan_t;
 
+typedef struct sn_req sn_req_t;
+
 typedef struct {
     const dcs_config_t *cfg;
     unsigned dev;
+    sn_req_t *slot;            /* request records, reused; net-snmp's callback magic */
+    size_t nslot;
     void *sess;                /* snmp_sess_open handle, NULL until open */
     char peer[300];
     sn_chan_t *ch;
     size_t n;
     unsigned gen;              /* cycle number: answers of older cycles are late */
     int outstanding;
+    int read_error;            /* last SNMPERR_* of a refused answer this cycle */
     size_t late;
     int64_t t_start, t_last;
     char err[256];
 } sn_state_t;
 
-typedef struct {
+/* One request in flight. Records live as long as the device: net-snmp may call
+ * back for a request at any later read, timeout or close, so the callback checks
+ * busy and the request id instead of trusting the pointer's history. */
+struct sn_req {
     sn_state_t *s;
+    int busy, reqid;
     unsigned gen;
     int walk;
     unsigned nvb;
     unsigned vb_chan[SN_MAX_VB];   /* channel (index in s->ch) of each varbind */
     uint8_t vb_role[SN_MAX_VB];    /* 0 value, 1 entity scale, 2 entity precision */
-} sn_req_t;
+};
 
 /* Once per process: no config files, no MIBs, logging off. */
 void sn_library_init(void);
 /* Open s's session (v3: derive keys, discover the engine: blocks up to the
  * device's timeout). 0, DCS_ECONFIG (bad settings) or DCS_EIO (no answer). */
 int sn_session_open(sn_state_t *s, char *err, size_t errlen);
+/* Close s's session and forget its v3 user's keys. */
+void sn_session_close(sn_state_t *s);
 /* Read answers of states[0..n-1] until none is outstanding or deadline_ns;
  * resend_walk(s, i) is called for walk channels that asked for more rows. */
 void sn_loop(sn_state_t **states, size_t n, int64_t deadline_ns,

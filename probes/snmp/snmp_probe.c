@@ -32,8 +32,8 @@ static void sn_close(void *state)
     sn_state_t *s = state;
     if (!s)
         return;
-    if (s->sess)
-        snmp_sess_close(s->sess);
+    sn_session_close(s);
+    free(s->slot);
     free(s->ch);
     free(s);
 }
@@ -65,12 +65,15 @@ static int sn_open(const dcs_config_t *cfg, unsigned dev, void **state, char *er
                    size_t errlen)
 {
     sn_state_t *s = calloc(1, sizeof *s);
-    if (!s || !(s->ch = calloc(cfg->channels_count ? cfg->channels_count : 1, sizeof *s->ch))) {
+    size_t cap = cfg->channels_count ? cfg->channels_count : 1;
+    if (!s || !(s->ch = calloc(cap, sizeof *s->ch)) ||
+        !(s->slot = calloc(2 * cap + 2, sizeof *s->slot))) {
         sn_close(s);
         return DCS_ENOMEM;
     }
     s->cfg = cfg;
     s->dev = dev;
+    s->nslot = 2 * cap + 2;
     load_channels(s);
     library_init();
     snprintf(s->peer, sizeof s->peer, "udp:%s:%d", cfg->devices[dev].host,
@@ -176,18 +179,28 @@ static void fail_req(sn_state_t *s, const sn_req_t *q, int flag, const char *why
 
 static int callback(int op, netsnmp_session *sp, int reqid, netsnmp_pdu *pdu, void *magic)
 {
-    (void)sp, (void)reqid;
+    (void)sp;
     sn_req_t *q = magic;
     sn_state_t *s = q->s;
+    /* A v3 report is matched by message id: its request id may be 0. */
+    int report = op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE && pdu->command == SNMP_MSG_REPORT;
+    if (op == NETSNMP_CALLBACK_OP_RESEND || !q->busy || (q->reqid != reqid && !report))
+        return 1; /* a resend notice, or not (or no longer) ours */
+    q->busy = 0;
     if (q->gen != s->gen) { /* from an earlier cycle */
-        if (op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE)
-            s->late++;
-        free(q);
+        s->late += op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE;
         return 1;
     }
     s->outstanding--;
     s->t_last = dcs_time_now_ns();
-    if (op != NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE) {
+    if (op == NETSNMP_CALLBACK_OP_SEC_ERROR) {
+        fail_req(s, q, DCS_SAMPLE_EXCEPTION, "SNMPv3 security error (check user and keys)");
+    } else if (op != NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE && s->read_error) {
+        /* answers came but were refused (e.g. a wrong v3 key): say why */
+        char why[160];
+        snprintf(why, sizeof why, "no valid answer: %s", snmp_api_errstring(s->read_error));
+        fail_req(s, q, DCS_SAMPLE_EXCEPTION, why);
+    } else if (op != NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE) {
         fail_req(s, q, DCS_SAMPLE_TIMEOUT, "timeout");
     } else if (pdu->command == SNMP_MSG_REPORT) {
         int rpt = snmpv3_get_report_type(pdu); /* e.g. wrong digest: bad password */
@@ -202,21 +215,33 @@ static int callback(int op, netsnmp_session *sp, int reqid, netsnmp_pdu *pdu, vo
     } else {
         got_get(s, q, pdu);
     }
-    free(q);
     return 1;
 }
 
 /* ---- requests ------------------------------------------------------------- */
 
+/* A free request record, or NULL when net-snmp still holds them all. */
+static sn_req_t *new_req(sn_state_t *s)
+{
+    for (size_t k = 0; k < s->nslot; k++)
+        if (!s->slot[k].busy) { /* busy from now: a GET is filled before it is sent */
+            s->slot[k] = (sn_req_t){.s = s, .gen = s->gen, .busy = 1};
+            return &s->slot[k];
+        }
+    set_err(s, "too many requests in flight", NULL);
+    return NULL;
+}
+
 static int send_pdu(sn_state_t *s, netsnmp_pdu *pdu, sn_req_t *q)
 {
-    q->s = s, q->gen = s->gen;
-    if (!snmp_sess_async_send(s->sess, pdu, callback, q)) {
+    int id = snmp_sess_async_send(s->sess, pdu, callback, q);
+    if (!id) {
         snmp_free_pdu(pdu);
         fail_req(s, q, DCS_SAMPLE_NOCONN, "cannot send");
-        free(q);
+        q->busy = 0;
         return -1;
     }
+    q->reqid = id;
     s->outstanding++;
     return 0;
 }
@@ -225,10 +250,11 @@ static void send_walk(sn_state_t *s, unsigned i)
 {
     sn_chan_t *ch = &s->ch[i];
     int v1 = strcmp(s->cfg->devices[s->dev].version, "1") == 0;
-    netsnmp_pdu *pdu = snmp_pdu_create(v1 ? SNMP_MSG_GETNEXT : SNMP_MSG_GETBULK);
-    sn_req_t *q = calloc(1, sizeof *q);
-    if (!pdu || !q) {
-        snmp_free_pdu(pdu), free(q);
+    sn_req_t *q = new_req(s);
+    netsnmp_pdu *pdu = q ? snmp_pdu_create(v1 ? SNMP_MSG_GETNEXT : SNMP_MSG_GETBULK) : NULL;
+    if (!pdu) {
+        if (q)
+            q->busy = 0;
         return;
     }
     if (!v1)
@@ -248,11 +274,12 @@ static void add_get(sn_state_t *s, netsnmp_pdu **pdu, sn_req_t **q, unsigned i, 
         *pdu = NULL, *q = NULL;
     }
     if (!*q) {
-        *pdu = snmp_pdu_create(SNMP_MSG_GET);
-        *q = calloc(1, sizeof **q);
-        if (!*pdu || !*q) {
-            snmp_free_pdu(*pdu), free(*q);
-            *pdu = NULL, *q = NULL;
+        *q = new_req(s);
+        *pdu = *q ? snmp_pdu_create(SNMP_MSG_GET) : NULL;
+        if (!*pdu) {
+            if (*q)
+                (*q)->busy = 0;
+            *q = NULL;
             return;
         }
     }
@@ -274,6 +301,7 @@ static void start(sn_state_t *s, int64_t deadline_ns)
     s->gen++;
     s->err[0] = '\0';
     s->outstanding = 0;
+    s->read_error = 0;
     s->t_start = s->t_last = dcs_time_now_ns();
     for (size_t i = 0; i < s->n; i++) {
         sn_chan_t *ch = &s->ch[i];

@@ -97,6 +97,22 @@ int sn_session_open(sn_state_t *s, char *err, size_t errlen)
     return 0;
 }
 
+void sn_session_close(sn_state_t *s)
+{
+    if (!s->sess)
+        return;
+    netsnmp_session *ss = snmp_sess_session(s->sess);
+    struct usmUser *u = NULL;
+    /* net-snmp keeps v3 users (and their keys) per engine for the whole process;
+     * forget ours so that a reload with a new password takes effect. */
+    if (ss && ss->version == SNMP_VERSION_3 && ss->securityName && ss->securityEngineIDLen)
+        u = usm_get_user(ss->securityEngineID, ss->securityEngineIDLen, ss->securityName);
+    snmp_sess_close(s->sess); /* may call back for requests still in flight */
+    s->sess = NULL;
+    if (u && usm_remove_user(u) == NULL)
+        usm_free_user(u);
+}
+
 static int busy(const sn_state_t *s)
 {
     return s->sess && s->outstanding > 0;
@@ -139,7 +155,10 @@ void sn_loop(sn_state_t **states, size_t n, int64_t deadline_ns,
             sn_state_t *s = evs[j].data.ptr;
             int fd = snmp_sess_transport(s->sess)->sock;
             NETSNMP_LARGE_FD_SET(fd, &set);
-            snmp_sess_read2(s->sess, &set);
+            if (snmp_sess_read2(s->sess, &set) != 0) {
+                int e = snmp_sess_session(s->sess)->s_snmp_errno;
+                s->read_error = e ? e : s->read_error;
+            }
             NETSNMP_LARGE_FD_CLR(fd, &set);
             send_pending(s, resend_walk);
         }
