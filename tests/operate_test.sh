@@ -6,6 +6,7 @@
 #     broken config is refused and polling goes on;
 #   - SIGTERM exits 0, and every sample polled (the final summary) is in the store;
 #   - a device that stays down is logged once, not once per cycle;
+#   - poll --stats prints self-metrics as JSON that add up;
 #   - long jobs (rank's Monte-Carlo) show progress on a terminal only.
 set -u
 BUILD=$(cd "${DCS_BUILD:-build}" && pwd)
@@ -94,8 +95,20 @@ for p in glob.glob("store/*/*.h5"):
 print(f"polled {ok + missing}, stored {stored}")
 raise SystemExit(0 if stored == ok + missing else 1)
 PY
+# --stats: one JSON line at exit; the dead cooling meter shows up by outcome.
+"$D" poll --duration 3.5 --stats --summary-interval 0 -q site.yaml >stats.json 2>>poll.log ||
+    fail "poll --stats failed"
+/usr/bin/python3 - <<'PY' || fail "poll --stats output"
+import json
+s = json.loads(open("stats.json").read().splitlines()[-1])
+assert s["cycles"] >= 2, s
+assert s["samples_written"] == sum(s["samples"].values()), s
+assert s["samples"]["ok"] > 0 and s["samples"]["no-connection"] + s["samples"]["backoff"] > 0, s
+assert s["devices_down"] == 1 and s["overruns"] == 0, s
+assert 0 < s["latency_ms"]["p50"] <= s["latency_ms"]["p99"], s
+PY
 # Long jobs show progress on a terminal and nothing when not on one.
 C=$SRC/fixtures/cohort/pilot-2026q4.yaml
 script -qec "$D rank $C" /dev/null | grep -q "Monte-Carlo draws 1000/2000" || fail "no progress on a TTY"
 [ -z "$("$D" rank "$C" 2>&1 >/dev/null)" ] || fail "progress printed without a TTY"
-echo "ok operate_test: metrics, SIGHUP reload and refusal, SIGTERM keeps every sample, no log flood, TTY progress"
+echo "ok operate_test: metrics, SIGHUP reload and refusal, SIGTERM keeps every sample, no log flood, --stats, TTY progress"

@@ -18,7 +18,7 @@
 
 static const char *help =
     "usage: dcscore poll [--once | --duration S] [--flush-interval S] [--summary-interval S]\n"
-    "                    [--fsync] [--metrics ADDR:PORT] [-q|-v] SITE.yaml\n"
+    "                    [--fsync] [--metrics ADDR:PORT] [--stats] [-q|-v] SITE.yaml\n"
     "\n"
     "Poll every device of the site on its interval (aligned to the clock) and append\n"
     "the samples to the HDF5 store. A device that times out or answers garbage is\n"
@@ -34,10 +34,13 @@ static const char *help =
     "  --summary-interval S   log a summary line every S seconds (default 600, 0 = never)\n"
     "  --metrics ADDR:PORT    serve Prometheus metrics over HTTP (off by default; e.g.\n"
     "                         127.0.0.1:9877; an address other than loopback must be given)\n"
+    "  --stats                print the poller's self-metrics as one JSON line on stdout\n"
+    "                         at each summary and at exit (polls, samples by outcome,\n"
+    "                         latency p50/p99, overruns, late answers, samples written)\n"
     "  -q, -v                 warnings and errors only / also debug lines\n";
 
 static volatile sig_atomic_t stop_requested, reload_requested;
-static int use_fsync;
+static int use_fsync, print_stats;
 static dcs_poller_t *running;
 
 static void on_signal(int sig)
@@ -56,7 +59,7 @@ typedef struct {
     dcs_store_t *st;
     cli_metrics_t *metrics;
     int64_t flush_ns, last_flush_ns, summary_ns, last_summary_ns;
-    uint64_t flushes;
+    uint64_t flushes, written;
     uint64_t prev_cycles, prev_ok, prev_missing, prev_overruns; /* sessions before a reload */
     int failed;
 } session_t;
@@ -74,9 +77,35 @@ static void flush_store(session_t *s)
     s->last_flush_ns = dcs_time_now_ns();
 }
 
+/* --stats: the current poller's self-metrics as one JSON line (since the last
+ * start or reload; samples written count since start). */
+static void stats_json(const session_t *s)
+{
+    const dcs_poller_stats_t *st = dcs_poller_stats(s->p);
+    printf("{\"site\":");
+    dcs_json_str(stdout, s->cfg->site->id);
+    printf(",\"t_utc\":\"");
+    char when[40];
+    dcs_time_format(dcs_time_now_ns(), NULL, when, sizeof when);
+    printf("%s\",\"cycles\":%llu,\"polls\":%llu,\"overruns\":%llu,\"late_answers\":%llu,"
+           "\"samples_written\":%llu,\"samples\":{", when, (unsigned long long)st->cycles,
+           (unsigned long long)st->polls, (unsigned long long)st->overruns,
+           (unsigned long long)st->late_answers, (unsigned long long)s->written);
+    for (int k = 0; k < 8; k++)
+        printf("%s\"%s\":%llu", k ? "," : "", dcs_sample_flag_name(k),
+               (unsigned long long)st->by_flag[k]);
+    printf("},\"latency_ms\":{\"p50\":%.3f,\"p99\":%.3f},\"last_cycle_ms\":%.3f,"
+           "\"max_cycle_ms\":%.3f,\"devices_down\":%u}\n",
+           dcs_poller_latency_ms(st, 0.5), dcs_poller_latency_ms(st, 0.99),
+           st->last_cycle_ns / 1e6, st->max_cycle_ns / 1e6, st->devices_down);
+    fflush(stdout);
+}
+
 /* Totals since start, across reloads. */
 static void summary(session_t *s)
 {
+    if (print_stats)
+        stats_json(s);
     const dcs_poller_stats_t *st = dcs_poller_stats(s->p);
     cli_log(2, "summary: %llu cycles, %llu samples ok, %llu missing, %llu overruns, %llu flushes",
             (unsigned long long)(s->prev_cycles + st->cycles),
@@ -91,6 +120,8 @@ static void sink(void *ctx, const dcs_sample_t *smp, size_t n)
     session_t *s = ctx;
     if (dcs_store_append(s->st, smp, n))
         cli_log(0, "%s", dcs_store_errmsg(s->st));
+    else
+        s->written += n;
     if (s->metrics)
         cli_metrics_update(s->metrics, smp, n, dcs_poller_stats(s->p), s->flushes);
     int64_t now = dcs_time_now_ns();
@@ -156,6 +187,7 @@ static void reload(session_t *s, const char *cfg_path)
     next.prev_cycles += st->cycles, next.prev_ok += st->samples_ok;
     next.prev_missing += st->samples_missing, next.prev_overruns += st->overruns;
     next.flushes = s->flushes;
+    next.written = s->written;
     dcs_config_t *old_cfg = s->cfg;
     dcs_store_close(s->st); /* flushed above */
     dcs_poller_free(s->p);
@@ -172,6 +204,7 @@ static int parse(int argc, char **argv, double *duration_s, double *flush_s, dou
         {"once", no_argument, 0, 'o'}, {"duration", required_argument, 0, 'd'},
         {"flush-interval", required_argument, 0, 'f'}, {"summary-interval", required_argument, 0, 's'},
         {"metrics", required_argument, 0, 'm'}, {"fsync", no_argument, 0, 'y'},
+        {"stats", no_argument, 0, 'S'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "qv", opts, NULL)) != -1) {
@@ -182,6 +215,7 @@ static int parse(int argc, char **argv, double *duration_s, double *flush_s, dou
         case 's': *summary_s = atof(optarg); break;
         case 'm': *metrics = optarg; break;
         case 'y': use_fsync = 1; break;
+        case 'S': print_stats = 1; break;
         case 'q': cli_verbosity = 1; break;
         case 'v': cli_verbosity = 3; break;
         case 'h': fputs(help, stdout); return -1;
