@@ -98,6 +98,11 @@ static const bad_case_t bad[] = {
     {"  - id: fac\n", "  - id: \"fac/1\"\n", "devices[1].id: 'fac/1' must be 1-64 of"},
     {"id: rack1", "id: fac_e", "channels[2].id: 'fac_e' is used twice"},
     {"region: qingpu\n", "region: [qingpu\n", "site.yaml:"},
+    {"profile: adw300", "profile: pm9999", "device 'fac': no profile 'pm9999'"},
+    {"profile: adw300", "profile: ups-mib", "profile 'ups-mib' is for snmp devices"},
+    {"unit_id: 0\n", "unit_id: 0\n    max_registers: 126\n", "max_registers 126 outside 1..125"},
+    {"unit_id: 0\n", "unit_id: 0\n    retries: 11\n", "retries 11 or backoff_max_cycles"},
+    {"    port: 1502\n", "    serial: /dev/ttyS0\n", "modbus_tcp needs host and port, not serial"},
 };
 
 static void test_bad_configs(void **state)
@@ -120,6 +125,47 @@ static void test_bad_configs(void **state)
     }
 }
 
+/* Every shipped profile loads; addressing and SunSpec offsets are applied. */
+static void test_profiles(void **state)
+{
+    (void)state;
+    static const char *names[] = {"sdm630", "adw300", "pm5xxx", "sunspec-meter", "apc-rpdu",
+                                  "apc-rpdu2", "ups-mib", "entity-sensor", "host-cpu"};
+    char err[400];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        dcs_config_profile_t *p = NULL;
+        if (dcs_config_profile_load(names[i], NULL, &p, err, sizeof err))
+            fail_msg("%s", err);
+        assert_true(p->points_count >= 1);
+        dcs_config_profile_free(p);
+    }
+    const char *dir = tu_tmpdir("cfg-prof");
+    int rc;
+    dcs_config_t *cfg = load_text(dir,
+        "site: {id: p, name: p, region: lingang, pue_category: 1, poll_interval_ms: 1000, store_dir: s}\n"
+        "devices:\n"
+        "  - {id: pm, protocol: modbus_rtu, serial: /dev/ttyUSB0, unit_id: 3, profile: pm5xxx}\n"
+        "  - {id: ss, protocol: modbus_tcp, host: 127.0.0.1, port: 502, profile: sunspec-meter}\n"
+        "  - {id: pdu, protocol: snmp, host: 127.0.0.1, port: 161, profile: apc-rpdu2}\n"
+        "channels:\n"
+        "  - {id: p, device: pm, point: total_power, role: facility_total}\n"
+        "  - {id: e, device: ss, point: total_energy, role: facility_total, cross_check: true}\n"
+        "  - {id: r, device: pdu, point: total_power, index: 2, role: it_rack}\n", &rc);
+    if (rc)
+        fail_msg("%s", dcs_config_errmsg(cfg));
+    assert_int_equal(cfg->channels[0].address, 3059);  /* doc number 3060, 1-based */
+    assert_true(cfg->channels[0].to_si == 1000.0);      /* kW */
+    assert_int_equal(cfg->devices[1].sunspec_model, 203);
+    assert_int_equal(cfg->channels[1].address, 46);     /* offset in the model block */
+    assert_int_equal(cfg->channels[1].sf_address, 54);
+    assert_true(cfg->channels[1].counter_modulus_raw == 4294967296.0);
+    assert_string_equal(cfg->channels[2].oid, ".1.3.6.1.4.1.318.1.1.26.4.3.1.5.2");
+    assert_true(cfg->channels[2].scale == 10.0);
+    assert_string_equal(cfg->devices[0].parity, "N");
+    assert_int_equal(cfg->devices[0].baud, 9600);
+    dcs_config_free(cfg);
+}
+
 static void test_missing_file(void **state)
 {
     (void)state;
@@ -136,6 +182,7 @@ int main(void)
         cmocka_unit_test(test_good_config),
         cmocka_unit_test(test_bad_configs),
         cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_profiles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
