@@ -25,6 +25,20 @@
 
 /* ---- plans ---------------------------------------------------------------- */
 
+/* Request i of pl: function, first register, count, points (-1: not checked). */
+static void expect_req(const dcs_mbplan_t *pl, size_t i, int fn, int start, int count, int npoints)
+{
+    assert_true(i < pl->nreq);
+    if (fn >= 0)
+        assert_int_equal(pl->req[i].function, fn);
+    if (start >= 0)
+        assert_int_equal(pl->req[i].start, start);
+    if (count >= 0)
+        assert_int_equal(pl->req[i].count, count);
+    if (npoints >= 0)
+        assert_int_equal(pl->req[i].npoints, npoints);
+}
+
 static void test_plan_contiguous_and_gaps(void **state)
 {
     (void)state;
@@ -34,17 +48,14 @@ static void test_plan_contiguous_and_gaps(void **state)
     assert_int_equal(dcs_mbplan_build(pts, 4, 125, 0, &pl), 0);
     /* gap 0: 0x34..0x36 joined (adjacent: 0x34,0x35 then 0x36); 0x48 and 0x156 alone */
     assert_int_equal(pl.nreq, 3);
-    assert_int_equal(pl.req[0].start, 0x34);
-    assert_int_equal(pl.req[0].count, 3);
-    assert_int_equal(pl.req[0].npoints, 2);
-    assert_int_equal(pl.req[1].start, 0x48);
-    assert_int_equal(pl.req[2].start, 0x156);
+    expect_req(&pl, 0, 4, 0x34, 3, 2);
+    expect_req(&pl, 1, 4, 0x48, 2, 1);
+    expect_req(&pl, 2, 4, 0x156, 2, 1);
     dcs_mbplan_free(&pl);
     /* gap 17: 0x37..0x47 is 17 unused registers, so 0x34..0x49 is one read of 22 */
     assert_int_equal(dcs_mbplan_build(pts, 4, 125, 17, &pl), 0);
     assert_int_equal(pl.nreq, 2);
-    assert_int_equal(pl.req[0].count, 0x4a - 0x34);
-    assert_int_equal(pl.req[0].npoints, 3);
+    expect_req(&pl, 0, 4, 0x34, 0x4a - 0x34, 3);
     dcs_mbplan_free(&pl);
     /* gap 16: one short */
     assert_int_equal(dcs_mbplan_build(pts, 4, 125, 16, &pl), 0);
@@ -63,10 +74,8 @@ static void test_plan_limits(void **state)
     dcs_mbplan_t pl;
     assert_int_equal(dcs_mbplan_build(pts, 70, 125, 0, &pl), 0);
     assert_int_equal(pl.nreq, 2);
-    assert_int_equal(pl.req[0].count, 124);
-    assert_int_equal(pl.req[0].npoints, 62);
-    assert_int_equal(pl.req[1].start, 124);
-    assert_int_equal(pl.req[1].count, 16);
+    expect_req(&pl, 0, 3, 0, 124, 62);
+    expect_req(&pl, 1, 3, 124, 16, 8);
     dcs_mbplan_free(&pl);
     /* an out-of-spec device: at most 10 registers per read -> 14 requests of 5 points */
     assert_int_equal(dcs_mbplan_build(pts, 70, 10, 0, &pl), 0);
@@ -76,10 +85,8 @@ static void test_plan_limits(void **state)
     dcs_mbplan_point_t mix[] = {{3, 10, 2}, {4, 10, 2}, {3, 10, 4}, {3, 11, 1}};
     assert_int_equal(dcs_mbplan_build(mix, 4, 125, 0, &pl), 0);
     assert_int_equal(pl.nreq, 2);
-    assert_int_equal(pl.req[0].function, 3);
-    assert_int_equal(pl.req[0].count, 4);
-    assert_int_equal(pl.req[0].npoints, 3);
-    assert_int_equal(pl.req[1].function, 4);
+    expect_req(&pl, 0, 3, 10, 4, 3);
+    expect_req(&pl, 1, 4, 10, 2, 1);
     dcs_mbplan_free(&pl);
     /* a float64 cannot fit in 2 registers per read; past 65535 is refused */
     dcs_mbplan_point_t wide[] = {{3, 0, 4}}, edge[] = {{3, 65534, 4}};
@@ -166,19 +173,27 @@ static int typed(int t, int o, double *want)
     return base[t] + o * w;
 }
 
+/* Start one meter on a free port and begin a site config for it in text: the
+ * site line, device `m` with `extra` keys, and "channels:". Returns the length. */
+static int one_meter(const char *dir, const char *extra, char *text, size_t len, int *pid)
+{
+    int port = tu_free_ports(1);
+    char spec[32];
+    snprintf(spec, sizeof spec, "%d:1", port);
+    *pid = start_fleet(dir, (char *[]){"--tcp", spec, NULL});
+    assert_true(*pid > 0);
+    int n = snprintf(text, len, head, 1000);
+    return n + snprintf(text + n, len - (size_t)n,
+                        "devices: [{id: m, protocol: modbus_tcp, host: 127.0.0.1, port: %d, %s}]\n"
+                        "channels:\n", port, extra);
+}
+
 static void test_every_type_and_order(void **state)
 {
     (void)state;
     const char *dir = tu_tmpdir("probe-types");
-    int port = tu_free_ports(1);
-    char spec[32], text[20000];
-    snprintf(spec, sizeof spec, "%d:1", port);
-    int pid = start_fleet(dir, (char *[]){"--tcp", spec, NULL});
-    assert_true(pid > 0);
-    int n = snprintf(text, sizeof text, head, 1000);
-    n += snprintf(text + n, sizeof text - n,
-                  "devices: [{id: m, protocol: modbus_tcp, host: 127.0.0.1, port: %d,"
-                  " gap_registers: 10}]\nchannels:\n", port);
+    char text[20000];
+    int pid, n = one_meter(dir, "gap_registers: 10", text, sizeof text, &pid);
     for (int t = 0; t < 8; t++)
         for (int o = 0; o < (t < 2 ? 1 : 4); o++) {
             double want;
@@ -208,15 +223,8 @@ static void test_batching_and_rejected_batch(void **state)
 {
     (void)state;
     const char *dir = tu_tmpdir("probe-batch");
-    int port = tu_free_ports(1);
-    char spec[32], text[4000];
-    snprintf(spec, sizeof spec, "%d:1", port);
-    int pid = start_fleet(dir, (char *[]){"--tcp", spec, NULL});
-    assert_true(pid > 0);
-    int n = snprintf(text, sizeof text, head, 1000);
-    n += snprintf(text + n, sizeof text - n,
-                  "devices: [{id: m, protocol: modbus_tcp, host: 127.0.0.1, port: %d,"
-                  " gap_registers: 20, max_registers: 30}]\nchannels:\n", port);
+    char text[4000];
+    int pid, n = one_meter(dir, "gap_registers: 20, max_registers: 30", text, sizeof text, &pid);
     static const int addr[] = {0, 1, 5, 29, 30, 99, 248, 262};
     for (int i = 0; i < 8; i++)
         n += snprintf(text + n, sizeof text - n,

@@ -26,6 +26,14 @@ void sn_library_init(void)
     init_snmp("dcscore");
 }
 
+/* Ku from a password with the session's auth hash (RFC 3414 A.2). 0 or -1. */
+static int derive_key(netsnmp_session *ss, const char *password, u_char *key, size_t *keylen)
+{
+    return generate_Ku(ss->securityAuthProto, (u_int)ss->securityAuthProtoLen,
+                       (const u_char *)password, strlen(password), key, keylen) ==
+                   SNMPERR_SUCCESS ? 0 : -1;
+}
+
 static int set_v3(netsnmp_session *ss, const dcs_config_snmpv3_t *v, char *err, size_t errlen)
 {
     ss->version = SNMP_VERSION_3;
@@ -45,24 +53,18 @@ static int set_v3(netsnmp_session *ss, const dcs_config_snmpv3_t *v, char *err, 
     ss->securityAuthProtoLen = !strcmp(ap, "SHA-256") ? OID_LENGTH(usmHMAC192SHA256AuthProtocol)
                                                       : USM_AUTH_PROTO_SHA_LEN;
     ss->securityAuthKeyLen = USM_AUTH_KU_LEN;
-    if (generate_Ku(ss->securityAuthProto, (u_int)ss->securityAuthProtoLen,
-                    (const u_char *)v->auth_password, strlen(v->auth_password),
-                    ss->securityAuthKey, &ss->securityAuthKeyLen) != SNMPERR_SUCCESS) {
-        snprintf(err, errlen, "SNMPv3 user %s: cannot derive the auth key", v->user);
-        return DCS_ECONFIG;
-    }
+    if (derive_key(ss, v->auth_password, ss->securityAuthKey, &ss->securityAuthKeyLen))
+        return snprintf(err, errlen, "SNMPv3 user %s: cannot derive the auth key", v->user),
+               DCS_ECONFIG;
     if (!priv)
         return 0;
     int des = v->priv_protocol && !strcmp(v->priv_protocol, "DES");
     ss->securityPrivProto = des ? usmDESPrivProtocol : usmAESPrivProtocol;
     ss->securityPrivProtoLen = des ? USM_PRIV_PROTO_DES_LEN : USM_PRIV_PROTO_AES_LEN;
     ss->securityPrivKeyLen = USM_PRIV_KU_LEN;
-    if (generate_Ku(ss->securityAuthProto, (u_int)ss->securityAuthProtoLen,
-                    (const u_char *)v->priv_password, strlen(v->priv_password),
-                    ss->securityPrivKey, &ss->securityPrivKeyLen) != SNMPERR_SUCCESS) {
-        snprintf(err, errlen, "SNMPv3 user %s: cannot derive the privacy key", v->user);
-        return DCS_ECONFIG;
-    }
+    if (derive_key(ss, v->priv_password, ss->securityPrivKey, &ss->securityPrivKeyLen))
+        return snprintf(err, errlen, "SNMPv3 user %s: cannot derive the privacy key", v->user),
+               DCS_ECONFIG;
     return 0;
 }
 
