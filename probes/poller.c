@@ -175,9 +175,8 @@ static int group(dcs_poller_t *p)
 {
     const dcs_config_t *cfg = p->cfg;
     char (*keys)[320] = calloc(cfg->devices_count, sizeof *keys);
-    unsigned *line_of = calloc(cfg->devices_count, sizeof *line_of);
     p->line = calloc(cfg->devices_count, sizeof *p->line);
-    int rc = keys && line_of && p->line ? 0 : DCS_ENOMEM;
+    int rc = keys && p->line ? 0 : DCS_ENOMEM;
     for (unsigned d = 0; !rc && d < cfg->devices_count; d++) {
         const dcs_probe_ops *ops = p->dev[d].ops;
         if (ops->version >= 2 && ops->poll_many) {
@@ -197,7 +196,6 @@ static int group(dcs_poller_t *p)
             p->line[l].dev[p->line[l].n++] = d;
     }
     free(keys);
-    free(line_of);
     return rc;
 }
 
