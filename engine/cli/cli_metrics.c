@@ -105,13 +105,11 @@ static void value(FILE *f, double v)
 
 static void self_metrics(cli_metrics_t *m, FILE *f)
 {
-    static const char *const flags[] = {"ok", "timeout", "exception", "garbage", "no-connection",
-                                        "no-such-object", "out-of-range", "backoff"};
     head(f, "dcscore_samples_total", "counter", "Samples polled, by outcome.");
     for (int k = 0; k < 8; k++) {
         fputs("dcscore_samples_total{", f);
         label(f, "site", m->site, 1);
-        label(f, "status", flags[k], 0);
+        label(f, "status", dcs_sample_flag_name(k), 0);
         fprintf(f, "} %llu\n", (unsigned long long)m->st.by_flag[k]);
     }
     struct { const char *name, *type, *help; double v; } one[] = {

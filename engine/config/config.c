@@ -542,8 +542,8 @@ const char *dcs_config_kind_name(dcs_config_kind_t kind)
 
 const char *dcs_config_proto_name(dcs_config_proto_t proto)
 {
-    static const char *const names[] = {"modbus_tcp", "snmp", "modbus_rtu", "modbus_rtu_tcp"};
-    return (unsigned)proto < N(names) ? names[proto] : "unknown";
+    return (unsigned)proto < N(dcs_config_proto_names) ? dcs_config_proto_names[proto].str
+                                                       : "unknown";
 }
 
 const char *dcs_config_si_unit(dcs_config_kind_t kind)

@@ -19,7 +19,7 @@
 
 /* ---- schemas -------------------------------------------------------------- */
 
-static const cyaml_strval_t proto_names[] = {
+const cyaml_strval_t dcs_config_proto_names[4] = {
     {"modbus_tcp", DCS_CONFIG_MODBUS_TCP}, {"snmp", DCS_CONFIG_SNMP},
     {"modbus_rtu", DCS_CONFIG_MODBUS_RTU}, {"modbus_rtu_tcp", DCS_CONFIG_MODBUS_RTU_TCP},
 };
@@ -36,7 +36,7 @@ static const cyaml_schema_field_t v3_fields[] = {
 
 static const cyaml_schema_field_t device_fields[] = {
     STR("id", dcs_config_device_t, id, 0),
-    ENUM("protocol", dcs_config_device_t, protocol, proto_names, 0),
+    ENUM("protocol", dcs_config_device_t, protocol, dcs_config_proto_names, 0),
     STR("host", dcs_config_device_t, host, OPT),
     CYAML_FIELD_INT("port", OPT, dcs_config_device_t, port),
     STR("serial", dcs_config_device_t, serial, OPT),
@@ -250,9 +250,11 @@ static int validate_snmp(dcs_config_t *cfg, dcs_config_device_t *d, int line)
         d->max_oids = 32;
     if (d->max_oids < 1 || d->max_oids > 1000)
         FAIL(line, "device '%s': max_oids %d outside 1..1000", d->id, d->max_oids);
-    if (strcmp(d->version, "3") != 0)
-        return d->v3 ? (dcs_config_set_err(cfg, line, "device '%s': v3 block needs version 3",
-                                           d->id), DCS_ECONFIG) : 0;
+    if (strcmp(d->version, "3") != 0) {
+        if (d->v3)
+            FAIL(line, "device '%s': v3 block needs version 3", d->id);
+        return 0;
+    }
     dcs_config_snmpv3_t *v = d->v3;
     if (!v)
         FAIL(line, "device '%s': version 3 needs a v3 block (user, passwords)", d->id);

@@ -25,7 +25,7 @@ static pthread_mutex_t lines_lock = PTHREAD_MUTEX_INITIALIZER;
 static mb_line_t *lines;
 static atomic_int open_tcp;
 
-void mb_line_key_of(const dcs_config_t *cfg, unsigned dev, char *key, size_t keylen)
+int mb_line_key_of(const dcs_config_t *cfg, unsigned dev, char *key, size_t keylen)
 {
     const dcs_config_device_t *d = &cfg->devices[dev];
     if (d->protocol == DCS_CONFIG_MODBUS_RTU)
@@ -33,6 +33,7 @@ void mb_line_key_of(const dcs_config_t *cfg, unsigned dev, char *key, size_t key
     else
         snprintf(key, keylen, "%s:%s:%d", d->protocol == DCS_CONFIG_MODBUS_TCP ? "tcp" : "rtutcp",
                  d->host, d->port);
+    return 0;
 }
 
 static modbus_t *new_ctx(const dcs_config_device_t *d)

@@ -20,8 +20,9 @@ struct mb_line {
     mb_line_t *next;
 };
 
-/* The line key of device dev; devices with equal keys share a line. */
-void mb_line_key_of(const dcs_config_t *cfg, unsigned dev, char *key, size_t keylen);
+/* The line key of device dev; devices with equal keys share a line. Returns 0
+ * (the signature of dcs_probe_ops.line). */
+int mb_line_key_of(const dcs_config_t *cfg, unsigned dev, char *key, size_t keylen);
 /* Find or create the line of device dev (no I/O). 0 or DCS_ECONFIG/DCS_ENOMEM. */
 int mb_line_acquire(const dcs_config_t *cfg, unsigned dev, mb_line_t **out, char *err,
                     size_t errlen);

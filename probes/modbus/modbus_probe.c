@@ -114,12 +114,6 @@ static int mb_open(const dcs_config_t *cfg, unsigned dev, void **state, char *er
     return 0;
 }
 
-static int mb_line_key(const dcs_config_t *cfg, unsigned dev, char *key, size_t keylen)
-{
-    mb_line_key_of(cfg, dev, key, keylen);
-    return 0;
-}
-
 static int classify(int e)
 {
     if (e > MODBUS_ENOBASE && e <= MODBUS_ENOBASE + 11) /* EMBXILFUN..EMBXGTAR */
@@ -306,11 +300,11 @@ static int mb_poll(void *state, int64_t deadline_ns, dcs_sample_t *out, size_t n
 
 static const dcs_probe_ops modbus_ops[] = {
     {.version = 2, .name = "modbus_tcp", .open = mb_open, .poll = mb_poll, .close = mb_close,
-     .line = mb_line_key},
+     .line = mb_line_key_of},
     {.version = 2, .name = "modbus_rtu", .open = mb_open, .poll = mb_poll, .close = mb_close,
-     .line = mb_line_key},
+     .line = mb_line_key_of},
     {.version = 2, .name = "modbus_rtu_tcp", .open = mb_open, .poll = mb_poll, .close = mb_close,
-     .line = mb_line_key},
+     .line = mb_line_key_of},
 };
 
 void dcs_probe_modbus_register(void)

@@ -155,7 +155,7 @@ void sn_loop(sn_state_t **states, size_t n, int64_t deadline_ns,
         int k = epoll_wait(ep, evs, 256, (int)(wait_ms < 10 ? wait_ms : 10));
         for (int j = 0; j < k; j++) {
             sn_state_t *s = evs[j].data.ptr;
-            int fd = snmp_sess_transport(s->sess)->sock;
+            int was_busy = busy(s), fd = snmp_sess_transport(s->sess)->sock;
             NETSNMP_LARGE_FD_SET(fd, &set);
             if (snmp_sess_read2(s->sess, &set) != 0) {
                 int e = snmp_sess_session(s->sess)->s_snmp_errno;
@@ -163,6 +163,7 @@ void sn_loop(sn_state_t **states, size_t n, int64_t deadline_ns,
             }
             NETSNMP_LARGE_FD_CLR(fd, &set);
             send_pending(s, resend_walk);
+            waiting -= was_busy && !busy(s); /* done: no need to wait for the timer pass */
         }
         now = dcs_time_now_ns();
         if (k <= 0 || now >= next_timers) { /* resends and per-agent timeouts */
