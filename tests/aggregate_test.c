@@ -193,6 +193,46 @@ static void test_rollup(void **state)
     assert_true(r[1].start_ns == S(20));
 }
 
+static void test_rollup_grid(void **state)
+{
+    (void)state;
+    /* The samples of test_rollup on a 10 s grid from t0 = 0: the same answers. */
+    double p[] = {100, 200, NAN, 300, 300};
+    dcs_agg_rollup_t r[4];
+    size_t n;
+    assert_int_equal(dcs_agg_rollup_grid(S(0), S(10), p, 5, S(0), S(40), S(20), S(15), r, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(r[0].count, 2);
+    near(r[0].sum, 300, "sum 0");
+    assert_true(r[0].min == 100 && r[0].max == 200);
+    near(r[0].e_wh, WH(1500), "energy 0");
+    near(r[0].covered_s, 10, "coverage 0");
+    assert_int_equal(r[1].count, 1);
+    near(r[1].e_wh, WH(3000), "energy 1");
+    near(r[1].covered_s, 10, "coverage 1");
+    /* A 20 s step over a 15 s gap limit: statistics, but no segment counts. */
+    assert_int_equal(dcs_agg_rollup_grid(S(0), S(20), p, 3, S(0), S(40), S(20), S(15), r, &n), 0);
+    assert_int_equal(r[0].count, 1);
+    near(r[0].e_wh, 0, "no energy over a gap");
+    near(r[0].covered_s, 0, "no coverage over a gap");
+}
+
+static void test_overflowing_segment_is_missing(void **state)
+{
+    (void)state;
+    /* t 0,1,2,3 s; P 1e300, 1e300, 100, 100 W. (1e300 + 1e300) x 1e9 ns and
+     * (1e300 + 100) x 1e9 ns overflow: those segments are missing, not infinite.
+     * [2,3]: 100 W x 1 s = 100 J over 1 s. */
+    int64_t t[] = {S(0), S(1), S(2), S(3)};
+    double p[] = {1e300, 1e300, 100, 100};
+    dcs_agg_buckets_t b;
+    assert_int_equal(dcs_agg_buckets_init(&b, S(0), S(4), S(4)), 0);
+    dcs_agg_power(t, p, 4, S(5), &b);
+    near(b.e_wh[0], WH(100), "energy");
+    near(b.covered_s[0], 1, "coverage");
+    dcs_agg_buckets_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -204,6 +244,8 @@ int main(void)
         cmocka_unit_test(test_counter_spreads_over_buckets),
         cmocka_unit_test(test_stats_compensated),
         cmocka_unit_test(test_rollup),
+        cmocka_unit_test(test_rollup_grid),
+        cmocka_unit_test(test_overflowing_segment_is_missing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../engine/aggregate/dcs_aggregate.h"
+#include "../engine/base/dcs_base.h"
 
 #define U 0x1p-53
 
@@ -169,7 +170,7 @@ static void test_trapz_all_kernels(void **state)
             double a0, c0, a1, c1;
             dcs_agg_kernel_find("scalar")->trapz(t + 1, v + 1, n, 5000000000LL, &a0, &c0);
             ks[k]->trapz(t + 1, v + 1, n, 5000000000LL, &a1, &c1);
-            if (fabs(a1 - a0) > 1e-12 * fabs(a0) + 1e-9 || fabs(c1 - c0) > 1e-12 * c0 + 1e-12)
+            if (fabs(a1 - a0) > 1e-12 * fabs(a0) + 1e-9 || c1 != c0) /* coverage: exact */
                 fail_msg("%s n=%zu: area %.17g vs %.17g, covered %.17g vs %.17g", ks[k]->name,
                          n, a1, a0, c1, c0);
         }
@@ -196,7 +197,7 @@ static void test_fused_matches_separate_passes(void **state)
             ks[k]->fused(t + 1, v + 1, n, 5000000000LL, &s2, &a2, &c2);
             if (s1.count != s2.count || memcmp(&s1.min, &s2.min, 8) || memcmp(&s1.max, &s2.max, 8) ||
                 fabs(s1.sum - s2.sum) > 1e-12 * fabs(s1.sum) + 1e-300 ||
-                fabs(a1 - a2) > 1e-12 * fabs(a1) + 1e-300 || fabs(c1 - c2) > 1e-12 * c1)
+                fabs(a1 - a2) > 1e-12 * fabs(a1) + 1e-300 || c1 != c2)
                 fail_msg("%s n=%zu: fused differs", ks[k]->name, n);
         }
 }
@@ -235,6 +236,132 @@ static void test_power_fast_path_matches_reference(void **state)
     }
 }
 
+/* The grid kernel against the scalar one: statistics as check_reduce, the pair
+ * area within 1e-12 relative, coverage exactly. */
+static void test_grid_all_kernels(void **state)
+{
+    (void)state;
+    const dcs_agg_kernel_t *ks[8], *ref = dcs_agg_kernel_find("scalar");
+    size_t nk = dcs_agg_kernel_list(ks, 8);
+    static double v[4000];
+    for (size_t i = 0; i < 4000; i++) {
+        double r = rnd();
+        v[i] = r < 0.05 ? NAN : r < 0.06 ? INFINITY : r < 0.065 ? 1e308 : 5e5 + 1e5 * r; /* 1e308 pairs overflow */
+    }
+    for (size_t k = 0; k < nk; k++)
+        for (size_t n = 0; n < 4000; n += n < 70 ? 1 : 613)
+            for (int64_t step = 1000000000LL; step <= 9000000000LL; step += 8000000000LL) {
+                dcs_agg_stats_t s0, s1;
+                double a0, c0, a1, c1;
+                ref->grid(v + 1, n, step, 5000000000LL, &s0, &a0, &c0);
+                ks[k]->grid(v + 1, n, step, 5000000000LL, &s1, &a1, &c1);
+                check_reduce(ks[k], v + 1, n, "grid stats");
+                if (s0.count != s1.count || memcmp(&s0.min, &s1.min, 8) || memcmp(&s0.max, &s1.max, 8) ||
+                    (a1 != a0 && !(fabs(a1 - a0) <= 1e-12 * fabs(a0))) || c1 != c0)
+                    fail_msg("%s n=%zu step=%lld: area %.17g vs %.17g, covered %.17g vs %.17g",
+                             ks[k]->name, n, (long long)step, a1, a0, c1, c0);
+            }
+}
+
+/* Counter deltas: every kernel gives the scalar kernel's flags and deltas bit for
+ * bit, on readings with rollovers, resets, jumps, NaN, repeated times and a
+ * step longer than 2^52 ns. */
+static void test_deltas_all_kernels(void **state)
+{
+    (void)state;
+    const dcs_agg_kernel_t *ks[8], *ref = dcs_agg_kernel_find("scalar");
+    size_t nk = dcs_agg_kernel_list(ks, 8);
+    static int64_t t[3000];
+    static double e[3000], d0[3000], d1[3000];
+    static uint8_t f0[3000], f1[3000];
+    int64_t now = 0;
+    double c = 0;
+    for (size_t i = 0; i < 3000; i++) {
+        double r = rnd();
+        now += r < 0.01 ? 0 : r < 0.015 ? ((int64_t)1 << 53) : 10000000000LL;
+        c += r < 0.9 ? 2 * r : r < 0.93 ? 1e6 : 0;
+        if (c >= 1e4)
+            c -= 1e4; /* wraps at 10,000 Wh */
+        t[i] = now;
+        e[i] = r > 0.98 ? NAN : r > 0.97 ? c * 0.5 : c;
+    }
+    for (size_t k = 0; k < nk; k++)
+        for (size_t n = 0; n < 3000; n += n < 70 ? 1 : 401) {
+            memset(f0, 0xff, sizeof f0), memset(f1, 0xee, sizeof f1);
+            ref->deltas(t + 1, e + 1, n, 1e4, 1000, d0, f0);
+            ks[k]->deltas(t + 1, e + 1, n, 1e4, 1000, d1, f1);
+            for (size_t i = 0; i + 1 < n; i++)
+                if (f0[i] != f1[i] || (memcmp(&d0[i], &d1[i], 8) && !(isnan(d0[i]) && isnan(d1[i]))))
+                    fail_msg("%s n=%zu i=%zu: flag %u/%u delta %.17g/%.17g", ks[k]->name, n, i, f1[i],
+                             f0[i], d1[i], d0[i]);
+        }
+}
+
+/* Hand-computed flags, readings 10 s apart (one repeated time), modulus 100 Wh,
+ * at most 1000 W (2.78 Wh per 10 s). Repeated to pass through vector lanes. */
+static void test_deltas_hand_computed(void **state)
+{
+    (void)state;
+    static const double e[] = {95, 96, 97, 9, 10, 7, NAN, 8, 9, 9.5, 50, 51};
+    static const int64_t dt_s[] = {10, 10, 10, 10, 10, 10, 10, 10, 0, 10, 10};
+    static const uint8_t want_f[] = {0, 0, DCS_AGG_DELTA_ROLLOVER | DCS_AGG_DELTA_IMPLAUSIBLE, 0,
+                                     DCS_AGG_DELTA_RESET, DCS_AGG_DELTA_MISSING, DCS_AGG_DELTA_MISSING,
+                                     0, DCS_AGG_DELTA_MISSING, DCS_AGG_DELTA_IMPLAUSIBLE, 0};
+    /* 97 -> 9 is 9 + 100 - 97 = 12 Wh in 10 s (4,320 W): a rollover, implausible. */
+    static const double want_d[] = {1, 1, NAN, 1, NAN, NAN, NAN, 1, NAN, NAN, 1};
+    enum { R = 12, N = 5 * R };
+    int64_t t[N];
+    double v[N], d[N];
+    uint8_t f[N];
+    for (size_t i = 0; i < N; i++) {
+        v[i] = e[i % R];
+        t[i] = i == 0 ? 0 : t[i - 1] + (i % R == 0 ? 10 : dt_s[i % R - 1]) * 1000000000LL;
+    }
+    const dcs_agg_kernel_t *ks[8];
+    size_t nk = dcs_agg_kernel_list(ks, 8);
+    for (size_t k = 0; k < nk; k++) {
+        ks[k]->deltas(t, v, N, 100, 1000, d, f);
+        for (size_t i = 0; i + 1 < N; i++) {
+            size_t j = i % R;
+            if (j == R - 1) /* 51 -> 95: +44 Wh in 10 s */
+                assert_int_equal(f[i], DCS_AGG_DELTA_IMPLAUSIBLE);
+            else if (f[i] != want_f[j] || !(isnan(want_d[j]) ? isnan(d[i]) : fabs(d[i] - want_d[j]) <= 1e-12))
+                fail_msg("%s interval %zu: flag %u want %u, delta %g want %g", ks[k]->name, i, f[i],
+                         want_f[j], d[i], want_d[j]);
+        }
+    }
+}
+
+/* The grid rollup equals the timestamp rollup given the same samples, bucket by
+ * bucket, over a window that starts and ends inside segments. */
+static void test_grid_rollup_matches_timestamps(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    static int64_t t[N];
+    static double p[N];
+    static dcs_agg_rollup_t a[64], b[64];
+    const int64_t t0 = 1795478400LL * 1000000000LL, step = 1000000000LL;
+    for (size_t i = 0; i < N; i++) {
+        double r = rnd();
+        t[i] = t0 + (int64_t)i * step;
+        p[i] = r < 0.01 ? NAN : 5e5 + 1e5 * sin((double)i / 300.0);
+    }
+    int64_t from = t0 + 1234567890123LL, to = t[N - 10] - 333;
+    size_t na, nb;
+    assert_int_equal(dcs_agg_rollup(t, p, N, from, to, 900 * step, 5 * step, a, &na), 0);
+    assert_int_equal(dcs_agg_rollup_grid(t0, step, p, N, from, to, 900 * step, 5 * step, b, &nb), 0);
+    assert_int_equal(na, nb);
+    for (size_t k = 0; k < na; k++)
+        if (a[k].start_ns != b[k].start_ns || a[k].count != b[k].count || a[k].min != b[k].min ||
+            a[k].max != b[k].max || fabs(a[k].sum - b[k].sum) > 1e-12 * fabs(a[k].sum) ||
+            fabs(a[k].e_wh - b[k].e_wh) > 1e-12 * fabs(a[k].e_wh) ||
+            fabs(a[k].covered_s - b[k].covered_s) > 1e-9)
+            fail_msg("bucket %zu: %.17g Wh %.17g s vs grid %.17g Wh %.17g s", k, a[k].e_wh,
+                     a[k].covered_s, b[k].e_wh, b[k].covered_s);
+    assert_int_equal(dcs_agg_rollup_grid(t0, 0, p, N, from, to, 900 * step, 5 * step, b, &nb), DCS_EINVAL);
+}
+
 static void test_dispatch_override(void **state)
 {
     (void)state;
@@ -253,6 +380,10 @@ int main(void)
         cmocka_unit_test(test_trapz_all_kernels),
         cmocka_unit_test(test_fused_matches_separate_passes),
         cmocka_unit_test(test_power_fast_path_matches_reference),
+        cmocka_unit_test(test_grid_all_kernels),
+        cmocka_unit_test(test_deltas_all_kernels),
+        cmocka_unit_test(test_deltas_hand_computed),
+        cmocka_unit_test(test_grid_rollup_matches_timestamps),
         cmocka_unit_test(test_dispatch_override),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,18 +6,62 @@
 
 #include "dcs_aggregate.h"
 
+#include <math.h>
+
 extern const dcs_agg_kernel_t dcs_agg_kernel_scalar, dcs_agg_kernel_sse2, dcs_agg_kernel_avx2,
     dcs_agg_kernel_avx512, dcs_agg_kernel_neon;
 
-/* The scalar tails every kernel ends with (same arithmetic as the scalar kernel). */
+/* Longest time step the kernels convert exactly (int64 ns -> double by the 2^52
+ * trick): about 52 days. A gap limit above it is taken as it. */
+#define AGG_DT_MAX ((int64_t)1 << 52)
+static inline int64_t agg_gap(int64_t gap_ns) { return gap_ns < AGG_DT_MAX ? gap_ns : AGG_DT_MAX; }
+
+static inline int agg_finite(double x) { return x - x == 0; }
+
+/* The scalar tails every kernel ends with (the scalar kernel is made of them).
+ * Segment (i, i+1) adds x = (v_i + v_i+1) x dt_ns to *area and dt_ns to *cov_ns
+ * when 0 < dt <= gap and x is finite: a NaN or infinite end is missing, and so
+ * is a segment whose energy overflows. */
+static inline int agg_segment_ok(double x, int64_t dt, int64_t gap_ns)
+{
+    return dt > 0 && dt <= agg_gap(gap_ns) && agg_finite(x);
+}
+
 static inline void agg_tail_segment(const int64_t *t, const double *v, size_t i, size_t n,
-                                    int64_t gap_ns, dcs_agg_sum_t *area, dcs_agg_sum_t *covered)
+                                    int64_t gap_ns, dcs_agg_sum_t *area, int64_t *cov_ns)
 {
     int64_t dt = i + 1 < n ? t[i + 1] - t[i] : 0;
-    if (dt > 0 && dt <= gap_ns && v[i] - v[i] == 0 && v[i + 1] - v[i + 1] == 0) {
-        dcs_agg_sum_add(area, (v[i] + v[i + 1]) * (double)dt * 0.5e-9);
-        dcs_agg_sum_add(covered, (double)dt * 1e-9);
+    double x = i + 1 < n ? (v[i] + v[i + 1]) * (double)dt : 0;
+    if (agg_segment_ok(x, dt, gap_ns)) {
+        dcs_agg_sum_add(area, x);
+        *cov_ns += dt;
     }
+}
+
+/* The kernels' area and coverage sums to value x seconds and seconds. */
+static inline void agg_segments_finish(const dcs_agg_sum_t *area, int64_t cov_ns, double *area_vs,
+                                       double *covered_s)
+{
+    *area_vs = dcs_agg_sum_get(area) * 0.5e-9;
+    *covered_s = (double)cov_ns * 1e-9;
+}
+
+/* Grid pair (i, i+1): v_i + v_i+1 into *sum when it is finite. */
+static inline void agg_tail_pair(const double *v, size_t i, size_t n, dcs_agg_sum_t *sum,
+                                 int64_t *pairs)
+{
+    if (i + 1 < n && agg_finite(v[i] + v[i + 1])) {
+        dcs_agg_sum_add(sum, v[i] + v[i + 1]);
+        ++*pairs;
+    }
+}
+
+/* Grid pair sums to area and coverage; step_ns 0 when segments do not count. */
+static inline void agg_grid_finish(const dcs_agg_sum_t *pair_sum, int64_t pairs, int64_t step_ns,
+                                   double *area_vs, double *covered_s)
+{
+    *area_vs = step_ns ? dcs_agg_sum_get(pair_sum) * (double)step_ns * 0.5e-9 : 0;
+    *covered_s = (double)(pairs * step_ns) * 1e-9;
 }
 
 static inline void agg_tail_sample(double x, dcs_agg_sum_t *sum, dcs_agg_stats_t *st)
@@ -30,6 +74,34 @@ static inline void agg_tail_sample(double x, dcs_agg_sum_t *sum, dcs_agg_stats_t
     st->max = x > st->max ? x : st->max;
 }
 
+/* Classify the delta of counter readings e0 -> e1 over dt_ns (see
+ * dcs_agg_kernel_t.deltas); *d_wh gets the energy, NaN when dropped. */
+static inline unsigned agg_counter_classify(double e0, double e1, int64_t dt_ns, double modulus_wh,
+                                            double max_w, double *d_wh)
+{
+    double d = e1 - e0;
+    unsigned fl = 0;
+    *d_wh = NAN;
+    if (dt_ns <= 0 || !agg_finite(e0) || !agg_finite(e1))
+        return DCS_AGG_DELTA_MISSING;
+    if (d < 0) { /* devices.md: rollover when old is near the top and new near zero */
+        if (!(modulus_wh > 0 && e0 >= 0.9 * modulus_wh && e1 <= 0.1 * modulus_wh))
+            return DCS_AGG_DELTA_RESET;
+        d += modulus_wh;
+        fl = DCS_AGG_DELTA_ROLLOVER;
+    }
+    if (max_w > 0 && d > max_w * ((double)dt_ns * 1e-9 / 3600.0))
+        return fl | DCS_AGG_DELTA_IMPLAUSIBLE;
+    *d_wh = d;
+    return fl;
+}
+
+static inline uint8_t agg_counter_delta(const int64_t *t, const double *e, size_t i,
+                                        double modulus_wh, double max_w, double *d_wh)
+{
+    return (uint8_t)agg_counter_classify(e[i], e[i + 1], t[i + 1] - t[i], modulus_wh, max_w, d_wh);
+}
+
 /* fused() for kernels without a one-pass version: reduce, then trapz. */
 void agg_fused_two_pass(const dcs_agg_kernel_t *k, const int64_t *t_ns, const double *v, size_t n,
                         int64_t gap_ns, dcs_agg_stats_t *st, double *area, double *covered);
@@ -39,6 +111,10 @@ typedef struct {
     const dcs_agg_kernel_t *k;
     int (*supported)(void);
     int preferred; /* 0: only when asked for by name (e.g. NEON emulated by SIMDe) */
+    /* When chosen by default: take reduce from this kernel instead (measured
+     * faster from memory), or NULL. The mix is named "avx512+avx2-reduce". */
+    const dcs_agg_kernel_t *reduce_from;
+    const char *mix_name;
 } agg_kernel_entry_t;
 
 /* Best first. */

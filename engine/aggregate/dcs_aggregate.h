@@ -31,8 +31,9 @@ double dcs_agg_buckets_total_wh(const dcs_agg_buckets_t *b);
 double dcs_agg_buckets_covered_s(const dcs_agg_buckets_t *b);
 
 /* Integrate a power series (t ascending) into b by the trapezoid rule over actual
- * timestamps. A segment whose ends are not both finite, or that is longer than
- * gap_ns, is missing: it adds neither energy nor coverage (no interpolation). */
+ * timestamps. A segment whose ends are not both finite, whose energy overflows a
+ * double, or that is longer than gap_ns, is missing: it adds neither energy nor
+ * coverage (no interpolation). */
 void dcs_agg_power(const int64_t *t_ns, const double *p_w, size_t n, int64_t gap_ns,
                    dcs_agg_buckets_t *b);
 
@@ -53,6 +54,13 @@ typedef struct {
 int dcs_agg_rollup(const int64_t *t_ns, const double *v, size_t n, int64_t from_ns, int64_t to_ns,
                    int64_t width_ns, int64_t gap_ns, dcs_agg_rollup_t *out, size_t *nout);
 
+/* dcs_agg_rollup for samples on a regular grid: sample i at t0_ns + i x step_ns
+ * (step_ns > 0). Same buckets and results as dcs_agg_rollup given those
+ * timestamps, without reading them. */
+int dcs_agg_rollup_grid(int64_t t0_ns, int64_t step_ns, const double *v, size_t n, int64_t from_ns,
+                        int64_t to_ns, int64_t width_ns, int64_t gap_ns, dcs_agg_rollup_t *out,
+                        size_t *nout);
+
 /* The same buckets for a cumulative energy counter (Wh): energy from the
  * counter's deltas spread as dcs_agg_counter does, statistics of the readings. */
 int dcs_agg_rollup_counter(const int64_t *t_ns, const double *e_wh, size_t n, int64_t from_ns,
@@ -67,10 +75,9 @@ typedef struct {
 } dcs_agg_counter_stats_t;
 
 /* Energy from a cumulative counter (Wh, t ascending) into b. Each delta between
- * consecutive finite readings is spread evenly over its interval. A negative delta
- * is a rollover when old >= 0.9*modulus_wh and new <= 0.1*modulus_wh (modulus
- * added), otherwise a reset (dropped, counted). modulus_wh <= 0: no rollover.
- * max_w > 0 drops deltas implying more than max_w on average. st may be NULL. */
+ * consecutive finite readings is spread evenly over its interval, classified as
+ * the kernels' deltas (rollover, reset, implausible; a missing reading is
+ * bridged by the next finite one). st may be NULL. */
 void dcs_agg_counter(const int64_t *t_ns, const double *e_wh, size_t n, double modulus_wh,
                      double max_w, dcs_agg_buckets_t *b, dcs_agg_counter_stats_t *st);
 
@@ -83,23 +90,46 @@ void dcs_agg_stats(const double *v, size_t n, dcs_agg_stats_t *st);
 
 /* ---- kernels: the hot loops, one implementation per ISA ---- */
 
-/* A kernel set. Every implementation gives the scalar kernel's count, min and max
- * exactly. Sums are compensated (Neumaier per lane, lanes folded in a fixed
- * order): |sum - exact| <= 4u|exact| + 8(n+16)u^2 sum|x_i|, u = 2^-53, the bound
- * tests/kernel_test.c checks; lanes are added in another order than the scalar
- * kernel's, so the last bits may differ from it. */
+/* Outcome bits of a counter interval (dcs_agg_kernel_t.deltas). 0 is a plain
+ * delta; ROLLOVER may join IMPLAUSIBLE; RESET, IMPLAUSIBLE and MISSING drop it. */
+enum {
+    DCS_AGG_DELTA_ROLLOVER = 1,    /* negative delta taken as a wrap: modulus added */
+    DCS_AGG_DELTA_RESET = 2,       /* negative delta taken as a reset */
+    DCS_AGG_DELTA_IMPLAUSIBLE = 4, /* more than max_w on average over the interval */
+    DCS_AGG_DELTA_MISSING = 8,     /* an end not finite, or time not advancing */
+};
+
+/* A kernel set. Every implementation gives the scalar kernel's count, min, max,
+ * coverage and counter deltas exactly. Sums are compensated (TwoSum per lane,
+ * lanes folded in a fixed order): |sum - exact| <= 4u|exact| + 8(n+16)u^2 sum|x_i|,
+ * u = 2^-53, the bound tests/kernel_test.c checks; lanes are added in another
+ * order than the scalar kernel's, so the last bits may differ from it. Time steps
+ * are exact up to 2^52 ns (52 days); a larger gap limit is taken as 2^52 ns. */
 typedef struct {
-    const char *name; /* "scalar", "sse2", "avx2", "avx512", "neon" */
+    const char *name; /* "scalar", "sse2", "avx2", "avx512", "neon"; the default
+                       * may be a mix, e.g. "avx512+avx2-reduce" */
     /* Statistics of v[0..n-1], as dcs_agg_stats(). */
     void (*reduce)(const double *v, size_t n, dcs_agg_stats_t *st);
     /* Trapezoid over the n-1 segments of one run of samples:
      * *area = sum of (v_i + v_i+1)/2 x dt_i (value x seconds) and *covered = sum of
-     * dt_i (s), over segments with finite ends and 0 < dt_i <= gap_ns. */
+     * dt_i (s, an exact integer sum of ns), over segments with 0 < dt_i <= gap_ns
+     * whose term (v_i + v_i+1) x dt_i is finite (both ends finite, no overflow). */
     void (*trapz)(const int64_t *t_ns, const double *v, size_t n, int64_t gap_ns,
                   double *area, double *covered);
     /* reduce and trapz of the same run in one pass over memory. */
     void (*fused)(const int64_t *t_ns, const double *v, size_t n, int64_t gap_ns,
                   dcs_agg_stats_t *st, double *area, double *covered);
+    /* fused for samples on a regular grid, sample i at i x step_ns: only the
+     * values are read. Segments count when step_ns <= gap_ns. */
+    void (*grid)(const double *v, size_t n, int64_t step_ns, int64_t gap_ns, dcs_agg_stats_t *st,
+                 double *area, double *covered);
+    /* Counter deltas: for i < n-1, d_wh[i] = e_wh[i+1] - e_wh[i] and flag[i] its
+     * DCS_AGG_DELTA_* bits. A negative delta is a rollover when e_wh[i] >=
+     * 0.9 x modulus_wh and e_wh[i+1] <= 0.1 x modulus_wh (modulus added), else a
+     * reset; modulus_wh <= 0: no rollover. max_w > 0 flags a delta above
+     * max_w x dt. d_wh[i] is NaN when the interval is dropped. */
+    void (*deltas)(const int64_t *t_ns, const double *e_wh, size_t n, double modulus_wh,
+                   double max_w, double *d_wh, uint8_t *flag);
 } dcs_agg_kernel_t;
 
 /* The kernel in use: chosen once, at first call, as the best the CPU supports,

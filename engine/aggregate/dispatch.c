@@ -1,5 +1,6 @@
 /* dispatch.c: choose the aggregation kernel once per process: DCSCORE_SIMD if it
- * names a usable kernel, else the best preferred one in the architecture's table. */
+ * names a usable kernel, else the best preferred one in the architecture's table
+ * (with its reduce taken from another kernel where the table says so). */
 #include "aggregate_int.h"
 
 #include <pthread.h>
@@ -28,10 +29,20 @@ size_t dcs_agg_kernel_list(const dcs_agg_kernel_t **out, size_t max)
 
 static void choose(void)
 {
+    static dcs_agg_kernel_t mix;
     chosen = dcs_agg_kernel_find(getenv("DCSCORE_SIMD"));
-    for (size_t i = 0; !chosen && i < agg_kernel_table_len; i++)
-        if (agg_kernel_table[i].preferred && agg_kernel_table[i].supported())
-            chosen = agg_kernel_table[i].k;
+    for (size_t i = 0; !chosen && i < agg_kernel_table_len; i++) {
+        const agg_kernel_entry_t *e = &agg_kernel_table[i];
+        if (!e->preferred || !e->supported())
+            continue;
+        chosen = e->k;
+        if (e->reduce_from) {
+            mix = *e->k;
+            mix.name = e->mix_name;
+            mix.reduce = e->reduce_from->reduce;
+            chosen = &mix;
+        }
+    }
 }
 
 const dcs_agg_kernel_t *dcs_agg_kernel(void)

@@ -5,6 +5,8 @@
 /* NaN in x yields m: min/max skip missing samples in one instruction. */
 #define VMIN(x, m) ((vd)_mm256_min_pd((__m256d)(x), (__m256d)(m)))
 #define VMAX(x, m) ((vd)_mm256_max_pd((__m256d)(x), (__m256d)(m)))
+#define VADD_M(a, b) ((vd)_mm256_fmadd_pd((__m256d)(a), _mm256_set1_pd(1.0), (__m256d)(b)))
+#define VSUB_M(a, b) ((vd)_mm256_fnmadd_pd((__m256d)(b), _mm256_set1_pd(1.0), (__m256d)(a)))
 #define KERNEL_LANES 4
 #define KERNEL_NAME avx2
 #define KERNEL_STR "avx2"
