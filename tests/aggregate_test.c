@@ -168,19 +168,15 @@ static void test_stats_compensated(void **state)
     assert_true(isnan(st.min) && isnan(st.max) && st.sum == 0);
 }
 
-static void test_rollup(void **state)
+/* t 0..40 s every 10 s, P 100,200,NaN,300,300; 20 s buckets over [0,40):
+ * bucket 0 [0,20): samples 100,200 -> count 2, sum 300, min 100, max 200;
+ *   energy: [0,10] 1500 J, [10,20] has a NaN end: missing -> 1500 J, 10 s.
+ * bucket 1 [20,40): samples NaN,300 -> count 1, sum 300; segments [20,30]
+ *   (NaN start) missing, [30,40] 300 W x 10 s = 3000 J, 10 s. */
+static const double rollup_p[] = {100, 200, NAN, 300, 300};
+
+static void check_rollup_answers(const dcs_agg_rollup_t *r, size_t n)
 {
-    (void)state;
-    /* t 0..40 s every 10 s, P 100,200,NaN,300,300; 20 s buckets over [0,40):
-     * bucket 0 [0,20): samples 100,200 -> count 2, sum 300, min 100, max 200;
-     *   energy: [0,10] 1500 J, [10,20] has a NaN end: missing -> 1500 J, 10 s.
-     * bucket 1 [20,40): samples NaN,300 -> count 1, sum 300; segments [20,30]
-     *   (NaN start) missing, [30,40] 300 W x 10 s = 3000 J, 10 s. */
-    int64_t t[] = {S(0), S(10), S(20), S(30), S(40)};
-    double p[] = {100, 200, NAN, 300, 300};
-    dcs_agg_rollup_t r[4];
-    size_t n;
-    assert_int_equal(dcs_agg_rollup(t, p, 5, S(0), S(40), S(20), S(15), r, &n), 0);
     assert_int_equal(n, 2);
     assert_int_equal(r[0].count, 2);
     near(r[0].sum, 300, "sum 0");
@@ -190,26 +186,29 @@ static void test_rollup(void **state)
     assert_int_equal(r[1].count, 1);
     near(r[1].sum, 300, "sum 1");
     near(r[1].e_wh, WH(3000), "energy 1");
+    near(r[1].covered_s, 10, "coverage 1");
     assert_true(r[1].start_ns == S(20));
+}
+
+static void test_rollup(void **state)
+{
+    (void)state;
+    int64_t t[] = {S(0), S(10), S(20), S(30), S(40)};
+    dcs_agg_rollup_t r[4];
+    size_t n;
+    assert_int_equal(dcs_agg_rollup(t, rollup_p, 5, S(0), S(40), S(20), S(15), r, &n), 0);
+    check_rollup_answers(r, n);
 }
 
 static void test_rollup_grid(void **state)
 {
     (void)state;
-    /* The samples of test_rollup on a 10 s grid from t0 = 0: the same answers. */
-    double p[] = {100, 200, NAN, 300, 300};
+    /* The same samples on a 10 s grid from t0 = 0: the same answers. */
+    const double *p = rollup_p;
     dcs_agg_rollup_t r[4];
     size_t n;
     assert_int_equal(dcs_agg_rollup_grid(S(0), S(10), p, 5, S(0), S(40), S(20), S(15), r, &n), 0);
-    assert_int_equal(n, 2);
-    assert_int_equal(r[0].count, 2);
-    near(r[0].sum, 300, "sum 0");
-    assert_true(r[0].min == 100 && r[0].max == 200);
-    near(r[0].e_wh, WH(1500), "energy 0");
-    near(r[0].covered_s, 10, "coverage 0");
-    assert_int_equal(r[1].count, 1);
-    near(r[1].e_wh, WH(3000), "energy 1");
-    near(r[1].covered_s, 10, "coverage 1");
+    check_rollup_answers(r, n);
     /* A 20 s step over a 15 s gap limit: statistics, but no segment counts. */
     assert_int_equal(dcs_agg_rollup_grid(S(0), S(20), p, 3, S(0), S(40), S(20), S(15), r, &n), 0);
     assert_int_equal(r[0].count, 1);
