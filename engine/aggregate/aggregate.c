@@ -71,8 +71,8 @@ static void add_segment(dcs_agg_buckets_t *b, int64_t ta, double pa, int64_t tb,
     }
 }
 
-/* Segment (ta,pa)-(tb,pb) if it is valid (finite ends, 0 < dt <= gap) and meets
- * the window. */
+/* Segment (ta,pa)-(tb,pb) if it is valid (0 < dt <= gap, finite energy: see
+ * agg_segment_ok) and meets the window. */
 static void add_valid(dcs_agg_buckets_t *b, int64_t ta, double pa, int64_t tb, double pb,
                       int64_t gap_ns)
 {

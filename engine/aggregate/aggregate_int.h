@@ -18,7 +18,8 @@ static inline int64_t agg_gap(int64_t gap_ns) { return gap_ns < AGG_DT_MAX ? gap
 
 static inline int agg_finite(double x) { return x - x == 0; }
 
-/* The scalar tails every kernel ends with (the scalar kernel is made of them).
+/* Scalar steps: the scalar kernel is made of them; the SIMD kernels use them for
+ * runs shorter than a vector and some tails (counter deltas, NEON).
  * Segment (i, i+1) adds x = (v_i + v_i+1) x dt_ns to *area and dt_ns to *cov_ns
  * when 0 < dt <= gap and x is finite: a NaN or infinite end is missing, and so
  * is a segment whose energy overflows. */

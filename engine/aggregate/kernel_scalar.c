@@ -1,6 +1,6 @@
 /* kernel_scalar.c: the portable reference kernels, made of the scalar steps in
- * aggregate_int.h that every SIMD kernel also ends with. Every SIMD kernel is
- * tested against these. */
+ * aggregate_int.h (which the SIMD kernels also use for short runs and some
+ * tails). Every SIMD kernel is tested against these. */
 #include "dcs_aggregate.h"
 #include "aggregate_int.h"
 
