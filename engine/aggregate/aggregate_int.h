@@ -57,10 +57,23 @@ static inline void agg_tail_pair(const double *v, size_t i, size_t n, dcs_agg_su
     }
 }
 
-/* Grid pair sums to area and coverage; step_ns 0 when segments do not count. */
-static inline void agg_grid_finish(const dcs_agg_sum_t *pair_sum, int64_t pairs, int64_t step_ns,
-                                   double *area_vs, double *covered_s)
+/* Segments [i, n-1) by the scalar step, added to *area and cov_ns, then both
+ * turned into the kernels' outputs. */
+static inline void agg_segments_rest(const int64_t *t, const double *v, size_t i, size_t n,
+                                     int64_t gap_ns, dcs_agg_sum_t *area, int64_t cov_ns,
+                                     double *area_vs, double *covered_s)
 {
+    for (; i + 1 < n; i++)
+        agg_tail_segment(t, v, i, n, gap_ns, area, &cov_ns);
+    agg_segments_finish(area, cov_ns, area_vs, covered_s);
+}
+
+/* Grid pair sums to area and coverage: none when the step exceeds the gap. */
+static inline void agg_grid_finish(const dcs_agg_sum_t *pair_sum, int64_t pairs, int64_t step_ns,
+                                   int64_t gap_ns, double *area_vs, double *covered_s)
+{
+    if (step_ns <= 0 || step_ns > gap_ns)
+        step_ns = 0;
     *area_vs = step_ns ? dcs_agg_sum_get(pair_sum) * (double)step_ns * 0.5e-9 : 0;
     *covered_s = (double)(pairs * step_ns) * 1e-9;
 }
@@ -101,6 +114,14 @@ static inline uint8_t agg_counter_delta(const int64_t *t, const double *e, size_
                                         double modulus_wh, double max_w, double *d_wh)
 {
     return (uint8_t)agg_counter_classify(e[i], e[i + 1], t[i + 1] - t[i], modulus_wh, max_w, d_wh);
+}
+
+/* Counter intervals [i, n-1) by the scalar step. */
+static inline void agg_deltas_rest(const int64_t *t, const double *e, size_t i, size_t n,
+                                   double modulus_wh, double max_w, double *d_wh, uint8_t *flag)
+{
+    for (; i + 1 < n; i++)
+        flag[i] = agg_counter_delta(t, e, i, modulus_wh, max_w, &d_wh[i]);
 }
 
 /* fused() for kernels without a one-pass version: reduce, then trapz. */

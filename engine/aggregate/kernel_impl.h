@@ -365,7 +365,7 @@ static void FN(grid)(const double *v, size_t n, int64_t step_ns, int64_t gap_ns,
     stat_finish(&A, st);
     dcs_agg_sum_t a = {0, 0};
     fold(&a, P.s, P.c);
-    agg_grid_finish(&a, lane_total(P.cov), step_ns > 0 && step_ns <= gap_ns ? step_ns : 0, area, covered);
+    agg_grid_finish(&a, lane_total(P.cov), step_ns, gap_ns, area, covered);
     KERNEL_LEAVE();
 }
 
@@ -403,8 +403,7 @@ static void FN(deltas)(const int64_t *t, const double *e, size_t n, double modul
         for (int k = 0; k < W; k++)
             flag[i + k] = (uint8_t)fl[k];
     }
-    for (; i + 1 < n; i++)
-        flag[i] = agg_counter_delta(t, e, i, modulus_wh, max_w, &d_wh[i]);
+    agg_deltas_rest(t, e, i, n, modulus_wh, max_w, d_wh, flag);
     KERNEL_LEAVE();
 }
 

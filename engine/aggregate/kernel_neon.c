@@ -115,10 +115,7 @@ static void trapz_neon(const int64_t *t, const double *v, size_t n, int64_t gap_
     }
     dcs_agg_sum_t a = {0, 0};
     fold(&a, sa, ca);
-    int64_t cov_ns = total(cov);
-    for (; i + 1 < n; i++)
-        agg_tail_segment(t, v, i, n, gap_ns, &a, &cov_ns);
-    agg_segments_finish(&a, cov_ns, area, covered);
+    agg_segments_rest(t, v, i, n, gap_ns, &a, total(cov), area, covered);
 }
 
 static void fused_neon(const int64_t *t, const double *v, size_t n, int64_t gap_ns,
@@ -147,7 +144,7 @@ static void grid_neon(const double *v, size_t n, int64_t step_ns, int64_t gap_ns
     int64_t np = total(pairs);
     for (; i + 1 < n; i++)
         agg_tail_pair(v, i, n, &p, &np);
-    agg_grid_finish(&p, np, step_ns > 0 && step_ns <= gap_ns ? step_ns : 0, area, covered);
+    agg_grid_finish(&p, np, step_ns, gap_ns, area, covered);
 }
 
 /* As kernel_impl.h's deltas, two intervals per step. */
@@ -186,8 +183,7 @@ static void deltas_neon(const int64_t *t, const double *e, size_t n, double modu
                                   : (uint8_t)((r[k] & DCS_AGG_DELTA_ROLLOVER) | (z[k] & DCS_AGG_DELTA_RESET) |
                                               (m[k] & DCS_AGG_DELTA_IMPLAUSIBLE));
     }
-    for (; i + 1 < n; i++)
-        flag[i] = agg_counter_delta(t, e, i, modulus_wh, max_w, &d_wh[i]);
+    agg_deltas_rest(t, e, i, n, modulus_wh, max_w, d_wh, flag);
 }
 
 const dcs_agg_kernel_t dcs_agg_kernel_neon = {

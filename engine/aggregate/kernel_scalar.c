@@ -10,10 +10,7 @@ static void trapz_scalar(const int64_t *t, const double *v, size_t n, int64_t ga
                          double *area, double *covered)
 {
     dcs_agg_sum_t a = {0, 0};
-    int64_t cov_ns = 0;
-    for (size_t i = 0; i + 1 < n; i++)
-        agg_tail_segment(t, v, i, n, gap_ns, &a, &cov_ns);
-    agg_segments_finish(&a, cov_ns, area, covered);
+    agg_segments_rest(t, v, 0, n, gap_ns, &a, 0, area, covered);
 }
 
 static void fused_scalar(const int64_t *t, const double *v, size_t n, int64_t gap_ns,
@@ -30,14 +27,13 @@ static void grid_scalar(const double *v, size_t n, int64_t step_ns, int64_t gap_
     dcs_agg_stats(v, n, st);
     for (size_t i = 0; i + 1 < n; i++)
         agg_tail_pair(v, i, n, &p, &pairs);
-    agg_grid_finish(&p, pairs, step_ns > 0 && step_ns <= gap_ns ? step_ns : 0, area, covered);
+    agg_grid_finish(&p, pairs, step_ns, gap_ns, area, covered);
 }
 
 static void deltas_scalar(const int64_t *t, const double *e, size_t n, double modulus_wh,
                           double max_w, double *d_wh, uint8_t *flag)
 {
-    for (size_t i = 0; i + 1 < n; i++)
-        flag[i] = agg_counter_delta(t, e, i, modulus_wh, max_w, &d_wh[i]);
+    agg_deltas_rest(t, e, 0, n, modulus_wh, max_w, d_wh, flag);
 }
 
 const dcs_agg_kernel_t dcs_agg_kernel_scalar = {
