@@ -200,11 +200,18 @@ static void stat_finish(const stat_acc *A, dcs_agg_stats_t *st)
     finish_stats(&a, st);
 }
 
+/* Where the next tail vector starts, for items [i, end), end >= W: at i while
+ * a whole vector fits, else the last W items (vfrom masks those already done). */
+static inline size_t tail_base(size_t i, size_t end)
+{
+    return i + W <= end ? i : end - W;
+}
+
 /* Samples [i, n), n >= W, as at most two vectors ending at n. */
 static inline void stat_tail(stat_acc *A, const double *v, size_t i, size_t n)
 {
     while (i < n) {
-        size_t base = i + W <= n ? i : n - W;
+        size_t base = tail_base(i, n);
         stat_step(A, vload(v + base), vfrom(base, i));
         i = base + W;
     }
@@ -264,7 +271,7 @@ static inline void seg_step(seg_acc *A, const int64_t *t, const double *v, size_
 static inline void seg_tail(seg_acc *A, const int64_t *t, const double *v, size_t i, size_t n, vi gap)
 {
     while (i + 1 < n) {
-        size_t base = i + W <= n - 1 ? i : n - 1 - W;
+        size_t base = tail_base(i, n - 1);
         seg_step(A, t, v, base, gap, vfrom(base, i));
         i = base + W;
     }
@@ -358,7 +365,7 @@ static void FN(grid)(const double *v, size_t n, int64_t step_ns, int64_t gap_ns,
     }
     stat_tail(&A, v, i, n);
     while (i + 1 < n) { /* pairs [i, n-1) */
-        size_t base = i + W <= n - 1 ? i : n - 1 - W;
+        size_t base = tail_base(i, n - 1);
         pair_step(&P, v, base, vfrom(base, i));
         i = base + W;
     }
