@@ -40,9 +40,11 @@ done
 for f in store/*/*.h5; do h5dump -H "$f" >/dev/null || fail "h5dump cannot open $f after a clean stop"; done
 grep -q "recovered a file left open" poll.log || fail "no recovery was logged"
 
-/usr/bin/python3 - <<'PY' || fail "samples missing before a kill"
-import glob, h5py, numpy as np
-t = np.concatenate([h5py.File(p, "r")["channels/facility_power/t_ns"][:] for p in sorted(glob.glob("store/*/*.h5"))])
+DCS_SRC="$SRC" /usr/bin/python3 - <<'PY' || fail "samples missing before a kill"
+import glob, os, sys, h5py, numpy as np
+sys.path.insert(0, os.environ["DCS_SRC"] + "/tests")
+from store_h5 import channel
+t = np.concatenate([channel(h5py.File(p, "r"), "facility_power")[0] for p in sorted(glob.glob("store/*/*.h5"))])
 iv, flush = 1_000_000_000, 1_000_000_000
 missing = 0
 for line in open("runs.txt"):

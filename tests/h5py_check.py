@@ -9,8 +9,13 @@ import json
 import math
 import sys
 
+import os
+
 import h5py
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from store_h5 import channel, channel_ids  # noqa: E402
 
 site_dir, score_path, gap_s = sys.argv[1], sys.argv[2], float(sys.argv[3])
 score = json.load(open(score_path))
@@ -20,11 +25,10 @@ gap_ns = int(gap_s * 1e9)
 series = {}
 for path in sorted(glob.glob(site_dir + "/*.h5")):
     with h5py.File(path, "r", swmr=True) as f:
-        for cid, g in f["channels"].items():
-            t, v = g["t_ns"][:], g["value"][:]
-            n = min(len(t), len(v))
+        for cid in channel_ids(f):
+            t, v, _ = channel(f, cid)
             old = series.get(cid, (np.empty(0, np.int64), np.empty(0)))
-            series[cid] = (np.concatenate([old[0], t[:n]]), np.concatenate([old[1], v[:n]]))
+            series[cid] = (np.concatenate([old[0], t]), np.concatenate([old[1], v]))
 
 
 def energy_wh(t, v):

@@ -84,14 +84,16 @@ rc=$?
 pid=
 [ $rc -eq 0 ] || fail "SIGTERM exit code $rc"
 cp site.orig.yaml site.yaml
-/usr/bin/python3 - <<'PY' || fail "samples lost"
-import glob, re, h5py
+DCS_SRC="$SRC" /usr/bin/python3 - <<'PY' || fail "samples lost"
+import glob, os, re, sys, h5py
+sys.path.insert(0, os.environ["DCS_SRC"] + "/tests")
+from store_h5 import channel, channel_ids
 last = [l for l in open("poll.log") if "summary:" in l][-1]
 ok, missing = map(int, re.search(r"(\d+) samples ok, (\d+) missing", last).groups())
 stored = 0
 for p in glob.glob("store/*/*.h5"):
     with h5py.File(p, "r") as f:
-        stored += sum(len(g["t_ns"]) for g in f["channels"].values())
+        stored += sum(len(channel(f, c)[0]) for c in channel_ids(f))
 print(f"polled {ok + missing}, stored {stored}")
 raise SystemExit(0 if stored == ok + missing else 1)
 PY

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -230,6 +231,137 @@ static void test_channel_added_mid_day(void **state)
     dcs_config_free(b);
 }
 
+/* Channels with different sample counts in one flush share rows: the shorter
+ * channel's extra cells hold no sample and read back as nothing. */
+static void test_uneven_channels_share_rows(void **state)
+{
+    (void)state;
+    char dir[512];
+    dcs_config_t *cfg = setup("uneven", dir);
+    dcs_store_t *st;
+    int64_t t = T0 - 7 * 3600 * DCS_NS_PER_S;
+    dcs_sample_t s[4] = {{.channel = 0, .t_ns = t, .value = 1},
+                         {.channel = 0, .t_ns = t + DCS_NS_PER_S, .value = 2},
+                         {.channel = 0, .t_ns = t + 2 * DCS_NS_PER_S, .value = 3},
+                         {.channel = 1, .t_ns = t + DCS_NS_PER_S, .value = 7}};
+    assert_int_equal(dcs_store_open(cfg, 'w', &st), 0);
+    assert_int_equal(dcs_store_append(st, s, 4), 0);
+    dcs_store_close(st);
+    const char *ids[2] = {"it", "fac"};
+    dcs_store_series_t r[2];
+    assert_int_equal(dcs_store_open(cfg, 'r', &st), 0);
+    assert_int_equal(dcs_store_read_many(st, ids, 2, t, t + 60 * DCS_NS_PER_S, r), 0);
+    assert_int_equal(r[0].n, 1);
+    assert_true(r[0].t_ns[0] == t + DCS_NS_PER_S && r[0].value[0] == 7 && r[0].flag[0] == 0);
+    assert_int_equal(r[1].n, 3);
+    assert_true(r[1].value[0] == 1 && r[1].value[2] == 3 && r[1].t_ns[2] == t + 2 * DCS_NS_PER_S);
+    dcs_store_series_free(&r[0]);
+    dcs_store_series_free(&r[1]);
+    /* the window cuts inside the day */
+    assert_int_equal(dcs_store_read(st, "fac", t + DCS_NS_PER_S, t + DCS_NS_PER_S, &r[0]), 0);
+    assert_int_equal(r[0].n, 1);
+    assert_true(r[0].value[0] == 2);
+    dcs_store_series_free(&r[0]);
+    dcs_store_close(st);
+    dcs_config_free(cfg);
+}
+
+static void v1_dataset(hid_t g, const char *name, hid_t type, const void *data, hsize_t n)
+{
+    hid_t sp = H5Screate_simple(1, &n, NULL);
+    hid_t d = H5Dcreate2(g, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(d >= 0 && H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0);
+    H5Dclose(d);
+    H5Sclose(sp);
+}
+
+static void v1_attr(hid_t obj, const char *name, long long v)
+{
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(obj, name, H5T_NATIVE_LLONG, sp, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(a >= 0 && H5Awrite(a, H5T_NATIVE_LLONG, &v) >= 0);
+    H5Aclose(a);
+    H5Sclose(sp);
+}
+
+/* A day file written by an earlier dcscore (schema 1: three datasets per
+ * channel) is read as it is, and upgraded to schema 2 when appended to, its
+ * samples kept. */
+static void test_schema1_read_and_upgraded(void **state)
+{
+    (void)state;
+    char dir[512], path[1024];
+    dcs_config_t *cfg = setup("schema1", dir);
+    int64_t t = T0 - 9 * 3600 * DCS_NS_PER_S; /* 2026-11-23 */
+    snprintf(path, sizeof path, "%s/store", dir);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/store/st-01", dir);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/store/st-01/st-01_20261123.h5", dir);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS); /* as the schema-1 writer made them */
+    H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
+    hid_t f = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
+    v1_attr(f, "schema_version", 1);
+    v1_attr(f, "day_start_ns", (t / (86400 * DCS_NS_PER_S)) * 86400 * DCS_NS_PER_S);
+    int64_t ts[3] = {t, t + DCS_NS_PER_S, t + 2 * DCS_NS_PER_S};
+    double fac[3] = {10, 11, 12}, it[2] = {5, NAN};
+    uint8_t ok[3] = {0, 0, 0}, fl[2] = {0, DCS_SAMPLE_TIMEOUT};
+    const char *chans[2] = {"/channels/fac", "/channels/it"};
+    hid_t root = H5Gcreate2(f, "/channels", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Gclose(root);
+    for (int c = 0; c < 2; c++) {
+        hid_t g = H5Gcreate2(f, chans[c], H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        v1_dataset(g, "t_ns", H5T_NATIVE_INT64, ts, c ? 2 : 3);
+        v1_dataset(g, "value", H5T_NATIVE_DOUBLE, c ? it : fac, c ? 2 : 3);
+        v1_dataset(g, "flag", H5T_NATIVE_UINT8, c ? fl : ok, c ? 2 : 3);
+        H5Gclose(g);
+    }
+    H5Fclose(f);
+
+    dcs_store_t *st;
+    dcs_store_series_t r;
+    assert_int_equal(dcs_store_open(cfg, 'r', &st), 0);
+    assert_int_equal(dcs_store_read(st, "it", t, t + 60 * DCS_NS_PER_S, &r), 0);
+    assert_int_equal(r.n, 2);
+    assert_true(r.value[0] == 5 && isnan(r.value[1]) && r.flag[1] == DCS_SAMPLE_TIMEOUT);
+    dcs_store_series_free(&r);
+    dcs_store_close(st);
+
+    char note[800];
+    assert_int_equal(dcs_store_open(cfg, 'w', &st), 0);
+    dcs_sample_t s[2] = {{.channel = 0, .t_ns = t + 3 * DCS_NS_PER_S, .value = 13},
+                         {.channel = 1, .t_ns = t + 3 * DCS_NS_PER_S, .value = 6}};
+    assert_int_equal(dcs_store_append(st, s, 2), 0);
+    if (dcs_store_flush(st))
+        fail_msg("%s", dcs_store_errmsg(st));
+    assert_int_equal(dcs_store_notice(st, note, sizeof note), 1);
+    assert_non_null(strstr(note, "upgraded store schema 1 to 2"));
+    dcs_store_close(st);
+
+    assert_int_equal(dcs_store_open(cfg, 'r', &st), 0);
+    assert_int_equal(dcs_store_read(st, "fac", t, t + 60 * DCS_NS_PER_S, &r), 0);
+    assert_int_equal(r.n, 4);
+    assert_true(r.value[0] == 10 && r.value[2] == 12 && r.value[3] == 13);
+    assert_true(r.t_ns[3] == t + 3 * DCS_NS_PER_S);
+    dcs_store_series_free(&r);
+    assert_int_equal(dcs_store_read(st, "it", t, t + 60 * DCS_NS_PER_S, &r), 0);
+    assert_int_equal(r.n, 3);
+    assert_true(r.value[0] == 5 && isnan(r.value[1]) && r.value[2] == 6);
+    assert_true(r.t_ns[2] == t + 3 * DCS_NS_PER_S);
+    dcs_store_series_free(&r);
+    dcs_store_close(st);
+    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    long long v = 0;
+    hid_t a = H5Aopen(f, "schema_version", H5P_DEFAULT);
+    H5Aread(a, H5T_NATIVE_LLONG, &v);
+    H5Aclose(a);
+    assert_int_equal(v, 2);
+    assert_int_equal(H5Lexists(f, "/channels/fac/t_ns", H5P_DEFAULT), 0);
+    H5Fclose(f);
+    dcs_config_free(cfg);
+}
+
 static void test_inspect(void **state)
 {
     (void)state;
@@ -251,7 +383,7 @@ static void test_inspect(void **state)
     assert_int_equal(dcs_store_inspect(path, out), DCS_ESTORE); /* one file is foreign */
     fclose(out);
     assert_non_null(strstr(buf, "st-01_20261120.h5: not a dcscore store"));
-    assert_non_null(strstr(buf, "st-01_20261123.h5: schema 1, day 2026-11-23 (UTC)"));
+    assert_non_null(strstr(buf, "st-01_20261123.h5: schema 2, day 2026-11-23 (UTC)"));
     /* fac: 15 samples, none flagged, one gap; 9 + 4 one-second steps = 13 s of a 44 s span. */
     const char *fac = strstr(buf, "  fac ");
     assert_non_null(fac);
@@ -271,6 +403,8 @@ int main(void)
         cmocka_unit_test(test_writer_that_died_is_recovered),
         cmocka_unit_test(test_foreign_and_truncated_files),
         cmocka_unit_test(test_channel_added_mid_day),
+        cmocka_unit_test(test_uneven_channels_share_rows),
+        cmocka_unit_test(test_schema1_read_and_upgraded),
         cmocka_unit_test(test_inspect),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

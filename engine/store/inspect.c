@@ -18,109 +18,92 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int read_all(hid_t g, const char *name, hid_t type, size_t elem, void **buf, hsize_t *n)
+static void channel(store_file_t *sf, const char *id, FILE *out)
 {
-    hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
-    hid_t sp = d < 0 ? -1 : H5Dget_space(d);
-    *n = 0;
-    if (sp >= 0)
-        H5Sget_simple_extent_dims(sp, n, NULL);
-    *buf = malloc(*n ? *n * elem : 1);
-    int rc = d < 0 || !*buf || (*n && H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, *buf) < 0);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (d >= 0)
-        H5Dclose(d);
-    return rc ? -1 : 0;
-}
-
-static void channel(hid_t f, const char *id, FILE *out)
-{
-    hid_t g = H5Gopen2(f, id, H5P_DEFAULT); /* f is the /channels group */
-    int64_t *t = NULL;
-    uint8_t *fl = NULL;
-    hsize_t nt = 0, nf = 0;
-    if (g < 0 || H5Lexists(g, "t_ns", H5P_DEFAULT) <= 0) { /* a rollup file's channel */
+    hid_t g = H5Gopen2(sf->chans, id, H5P_DEFAULT);
+    int rollup = g >= 0 && H5Lexists(g, "PT1M", H5P_DEFAULT) > 0;
+    if (g >= 0)
+        H5Gclose(g);
+    if (rollup) {
         fprintf(out, "  %-24s rollup (PT1M, PT15M, PT1H)\n", id);
-        if (g >= 0)
-            H5Gclose(g);
         return;
     }
-    if (read_all(g, "t_ns", H5T_NATIVE_INT64, 8, (void **)&t, &nt) ||
-        read_all(g, "flag", H5T_NATIVE_UINT8, 1, (void **)&fl, &nf)) {
+    dcs_store_series_t s = {0};
+    if (store_file_read(sf, &id, 1, INT64_MIN, INT64_MAX, &s)) {
         fprintf(out, "  %-24s unreadable\n", id);
-    } else {
-        size_t n = nt < nf ? nt : nf, flagged = 0, gaps = 0;
-        double covered = 0;
-        int64_t *steps = malloc((n ? n : 1) * sizeof *steps);
-        for (size_t i = 0; i < n; i++)
-            flagged += fl[i] != 0;
-        for (size_t i = 1; steps && i < n; i++)
-            steps[i - 1] = t[i] - t[i - 1];
-        int64_t median = 0;
-        if (steps && n > 1) {
-            qsort(steps, n - 1, sizeof *steps, cmp_i64);
-            median = steps[(n - 1) / 2];
-        }
-        for (size_t i = 1; i < n; i++) {
-            int64_t dt = t[i] - t[i - 1];
-            gaps += dt > 3 * median;
-            covered += dt <= 3 * median && !fl[i] && !fl[i - 1] ? (double)dt : 0;
-        }
-        char a[48] = "-", b[48] = "-";
-        if (n) {
-            dcs_time_format(t[0], NULL, a, sizeof a);
-            dcs_time_format(t[n - 1], NULL, b, sizeof b);
-        }
-        double span = n > 1 ? (double)(t[n - 1] - t[0]) : 0;
-        fprintf(out, "  %-24s %8zu samples %6zu flagged  %s .. %s  %4zu gaps  coverage %5.1f %%\n",
-                id, n, flagged, a, b, gaps, span > 0 ? 100 * covered / span : 0.0);
-        free(steps);
+        dcs_store_series_free(&s);
+        return;
     }
-    free(t);
-    free(fl);
-    H5Gclose(g);
+    const int64_t *t = s.t_ns;
+    size_t n = s.n, flagged = 0, gaps = 0;
+    double covered = 0;
+    int64_t *steps = malloc((n ? n : 1) * sizeof *steps);
+    for (size_t i = 0; i < n; i++)
+        flagged += s.flag[i] != 0;
+    for (size_t i = 1; steps && i < n; i++)
+        steps[i - 1] = t[i] - t[i - 1];
+    int64_t median = 0;
+    if (steps && n > 1) {
+        qsort(steps, n - 1, sizeof *steps, cmp_i64);
+        median = steps[(n - 1) / 2];
+    }
+    for (size_t i = 1; i < n; i++) {
+        int64_t dt = t[i] - t[i - 1];
+        gaps += dt > 3 * median;
+        covered += dt <= 3 * median && !s.flag[i] && !s.flag[i - 1] ? (double)dt : 0;
+    }
+    char a[48] = "-", b[48] = "-";
+    if (n) {
+        dcs_time_format(t[0], NULL, a, sizeof a);
+        dcs_time_format(t[n - 1], NULL, b, sizeof b);
+    }
+    double span = n > 1 ? (double)(t[n - 1] - t[0]) : 0;
+    fprintf(out, "  %-24s %8zu samples %6zu flagged  %s .. %s  %4zu gaps  coverage %5.1f %%\n",
+            id, n, flagged, a, b, gaps, span > 0 ? 100 * covered / span : 0.0);
+    free(steps);
+    dcs_store_series_free(&s);
 }
 
-static herr_t each_channel(hid_t g, const char *name, const H5L_info_t *info, void *out)
+struct each {
+    store_file_t *sf;
+    FILE *out;
+};
+
+static herr_t each_channel(hid_t g, const char *name, const H5L_info_t *info, void *arg)
 {
-    (void)info;
-    channel(g, name, out);
+    (void)g, (void)info;
+    struct each *e = arg;
+    channel(e->sf, name, e->out);
     return 0;
 }
 
 static int one_file(const char *path, FILE *out)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, H5P_DEFAULT);
-    if (f < 0)
-        f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    long long v = -1, day = 0;
-    if (f >= 0 && H5Aexists(f, "schema_version") > 0) {
-        hid_t a = H5Aopen(f, "schema_version", H5P_DEFAULT);
-        H5Aread(a, H5T_NATIVE_LLONG, &v);
-        H5Aclose(a);
-        if (H5Aexists(f, "day_start_ns") > 0) {
-            a = H5Aopen(f, "day_start_ns", H5P_DEFAULT);
-            H5Aread(a, H5T_NATIVE_LLONG, &day);
-            H5Aclose(a);
-        }
+    store_file_t sf;
+    char err[768];
+    int rc = store_file_open(path, &sf, err, sizeof err);
+    if (!rc && sf.chans < 0) {
+        snprintf(err, sizeof err, "%s: not a dcscore store (no /channels)", path);
+        store_file_close(&sf);
+        rc = DCS_ESTORE;
     }
-    if (f < 0 || v < 0 || H5Lexists(f, "/channels", H5P_DEFAULT) <= 0) {
-        fprintf(out, "%s: %s\n", path, f < 0 ? "not HDF5, truncated or unreadable" : "not a dcscore store");
-        if (f >= 0)
-            H5Fclose(f);
+    if (rc) {
+        fprintf(out, "%s\n", rc == DCS_ENODATA ? "no such file" : err);
         return -1;
+    }
+    long long day = 0;
+    if (H5Aexists(sf.f, "day_start_ns") > 0) {
+        hid_t a = H5Aopen(sf.f, "day_start_ns", H5P_DEFAULT);
+        H5Aread(a, H5T_NATIVE_LLONG, &day);
+        H5Aclose(a);
     }
     char d[48];
     dcs_time_format(day, NULL, d, sizeof d);
-    fprintf(out, "%s: schema %lld%s, day %.10s (UTC)%s\n", path, v,
-            v > DCS_STORE_SCHEMA_VERSION ? " (newer than this dcscore)" : "", d,
+    fprintf(out, "%s: schema %d, day %.10s (UTC)%s\n", path, sf.version, d,
             strstr(path, "/rollup/") ? ", rollup" : "");
-    hid_t g = H5Gopen2(f, "/channels", H5P_DEFAULT);
-    H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, each_channel, out);
-    H5Gclose(g);
-    H5Fclose(f);
+    H5Literate(sf.chans, H5_INDEX_NAME, H5_ITER_INC, NULL, each_channel, &(struct each){&sf, out});
+    store_file_close(&sf);
     return 0;
 }
 

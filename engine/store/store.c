@@ -1,5 +1,7 @@
 /* store.c: HDF5 day files for samples. Assumes one writer per site (the poller)
- * and any number of readers. The writer creates every channel's datasets before
+ * and any number of readers. Each flush appends rows to three matrices shared
+ * by all channels (layout.c describes them), so its cost barely grows with the
+ * number of channels. The writer creates every object before
  * H5Fstart_swmr_write (SWMR allows no new objects after it); readers open with
  * H5F_ACC_SWMR_READ. HDF5's error printing is turned off; failures become
  * DCS_ESTORE with a line naming the file. */
@@ -18,10 +20,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CHUNK_SAMPLES 4096
-
-static int open_datasets(dcs_store_t *st);
-static void close_datasets(dcs_store_t *st);
+/* Chunks of the sample matrices: a flush rewrites every chunk it touches, so
+ * fewer rows per chunk mean fewer bytes per flush; fewer columns per chunk mean
+ * less read for one channel. */
+#define CHUNK_ROWS 256
+#define CHUNK_COLS 16
 
 void store_set_err(dcs_store_t *st, const char *fmt, ...)
 {
@@ -40,12 +43,11 @@ int dcs_store_open(const dcs_config_t *cfg, char mode, dcs_store_t **out)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     st->cfg = cfg;
     st->mode = mode;
-    st->file = -1;
+    st->file = st->ds[0] = st->ds[1] = st->ds[2] = -1;
     snprintf(st->dir, sizeof st->dir, "%s/%s", cfg->site->store_dir, cfg->site->id);
-    if (mode == 'w' && !(st->buf = calloc(cfg->channels_count ? cfg->channels_count : 1, sizeof *st->buf)))
+    size_t n = cfg->channels_count ? cfg->channels_count : 1;
+    if (mode == 'w' && (!(st->buf = calloc(n, sizeof *st->buf)) || !(st->col = calloc(n, sizeof *st->col))))
         return DCS_ENOMEM;
-    for (unsigned i = 0; st->buf && i < cfg->channels_count; i++)
-        st->buf[i].ds[0] = st->buf[i].ds[1] = st->buf[i].ds[2] = -1;
     return 0;
 }
 
@@ -98,19 +100,6 @@ static int attr_int(hid_t obj, const char *name, long long v)
     return rc < 0 ? -1 : 0;
 }
 
-static long long attr_read_int(hid_t obj, const char *name)
-{
-    long long v = -1;
-    if (H5Aexists(obj, name) <= 0)
-        return -1;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    if (a < 0 || H5Aread(a, H5T_NATIVE_LLONG, &v) < 0)
-        v = -1;
-    if (a >= 0)
-        H5Aclose(a);
-    return v;
-}
-
 static int write_root_attrs(const dcs_store_t *st, hid_t f, int64_t day)
 {
     const dcs_config_site_t *s = st->cfg->site;
@@ -125,29 +114,19 @@ static int write_root_attrs(const dcs_store_t *st, hid_t f, int64_t day)
 
 /* ---- writer: create / reopen a day file ----------------------------------- */
 
-static hid_t create_dataset(hid_t g, const char *name, hid_t type, const void *fill)
+static const char *const mat_names[3] = {"t_ns", "value", "flag"};
+
+static int attr_set_int(hid_t obj, const char *name, long long v)
 {
-    hsize_t dims = 0, maxd = H5S_UNLIMITED, chunk = CHUNK_SAMPLES;
-    hid_t sp = H5Screate_simple(1, &dims, &maxd);
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    H5Pset_chunk(dcpl, 1, &chunk);
-    if (fill) /* recorded for readers: NaN marks "no sample" */
-        H5Pset_fill_value(dcpl, type, fill);
-    /* Every element the writer extends is written in the same flush, so chunks need
-     * no pre-filling (it doubled the bytes written per flush). */
-    H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
-    hid_t d = H5Dcreate2(g, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    H5Pclose(dcpl);
-    H5Sclose(sp);
-    return d;
+    if (H5Aexists(obj, name) > 0)
+        H5Adelete(obj, name);
+    return attr_int(obj, name, v);
 }
 
-static int create_channel(const dcs_store_t *st, hid_t f, const dcs_config_channel_t *c)
+static int create_channel(const dcs_store_t *st, hid_t chans, const dcs_config_channel_t *c,
+                          hsize_t column)
 {
-    static const double nan_fill = NAN;
-    char path[128];
-    snprintf(path, sizeof path, "/channels/%s", c->id);
-    hid_t g = H5Gcreate2(f, path, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t g = H5Gcreate2(chans, c->id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0)
         return -1;
     const dcs_config_device_t *d = &st->cfg->devices[c->device_index];
@@ -155,19 +134,199 @@ static int create_channel(const dcs_store_t *st, hid_t f, const dcs_config_chann
              attr_str(g, "kind", dcs_config_kind_name(c->kind)) |
              attr_str(g, "role", dcs_config_role_name(c->role)) |
              attr_str(g, "device", d->id) | attr_int(g, "cross_check", c->cross_check) |
-             attr_int(g, "pue_category", st->cfg->site->pue_category);
-    hid_t ds[3] = {create_dataset(g, "t_ns", H5T_NATIVE_INT64, NULL),
-                   create_dataset(g, "value", H5T_NATIVE_DOUBLE, &nan_fill),
-                   create_dataset(g, "flag", H5T_NATIVE_UINT8, NULL)};
-    for (int i = 0; i < 3; i++)
-        rc |= ds[i] < 0 ? -1 : H5Dclose(ds[i]);
-    if (ds[1] >= 0) {
-        hid_t v = H5Dopen2(g, "value", H5P_DEFAULT);
-        rc |= attr_str(v, "units", dcs_config_si_unit(c->kind));
-        H5Dclose(v);
-    }
+             attr_int(g, "pue_category", st->cfg->site->pue_category) |
+             attr_int(g, "column", (long long)column);
     H5Gclose(g);
     return rc;
+}
+
+/* The three sample matrices, rows x columns, extendible both ways, chunked
+ * CHUNK_ROWS x chunk_cols. Their fill values mark a cell never written as
+ * holding no sample. */
+static int create_matrices(hid_t f, hsize_t chunk_cols)
+{
+    static const int64_t t_fill = INT64_MIN;
+    static const double v_fill = NAN;
+    static const uint8_t f_fill = STORE_ABSENT;
+    const hid_t types[3] = {H5T_NATIVE_INT64, H5T_NATIVE_DOUBLE, H5T_NATIVE_UINT8};
+    const void *fills[3] = {&t_fill, &v_fill, &f_fill};
+    hid_t g = H5Gcreate2(f, "/samples", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = g < 0 ? -1 : 0;
+    for (int k = 0; !rc && k < 3; k++) {
+        hsize_t dims[2] = {0, 0}, maxd[2] = {H5S_UNLIMITED, H5S_UNLIMITED};
+        hsize_t chunk[2] = {CHUNK_ROWS, chunk_cols ? chunk_cols : 1};
+        hid_t sp = H5Screate_simple(2, dims, maxd), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        H5Pset_chunk(dcpl, 2, chunk);
+        H5Pset_fill_value(dcpl, types[k], fills[k]);
+        hid_t d = H5Dcreate2(g, mat_names[k], types[k], sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        rc = d < 0 ? -1 : H5Dclose(d);
+        H5Pclose(dcpl);
+        H5Sclose(sp);
+    }
+    if (g >= 0)
+        H5Gclose(g);
+    return rc;
+}
+
+static hsize_t chunk_cols(size_t nchannels)
+{
+    return nchannels < CHUNK_COLS ? (hsize_t)nchannels : CHUNK_COLS;
+}
+
+/* Open the matrices. cache_cols > 0 sizes the chunk cache to hold two row bands
+ * of that many columns: every chunk a flush touches stays cached between
+ * flushes, so no flush re-reads one. */
+static int open_matrices(dcs_store_t *st, size_t cache_cols)
+{
+    for (int k = 0; k < 3; k++) {
+        char p[32];
+        snprintf(p, sizeof p, "/samples/%s", mat_names[k]);
+        hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+        if (cache_cols)
+            H5Pset_chunk_cache(dapl, 10007, 2 * CHUNK_ROWS * (cache_cols + CHUNK_COLS) * 8, 1.0);
+        st->ds[k] = H5Dopen2(st->file, p, dapl);
+        H5Pclose(dapl);
+        if (st->ds[k] < 0)
+            return -1;
+    }
+    hsize_t d[2] = {0, 0};
+    hid_t sp = H5Dget_space(st->ds[0]);
+    int nd = H5Sget_simple_extent_dims(sp, d, NULL);
+    H5Sclose(sp);
+    st->rows = d[0];
+    st->cols = d[1];
+    return nd == 2 ? 0 : -1;
+}
+
+static void close_matrices(dcs_store_t *st)
+{
+    for (int k = 0; k < 3; k++) {
+        if (st->ds[k] >= 0)
+            H5Dclose(st->ds[k]);
+        st->ds[k] = -1;
+    }
+}
+
+static int set_rows_cols(dcs_store_t *st, hsize_t rows, hsize_t cols)
+{
+    hsize_t d[2] = {rows, cols};
+    for (int k = 0; k < 3; k++)
+        if (H5Dset_extent(st->ds[k], d) < 0)
+            return -1;
+    st->rows = rows;
+    st->cols = cols;
+    return 0;
+}
+
+/* Give every configured channel a column: its own from the file, or a new one
+ * (a channel added to the config since the file was made; its earlier rows read
+ * as holding no sample). */
+static int map_columns(dcs_store_t *st)
+{
+    hid_t chans = H5Gopen2(st->file, "/channels", H5P_DEFAULT);
+    hsize_t cols = st->cols;
+    int rc = chans < 0 ? -1 : 0;
+    for (unsigned i = 0; !rc && i < st->cfg->channels_count; i++) {
+        long long c = store_channel_column(chans, st->cfg->channels[i].id);
+        if (c < 0 || (hsize_t)c >= st->cols) {
+            if (c < 0)
+                rc = create_channel(st, chans, &st->cfg->channels[i], cols);
+            c = (long long)cols++;
+        }
+        st->col[i] = (uint32_t)c;
+    }
+    if (chans >= 0)
+        H5Gclose(chans);
+    return rc || cols == st->cols ? rc : set_rows_cols(st, st->rows, cols);
+}
+
+/* Write cells [row0, row0+rows) x [col0, col0+cols) of the three matrices from
+ * row-major t, v, fl. */
+static int write_block(hid_t ds[3], hsize_t row0, hsize_t col0, hsize_t rows, hsize_t cols,
+                       const int64_t *t, const double *v, const uint8_t *fl)
+{
+    const hid_t types[3] = {H5T_NATIVE_INT64, H5T_NATIVE_DOUBLE, H5T_NATIVE_UINT8};
+    const void *data[3] = {t, v, fl};
+    hsize_t start[2] = {row0, col0}, count[2] = {rows, cols};
+    hid_t ms = H5Screate_simple(2, count, NULL);
+    int rc = 0;
+    for (int k = 0; !rc && k < 3; k++) {
+        hid_t fs = H5Dget_space(ds[k]);
+        rc = H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+             H5Dwrite(ds[k], types[k], ms, fs, H5P_DEFAULT, data[k]) < 0;
+        H5Sclose(fs);
+    }
+    H5Sclose(ms);
+    return rc ? -1 : 0;
+}
+
+static herr_t collect_name(hid_t g, const char *name, const H5L_info_t *info, void *list)
+{
+    (void)g, (void)info;
+    char ***names = list;
+    size_t n = 0;
+    while ((*names)[n])
+        n++;
+    char **grown = realloc(*names, (n + 2) * sizeof *grown);
+    if (!grown || !(grown[n] = strdup(name)))
+        return -1;
+    grown[n + 1] = NULL;
+    *names = grown;
+    return 0;
+}
+
+/* Copy the channels of a schema-1 file into new matrices, a column each, mark it
+ * schema 2 and drop the old datasets (their space stays in the file until
+ * h5repack). Runs before SWMR starts. Interrupted, the file is still schema 1
+ * and is upgraded again. */
+static int upgrade_v1(dcs_store_t *st, hid_t f, const char *path)
+{
+    char **names = calloc(1, sizeof *names);
+    hid_t chans = H5Gopen2(f, "/channels", H5P_DEFAULT);
+    int rc = !names || chans < 0 ||
+             H5Literate(chans, H5_INDEX_NAME, H5_ITER_INC, NULL, collect_name, &names) < 0;
+    size_t n = 0;
+    while (names && names[n])
+        n++;
+    if (!rc && H5Lexists(f, "/samples", H5P_DEFAULT) > 0)
+        rc = H5Ldelete(f, "/samples", H5P_DEFAULT) < 0;
+    rc = rc || create_matrices(f, chunk_cols(n)) || open_matrices(st, 0) ||
+         set_rows_cols(st, 0, n);
+    store_file_t sf = {.f = f, .chans = chans, .version = 1, .ds = {-1, -1, -1}};
+    for (size_t j = 0; !rc && j < n; j++) {
+        dcs_store_series_t s = {0};
+        const char *id = names[j];
+        hid_t g = H5Gopen2(chans, id, H5P_DEFAULT);
+        rc = store_file_read(&sf, &id, 1, INT64_MIN, INT64_MAX, &s) || g < 0 ||
+             attr_set_int(g, "column", (long long)j) ||
+             (s.n > st->rows && set_rows_cols(st, s.n, n)) ||
+             (s.n && write_block(st->ds, 0, j, s.n, 1, s.t_ns, s.value, s.flag));
+        if (g >= 0)
+            H5Gclose(g);
+        dcs_store_series_free(&s);
+    }
+    close_matrices(st);
+    rc = rc || H5Fflush(f, H5F_SCOPE_GLOBAL) < 0 ||
+         attr_set_int(f, "schema_version", DCS_STORE_SCHEMA_VERSION) ||
+         H5Fflush(f, H5F_SCOPE_GLOBAL) < 0;
+    for (size_t j = 0; !rc && j < n; j++)
+        for (int k = 0; k < 3; k++) {
+            char p[160];
+            snprintf(p, sizeof p, "%s/%s", names[j], mat_names[k]);
+            if (H5Lexists(chans, p, H5P_DEFAULT) > 0)
+                H5Ldelete(chans, p, H5P_DEFAULT);
+        }
+    for (size_t j = 0; j < n; j++)
+        free(names[j]);
+    free(names);
+    if (chans >= 0)
+        H5Gclose(chans);
+    if (rc)
+        return store_set_err(st, "%s: cannot upgrade schema 1 to %d", path,
+                             DCS_STORE_SCHEMA_VERSION), DCS_ESTORE;
+    snprintf(st->notice, sizeof st->notice, "%s: upgraded store schema 1 to %d", path,
+             DCS_STORE_SCHEMA_VERSION);
+    return 0;
 }
 
 /* Open an existing day file read-write; clear the "open for write" mark a killed
@@ -188,19 +347,19 @@ static hid_t reopen_rw(dcs_store_t *st, const char *path, hid_t fapl)
     return f;
 }
 
-int store_check_schema(dcs_store_t *st, hid_t f, const char *path)
+/* A new day file's attributes and groups, or an existing one's schema checked
+ * (and upgraded from 1). */
+static int prepare_file(dcs_store_t *st, hid_t f, const char *path, int exists, int64_t day)
 {
-    long long v = attr_read_int(f, "schema_version");
-    if (v < 0) {
-        store_set_err(st, "%s: not a dcscore store (no schema_version attribute)", path);
-        return DCS_ESTORE;
+    if (!exists) {
+        hid_t g = H5Gcreate2(f, "/channels", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        int rc = g < 0 ? -1 : H5Gclose(g);
+        return rc | write_root_attrs(st, f, day) |
+               create_matrices(f, chunk_cols(st->cfg->channels_count));
     }
-    if (v > DCS_STORE_SCHEMA_VERSION) {
-        store_set_err(st, "%s: store schema %lld is newer than this dcscore (%d)", path, v,
-                DCS_STORE_SCHEMA_VERSION);
-        return DCS_ESTORE;
-    }
-    return 0;
+    long long v = store_file_version(f);
+    int rc = store_schema_check(v, path, st->errmsg, sizeof st->errmsg);
+    return rc ? rc : v == 1 ? upgrade_v1(st, f, path) : 0;
 }
 
 static int open_day(dcs_store_t *st, int64_t day)
@@ -223,28 +382,19 @@ static int open_day(dcs_store_t *st, int64_t day)
         return store_set_err(st, "%s: cannot %s (not HDF5, truncated, or locked by another "
                            "writer)", path, exists ? "open for append" : "create"),
                DCS_ESTORE;
-    int rc = exists ? store_check_schema(st, f, path) : write_root_attrs(st, f, day);
-    if (!exists && H5Lexists(f, "/channels", H5P_DEFAULT) <= 0) {
-        hid_t g = H5Gcreate2(f, "/channels", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        rc |= g < 0 ? -1 : H5Gclose(g);
-    }
-    for (unsigned i = 0; !rc && i < st->cfg->channels_count; i++) {
-        char cpath[128];
-        snprintf(cpath, sizeof cpath, "/channels/%s", st->cfg->channels[i].id);
-        if (H5Lexists(f, cpath, H5P_DEFAULT) <= 0)
-            rc = create_channel(st, f, &st->cfg->channels[i]);
-    }
-    if (!rc && H5Fstart_swmr_write(f) < 0)
-        rc = -1;
     st->file = f;
-    if (!rc && open_datasets(st))
-        rc = -1;
+    /* Every object is made before SWMR starts; then the matrices are opened
+     * again with a chunk cache sized for their columns. */
+    int rc = prepare_file(st, f, path, exists, day);
+    rc = rc || open_matrices(st, 0) || map_columns(st);
+    close_matrices(st);
+    rc = rc || H5Fstart_swmr_write(f) < 0 || open_matrices(st, st->cols);
     if (rc) {
-        close_datasets(st);
+        close_matrices(st);
         H5Fclose(f);
         st->file = -1;
         if (rc != DCS_ESTORE)
-            store_set_err(st, "%s: cannot prepare channels for writing", path);
+            store_set_err(st, "%s: cannot prepare the channels for writing", path);
         return DCS_ESTORE;
     }
     st->file_day = day;
@@ -294,74 +444,69 @@ int dcs_store_append(dcs_store_t *st, const dcs_sample_t *s, size_t n)
     return 0;
 }
 
-/* Append n elements to an open 1-D dataset of length cur. */
-static int append_ds(hid_t d, hid_t type, const void *data, hsize_t cur, size_t n)
+/* Leading samples of b before end_ns. */
+static size_t leading(const buffer_t *b, int64_t end_ns)
 {
-    hsize_t start = cur, count = n, newsz = cur + n;
-    herr_t rc = H5Dset_extent(d, &newsz);
-    hid_t fs = H5Dget_space(d);
-    rc |= H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &count, NULL);
-    hid_t ms = H5Screate_simple(1, &count, NULL);
-    rc |= H5Dwrite(d, type, ms, fs, H5P_DEFAULT, data);
-    H5Sclose(ms);
-    H5Sclose(fs);
-    return rc < 0 ? -1 : 0;
+    size_t k = 0;
+    while (k < b->n && b->t_ns[k] < end_ns)
+        k++;
+    return k;
 }
 
-/* Open the three datasets of every channel once per day file: flushing then
- * costs an extent change and a write per dataset, not a lookup. */
-static int open_datasets(dcs_store_t *st)
+/* Write the buffered samples of st->file_day as new rows: row r holds the r-th
+ * sample of each channel; a channel with fewer gets cells with no sample. */
+static int flush_day(dcs_store_t *st)
 {
-    static const char *names[3] = {"t_ns", "value", "flag"};
+    int64_t end = (st->file_day + 1) * 86400 * DCS_NS_PER_S;
+    size_t rows = 0, cols = (size_t)st->cols;
+    for (unsigned i = 0; i < st->cfg->channels_count; i++) {
+        size_t k = leading(&st->buf[i], end);
+        rows = k > rows ? k : rows;
+    }
+    size_t cells = rows * cols;
+    if (cells > st->rowcap) {
+        void *p = realloc(st->rowbuf, cells * 17);
+        if (!p)
+            return store_set_err(st, "store: out of memory flushing"), DCS_ENOMEM;
+        st->rowbuf = p;
+        st->rowcap = cells;
+    }
+    int64_t *t = st->rowbuf;
+    double *v = (double *)(t + cells);
+    uint8_t *fl = (uint8_t *)(v + cells);
+    for (size_t x = 0; x < cells; x++)
+        t[x] = INT64_MIN, v[x] = NAN;
+    memset(fl, STORE_ABSENT, cells);
     for (unsigned i = 0; i < st->cfg->channels_count; i++) {
         buffer_t *b = &st->buf[i];
-        for (int k = 0; k < 3; k++) {
-            char path[160];
-            snprintf(path, sizeof path, "/channels/%s/%s", st->cfg->channels[i].id, names[k]);
-            if ((b->ds[k] = H5Dopen2(st->file, path, H5P_DEFAULT)) < 0)
-                return -1;
+        size_t k = leading(b, end), c = st->col[i];
+        for (size_t r = 0; r < k; r++) {
+            t[r * cols + c] = b->t_ns[r];
+            v[r * cols + c] = b->value[r];
+            fl[r * cols + c] = b->flag[r];
         }
-        hid_t sp = H5Dget_space(b->ds[0]);
-        H5Sget_simple_extent_dims(sp, &b->len, NULL);
-        H5Sclose(sp);
     }
-    return 0;
-}
-
-static void close_datasets(dcs_store_t *st)
-{
-    for (unsigned i = 0; st->buf && i < st->cfg->channels_count; i++)
-        for (int k = 0; k < 3; k++) {
-            if (st->buf[i].ds[k] >= 0)
-                H5Dclose(st->buf[i].ds[k]);
-            st->buf[i].ds[k] = -1;
-        }
-}
-
-/* Write the leading samples of channel i that fall on st->file_day. */
-static int flush_channel(dcs_store_t *st, unsigned i)
-{
-    buffer_t *b = &st->buf[i];
-    size_t k = 0;
-    while (k < b->n && dcs_time_day(b->t_ns[k]) == st->file_day)
-        k++;
-    if (!k)
-        return 0;
-    if (append_ds(b->ds[0], H5T_NATIVE_INT64, b->t_ns, b->len, k) ||
-        append_ds(b->ds[1], H5T_NATIVE_DOUBLE, b->value, b->len, k) ||
-        append_ds(b->ds[2], H5T_NATIVE_UINT8, b->flag, b->len, k))
-        return -1;
-    b->len += k;
-    memmove(b->t_ns, b->t_ns + k, (b->n - k) * sizeof *b->t_ns);
-    memmove(b->value, b->value + k, (b->n - k) * sizeof *b->value);
-    memmove(b->flag, b->flag + k, (b->n - k) * sizeof *b->flag);
-    b->n -= k;
+    hsize_t row0 = st->rows;
+    if (rows && (set_rows_cols(st, row0 + rows, st->cols) ||
+                 write_block(st->ds, row0, 0, rows, cols, t, v, fl))) {
+        char path[4200];
+        dcs_store_day_path(st, st->file_day * 86400 * DCS_NS_PER_S, path, sizeof path);
+        return store_set_err(st, "%s: write of %zu rows failed", path, rows), DCS_ESTORE;
+    }
+    for (unsigned i = 0; i < st->cfg->channels_count; i++) {
+        buffer_t *b = &st->buf[i];
+        size_t k = leading(b, end);
+        memmove(b->t_ns, b->t_ns + k, (b->n - k) * sizeof *b->t_ns);
+        memmove(b->value, b->value + k, (b->n - k) * sizeof *b->value);
+        memmove(b->flag, b->flag + k, (b->n - k) * sizeof *b->flag);
+        b->n -= k;
+    }
     return 0;
 }
 
 static void close_file(dcs_store_t *st)
 {
-    close_datasets(st);
+    close_matrices(st);
     if (st->file >= 0) {
         H5Fflush(st->file, H5F_SCOPE_GLOBAL);
         H5Fclose(st->file);
@@ -385,13 +530,9 @@ int dcs_store_flush(dcs_store_t *st)
             if (rc)
                 return rc;
         }
-        for (unsigned i = 0; i < st->cfg->channels_count; i++)
-            if (flush_channel(st, i)) {
-                char path[4200];
-                dcs_store_day_path(st, day * 86400 * DCS_NS_PER_S, path, sizeof path);
-                store_set_err(st, "%s: write of channel '%s' failed", path, st->cfg->channels[i].id);
-                return DCS_ESTORE;
-            }
+        int rc = flush_day(st);
+        if (rc)
+            return rc;
     }
     if (st->file >= 0 && H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0)
         return store_set_err(st, "%s: flush failed", st->dir), DCS_ESTORE;
@@ -413,12 +554,14 @@ void dcs_store_close(dcs_store_t *st)
         return;
     if (st->mode == 'w' && st->buf)
         dcs_store_flush(st);
-    close_file(st); /* closes the datasets held in st->buf: before freeing it */
+    close_file(st);
     for (unsigned i = 0; st->buf && i < st->cfg->channels_count; i++) {
         free(st->buf[i].t_ns);
         free(st->buf[i].value);
         free(st->buf[i].flag);
     }
     free(st->buf);
+    free(st->col);
+    free(st->rowbuf);
     free(st);
 }

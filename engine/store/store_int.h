@@ -1,5 +1,6 @@
-/* store_int.h: internals shared by the store's writer (store.c) and reader
- * (store_read.c). Not part of the public API. */
+/* store_int.h: internals shared by the store's writer (store.c), its readers
+ * (store_read.c, inspect.c) and the day-file layouts (layout.c). Not part of
+ * the public API. */
 #ifndef DCS_STORE_INT_H
 #define DCS_STORE_INT_H
 
@@ -7,14 +8,25 @@
 
 #include <hdf5.h>
 
+/* Flag of a cell of the schema-2 sample matrices that holds no sample: the
+ * channel had fewer samples than others in that flush, or did not exist yet. */
+#define STORE_ABSENT 255
+
 typedef struct {
     int64_t *t_ns;
     double *value;
     uint8_t *flag;
     size_t n, cap;
-    hid_t ds[3];         /* t_ns, value, flag of the open day file (writer), or -1 */
-    hsize_t len;         /* their current length */
 } buffer_t;
+
+/* One day file opened for reading: its schema version and, for schema 2, the
+ * three sample matrices (rows x columns) and /channels. */
+typedef struct {
+    hid_t f, chans;
+    int version;
+    hid_t ds[3];         /* t_ns, value, flag (schema 2) */
+    hsize_t rows, cols;  /* the common extent of the three */
+} store_file_t;
 
 struct dcs_store {
     const dcs_config_t *cfg;
@@ -23,6 +35,11 @@ struct dcs_store {
     buffer_t *buf;       /* one per channel (writer) */
     hid_t file;          /* open day file (writer), or -1 */
     int64_t file_day;
+    hid_t ds[3];         /* its sample matrices t_ns, value, flag */
+    hsize_t rows, cols;  /* their extent */
+    uint32_t *col;       /* the file column of each config channel */
+    void *rowbuf;        /* flush scratch: rows x cols cells of each matrix */
+    size_t rowcap;       /* cells it holds */
     int fsync;           /* fsync the day file after each flush */
     char errmsg[768];
     char notice[768];    /* something worth a log line that was not an error */
@@ -38,7 +55,27 @@ void store_set_err(dcs_store_t *st, const char *fmt, ...)
  * (arrays that did grow are kept, so nothing leaks or dangles). */
 int store_arrays_reserve(int64_t **t_ns, double **value, uint8_t **flag, size_t cap);
 
-/* schema check of an open day file; 0 or DCS_ESTORE with errmsg set */
-int store_check_schema(dcs_store_t *st, hid_t f, const char *path);
+/* ---- day-file layouts (layout.c) ---- */
+
+/* Open a day file as an SWMR reader and check its schema. Returns 0,
+ * DCS_ENODATA (no such file) or DCS_ESTORE with one line in err. */
+int store_file_open(const char *path, store_file_t *sf, char *err, size_t errlen);
+void store_file_close(store_file_t *sf);
+
+/* Append the samples of channels ids[0..n-1] in [from, to] to out[0..n-1]
+ * (one read of the file for all of them). A channel the file does not hold adds
+ * nothing. Returns 0, DCS_ENOMEM or DCS_ESTORE. */
+int store_file_read(store_file_t *sf, const char *const *ids, size_t n, int64_t from,
+                    int64_t to, dcs_store_series_t *out);
+
+/* 0 when schema version v is one this dcscore reads; else DCS_ESTORE with one
+ * line naming path in err. */
+int store_schema_check(long long v, const char *path, char *err, size_t len);
+
+/* Schema version of an open file, or -1 when it is not a dcscore store. */
+long long store_file_version(hid_t f);
+
+/* The column of /channels/<id> in a schema-2 file, or -1. */
+long long store_channel_column(hid_t chans, const char *id);
 
 #endif

@@ -1,0 +1,268 @@
+/* layout.c: reading the day files of both schemas. Schema 1 kept three 1-D
+ * datasets per channel, /channels/<id>/{t_ns,value,flag}. Schema 2 keeps three
+ * 2-D matrices for all channels, /samples/{t_ns,value,flag}[row][column]; the
+ * group /channels/<id> names its column, and a cell whose flag is STORE_ABSENT
+ * holds no sample. Readers open files as SWMR readers, so the poller may be
+ * writing them; a day file is read whole and cut to the window in memory. */
+#include "store_int.h"
+#include "../base/dcs_base.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static long long attr_ll(hid_t obj, const char *name)
+{
+    long long v = -1;
+    if (H5Aexists(obj, name) <= 0)
+        return -1;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    if (a < 0 || H5Aread(a, H5T_NATIVE_LLONG, &v) < 0)
+        v = -1;
+    if (a >= 0)
+        H5Aclose(a);
+    return v;
+}
+
+long long store_file_version(hid_t f)
+{
+    return attr_ll(f, "schema_version");
+}
+
+long long store_channel_column(hid_t chans, const char *id)
+{
+    if (chans < 0 || H5Lexists(chans, id, H5P_DEFAULT) <= 0)
+        return -1;
+    hid_t g = H5Gopen2(chans, id, H5P_DEFAULT);
+    long long c = g < 0 ? -1 : attr_ll(g, "column");
+    if (g >= 0)
+        H5Gclose(g);
+    return c;
+}
+
+int store_schema_check(long long v, const char *path, char *err, size_t len)
+{
+    if (v < 1)
+        return snprintf(err, len, "%s: not a dcscore store (no schema_version attribute)", path),
+               DCS_ESTORE;
+    if (v > DCS_STORE_SCHEMA_VERSION)
+        return snprintf(err, len, "%s: store schema %lld is newer than this dcscore (%d)", path, v,
+                        DCS_STORE_SCHEMA_VERSION),
+               DCS_ESTORE;
+    return 0;
+}
+
+static const char *const names[3] = {"t_ns", "value", "flag"};
+
+/* Open the schema-2 matrices and take their common extent: a reader may see one
+ * extended before its neighbours. */
+static int open_matrices(store_file_t *sf)
+{
+    sf->rows = sf->cols = (hsize_t)-1;
+    for (int k = 0; k < 3; k++) {
+        char p[32];
+        snprintf(p, sizeof p, "/samples/%s", names[k]);
+        if ((sf->ds[k] = H5Dopen2(sf->f, p, H5P_DEFAULT)) < 0)
+            return -1;
+        H5Drefresh(sf->ds[k]);
+        hsize_t d[2] = {0, 0};
+        hid_t sp = H5Dget_space(sf->ds[k]);
+        int nd = H5Sget_simple_extent_dims(sp, d, NULL);
+        H5Sclose(sp);
+        if (nd != 2)
+            return -1;
+        sf->rows = d[0] < sf->rows ? d[0] : sf->rows;
+        sf->cols = d[1] < sf->cols ? d[1] : sf->cols;
+    }
+    return 0;
+}
+
+int store_file_open(const char *path, store_file_t *sf, char *err, size_t errlen)
+{
+    struct stat sb;
+    memset(sf, 0, sizeof *sf);
+    sf->f = sf->chans = sf->ds[0] = sf->ds[1] = sf->ds[2] = -1;
+    if (stat(path, &sb) != 0)
+        return DCS_ENODATA;
+    sf->f = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, H5P_DEFAULT);
+    if (sf->f < 0)
+        sf->f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (sf->f < 0)
+        return snprintf(err, errlen, "%s: cannot open (not HDF5 or truncated)", path), DCS_ESTORE;
+    long long v = store_file_version(sf->f);
+    int rc = store_schema_check(v, path, err, errlen);
+    sf->version = (int)v;
+    if (!rc && H5Lexists(sf->f, "/channels", H5P_DEFAULT) > 0)
+        sf->chans = H5Gopen2(sf->f, "/channels", H5P_DEFAULT);
+    /* A rollup file has no matrices: nothing raw to read there. */
+    if (!rc && v >= 2 && H5Lexists(sf->f, "/samples", H5P_DEFAULT) > 0 && open_matrices(sf)) {
+        snprintf(err, errlen, "%s: the /samples matrices are missing or unreadable", path);
+        rc = DCS_ESTORE;
+    }
+    if (rc)
+        store_file_close(sf);
+    return rc;
+}
+
+void store_file_close(store_file_t *sf)
+{
+    for (int k = 0; k < 3; k++)
+        if (sf->ds[k] >= 0)
+            H5Dclose(sf->ds[k]);
+    if (sf->chans >= 0)
+        H5Gclose(sf->chans);
+    if (sf->f >= 0)
+        H5Fclose(sf->f);
+    sf->f = sf->chans = sf->ds[0] = sf->ds[1] = sf->ds[2] = -1;
+}
+
+/* Append the cells of one column (stride apart in t, v, fl) that hold a sample
+ * in [from, to] to out. */
+static int take(const int64_t *t, const double *v, const uint8_t *fl, size_t n, size_t stride,
+                int64_t from, int64_t to, dcs_store_series_t *out)
+{
+    size_t k = 0;
+    for (size_t r = 0; r < n; r++)
+        k += fl[r * stride] != STORE_ABSENT && t[r * stride] >= from && t[r * stride] <= to;
+    if (!k)
+        return 0;
+    if (store_arrays_reserve(&out->t_ns, &out->value, &out->flag, out->n + k))
+        return DCS_ENOMEM;
+    for (size_t r = 0, i = out->n; r < n; r++) {
+        size_t x = r * stride;
+        if (fl[x] != STORE_ABSENT && t[x] >= from && t[x] <= to) {
+            out->t_ns[i] = t[x];
+            out->value[i] = v[x];
+            out->flag[i++] = fl[x];
+        }
+    }
+    out->n += k;
+    return 0;
+}
+
+static int read_1d(hid_t g, const char *name, hid_t type, size_t elem, void **out, size_t *n)
+{
+    hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
+    if (d < 0)
+        return -1;
+    H5Drefresh(d);
+    hid_t sp = H5Dget_space(d);
+    hsize_t dims = 0;
+    H5Sget_simple_extent_dims(sp, &dims, NULL);
+    H5Sclose(sp);
+    *out = malloc(dims ? dims * elem : 1);
+    herr_t rc = !*out ? -1 : dims ? H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) : 0;
+    H5Dclose(d);
+    *n = (size_t)dims;
+    return rc < 0 ? -1 : 0;
+}
+
+/* Schema 1: one channel's three datasets. */
+static int read_v1(store_file_t *sf, const char *id, int64_t from, int64_t to,
+                   dcs_store_series_t *out)
+{
+    if (sf->chans < 0 || H5Lexists(sf->chans, id, H5P_DEFAULT) <= 0)
+        return 0; /* channel added later than this file: nothing here */
+    hid_t g = H5Gopen2(sf->chans, id, H5P_DEFAULT);
+    void *a[3] = {NULL, NULL, NULL};
+    size_t len[3] = {0, 0, 0};
+    const hid_t types[3] = {H5T_NATIVE_INT64, H5T_NATIVE_DOUBLE, H5T_NATIVE_UINT8};
+    const size_t size[3] = {8, 8, 1};
+    int rc = g < 0 ? -1 : 0;
+    for (int k = 0; !rc && k < 3; k++)
+        rc = read_1d(g, names[k], types[k], size[k], &a[k], &len[k]);
+    if (g >= 0)
+        H5Gclose(g);
+    size_t n = len[0] < len[1] ? len[0] : len[1];
+    n = n < len[2] ? n : len[2];
+    if (!rc)
+        rc = take(a[0], a[1], a[2], n, 1, from, to, out);
+    for (int k = 0; k < 3; k++)
+        free(a[k]);
+    return rc == DCS_ENOMEM ? rc : rc ? DCS_ESTORE : 0;
+}
+
+static int cmp_hsize(const void *a, const void *b)
+{
+    hsize_t x = *(const hsize_t *)a, y = *(const hsize_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Select the sorted distinct columns col[0..k-1] over every row, as few blocks
+ * as runs of adjacent columns. */
+static hid_t select_columns(store_file_t *sf, const hsize_t *col, size_t k)
+{
+    hid_t fs = H5Dget_space(sf->ds[0]);
+    H5Sselect_none(fs);
+    for (size_t j = 0; j < k;) {
+        size_t e = j + 1;
+        while (e < k && col[e] == col[e - 1] + 1)
+            e++;
+        hsize_t start[2] = {0, col[j]}, count[2] = {sf->rows, e - j};
+        H5Sselect_hyperslab(fs, H5S_SELECT_OR, start, NULL, count, NULL);
+        j = e;
+    }
+    return fs;
+}
+
+/* Schema 2: one read of the wanted columns of the three matrices. */
+static int read_v2(store_file_t *sf, const char *const *ids, size_t n, int64_t from, int64_t to,
+                   dcs_store_series_t *out)
+{
+    hsize_t *col = malloc((n ? n : 1) * sizeof *col);
+    long long *want = malloc((n ? n : 1) * sizeof *want);
+    size_t k = 0;
+    int rc = col && want ? 0 : DCS_ENOMEM;
+    for (size_t i = 0; !rc && i < n; i++) {
+        want[i] = store_channel_column(sf->chans, ids[i]);
+        if (want[i] >= 0 && (hsize_t)want[i] < sf->cols)
+            col[k++] = (hsize_t)want[i];
+    }
+    qsort(col, k, sizeof *col, cmp_hsize);
+    size_t u = 0;
+    for (size_t j = 0; j < k; j++)
+        if (!u || col[j] != col[u - 1])
+            col[u++] = col[j];
+    size_t cells = (size_t)sf->rows * u;
+    char *m = !rc && cells ? malloc(cells * 17) : NULL;
+    if (!rc && cells && !m)
+        rc = DCS_ENOMEM;
+    if (!rc && cells) {
+        int64_t *t = (int64_t *)m;
+        double *v = (double *)(m + cells * 8);
+        uint8_t *fl = (uint8_t *)(m + cells * 16);
+        hsize_t mdims[2] = {sf->rows, u};
+        hid_t fs = select_columns(sf, col, u), ms = H5Screate_simple(2, mdims, NULL);
+        if (H5Dread(sf->ds[0], H5T_NATIVE_INT64, ms, fs, H5P_DEFAULT, t) < 0 ||
+            H5Dread(sf->ds[1], H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, v) < 0 ||
+            H5Dread(sf->ds[2], H5T_NATIVE_UINT8, ms, fs, H5P_DEFAULT, fl) < 0)
+            rc = DCS_ESTORE;
+        H5Sclose(ms);
+        H5Sclose(fs);
+        for (size_t i = 0; !rc && i < n; i++) {
+            hsize_t c = (hsize_t)want[i];
+            hsize_t *at = want[i] < 0 ? NULL : bsearch(&c, col, u, sizeof *col, cmp_hsize);
+            if (at)
+                rc = take(t + (at - col), v + (at - col), fl + (at - col), (size_t)sf->rows, u,
+                          from, to, &out[i]);
+        }
+    }
+    free(m);
+    free(col);
+    free(want);
+    return rc;
+}
+
+int store_file_read(store_file_t *sf, const char *const *ids, size_t n, int64_t from,
+                    int64_t to, dcs_store_series_t *out)
+{
+    if (sf->version >= 2)
+        return sf->chans < 0 || !sf->rows ? 0 : read_v2(sf, ids, n, from, to, out);
+    for (size_t i = 0; i < n; i++) {
+        int rc = read_v1(sf, ids[i], from, to, &out[i]);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
