@@ -23,8 +23,8 @@
 /* Chunks of the sample matrices: a flush rewrites every chunk it touches, so
  * fewer rows per chunk mean fewer bytes per flush; fewer columns per chunk mean
  * less read for one channel. */
-#define CHUNK_ROWS 256
-#define CHUNK_COLS 16
+#define CHUNK_ROWS 128
+#define CHUNK_COLS 64
 
 void store_set_err(dcs_store_t *st, const char *fmt, ...)
 {
@@ -46,7 +46,8 @@ int dcs_store_open(const dcs_config_t *cfg, char mode, dcs_store_t **out)
     st->file = st->ds[0] = st->ds[1] = st->ds[2] = -1;
     snprintf(st->dir, sizeof st->dir, "%s/%s", cfg->site->store_dir, cfg->site->id);
     size_t n = cfg->channels_count ? cfg->channels_count : 1;
-    if (mode == 'w' && (!(st->buf = calloc(n, sizeof *st->buf)) || !(st->col = calloc(n, sizeof *st->col))))
+    if (mode == 'w' && (!(st->s_count = calloc(n, sizeof *st->s_count)) ||
+                        !(st->col = calloc(n, sizeof *st->col))))
         return DCS_ENOMEM;
     return 0;
 }
@@ -417,57 +418,73 @@ int store_arrays_reserve(int64_t **t_ns, double **value, uint8_t **flag, size_t 
     return t && v && fl ? 0 : DCS_ENOMEM;
 }
 
-static int buffer_push(buffer_t *b, const dcs_sample_t *s)
+static size_t nchan(const dcs_store_t *st)
 {
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? 2 * b->cap : 64;
-        if (store_arrays_reserve(&b->t_ns, &b->value, &b->flag, cap))
+    return st->cfg->channels_count;
+}
+
+/* Stage one sample of channel c in the next cell of its column. */
+static int stage_put(dcs_store_t *st, size_t c, int64_t t, double v, uint8_t f)
+{
+    size_t r = st->s_count[c], n = nchan(st);
+    if (r == st->s_cap) {
+        size_t cap = st->s_cap ? 2 * st->s_cap : 64;
+        if (store_arrays_reserve(&st->s_t, &st->s_v, &st->s_f, cap * n))
             return DCS_ENOMEM;
-        b->cap = cap;
+        st->s_cap = cap;
     }
-    b->t_ns[b->n] = s->t_ns;
-    b->value[b->n] = s->flag == DCS_SAMPLE_OK ? s->value : NAN;
-    b->flag[b->n] = s->flag;
-    b->n++;
+    size_t x = r * n + c;
+    st->s_t[x] = t;
+    st->s_v[x] = v;
+    st->s_f[x] = f;
+    st->s_count[c] = r + 1;
+    if (r >= st->s_rows)
+        st->s_rows = r + 1;
     return 0;
 }
 
 int dcs_store_append(dcs_store_t *st, const dcs_sample_t *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (s[i].channel >= st->cfg->channels_count)
+        if (s[i].channel >= nchan(st))
             return store_set_err(st, "store: sample for unknown channel %u", s[i].channel),
                    DCS_EINVAL;
-        if (buffer_push(&st->buf[s[i].channel], &s[i]))
+        if (stage_put(st, s[i].channel, s[i].t_ns, s[i].flag == DCS_SAMPLE_OK ? s[i].value : NAN,
+                      s[i].flag))
             return store_set_err(st, "store: out of memory buffering samples"), DCS_ENOMEM;
     }
     return 0;
 }
 
-/* Leading samples of b before end_ns. */
-static size_t leading(const buffer_t *b, int64_t end_ns)
+/* Staged samples of channel c before end_ns (its times ascend). */
+static size_t leading(const dcs_store_t *st, size_t c, int64_t end_ns)
 {
-    size_t k = 0;
-    while (k < b->n && b->t_ns[k] < end_ns)
+    size_t k = st->s_count[c], n = nchan(st);
+    if (!k || st->s_t[(k - 1) * n + c] < end_ns)
+        return k;
+    k = 0;
+    while (st->s_t[k * n + c] < end_ns)
         k++;
     return k;
 }
 
-/* Write the buffered samples of st->file_day as new rows: row r holds the r-th
- * sample of each channel; a channel with fewer gets cells with no sample. */
-static int flush_day(dcs_store_t *st)
+/* Write staged rows [0, rows) to the file's matrices, in the file's column
+ * order: straight from the stage when that order is the config's. */
+static int write_rows(dcs_store_t *st, size_t rows)
 {
-    int64_t end = (st->file_day + 1) * 86400 * DCS_NS_PER_S;
-    size_t rows = 0, cols = (size_t)st->cols;
-    for (unsigned i = 0; i < st->cfg->channels_count; i++) {
-        size_t k = leading(&st->buf[i], end);
-        rows = k > rows ? k : rows;
-    }
-    size_t cells = rows * cols;
+    size_t n = nchan(st), cols = (size_t)st->cols, cells = rows * cols;
+    int same = cols == n;
+    for (size_t i = 0; same && i < n; i++)
+        same = st->col[i] == i;
+    hsize_t row0 = st->rows;
+    if (set_rows_cols(st, row0 + rows, st->cols))
+        return -1;
+    if (same)
+        return write_block(st->ds, row0, 0, rows, cols, st->s_t, st->s_v, st->s_f);
     if (cells > st->rowcap) {
         void *p = realloc(st->rowbuf, cells * 17);
         if (!p)
-            return store_set_err(st, "store: out of memory flushing"), DCS_ENOMEM;
+            return -1;
         st->rowbuf = p;
         st->rowcap = cells;
     }
@@ -477,29 +494,55 @@ static int flush_day(dcs_store_t *st)
     for (size_t x = 0; x < cells; x++)
         t[x] = INT64_MIN, v[x] = NAN;
     memset(fl, STORE_ABSENT, cells);
-    for (unsigned i = 0; i < st->cfg->channels_count; i++) {
-        buffer_t *b = &st->buf[i];
-        size_t k = leading(b, end), c = st->col[i];
-        for (size_t r = 0; r < k; r++) {
-            t[r * cols + c] = b->t_ns[r];
-            v[r * cols + c] = b->value[r];
-            fl[r * cols + c] = b->flag[r];
+    for (size_t r = 0; r < rows; r++)
+        for (size_t i = 0; i < n; i++) {
+            t[r * cols + st->col[i]] = st->s_t[r * n + i];
+            v[r * cols + st->col[i]] = st->s_v[r * n + i];
+            fl[r * cols + st->col[i]] = st->s_f[r * n + i];
+        }
+    return write_block(st->ds, row0, 0, rows, cols, t, v, fl);
+}
+
+/* Write the staged samples of st->file_day as new rows: row r holds the r-th
+ * sample of each channel; a channel with fewer has cells with no sample. Samples
+ * of later days (a flush across midnight) are set aside and staged again. */
+static int flush_day(dcs_store_t *st)
+{
+    int64_t end = (st->file_day + 1) * 86400 * DCS_NS_PER_S;
+    size_t n = nchan(st), rows = 0, later = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = leading(st, i, end);
+        later += st->s_count[i] - k;
+        rows = k > rows ? k : rows;
+    }
+    dcs_sample_t *keep = later ? malloc(later * sizeof *keep) : NULL;
+    if (later && !keep)
+        return store_set_err(st, "store: out of memory flushing"), DCS_ENOMEM;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = leading(st, i, end);
+        for (size_t r = k; r < st->s_count[i]; r++)
+            keep[m++] = (dcs_sample_t){.channel = (uint32_t)i, .t_ns = st->s_t[r * n + i],
+                                       .value = st->s_v[r * n + i], .flag = st->s_f[r * n + i]};
+        st->s_count[i] = k;
+        for (size_t r = k; r < rows; r++) { /* no sample in these cells */
+            st->s_t[r * n + i] = INT64_MIN;
+            st->s_v[r * n + i] = NAN;
+            st->s_f[r * n + i] = STORE_ABSENT;
         }
     }
-    hsize_t row0 = st->rows;
-    if (rows && (set_rows_cols(st, row0 + rows, st->cols) ||
-                 write_block(st->ds, row0, 0, rows, cols, t, v, fl))) {
+    int rc = rows ? write_rows(st, rows) : 0;
+    if (!rc) {
+        memset(st->s_count, 0, n * sizeof *st->s_count);
+        st->s_rows = 0;
+    }
+    for (size_t j = 0; j < m; j++) /* fits: their cells were just freed */
+        stage_put(st, keep[j].channel, keep[j].t_ns, keep[j].value, keep[j].flag);
+    free(keep);
+    if (rc) {
         char path[4200];
         dcs_store_day_path(st, st->file_day * 86400 * DCS_NS_PER_S, path, sizeof path);
         return store_set_err(st, "%s: write of %zu rows failed", path, rows), DCS_ESTORE;
-    }
-    for (unsigned i = 0; i < st->cfg->channels_count; i++) {
-        buffer_t *b = &st->buf[i];
-        size_t k = leading(b, end);
-        memmove(b->t_ns, b->t_ns + k, (b->n - k) * sizeof *b->t_ns);
-        memmove(b->value, b->value + k, (b->n - k) * sizeof *b->value);
-        memmove(b->flag, b->flag + k, (b->n - k) * sizeof *b->flag);
-        b->n -= k;
     }
     return 0;
 }
@@ -519,9 +562,9 @@ int dcs_store_flush(dcs_store_t *st)
     for (;;) {
         /* Earliest day still buffered: write it, then the next day, ... */
         int64_t day = INT64_MAX;
-        for (unsigned i = 0; i < st->cfg->channels_count; i++)
-            if (st->buf[i].n && dcs_time_day(st->buf[i].t_ns[0]) < day)
-                day = dcs_time_day(st->buf[i].t_ns[0]);
+        for (size_t i = 0; i < nchan(st); i++)
+            if (st->s_count[i] && dcs_time_day(st->s_t[i]) < day)
+                day = dcs_time_day(st->s_t[i]);
         if (day == INT64_MAX)
             break;
         if (st->file < 0 || st->file_day != day) {
@@ -552,15 +595,13 @@ void dcs_store_close(dcs_store_t *st)
 {
     if (!st)
         return;
-    if (st->mode == 'w' && st->buf)
+    if (st->mode == 'w' && st->s_count)
         dcs_store_flush(st);
     close_file(st);
-    for (unsigned i = 0; st->buf && i < st->cfg->channels_count; i++) {
-        free(st->buf[i].t_ns);
-        free(st->buf[i].value);
-        free(st->buf[i].flag);
-    }
-    free(st->buf);
+    free(st->s_t);
+    free(st->s_v);
+    free(st->s_f);
+    free(st->s_count);
     free(st->col);
     free(st->rowbuf);
     free(st);

@@ -12,13 +12,6 @@
  * channel had fewer samples than others in that flush, or did not exist yet. */
 #define STORE_ABSENT 255
 
-typedef struct {
-    int64_t *t_ns;
-    double *value;
-    uint8_t *flag;
-    size_t n, cap;
-} buffer_t;
-
 /* One day file opened for reading: its schema version and, for schema 2, the
  * three sample matrices (rows x columns) and /channels. */
 typedef struct {
@@ -32,7 +25,13 @@ struct dcs_store {
     const dcs_config_t *cfg;
     char mode;
     char dir[4096];      /* STORE_DIR/SITE */
-    buffer_t *buf;       /* one per channel (writer) */
+    /* Writer's staging area: rows x channels cells, row-major, in config
+     * channel order; channel i's samples fill its column from row 0. */
+    int64_t *s_t;
+    double *s_v;
+    uint8_t *s_f;
+    size_t s_rows, s_cap; /* rows in use (the longest column), rows allocated */
+    size_t *s_count;     /* samples staged per channel */
     hid_t file;          /* open day file (writer), or -1 */
     int64_t file_day;
     hid_t ds[3];         /* its sample matrices t_ns, value, flag */
