@@ -2,7 +2,8 @@
  * rolled up, compacted (raw files removed) and scored again from the rollups
  * alone: energies, PUE and coverage agree to 1e-9, hourly and per 15 min. A
  * rollup's buckets carry hand-checkable figures, and compaction never removes a
- * raw day without its rollup. */
+ * raw day without its rollup. Current rollups stand in for raw days that still
+ * exist; a changed raw day is read raw until its rollup is made again. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../engine/base/dcs_base.h"
@@ -127,6 +130,49 @@ static void test_scores_from_rollups_equal_raw(void **state)
     dcs_config_free(cfg);
 }
 
+/* Current rollups replace raw days that still exist, when they answer the
+ * buckets exactly; a raw day changed since its rollup is read raw until the
+ * next rollup pass makes the rollup again. */
+static void test_current_rollups_replace_raw(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("current");
+    dcs_config_t *cfg = setup(dir);
+    dcs_metric_score_t *raw = score(cfg, 60 * M), *sc;
+    assert_int_equal(raw->days, 2);
+    assert_int_equal(raw->days_from_rollups, 0);
+    dcs_store_t *st;
+    char err[256], path[4500];
+    int64_t day0 = dcs_time_day(D0);
+    assert_int_equal(dcs_store_open(cfg, 'r', &st), 0);
+    assert_int_equal(dcs_store_rollup_day(st, day0), 0);
+    assert_int_equal(dcs_store_rollup_day(st, day0 + 1), 0);
+    assert_true(dcs_store_rollup_current(st, day0));
+    sc = score(cfg, 60 * M);
+    assert_int_equal(sc->days_from_rollups, 2);
+    same(raw, sc);
+    dcs_metric_score_free(sc);
+    /* A window that does not align to a rollup bucket reads raw. */
+    assert_int_equal(dcs_metric_score(cfg, st, D0 + 30 * DCS_NS_PER_S, D0 + 2 * 1440 * M, 60 * M, &sc,
+                                      err, sizeof err), 0);
+    assert_int_equal(sc->days_from_rollups, 0);
+    dcs_metric_score_free(sc);
+    /* Day 0's raw file changes (here only its mtime): its rollup is stale. */
+    dcs_store_day_path(st, D0, path, sizeof path);
+    struct timespec ts[2] = {{.tv_sec = 1700000000}, {.tv_sec = 1700000000}};
+    assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+    assert_false(dcs_store_rollup_current(st, day0));
+    sc = score(cfg, 60 * M);
+    assert_int_equal(sc->days_from_rollups, 1);
+    same(raw, sc); /* raw day 0 and rollup day 1 meet at midnight exactly */
+    dcs_metric_score_free(sc);
+    assert_int_equal(dcs_store_rollup_day(st, day0), 0); /* made again */
+    assert_true(dcs_store_rollup_current(st, day0));
+    dcs_store_close(st);
+    dcs_metric_score_free(raw);
+    dcs_config_free(cfg);
+}
+
 static void test_compact_needs_a_rollup(void **state)
 {
     (void)state;
@@ -150,6 +196,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scores_from_rollups_equal_raw),
+        cmocka_unit_test(test_current_rollups_replace_raw),
         cmocka_unit_test(test_compact_needs_a_rollup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

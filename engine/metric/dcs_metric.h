@@ -53,6 +53,7 @@ typedef struct {
     dcs_metric_zone_t *zones;   /* channels with a `zone`, in first-seen order */
     size_t nproblems;           /* day files that could not be read and were skipped */
     char problems[8][300];
+    size_t days, days_from_rollups; /* UTC days the window touches; those read from rollups */
 } dcs_metric_score_t;
 
 /* Score cfg's site over [from_ns, to_ns) with buckets of bucket_ns (e.g. 1 h).

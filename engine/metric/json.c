@@ -128,9 +128,10 @@ void dcs_metric_score_json_begin(const dcs_metric_score_t *sc, const dcs_config_
     fputs(", ", f);
     jtime(f, "to", sc->to_ns, tz);
     fprintf(f, ", \"from_ns\": %lld, \"to_ns\": %lld, \"from_unix_s\": %.9f, \"to_unix_s\": %.9f, "
-               "\"duration_s\": %.3f},\n", (long long)sc->from_ns, (long long)sc->to_ns,
-            (double)sc->from_ns * 1e-9, (double)sc->to_ns * 1e-9,
-            (double)(sc->to_ns - sc->from_ns) * 1e-9);
+               "\"duration_s\": %.3f, \"days\": %zu, \"days_from_rollups\": %zu},\n",
+            (long long)sc->from_ns, (long long)sc->to_ns, (double)sc->from_ns * 1e-9,
+            (double)sc->to_ns * 1e-9, (double)(sc->to_ns - sc->from_ns) * 1e-9, sc->days,
+            sc->days_from_rollups);
     fprintf(f, "  \"boundary\": {\"pue_category\": %d, \"it_source\": \"%s\"},\n", sc->category,
             sc->it_source);
     fputs("  \"store_problems\": [", f);

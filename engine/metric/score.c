@@ -41,41 +41,52 @@ static int counts_for(const dcs_config_channel_t *c, int which, int has_it_total
     return c->role == (has_it_total ? DCS_CONFIG_ROLE_IT_TOTAL : DCS_CONFIG_ROLE_IT_RACK);
 }
 
-/* The coarsest rollup level whose width divides the bucket width and to which the
- * window's ends align (rollup buckets then fall wholly inside one bucket). */
+/* 1 when rollups at level l answer the buckets exactly: l's width divides the
+ * bucket width and the window's ends align to it (rollup buckets then fall
+ * wholly inside one bucket). */
+static int rollup_exact(const dcs_agg_buckets_t *b, int l)
+{
+    int64_t w = dcs_store_rollup_widths_ns[l];
+    return b->width_ns % w == 0 && b->from_ns % w == 0 && b->to_ns % w == 0;
+}
+
+/* The coarsest exact rollup level, else PT1M. */
 static int rollup_level(const dcs_agg_buckets_t *b)
 {
-    for (int l = DCS_STORE_NLEVELS - 1; l > 0; l--) {
-        int64_t w = dcs_store_rollup_widths_ns[l];
-        if (b->width_ns % w == 0 && b->from_ns % w == 0 && b->to_ns % w == 0)
+    for (int l = DCS_STORE_NLEVELS - 1; l > 0; l--)
+        if (rollup_exact(b, l))
             return l;
-    }
     return DCS_STORE_PT1M;
 }
 
-/* The window's days whose raw file is gone (compacted), found once per score:
- * gone[d] for day dcs_time_day(from) + d. NULL when out of memory. */
-static uint8_t *compacted_days(dcs_store_t *st, const dcs_agg_buckets_t *b)
+/* Which days of the window are read from rollups, found once per score:
+ * use[d] for day dcs_time_day(from) + d. A day whose raw file is gone
+ * (compacted) is; so is a day whose rollup is current (its raw file unchanged
+ * since) when the rollup answers the buckets exactly. The other days are read
+ * raw. NULL when out of memory. */
+static uint8_t *rollup_days(dcs_store_t *st, const dcs_agg_buckets_t *b)
 {
     int64_t first = dcs_time_day(b->from_ns), last = dcs_time_day(b->to_ns - 1);
-    uint8_t *gone = calloc((size_t)(last - first + 1), 1);
-    for (int64_t day = first; gone && day <= last; day++)
-        gone[day - first] = !dcs_store_day_exists(st, day);
-    return gone;
+    int exact = rollup_exact(b, rollup_level(b));
+    uint8_t *use = calloc((size_t)(last - first + 1), 1);
+    for (int64_t day = first; use && day <= last; day++)
+        use[day - first] = !dcs_store_day_exists(st, day) ||
+                           (exact && dcs_store_rollup_current(st, day));
+    return use;
 }
 
-/* Days of the window whose raw file is gone: add their rollup buckets that lie
+/* Days of the window read from rollups: add their rollup buckets that lie
  * wholly inside the window. Partial buckets at the edges are left out (their
  * coverage says so). */
 static int add_rollups(const dcs_config_t *cfg, dcs_store_t *st, unsigned ci, dcs_agg_buckets_t *b,
-                       const uint8_t *gone, dcs_metric_channel_t *mc)
+                       const uint8_t *use, dcs_metric_channel_t *mc)
 {
     int level = rollup_level(b);
     int64_t first = dcs_time_day(b->from_ns);
     for (int64_t day = first; day <= dcs_time_day(b->to_ns - 1); day++) {
         dcs_agg_rollup_t *r;
         size_t n;
-        if (!gone[day - first])
+        if (!use[day - first])
             continue;
         int rc = dcs_store_rollup_read(st, cfg->channels[ci].id, day, level, &r, &n);
         if (rc == DCS_ENODATA)
@@ -96,29 +107,63 @@ static int add_rollups(const dcs_config_t *cfg, dcs_store_t *st, unsigned ci, dc
     return 0;
 }
 
-/* Integrate one channel into b and fill its summary. */
-static int integrate_channel(const dcs_config_t *cfg, dcs_store_t *st, unsigned ci,
-                             dcs_agg_buckets_t *b, const uint8_t *gone, dcs_metric_channel_t *mc)
+/* Integrate raw samples s of channel ci into the part [lo, hi) of b. */
+static void integrate_raw(const dcs_config_t *cfg, unsigned ci, const dcs_store_series_t *s,
+                          dcs_agg_buckets_t *b, int64_t lo, int64_t hi, dcs_metric_channel_t *mc)
 {
     const dcs_config_channel_t *c = &cfg->channels[ci];
     int64_t gap_ns = (int64_t)(cfg->site->gap_limit_s * 1e9);
-    dcs_store_series_t s;
-    int rc = dcs_store_read(st, c->id, b->from_ns - gap_ns, b->to_ns + gap_ns, &s);
+    dcs_agg_buckets_t part = *b; /* the same buckets, a narrower window */
+    part.from_ns = lo;
+    part.to_ns = hi;
+    for (size_t i = 0; i < s->n; i++) {
+        int in = s->t_ns[i] >= lo && s->t_ns[i] < hi;
+        mc->samples += (size_t)in;
+        mc->missing += (size_t)(in && s->flag[i] != DCS_SAMPLE_OK);
+    }
+    if (c->kind == DCS_CONFIG_ENERGY) {
+        dcs_agg_counter_stats_t k;
+        dcs_agg_counter(s->t_ns, s->value, s->n, c->counter_modulus_raw * fabs(c->scale) * c->to_si,
+                        c->max_w, &part, &k);
+        mc->counter.deltas += k.deltas;
+        mc->counter.rollovers += k.rollovers;
+        mc->counter.resets += k.resets;
+        mc->counter.implausible += k.implausible;
+    } else {
+        dcs_agg_power(s->t_ns, s->value, s->n, gap_ns, &part);
+    }
+}
+
+/* Integrate one channel into b and fill its summary: each run of days read raw
+ * is read with a gap's margin and integrated into its part of the window (a
+ * segment crossing into a rollup day is split at midnight, as rollups split
+ * it); then the rollup days are added. */
+static int integrate_channel(const dcs_config_t *cfg, dcs_store_t *st, unsigned ci,
+                             dcs_agg_buckets_t *b, const uint8_t *use, dcs_metric_channel_t *mc)
+{
+    const dcs_config_channel_t *c = &cfg->channels[ci];
+    int64_t gap_ns = (int64_t)(cfg->site->gap_limit_s * 1e9), day_ns = 86400 * DCS_NS_PER_S;
+    int64_t first = dcs_time_day(b->from_ns), last = dcs_time_day(b->to_ns - 1);
+    int rc = 0;
+    mc->channel = ci;
+    for (int64_t d = first; !rc && d <= last; d++) {
+        if (use[d - first])
+            continue;
+        int64_t e = d;
+        while (e + 1 <= last && !use[e + 1 - first])
+            e++;
+        int64_t lo = d * day_ns > b->from_ns ? d * day_ns : b->from_ns;
+        int64_t hi = (e + 1) * day_ns < b->to_ns ? (e + 1) * day_ns : b->to_ns;
+        dcs_store_series_t s;
+        rc = dcs_store_read(st, c->id, lo - gap_ns, hi + gap_ns, &s);
+        if (!rc)
+            integrate_raw(cfg, ci, &s, b, lo, hi, mc);
+        dcs_store_series_free(&s);
+        d = e;
+    }
     if (rc)
         return rc;
-    mc->channel = ci;
-    for (size_t i = 0; i < s.n; i++) {
-        int in = s.t_ns[i] >= b->from_ns && s.t_ns[i] < b->to_ns;
-        mc->samples += (size_t)in;
-        mc->missing += (size_t)(in && s.flag[i] != DCS_SAMPLE_OK);
-    }
-    if (c->kind == DCS_CONFIG_ENERGY)
-        dcs_agg_counter(s.t_ns, s.value, s.n, c->counter_modulus_raw * fabs(c->scale) * c->to_si,
-                        c->max_w, b, &mc->counter);
-    else
-        dcs_agg_power(s.t_ns, s.value, s.n, gap_ns, b);
-    dcs_store_series_free(&s);
-    if ((rc = add_rollups(cfg, st, ci, b, gone, mc)))
+    if ((rc = add_rollups(cfg, st, ci, b, use, mc)))
         return rc;
     mc->e_wh = dcs_agg_buckets_total_wh(b);
     mc->covered_s = dcs_agg_buckets_covered_s(b);
@@ -259,20 +304,23 @@ int dcs_metric_score_progress(const dcs_config_t *cfg, dcs_store_t *st, int64_t 
     sc->it_source = has_it_total ? "it_total" : "it_rack";
     sc->nchannels = cfg->channels_count;
     double cover_min = 1.0;
-    uint8_t *gone = compacted_days(st, &b);
-    if (!gone)
+    uint8_t *use = rollup_days(st, &b);
+    if (!use)
         rc = DCS_ENOMEM;
+    sc->days = (size_t)(dcs_time_day(to_ns - 1) - dcs_time_day(from_ns) + 1);
+    for (size_t d = 0; use && d < sc->days; d++)
+        sc->days_from_rollups += use[d];
     for (unsigned i = 0; !rc && i < cfg->channels_count; i++) {
         memset(b.e_wh, 0, b.n * sizeof *b.e_wh);
         memset(b.covered_s, 0, b.n * sizeof *b.covered_s);
-        rc = integrate_channel(cfg, st, i, &b, gone, &sc->channels[i]);
+        rc = integrate_channel(cfg, st, i, &b, use, &sc->channels[i]);
         if (!rc)
             fold_channel(sc, &cfg->channels[i], &b, has_it_total, &cover_min);
         if (progress)
             progress(ctx, i + 1, cfg->channels_count);
     }
     dcs_agg_buckets_free(&b);
-    free(gone);
+    free(use);
     if (rc) {
         snprintf(err, errlen, "%s", rc == DCS_ENOMEM ? "score: out of memory" : dcs_store_errmsg(st));
         dcs_metric_score_free(sc);

@@ -98,8 +98,13 @@ void dcs_store_rollup_path(const dcs_store_t *st, int64_t day, char *buf, size_t
 /* Write the rollup file of UTC day `day` (days since 1970) from the raw samples
  * (with a gap's margin into the neighbouring days, so edges are exact). Written
  * to a temporary name and renamed: complete or absent. A day already rolled up
- * is left alone. Returns 0, DCS_ESTORE or DCS_ENOMEM. */
+ * is left alone while it is current (dcs_store_rollup_current), and made again
+ * when its raw day has changed since. Returns 0, DCS_ESTORE or DCS_ENOMEM. */
 int dcs_store_rollup_day(dcs_store_t *st, int64_t day);
+
+/* 1 when day's rollup exists and its raw day file is unchanged since the
+ * rollup was made (same size and mtime), or gone. */
+int dcs_store_rollup_current(const dcs_store_t *st, int64_t day);
 
 /* A channel's rollup buckets of one day at one level (DCS_STORE_PT1M..PT1H).
  * Returns 0, DCS_ENODATA (no rollup file or channel) or DCS_ESTORE. *out is

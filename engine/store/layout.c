@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static long long attr_ll(hid_t obj, const char *name)
+long long store_attr_read(hid_t obj, const char *name)
 {
     long long v = -1;
     if (H5Aexists(obj, name) <= 0)
@@ -27,7 +27,7 @@ static long long attr_ll(hid_t obj, const char *name)
 
 long long store_file_version(hid_t f)
 {
-    return attr_ll(f, "schema_version");
+    return store_attr_read(f, "schema_version");
 }
 
 long long store_channel_column(hid_t chans, const char *id)
@@ -35,7 +35,7 @@ long long store_channel_column(hid_t chans, const char *id)
     if (chans < 0 || H5Lexists(chans, id, H5P_DEFAULT) <= 0)
         return -1;
     hid_t g = H5Gopen2(chans, id, H5P_DEFAULT);
-    long long c = g < 0 ? -1 : attr_ll(g, "column");
+    long long c = g < 0 ? -1 : store_attr_read(g, "column");
     if (g >= 0)
         H5Gclose(g);
     return c;

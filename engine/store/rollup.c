@@ -2,9 +2,12 @@
  * STORE/SITE/rollup/SITE_YYYYMMDD.h5 with /channels/<id>/<level>/{start_ns,
  * count, sum, min, max, e_wh, covered_s} for levels PT1M, PT15M and PT1H.
  * Sums, counts, energies and coverage (never an averaged ratio), so any coarser
- * figure and any PUE derive exactly. Written once per complete day by
- * `dcscore rollup` (a separate file: the poller stays the raw files' only
- * writer); read by scoring for days whose raw file was compacted away. */
+ * figure and any PUE derive exactly. Written per complete day by `dcscore
+ * rollup` (a separate file: the poller stays the raw files' only writer). A
+ * rollup records the size and mtime of its raw day file and is current while
+ * they are unchanged; a stale one is rewritten by the next rollup pass. Scoring
+ * reads current rollups in place of raw days, and rollups alone for days whose
+ * raw file was compacted away. */
 #define _GNU_SOURCE
 #include "store_int.h"
 #include "../aggregate/dcs_aggregate.h"
@@ -40,16 +43,15 @@ static int write_1d(hid_t g, const char *name, hid_t type, const void *data, hsi
     return rc < 0 ? -1 : 0;
 }
 
-/* Roll one channel of one day up at every level into group g. */
-static int rollup_channel(dcs_store_t *st, hid_t f, unsigned ci, int64_t day)
+/* Roll channel ci's samples s (the day with a gap's margin) up at every level. */
+static int rollup_channel(dcs_store_t *st, hid_t f, unsigned ci, int64_t day,
+                          const dcs_store_series_t *sp)
 {
     const dcs_config_channel_t *c = &st->cfg->channels[ci];
     int64_t lo = day * 86400 * DCS_NS_PER_S, hi = lo + 86400 * DCS_NS_PER_S;
     int64_t gap = (int64_t)(st->cfg->site->gap_limit_s * 1e9);
-    dcs_store_series_t s;
-    int rc = dcs_store_read(st, c->id, lo - gap, hi + gap, &s);
-    if (rc)
-        return rc;
+    dcs_store_series_t s = *sp;
+    int rc = 0;
     char path[160];
     snprintf(path, sizeof path, "/channels/%s", c->id);
     hid_t g = H5Gcreate2(f, path, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -88,21 +90,79 @@ static int rollup_channel(dcs_store_t *st, hid_t f, unsigned ci, int64_t day)
     }
     if (g >= 0)
         H5Gclose(g);
-    dcs_store_series_free(&s);
     return rc;
+}
+
+/* Every channel of the day, read a group of channels at a time (one read of
+ * each day file per group). */
+#define ROLLUP_GROUP 64
+static int rollup_channels(dcs_store_t *st, hid_t f, int64_t day)
+{
+    int64_t lo = day * 86400 * DCS_NS_PER_S, hi = lo + 86400 * DCS_NS_PER_S;
+    int64_t gap = (int64_t)(st->cfg->site->gap_limit_s * 1e9);
+    int rc = 0;
+    for (unsigned g0 = 0; !rc && g0 < st->cfg->channels_count; g0 += ROLLUP_GROUP) {
+        unsigned m = st->cfg->channels_count - g0 < ROLLUP_GROUP ? st->cfg->channels_count - g0
+                                                                  : ROLLUP_GROUP;
+        const char *ids[ROLLUP_GROUP];
+        dcs_store_series_t s[ROLLUP_GROUP];
+        for (unsigned j = 0; j < m; j++)
+            ids[j] = st->cfg->channels[g0 + j].id;
+        rc = dcs_store_read_many(st, ids, m, lo - gap, hi + gap, s);
+        for (unsigned j = 0; !rc && j < m; j++)
+            rc = rollup_channel(st, f, g0 + j, day, &s[j]);
+        for (unsigned j = 0; j < m; j++)
+            dcs_store_series_free(&s[j]);
+    }
+    return rc;
+}
+
+/* Size and modification time of a day's raw file, {-1, -1} when it is gone. A
+ * rollup records them and is current while they are unchanged. */
+static void raw_signature(const dcs_store_t *st, int64_t day, long long sig[2])
+{
+    char raw[4200];
+    struct stat sb;
+    dcs_store_day_path(st, day * 86400 * DCS_NS_PER_S, raw, sizeof raw);
+    sig[0] = sig[1] = -1;
+    if (stat(raw, &sb) == 0) {
+        sig[0] = (long long)sb.st_size;
+        sig[1] = (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
+    }
+}
+
+int dcs_store_rollup_current(const dcs_store_t *st, int64_t day)
+{
+    char path[4400];
+    struct stat sb;
+    long long now[2];
+    dcs_store_rollup_path(st, day, path, sizeof path);
+    if (stat(path, &sb) != 0)
+        return 0;
+    raw_signature(st, day, now);
+    if (now[0] < 0)
+        return 1; /* raw gone: the rollup is all there is */
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return 0;
+    int same = store_attr_read(f, "raw_size") == now[0] && store_attr_read(f, "raw_mtime_ns") == now[1];
+    H5Fclose(f);
+    return same;
 }
 
 int dcs_store_rollup_day(dcs_store_t *st, int64_t day)
 {
     char path[4400], tmp[4500];
-    struct stat sb;
+    long long sig[2];
     dcs_store_rollup_path(st, day, path, sizeof path);
-    if (stat(path, &sb) == 0)
-        return 0; /* done before: rollups are written once */
+    if (dcs_store_rollup_current(st, day))
+        return 0; /* done before, and the raw day has not changed since */
+    raw_signature(st, day, sig); /* before reading: a write meanwhile makes it stale */
     snprintf(tmp, sizeof tmp, "%.*s", (int)(strrchr(path, '/') - path), path);
     if (mkdir(tmp, 0755) && errno != EEXIST)
         return store_set_err(st, "%s: cannot create: %s", tmp, strerror(errno)), DCS_ESTORE;
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (f < 0)
         return store_set_err(st, "%s: cannot create", tmp), DCS_ESTORE;
@@ -110,20 +170,12 @@ int dcs_store_rollup_day(dcs_store_t *st, int64_t day)
     int rc = g < 0 ? DCS_ESTORE : 0;
     if (g >= 0)
         H5Gclose(g);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t sp = H5Screate(H5S_SCALAR);
-    long long v = DCS_STORE_SCHEMA_VERSION, d0 = day * 86400 * DCS_NS_PER_S;
-    hid_t a = H5Acreate2(f, "schema_version", H5T_NATIVE_LLONG, sp, H5P_DEFAULT, H5P_DEFAULT);
-    rc |= a < 0 || H5Awrite(a, H5T_NATIVE_LLONG, &v) < 0 ? DCS_ESTORE : 0;
-    if (a >= 0)
-        H5Aclose(a);
-    a = H5Acreate2(f, "day_start_ns", H5T_NATIVE_LLONG, sp, H5P_DEFAULT, H5P_DEFAULT);
-    rc |= a < 0 || H5Awrite(a, H5T_NATIVE_LLONG, &d0) < 0 ? DCS_ESTORE : 0;
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(sp);
-    for (unsigned i = 0; !rc && i < st->cfg->channels_count; i++)
-        rc = rollup_channel(st, f, i, day);
+    if (store_attr_int(f, "schema_version", DCS_STORE_SCHEMA_VERSION) ||
+        store_attr_int(f, "day_start_ns", day * 86400 * DCS_NS_PER_S) ||
+        store_attr_int(f, "raw_size", sig[0]) || store_attr_int(f, "raw_mtime_ns", sig[1]))
+        rc = DCS_ESTORE;
+    if (!rc)
+        rc = rollup_channels(st, f, day);
     if (H5Fclose(f) < 0 && !rc)
         rc = DCS_ESTORE;
     if (!rc && rename(tmp, path) != 0) /* complete or absent, never half-written */

@@ -90,7 +90,7 @@ static int attr_str(hid_t obj, const char *name, const char *val)
     return rc < 0 ? -1 : 0;
 }
 
-static int attr_int(hid_t obj, const char *name, long long v)
+int store_attr_int(hid_t obj, const char *name, long long v)
 {
     hid_t sp = H5Screate(H5S_SCALAR);
     hid_t a = H5Acreate2(obj, name, H5T_NATIVE_LLONG, sp, H5P_DEFAULT, H5P_DEFAULT);
@@ -105,12 +105,12 @@ static int write_root_attrs(const dcs_store_t *st, hid_t f, int64_t day)
 {
     const dcs_config_site_t *s = st->cfg->site;
     return attr_str(f, "schema", DCS_STORE_SCHEMA) |
-           attr_int(f, "schema_version", DCS_STORE_SCHEMA_VERSION) |
+           store_attr_int(f, "schema_version", DCS_STORE_SCHEMA_VERSION) |
            attr_str(f, "dcscore_version", DCS_VERSION) | attr_str(f, "site_id", s->id) |
            attr_str(f, "site_name", s->name) | attr_str(f, "region", s->region) |
            attr_str(f, "timezone", s->timezone) |
-           attr_int(f, "pue_category", s->pue_category) |
-           attr_int(f, "day_start_ns", day * 86400 * DCS_NS_PER_S);
+           store_attr_int(f, "pue_category", s->pue_category) |
+           store_attr_int(f, "day_start_ns", day * 86400 * DCS_NS_PER_S);
 }
 
 /* ---- writer: create / reopen a day file ----------------------------------- */
@@ -121,7 +121,7 @@ static int attr_set_int(hid_t obj, const char *name, long long v)
 {
     if (H5Aexists(obj, name) > 0)
         H5Adelete(obj, name);
-    return attr_int(obj, name, v);
+    return store_attr_int(obj, name, v);
 }
 
 static int create_channel(const dcs_store_t *st, hid_t chans, const dcs_config_channel_t *c,
@@ -134,9 +134,9 @@ static int create_channel(const dcs_store_t *st, hid_t chans, const dcs_config_c
     int rc = attr_str(g, "unit", dcs_config_si_unit(c->kind)) |
              attr_str(g, "kind", dcs_config_kind_name(c->kind)) |
              attr_str(g, "role", dcs_config_role_name(c->role)) |
-             attr_str(g, "device", d->id) | attr_int(g, "cross_check", c->cross_check) |
-             attr_int(g, "pue_category", st->cfg->site->pue_category) |
-             attr_int(g, "column", (long long)column);
+             attr_str(g, "device", d->id) | store_attr_int(g, "cross_check", c->cross_check) |
+             store_attr_int(g, "pue_category", st->cfg->site->pue_category) |
+             store_attr_int(g, "column", (long long)column);
     H5Gclose(g);
     return rc;
 }

@@ -54,6 +54,10 @@ void store_set_err(dcs_store_t *st, const char *fmt, ...)
  * (arrays that did grow are kept, so nothing leaks or dangles). */
 int store_arrays_reserve(int64_t **t_ns, double **value, uint8_t **flag, size_t cap);
 
+/* A scalar integer attribute: write (0 or -1), or read (-1 when absent). */
+int store_attr_int(hid_t obj, const char *name, long long v);
+long long store_attr_read(hid_t obj, const char *name);
+
 /* ---- day-file layouts (layout.c) ---- */
 
 /* Open a day file as an SWMR reader and check its schema. Returns 0,
