@@ -134,42 +134,63 @@ static void integrate_raw(const dcs_config_t *cfg, unsigned ci, const dcs_store_
     }
 }
 
-/* Integrate one channel into b and fill its summary: each run of days read raw
- * is read with a gap's margin and integrated into its part of the window (a
- * segment crossing into a rollup day is split at midnight, as rollups split
- * it); then the rollup days are added. */
-static int integrate_channel(const dcs_config_t *cfg, dcs_store_t *st, unsigned ci,
-                             dcs_agg_buckets_t *b, const uint8_t *use, dcs_metric_channel_t *mc)
+/* Channels read together: a day file is read once per group (its chunks are 64
+ * channels wide), and a long run of raw days a slice of days at a time, so
+ * memory stays bounded. */
+#define SCORE_GROUP 64
+#define SCORE_SLICE_DAYS 31
+
+/* Integrate channels g0 .. g0+m-1 into bs[0..m-1] and fill their summaries:
+ * each run of days read raw is read with a gap's margin and integrated into its
+ * part of the window (a segment crossing into a rollup day or the next slice is
+ * split at that midnight, as rollups split it); then the rollup days are added. */
+static int integrate_group(const dcs_config_t *cfg, dcs_store_t *st, unsigned g0, unsigned m,
+                           dcs_agg_buckets_t *bs, const uint8_t *use, dcs_metric_channel_t *mc)
 {
-    const dcs_config_channel_t *c = &cfg->channels[ci];
     int64_t gap_ns = (int64_t)(cfg->site->gap_limit_s * 1e9), day_ns = 86400 * DCS_NS_PER_S;
-    int64_t first = dcs_time_day(b->from_ns), last = dcs_time_day(b->to_ns - 1);
+    int64_t from = bs[0].from_ns, to = bs[0].to_ns;
+    int64_t first = dcs_time_day(from), last = dcs_time_day(to - 1);
+    const char *ids[SCORE_GROUP];
     int rc = 0;
-    mc->channel = ci;
+    for (unsigned j = 0; j < m; j++) {
+        ids[j] = cfg->channels[g0 + j].id;
+        mc[j].channel = g0 + j;
+    }
     for (int64_t d = first; !rc && d <= last; d++) {
         if (use[d - first])
             continue;
         int64_t e = d;
-        while (e + 1 <= last && !use[e + 1 - first])
+        while (e + 1 <= last && !use[e + 1 - first] && e + 1 - d < SCORE_SLICE_DAYS)
             e++;
-        int64_t lo = d * day_ns > b->from_ns ? d * day_ns : b->from_ns;
-        int64_t hi = (e + 1) * day_ns < b->to_ns ? (e + 1) * day_ns : b->to_ns;
-        dcs_store_series_t s;
-        rc = dcs_store_read(st, c->id, lo - gap_ns, hi + gap_ns, &s);
-        if (!rc)
-            integrate_raw(cfg, ci, &s, b, lo, hi, mc);
-        dcs_store_series_free(&s);
+        int64_t lo = d * day_ns > from ? d * day_ns : from;
+        int64_t hi = (e + 1) * day_ns < to ? (e + 1) * day_ns : to;
+        dcs_store_series_t s[SCORE_GROUP];
+        rc = dcs_store_read_many(st, ids, m, lo - gap_ns, hi + gap_ns, s);
+        for (unsigned j = 0; j < m; j++) {
+            if (!rc)
+                integrate_raw(cfg, g0 + j, &s[j], &bs[j], lo, hi, &mc[j]);
+            dcs_store_series_free(&s[j]);
+        }
         d = e;
     }
-    if (rc)
-        return rc;
-    if ((rc = add_rollups(cfg, st, ci, b, use, mc)))
-        return rc;
-    mc->e_wh = dcs_agg_buckets_total_wh(b);
-    mc->covered_s = dcs_agg_buckets_covered_s(b);
-    mc->coverage = mc->covered_s / ((double)(b->to_ns - b->from_ns) * 1e-9);
-    mc->mean = mc->covered_s > 0 ? mc->e_wh * 3600.0 / mc->covered_s : NAN;
-    return 0;
+    for (unsigned j = 0; !rc && j < m; j++) {
+        dcs_agg_buckets_t *b = &bs[j];
+        if ((rc = add_rollups(cfg, st, g0 + j, b, use, &mc[j])))
+            break;
+        mc[j].e_wh = dcs_agg_buckets_total_wh(b);
+        mc[j].covered_s = dcs_agg_buckets_covered_s(b);
+        mc[j].coverage = mc[j].covered_s / ((double)(to - from) * 1e-9);
+        mc[j].mean = mc[j].covered_s > 0 ? mc[j].e_wh * 3600.0 / mc[j].covered_s : NAN;
+    }
+    return rc;
+}
+
+/* How many channels to integrate at once: SCORE_GROUP, fewer when their
+ * buckets would pass 256 MB. */
+static unsigned group_size(size_t nbuckets)
+{
+    size_t g = ((size_t)256 << 20) / (nbuckets * 2 * sizeof(double) + 1);
+    return g < 1 ? 1 : g > SCORE_GROUP ? SCORE_GROUP : (unsigned)g;
 }
 
 static int alloc_buckets(dcs_metric_score_t *sc, const dcs_agg_buckets_t *b)
@@ -310,15 +331,25 @@ int dcs_metric_score_progress(const dcs_config_t *cfg, dcs_store_t *st, int64_t 
     sc->days = (size_t)(dcs_time_day(to_ns - 1) - dcs_time_day(from_ns) + 1);
     for (size_t d = 0; use && d < sc->days; d++)
         sc->days_from_rollups += use[d];
-    for (unsigned i = 0; !rc && i < cfg->channels_count; i++) {
-        memset(b.e_wh, 0, b.n * sizeof *b.e_wh);
-        memset(b.covered_s, 0, b.n * sizeof *b.covered_s);
-        rc = integrate_channel(cfg, st, i, &b, use, &sc->channels[i]);
-        if (!rc)
-            fold_channel(sc, &cfg->channels[i], &b, has_it_total, &cover_min);
+    unsigned gs = group_size(b.n), made = 0;
+    dcs_agg_buckets_t bs[SCORE_GROUP];
+    while (!rc && made < gs)
+        if (dcs_agg_buckets_init(&bs[made++], from_ns, to_ns, bucket_ns))
+            rc = DCS_ENOMEM;
+    for (unsigned g0 = 0; !rc && g0 < cfg->channels_count; g0 += gs) {
+        unsigned m = cfg->channels_count - g0 < gs ? cfg->channels_count - g0 : gs;
+        for (unsigned j = 0; j < m; j++) {
+            memset(bs[j].e_wh, 0, b.n * sizeof *b.e_wh);
+            memset(bs[j].covered_s, 0, b.n * sizeof *b.covered_s);
+        }
+        rc = integrate_group(cfg, st, g0, m, bs, use, &sc->channels[g0]);
+        for (unsigned j = 0; !rc && j < m; j++)
+            fold_channel(sc, &cfg->channels[g0 + j], &bs[j], has_it_total, &cover_min);
         if (progress)
-            progress(ctx, i + 1, cfg->channels_count);
+            progress(ctx, g0 + m, cfg->channels_count);
     }
+    while (made)
+        dcs_agg_buckets_free(&bs[--made]);
     dcs_agg_buckets_free(&b);
     free(use);
     if (rc) {
