@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <hdf5.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -168,6 +169,20 @@ static void test_current_rollups_replace_raw(void **state)
     dcs_metric_score_free(sc);
     assert_int_equal(dcs_store_rollup_day(st, day0), 0); /* made again */
     assert_true(dcs_store_rollup_current(st, day0));
+    /* Stale again: compaction remakes the rollup before removing the raw day. */
+    ts[0].tv_sec = ts[1].tv_sec = 1700000001;
+    assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+    size_t removed;
+    assert_int_equal(dcs_store_compact(st, day0 + 1, &removed), 0);
+    assert_int_equal(removed, 1);
+    dcs_store_rollup_path(st, day0, path, sizeof path);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    long long mt = 0;
+    hid_t a = H5Aopen(f, "raw_mtime_ns", H5P_DEFAULT);
+    H5Aread(a, H5T_NATIVE_LLONG, &mt);
+    H5Aclose(a);
+    H5Fclose(f);
+    assert_true(mt == 1700000001LL * 1000000000LL);
     dcs_store_close(st);
     dcs_metric_score_free(raw);
     dcs_config_free(cfg);

@@ -245,14 +245,13 @@ int dcs_store_compact(dcs_store_t *st, int64_t keep_after_day, size_t *removed)
     if (rc)
         return rc == DCS_ENODATA ? 0 : rc;
     for (int64_t day = dcs_time_day(first); day < keep_after_day; day++) {
-        char raw[4200], roll[4400];
+        char raw[4200];
         struct stat sb;
         dcs_store_day_path(st, day * 86400 * DCS_NS_PER_S, raw, sizeof raw);
         if (stat(raw, &sb) != 0)
             continue;
-        dcs_store_rollup_path(st, day, roll, sizeof roll);
-        if (stat(roll, &sb) != 0 && (rc = dcs_store_rollup_day(st, day)))
-            return rc; /* no rollup, no deletion */
+        if ((rc = dcs_store_rollup_day(st, day))) /* made, or remade if stale */
+            return rc; /* no current rollup, no deletion */
         if (unlink(raw) != 0)
             return store_set_err(st, "%s: cannot remove: %s", raw, strerror(errno)), DCS_EIO;
         (*removed)++;
