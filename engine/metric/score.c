@@ -286,6 +286,36 @@ static int zones(dcs_metric_score_t *sc, const dcs_config_t *cfg)
     return 0;
 }
 
+/* Integrate every channel into the score, a group at a time. The window's
+ * buckets b serve the group's first channel; the others' are made here. */
+static int integrate_all(const dcs_config_t *cfg, dcs_store_t *st, dcs_agg_buckets_t *b,
+                         const uint8_t *use, int has_it_total, dcs_metric_score_t *sc,
+                         double *cover_min, dcs_metric_progress_fn progress, void *ctx)
+{
+    unsigned gs = group_size(b->n), made = 1;
+    dcs_agg_buckets_t bs[SCORE_GROUP];
+    int rc = 0;
+    bs[0] = *b;
+    while (!rc && made < gs)
+        if (dcs_agg_buckets_init(&bs[made++], b->from_ns, b->to_ns, b->width_ns))
+            rc = DCS_ENOMEM;
+    for (unsigned g0 = 0; !rc && g0 < cfg->channels_count; g0 += gs) {
+        unsigned m = cfg->channels_count - g0 < gs ? cfg->channels_count - g0 : gs;
+        for (unsigned j = 0; j < m; j++) {
+            memset(bs[j].e_wh, 0, b->n * sizeof *b->e_wh);
+            memset(bs[j].covered_s, 0, b->n * sizeof *b->covered_s);
+        }
+        rc = integrate_group(cfg, st, g0, m, bs, use, &sc->channels[g0]);
+        for (unsigned j = 0; !rc && j < m; j++)
+            fold_channel(sc, &cfg->channels[g0 + j], &bs[j], has_it_total, cover_min);
+        if (progress)
+            progress(ctx, g0 + m, cfg->channels_count);
+    }
+    while (made > 1)
+        dcs_agg_buckets_free(&bs[--made]);
+    return rc;
+}
+
 int dcs_metric_score(const dcs_config_t *cfg, dcs_store_t *st, int64_t from_ns, int64_t to_ns,
                      int64_t bucket_ns, dcs_metric_score_t **out, char *err, size_t errlen)
 {
@@ -310,7 +340,7 @@ int dcs_metric_score_progress(const dcs_config_t *cfg, dcs_store_t *st, int64_t 
         return DCS_ENODATA;
     }
     dcs_metric_score_t *sc = calloc(1, sizeof *sc);
-    dcs_agg_buckets_t b = {0};
+    dcs_agg_buckets_t b = {0}; /* the window's buckets: their shape, for the score */
     if (!sc || !(sc->channels = calloc(cfg->channels_count, sizeof *sc->channels)) ||
         dcs_agg_buckets_init(&b, from_ns, to_ns, bucket_ns) || alloc_buckets(sc, &b)) {
         dcs_metric_score_free(sc);
@@ -326,30 +356,11 @@ int dcs_metric_score_progress(const dcs_config_t *cfg, dcs_store_t *st, int64_t 
     sc->nchannels = cfg->channels_count;
     double cover_min = 1.0;
     uint8_t *use = rollup_days(st, &b);
-    if (!use)
-        rc = DCS_ENOMEM;
     sc->days = (size_t)(dcs_time_day(to_ns - 1) - dcs_time_day(from_ns) + 1);
     for (size_t d = 0; use && d < sc->days; d++)
         sc->days_from_rollups += use[d];
-    unsigned gs = group_size(b.n), made = 0;
-    dcs_agg_buckets_t bs[SCORE_GROUP];
-    while (!rc && made < gs)
-        if (dcs_agg_buckets_init(&bs[made++], from_ns, to_ns, bucket_ns))
-            rc = DCS_ENOMEM;
-    for (unsigned g0 = 0; !rc && g0 < cfg->channels_count; g0 += gs) {
-        unsigned m = cfg->channels_count - g0 < gs ? cfg->channels_count - g0 : gs;
-        for (unsigned j = 0; j < m; j++) {
-            memset(bs[j].e_wh, 0, b.n * sizeof *b.e_wh);
-            memset(bs[j].covered_s, 0, b.n * sizeof *b.covered_s);
-        }
-        rc = integrate_group(cfg, st, g0, m, bs, use, &sc->channels[g0]);
-        for (unsigned j = 0; !rc && j < m; j++)
-            fold_channel(sc, &cfg->channels[g0 + j], &bs[j], has_it_total, &cover_min);
-        if (progress)
-            progress(ctx, g0 + m, cfg->channels_count);
-    }
-    while (made)
-        dcs_agg_buckets_free(&bs[--made]);
+    rc = use ? integrate_all(cfg, st, &b, use, has_it_total, sc, &cover_min, progress, ctx)
+             : DCS_ENOMEM;
     dcs_agg_buckets_free(&b);
     free(use);
     if (rc) {
