@@ -18,28 +18,15 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void channel(store_file_t *sf, const char *id, FILE *out)
+/* One line for a raw channel's samples s. */
+static void describe(const char *id, const dcs_store_series_t *s, FILE *out)
 {
-    hid_t g = H5Gopen2(sf->chans, id, H5P_DEFAULT);
-    int rollup = g >= 0 && H5Lexists(g, "PT1M", H5P_DEFAULT) > 0;
-    if (g >= 0)
-        H5Gclose(g);
-    if (rollup) {
-        fprintf(out, "  %-24s rollup (PT1M, PT15M, PT1H)\n", id);
-        return;
-    }
-    dcs_store_series_t s = {0};
-    if (store_file_read(sf, &id, 1, INT64_MIN, INT64_MAX, &s)) {
-        fprintf(out, "  %-24s unreadable\n", id);
-        dcs_store_series_free(&s);
-        return;
-    }
-    const int64_t *t = s.t_ns;
-    size_t n = s.n, flagged = 0, gaps = 0;
+    const int64_t *t = s->t_ns;
+    size_t n = s->n, flagged = 0, gaps = 0;
     double covered = 0;
     int64_t *steps = malloc((n ? n : 1) * sizeof *steps);
     for (size_t i = 0; i < n; i++)
-        flagged += s.flag[i] != 0;
+        flagged += s->flag[i] != 0;
     for (size_t i = 1; steps && i < n; i++)
         steps[i - 1] = t[i] - t[i - 1];
     int64_t median = 0;
@@ -50,7 +37,7 @@ static void channel(store_file_t *sf, const char *id, FILE *out)
     for (size_t i = 1; i < n; i++) {
         int64_t dt = t[i] - t[i - 1];
         gaps += dt > 3 * median;
-        covered += dt <= 3 * median && !s.flag[i] && !s.flag[i - 1] ? (double)dt : 0;
+        covered += dt <= 3 * median && !s->flag[i] && !s->flag[i - 1] ? (double)dt : 0;
     }
     char a[48] = "-", b[48] = "-";
     if (n) {
@@ -61,20 +48,43 @@ static void channel(store_file_t *sf, const char *id, FILE *out)
     fprintf(out, "  %-24s %8zu samples %6zu flagged  %s .. %s  %4zu gaps  coverage %5.1f %%\n",
             id, n, flagged, a, b, gaps, span > 0 ? 100 * covered / span : 0.0);
     free(steps);
-    dcs_store_series_free(&s);
 }
 
-struct each {
-    store_file_t *sf;
-    FILE *out;
-};
-
-static herr_t each_channel(hid_t g, const char *name, const H5L_info_t *info, void *arg)
+static int is_rollup(hid_t chans, const char *id)
 {
-    (void)g, (void)info;
-    struct each *e = arg;
-    channel(e->sf, name, e->out);
-    return 0;
+    hid_t g = H5Gopen2(chans, id, H5P_DEFAULT);
+    int rollup = g >= 0 && H5Lexists(g, "PT1M", H5P_DEFAULT) > 0;
+    if (g >= 0)
+        H5Gclose(g);
+    return rollup;
+}
+
+/* Every channel of an open file, in name order, read INSPECT_GROUP at a time
+ * (one read of the file per group). */
+#define INSPECT_GROUP 64
+static void channels(store_file_t *sf, char **names, FILE *out)
+{
+    for (size_t g0 = 0; names[g0];) {
+        const char *ids[INSPECT_GROUP];
+        dcs_store_series_t s[INSPECT_GROUP] = {{0}};
+        size_t m = 0;
+        while (m < INSPECT_GROUP && names[g0 + m])
+            m++;
+        for (size_t j = 0; j < m; j++)
+            ids[j] = names[g0 + j];
+        int rc = store_file_read(sf, ids, m, INT64_MIN, INT64_MAX, s);
+        for (size_t j = 0; j < m; j++) {
+            if (is_rollup(sf->chans, ids[j]))
+                fprintf(out, "  %-24s rollup (PT1M, PT15M, PT1H)\n", ids[j]);
+            else if (rc && (dcs_store_series_free(&s[j]), /* which one: read alone */
+                            store_file_read(sf, &ids[j], 1, INT64_MIN, INT64_MAX, &s[j])))
+                fprintf(out, "  %-24s unreadable\n", ids[j]);
+            else
+                describe(ids[j], &s[j], out);
+            dcs_store_series_free(&s[j]);
+        }
+        g0 += m;
+    }
 }
 
 static int one_file(const char *path, FILE *out)
@@ -92,19 +102,19 @@ static int one_file(const char *path, FILE *out)
         fprintf(out, "%s\n", rc == DCS_ENODATA ? "no such file" : err);
         return -1;
     }
-    long long day = 0;
-    if (H5Aexists(sf.f, "day_start_ns") > 0) {
-        hid_t a = H5Aopen(sf.f, "day_start_ns", H5P_DEFAULT);
-        H5Aread(a, H5T_NATIVE_LLONG, &day);
-        H5Aclose(a);
-    }
+    long long day = store_attr_read(sf.f, "day_start_ns");
     char d[48];
-    dcs_time_format(day, NULL, d, sizeof d);
+    dcs_time_format(day < 0 ? 0 : day, NULL, d, sizeof d);
     fprintf(out, "%s: schema %d, day %.10s (UTC)%s\n", path, sf.version, d,
             strstr(path, "/rollup/") ? ", rollup" : "");
-    H5Literate(sf.chans, H5_INDEX_NAME, H5_ITER_INC, NULL, each_channel, &(struct each){&sf, out});
+    char **names = store_channel_names(sf.chans);
+    if (names)
+        channels(&sf, names, out);
+    else
+        fprintf(out, "%s: cannot list /channels\n", path);
+    store_names_free(names);
     store_file_close(&sf);
-    return 0;
+    return names ? 0 : -1;
 }
 
 static int cmp_str(const void *a, const void *b)

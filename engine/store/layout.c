@@ -4,6 +4,7 @@
  * group /channels/<id> names its column, and a cell whose flag is STORE_ABSENT
  * holds no sample. Readers open files as SWMR readers, so the poller may be
  * writing them; a day file is read whole and cut to the window in memory. */
+#define _GNU_SOURCE
 #include "store_int.h"
 #include "../base/dcs_base.h"
 
@@ -53,29 +54,66 @@ int store_schema_check(long long v, const char *path, char *err, size_t len)
     return 0;
 }
 
-static const char *const names[3] = {"t_ns", "value", "flag"};
+const char *const store_matrix_names[3] = {"t_ns", "value", "flag"};
 
-/* Open the schema-2 matrices and take their common extent: a reader may see one
- * extended before its neighbours. */
-static int open_matrices(store_file_t *sf)
+hid_t store_matrix_type(int k)
 {
-    sf->rows = sf->cols = (hsize_t)-1;
+    return k == 0 ? H5T_NATIVE_INT64 : k == 1 ? H5T_NATIVE_DOUBLE : H5T_NATIVE_UINT8;
+}
+
+int store_matrices_open(hid_t f, hid_t dapl, int refresh, hid_t ds[3], hsize_t *rows,
+                        hsize_t *cols)
+{
+    *rows = *cols = (hsize_t)-1;
     for (int k = 0; k < 3; k++) {
         char p[32];
-        snprintf(p, sizeof p, "/samples/%s", names[k]);
-        if ((sf->ds[k] = H5Dopen2(sf->f, p, H5P_DEFAULT)) < 0)
+        snprintf(p, sizeof p, "/samples/%s", store_matrix_names[k]);
+        if ((ds[k] = H5Dopen2(f, p, dapl)) < 0)
             return -1;
-        H5Drefresh(sf->ds[k]);
+        if (refresh)
+            H5Drefresh(ds[k]);
         hsize_t d[2] = {0, 0};
-        hid_t sp = H5Dget_space(sf->ds[k]);
+        hid_t sp = H5Dget_space(ds[k]);
         int nd = H5Sget_simple_extent_dims(sp, d, NULL);
         H5Sclose(sp);
         if (nd != 2)
             return -1;
-        sf->rows = d[0] < sf->rows ? d[0] : sf->rows;
-        sf->cols = d[1] < sf->cols ? d[1] : sf->cols;
+        *rows = d[0] < *rows ? d[0] : *rows;
+        *cols = d[1] < *cols ? d[1] : *cols;
     }
     return 0;
+}
+
+static herr_t collect_name(hid_t g, const char *name, const H5L_info_t *info, void *list)
+{
+    (void)g, (void)info;
+    char ***names = list;
+    size_t n = 0;
+    while ((*names)[n])
+        n++;
+    char **grown = realloc(*names, (n + 2) * sizeof *grown);
+    if (!grown)
+        return -1;
+    *names = grown;
+    grown[n + 1] = NULL;
+    return (grown[n] = strdup(name)) ? 0 : -1;
+}
+
+char **store_channel_names(hid_t chans)
+{
+    char **names = calloc(1, sizeof *names);
+    if (names && H5Literate(chans, H5_INDEX_NAME, H5_ITER_INC, NULL, collect_name, &names) < 0) {
+        store_names_free(names);
+        names = NULL;
+    }
+    return names;
+}
+
+void store_names_free(char **names)
+{
+    for (size_t j = 0; names && names[j]; j++)
+        free(names[j]);
+    free(names);
 }
 
 int store_file_open(const char *path, store_file_t *sf, char *err, size_t errlen)
@@ -96,7 +134,8 @@ int store_file_open(const char *path, store_file_t *sf, char *err, size_t errlen
     if (!rc && H5Lexists(sf->f, "/channels", H5P_DEFAULT) > 0)
         sf->chans = H5Gopen2(sf->f, "/channels", H5P_DEFAULT);
     /* A rollup file has no matrices: nothing raw to read there. */
-    if (!rc && v >= 2 && H5Lexists(sf->f, "/samples", H5P_DEFAULT) > 0 && open_matrices(sf)) {
+    if (!rc && v >= 2 && H5Lexists(sf->f, "/samples", H5P_DEFAULT) > 0 &&
+        store_matrices_open(sf->f, H5P_DEFAULT, 1, sf->ds, &sf->rows, &sf->cols)) {
         snprintf(err, errlen, "%s: the /samples matrices are missing or unreadable", path);
         rc = DCS_ESTORE;
     }
@@ -167,11 +206,10 @@ static int read_v1(store_file_t *sf, const char *id, int64_t from, int64_t to,
     hid_t g = H5Gopen2(sf->chans, id, H5P_DEFAULT);
     void *a[3] = {NULL, NULL, NULL};
     size_t len[3] = {0, 0, 0};
-    const hid_t types[3] = {H5T_NATIVE_INT64, H5T_NATIVE_DOUBLE, H5T_NATIVE_UINT8};
     const size_t size[3] = {8, 8, 1};
     int rc = g < 0 ? -1 : 0;
     for (int k = 0; !rc && k < 3; k++)
-        rc = read_1d(g, names[k], types[k], size[k], &a[k], &len[k]);
+        rc = read_1d(g, store_matrix_names[k], store_matrix_type(k), size[k], &a[k], &len[k]);
     if (g >= 0)
         H5Gclose(g);
     size_t n = len[0] < len[1] ? len[0] : len[1];
@@ -234,10 +272,10 @@ static int read_v2(store_file_t *sf, const char *const *ids, size_t n, int64_t f
         uint8_t *fl = (uint8_t *)(m + cells * 16);
         hsize_t mdims[2] = {sf->rows, u};
         hid_t fs = select_columns(sf, col, u), ms = H5Screate_simple(2, mdims, NULL);
-        if (H5Dread(sf->ds[0], H5T_NATIVE_INT64, ms, fs, H5P_DEFAULT, t) < 0 ||
-            H5Dread(sf->ds[1], H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, v) < 0 ||
-            H5Dread(sf->ds[2], H5T_NATIVE_UINT8, ms, fs, H5P_DEFAULT, fl) < 0)
-            rc = DCS_ESTORE;
+        void *dst[3] = {t, v, fl};
+        for (int k = 0; !rc && k < 3; k++)
+            if (H5Dread(sf->ds[k], store_matrix_type(k), ms, fs, H5P_DEFAULT, dst[k]) < 0)
+                rc = DCS_ESTORE;
         H5Sclose(ms);
         H5Sclose(fs);
         for (size_t i = 0; !rc && i < n; i++) {

@@ -115,8 +115,6 @@ static int write_root_attrs(const dcs_store_t *st, hid_t f, int64_t day)
 
 /* ---- writer: create / reopen a day file ----------------------------------- */
 
-static const char *const mat_names[3] = {"t_ns", "value", "flag"};
-
 static int attr_set_int(hid_t obj, const char *name, long long v)
 {
     if (H5Aexists(obj, name) > 0)
@@ -149,7 +147,6 @@ static int create_matrices(hid_t f, hsize_t chunk_cols)
     static const int64_t t_fill = INT64_MIN;
     static const double v_fill = NAN;
     static const uint8_t f_fill = STORE_ABSENT;
-    const hid_t types[3] = {H5T_NATIVE_INT64, H5T_NATIVE_DOUBLE, H5T_NATIVE_UINT8};
     const void *fills[3] = {&t_fill, &v_fill, &f_fill};
     hid_t g = H5Gcreate2(f, "/samples", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     int rc = g < 0 ? -1 : 0;
@@ -158,8 +155,9 @@ static int create_matrices(hid_t f, hsize_t chunk_cols)
         hsize_t chunk[2] = {CHUNK_ROWS, chunk_cols ? chunk_cols : 1};
         hid_t sp = H5Screate_simple(2, dims, maxd), dcpl = H5Pcreate(H5P_DATASET_CREATE);
         H5Pset_chunk(dcpl, 2, chunk);
-        H5Pset_fill_value(dcpl, types[k], fills[k]);
-        hid_t d = H5Dcreate2(g, mat_names[k], types[k], sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        H5Pset_fill_value(dcpl, store_matrix_type(k), fills[k]);
+        hid_t d = H5Dcreate2(g, store_matrix_names[k], store_matrix_type(k), sp, H5P_DEFAULT, dcpl,
+                             H5P_DEFAULT);
         rc = d < 0 ? -1 : H5Dclose(d);
         H5Pclose(dcpl);
         H5Sclose(sp);
@@ -179,24 +177,12 @@ static hsize_t chunk_cols(size_t nchannels)
  * flushes, so no flush re-reads one. */
 static int open_matrices(dcs_store_t *st, size_t cache_cols)
 {
-    for (int k = 0; k < 3; k++) {
-        char p[32];
-        snprintf(p, sizeof p, "/samples/%s", mat_names[k]);
-        hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
-        if (cache_cols)
-            H5Pset_chunk_cache(dapl, 10007, 2 * CHUNK_ROWS * (cache_cols + CHUNK_COLS) * 8, 1.0);
-        st->ds[k] = H5Dopen2(st->file, p, dapl);
-        H5Pclose(dapl);
-        if (st->ds[k] < 0)
-            return -1;
-    }
-    hsize_t d[2] = {0, 0};
-    hid_t sp = H5Dget_space(st->ds[0]);
-    int nd = H5Sget_simple_extent_dims(sp, d, NULL);
-    H5Sclose(sp);
-    st->rows = d[0];
-    st->cols = d[1];
-    return nd == 2 ? 0 : -1;
+    hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+    if (cache_cols)
+        H5Pset_chunk_cache(dapl, 10007, 2 * CHUNK_ROWS * (cache_cols + CHUNK_COLS) * 8, 1.0);
+    int rc = store_matrices_open(st->file, dapl, 0, st->ds, &st->rows, &st->cols);
+    H5Pclose(dapl);
+    return rc;
 }
 
 static void close_matrices(dcs_store_t *st)
@@ -246,7 +232,6 @@ static int map_columns(dcs_store_t *st)
 static int write_block(hid_t ds[3], hsize_t row0, hsize_t col0, hsize_t rows, hsize_t cols,
                        const int64_t *t, const double *v, const uint8_t *fl)
 {
-    const hid_t types[3] = {H5T_NATIVE_INT64, H5T_NATIVE_DOUBLE, H5T_NATIVE_UINT8};
     const void *data[3] = {t, v, fl};
     hsize_t start[2] = {row0, col0}, count[2] = {rows, cols};
     hid_t ms = H5Screate_simple(2, count, NULL);
@@ -254,26 +239,11 @@ static int write_block(hid_t ds[3], hsize_t row0, hsize_t col0, hsize_t rows, hs
     for (int k = 0; !rc && k < 3; k++) {
         hid_t fs = H5Dget_space(ds[k]);
         rc = H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-             H5Dwrite(ds[k], types[k], ms, fs, H5P_DEFAULT, data[k]) < 0;
+             H5Dwrite(ds[k], store_matrix_type(k), ms, fs, H5P_DEFAULT, data[k]) < 0;
         H5Sclose(fs);
     }
     H5Sclose(ms);
     return rc ? -1 : 0;
-}
-
-static herr_t collect_name(hid_t g, const char *name, const H5L_info_t *info, void *list)
-{
-    (void)g, (void)info;
-    char ***names = list;
-    size_t n = 0;
-    while ((*names)[n])
-        n++;
-    char **grown = realloc(*names, (n + 2) * sizeof *grown);
-    if (!grown || !(grown[n] = strdup(name)))
-        return -1;
-    grown[n + 1] = NULL;
-    *names = grown;
-    return 0;
 }
 
 /* Copy the channels of a schema-1 file into new matrices, a column each, mark it
@@ -282,10 +252,9 @@ static herr_t collect_name(hid_t g, const char *name, const H5L_info_t *info, vo
  * and is upgraded again. */
 static int upgrade_v1(dcs_store_t *st, hid_t f, const char *path)
 {
-    char **names = calloc(1, sizeof *names);
     hid_t chans = H5Gopen2(f, "/channels", H5P_DEFAULT);
-    int rc = !names || chans < 0 ||
-             H5Literate(chans, H5_INDEX_NAME, H5_ITER_INC, NULL, collect_name, &names) < 0;
+    char **names = chans < 0 ? NULL : store_channel_names(chans);
+    int rc = !names;
     size_t n = 0;
     while (names && names[n])
         n++;
@@ -313,13 +282,11 @@ static int upgrade_v1(dcs_store_t *st, hid_t f, const char *path)
     for (size_t j = 0; !rc && j < n; j++)
         for (int k = 0; k < 3; k++) {
             char p[160];
-            snprintf(p, sizeof p, "%s/%s", names[j], mat_names[k]);
+            snprintf(p, sizeof p, "%s/%s", names[j], store_matrix_names[k]);
             if (H5Lexists(chans, p, H5P_DEFAULT) > 0)
                 H5Ldelete(chans, p, H5P_DEFAULT);
         }
-    for (size_t j = 0; j < n; j++)
-        free(names[j]);
-    free(names);
+    store_names_free(names);
     if (chans >= 0)
         H5Gclose(chans);
     if (rc)

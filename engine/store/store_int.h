@@ -75,6 +75,22 @@ int store_file_read(store_file_t *sf, const char *const *ids, size_t n, int64_t 
  * line naming path in err. */
 int store_schema_check(long long v, const char *path, char *err, size_t len);
 
+/* The three matrices of schema 2 (and the three datasets of a schema-1
+ * channel): names and HDF5 types, index 0 t_ns, 1 value, 2 flag. */
+extern const char *const store_matrix_names[3];
+hid_t store_matrix_type(int k);
+
+/* Open /samples/{t_ns,value,flag} of f with dapl (refreshed first for an SWMR
+ * reader) and take their common extent: a reader may see one extended before
+ * its neighbours. Returns 0 or -1 (handles opened so far are in ds). */
+int store_matrices_open(hid_t f, hid_t dapl, int refresh, hid_t ds[3], hsize_t *rows,
+                        hsize_t *cols);
+
+/* Names of the groups under chans, NULL-terminated, or NULL on failure; freed
+ * with store_names_free. */
+char **store_channel_names(hid_t chans);
+void store_names_free(char **names);
+
 /* Schema version of an open file, or -1 when it is not a dcscore store. */
 long long store_file_version(hid_t f);
 
