@@ -180,7 +180,7 @@ static int take(const int64_t *t, const double *v, const uint8_t *fl, size_t n, 
     return 0;
 }
 
-static int read_1d(hid_t g, const char *name, hid_t type, size_t elem, void **out, size_t *n)
+int store_read_1d(hid_t g, const char *name, hid_t type, size_t elem, void **out, size_t *n)
 {
     hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
     if (d < 0)
@@ -209,7 +209,7 @@ static int read_v1(store_file_t *sf, const char *id, int64_t from, int64_t to,
     const size_t size[3] = {8, 8, 1};
     int rc = g < 0 ? -1 : 0;
     for (int k = 0; !rc && k < 3; k++)
-        rc = read_1d(g, store_matrix_names[k], store_matrix_type(k), size[k], &a[k], &len[k]);
+        rc = store_read_1d(g, store_matrix_names[k], store_matrix_type(k), size[k], &a[k], &len[k]);
     if (g >= 0)
         H5Gclose(g);
     size_t n = len[0] < len[1] ? len[0] : len[1];

@@ -204,34 +204,28 @@ int dcs_store_rollup_read(dcs_store_t *st, const char *channel_id, int64_t day, 
     snprintf(g, sizeof g, "/channels/%s/%s", channel_id, level_names[level]);
     int rc = H5Lexists(f, "/channels", H5P_DEFAULT) > 0 && H5Lexists(f, g, H5P_DEFAULT) > 0 ? 0 : DCS_ENODATA;
     static const char *cols[7] = {"start_ns", "count", "sum", "min", "max", "e_wh", "covered_s"};
-    hsize_t dims = 0;
     void *buf[7] = {0};
+    size_t dims = SIZE_MAX;
+    hid_t lg = rc ? -1 : H5Gopen2(f, g, H5P_DEFAULT);
     for (int k = 0; !rc && k < 7; k++) {
-        char ds[260];
-        snprintf(ds, sizeof ds, "%s/%s", g, cols[k]);
-        hid_t d = H5Dopen2(f, ds, H5P_DEFAULT);
-        hid_t sp = d < 0 ? -1 : H5Dget_space(d);
-        if (sp >= 0)
-            H5Sget_simple_extent_dims(sp, &dims, NULL);
-        buf[k] = malloc((dims ? dims : 1) * 8);
         hid_t type = k == 0 ? H5T_NATIVE_INT64 : k == 1 ? H5T_NATIVE_UINT64 : H5T_NATIVE_DOUBLE;
-        if (d < 0 || !buf[k] || (dims && H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf[k]) < 0))
-            rc = (store_set_err(st, "%s: %s unreadable", path, ds), DCS_ESTORE);
-        if (sp >= 0)
-            H5Sclose(sp);
-        if (d >= 0)
-            H5Dclose(d);
+        size_t len = 0;
+        if (lg < 0 || store_read_1d(lg, cols[k], type, 8, &buf[k], &len))
+            rc = (store_set_err(st, "%s: %s/%s unreadable", path, g, cols[k]), DCS_ESTORE);
+        dims = len < dims ? len : dims; /* the common length, should one be short */
     }
+    if (lg >= 0)
+        H5Gclose(lg);
     H5Fclose(f);
     if (!rc && !(*out = malloc((dims ? dims : 1) * sizeof **out)))
         rc = DCS_ENOMEM;
-    for (hsize_t i = 0; !rc && i < dims; i++)
+    for (size_t i = 0; !rc && i < dims; i++)
         (*out)[i] = (dcs_agg_rollup_t){((int64_t *)buf[0])[i], (size_t)((uint64_t *)buf[1])[i],
                                        ((double *)buf[2])[i], ((double *)buf[3])[i],
                                        ((double *)buf[4])[i], ((double *)buf[5])[i],
                                        ((double *)buf[6])[i]};
     if (!rc)
-        *n = (size_t)dims;
+        *n = dims;
     for (int k = 0; k < 7; k++)
         free(buf[k]);
     return rc;

@@ -86,6 +86,10 @@ hid_t store_matrix_type(int k);
 int store_matrices_open(hid_t f, hid_t dapl, int refresh, hid_t ds[3], hsize_t *rows,
                         hsize_t *cols);
 
+/* Read the whole 1-D dataset g/name (elem bytes each) into a new *out of *n
+ * elements. Returns 0 or -1. */
+int store_read_1d(hid_t g, const char *name, hid_t type, size_t elem, void **out, size_t *n);
+
 /* Names of the groups under chans, NULL-terminated, or NULL on failure; freed
  * with store_names_free. */
 char **store_channel_names(hid_t chans);
