@@ -49,7 +49,8 @@ ch = {l["channel"]: v for l, v in series["dcscore_channel_value"]}
 for l, v in series["dcscore_channel_value"]:
     assert set(l) == {"site", "device", "channel", "role", "unit"}, l
 assert want in ch, f"no series for channel {want}"
-assert 700e3 < ch["facility_power"] < 1e6, ch["facility_power"]
+# The load model's facility power spans about 695-979 kW over a day (fixtures/loadmodel.c).
+assert 650e3 < ch["facility_power"] < 1.05e6, ch["facility_power"]
 pue = series["dcscore_live_pue"][0][1]
 assert 1.2 < pue < 1.7, pue
 assert series["dcscore_poll_cycles_total"][0][1] >= 1
