@@ -130,12 +130,20 @@ $(BUILD)/bench/store_bench: bench/store_bench.c $(BUILD)/libdcscore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libdcscore.a $(ALL_LDFLAGS) $(LDLIBS)
 
+$(BUILD)/bench/year_bench: bench/year_bench.c $(BUILD)/libdcscore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libdcscore.a $(ALL_LDFLAGS) $(LDLIBS)
+
 # Benchmarks print ratios against baselines measured in the same run.
+# year_bench writes about 9 GB of day files to a temporary folder (removed after).
 bench: deps
-	@$(MAKE) --no-print-directory $(BUILD)/bench/agg_bench $(BUILD)/bench/store_bench
+	@$(MAKE) --no-print-directory $(BUILD)/bench/agg_bench $(BUILD)/bench/store_bench \
+	    $(BUILD)/bench/year_bench
 	@DCS_BENCH_DIR=bench $(BUILD)/bench/agg_bench
 	@echo
 	@DCS_BENCH_DIR=bench $(BUILD)/bench/store_bench
+	@echo
+	@DCS_BENCH_DIR=bench $(BUILD)/bench/year_bench
 
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 MANDIR  ?= $(PREFIX)/share/man

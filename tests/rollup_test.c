@@ -253,6 +253,88 @@ static void test_compact_needs_a_rollup(void **state)
     dcs_config_free(cfg);
 }
 
+/* Write a layout-1 rollup file by hand (a group per channel and level, as
+ * earlier versions wrote): one channel "it", PT1H only, bucket k holding
+ * count k, e_wh 10 k. */
+static void write_layout1(const char *path, int64_t day)
+{
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(f >= 0);
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    hid_t g = H5Gcreate2(f, "/channels/it/PT1H", lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    H5Pclose(lcpl);
+    assert_true(g >= 0);
+    int64_t t0[24];
+    uint64_t cnt[24];
+    double e[24], zero[24];
+    for (int k = 0; k < 24; k++)
+        t0[k] = day * 86400 * DCS_NS_PER_S + k * 60 * M, cnt[k] = (uint64_t)k, e[k] = 10.0 * k, zero[k] = 0;
+    hsize_t n = 24;
+    hid_t sp = H5Screate_simple(1, &n, NULL);
+    const char *names[7] = {"start_ns", "count", "sum", "min", "max", "e_wh", "covered_s"};
+    const void *data[7] = {t0, cnt, zero, zero, zero, e, zero};
+    for (int k = 0; k < 7; k++) {
+        hid_t t = k == 0 ? H5T_NATIVE_INT64 : k == 1 ? H5T_NATIVE_UINT64 : H5T_NATIVE_DOUBLE;
+        hid_t d = H5Dcreate2(g, names[k], t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        assert_true(d >= 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, data[k]) >= 0);
+        H5Dclose(d);
+    }
+    H5Sclose(sp);
+    H5Gclose(g);
+    H5Fclose(f);
+}
+
+/* Layout 2 reads many channels at once and says which it holds; layout-1 files
+ * of earlier versions are still read; a newer layout is refused by name. */
+static void test_rollup_layouts(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("rollup-layouts");
+    dcs_config_t *cfg = setup(dir);
+    dcs_store_t *st;
+    assert_int_equal(dcs_store_open(cfg, 'r', &st), 0);
+    int64_t day0 = dcs_time_day(D0);
+    assert_int_equal(dcs_store_rollup_day(st, day0), 0);
+    const char *ids[3] = {"it", "nope", "fac"};
+    dcs_agg_rollup_t r[3 * 96], *one;
+    uint8_t have[3];
+    size_t n;
+    assert_int_equal(dcs_store_rollup_buckets(DCS_STORE_PT15M), 96);
+    assert_int_equal(dcs_store_rollup_read_many(st, ids, 3, day0, DCS_STORE_PT15M, r, have), 0);
+    assert_true(have[0] && !have[1] && have[2]);
+    assert_int_equal(dcs_store_rollup_read(st, "fac", day0, DCS_STORE_PT15M, &one, &n), 0);
+    assert_int_equal(n, 96);
+    for (size_t k = 0; k < 96; k++) { /* the grouped read is the single read */
+        assert_int_equal(r[2 * 96 + k].count, one[k].count);
+        near(r[2 * 96 + k].e_wh, one[k].e_wh, "grouped read e_wh");
+        assert_true(r[2 * 96 + k].start_ns == D0 + (int64_t)k * 15 * M);
+    }
+    free(one);
+    assert_int_equal(dcs_store_rollup_read(st, "nope", day0, DCS_STORE_PT1H, &one, &n), DCS_ENODATA);
+    char path[4400];
+    dcs_store_rollup_path(st, day0 + 1, path, sizeof path);
+    write_layout1(path, day0 + 1);
+    assert_int_equal(dcs_store_rollup_read(st, "it", day0 + 1, DCS_STORE_PT1H, &one, &n), 0);
+    assert_int_equal(n, 24);
+    assert_int_equal(one[5].count, 5);
+    near(one[5].e_wh, 50.0, "layout 1 e_wh");
+    assert_true(one[5].start_ns == D0 + 1440 * M + 5 * 60 * M);
+    free(one);
+    assert_int_equal(dcs_store_rollup_read(st, "fac", day0 + 1, DCS_STORE_PT1H, &one, &n), DCS_ENODATA);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT); /* mark it as from a newer dcscore */
+    hid_t sp = H5Screate(H5S_SCALAR);
+    long long v = 99;
+    hid_t a = H5Acreate2(f, "rollup_layout", H5T_NATIVE_LLONG, sp, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(a, H5T_NATIVE_LLONG, &v);
+    H5Aclose(a), H5Sclose(sp), H5Fclose(f);
+    assert_int_equal(dcs_store_rollup_read(st, "it", day0 + 1, DCS_STORE_PT1H, &one, &n), DCS_ESTORE);
+    assert_non_null(strstr(dcs_store_errmsg(st), "rollup layout 99 is newer"));
+    assert_non_null(strstr(dcs_store_errmsg(st), path));
+    dcs_store_close(st);
+    dcs_config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_current_rollups_replace_raw),
         cmocka_unit_test(test_long_window_many_channels),
         cmocka_unit_test(test_compact_needs_a_rollup),
+        cmocka_unit_test(test_rollup_layouts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

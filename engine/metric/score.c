@@ -75,36 +75,49 @@ static uint8_t *rollup_days(dcs_store_t *st, const dcs_agg_buckets_t *b)
     return use;
 }
 
-/* Days of the window read from rollups: add their rollup buckets that lie
- * wholly inside the window. Partial buckets at the edges are left out (their
- * coverage says so). */
-static int add_rollups(const dcs_config_t *cfg, dcs_store_t *st, unsigned ci, dcs_agg_buckets_t *b,
+/* Channels read together: a day file is read once per group (its chunks are 64
+ * channels wide), and a long run of raw days a slice of days at a time, so
+ * memory stays bounded. */
+#define SCORE_GROUP 64
+#define SCORE_SLICE_DAYS 31
+
+/* Add rollup bucket r (of `level`) into b when it lies wholly inside the
+ * window. Partial buckets at the edges are left out (their coverage says so). */
+static void add_bucket(dcs_agg_buckets_t *b, int level, const dcs_agg_rollup_t *r, dcs_metric_channel_t *mc)
+{
+    int64_t lo = r->start_ns, hi = lo + dcs_store_rollup_widths_ns[level];
+    if (lo < b->from_ns || hi > b->to_ns)
+        return;
+    size_t kb = (size_t)((lo - b->t0_ns) / b->width_ns);
+    b->e_wh[kb] += r->e_wh;
+    b->covered_s[kb] += r->covered_s;
+    mc->samples += r->count;
+}
+
+/* Days of the window read from rollups: add the rollup buckets of channels
+ * ids[0..m-1] (one read of each day's rollup file for all of them) into
+ * bs[0..m-1]. */
+static int add_rollups(dcs_store_t *st, const char *const *ids, unsigned m, dcs_agg_buckets_t *bs,
                        const uint8_t *use, dcs_metric_channel_t *mc)
 {
-    int level = rollup_level(b);
-    int64_t first = dcs_time_day(b->from_ns);
-    for (int64_t day = first; day <= dcs_time_day(b->to_ns - 1); day++) {
-        dcs_agg_rollup_t *r;
-        size_t n;
+    int level = rollup_level(&bs[0]);
+    size_t nb = dcs_store_rollup_buckets(level);
+    int64_t first = dcs_time_day(bs[0].from_ns);
+    dcs_agg_rollup_t *r = malloc((size_t)m * nb * sizeof *r);
+    uint8_t have[SCORE_GROUP];
+    int rc = r ? 0 : DCS_ENOMEM;
+    for (int64_t day = first; !rc && day <= dcs_time_day(bs[0].to_ns - 1); day++) {
         if (!use[day - first])
             continue;
-        int rc = dcs_store_rollup_read(st, cfg->channels[ci].id, day, level, &r, &n);
+        rc = dcs_store_rollup_read_many(st, ids, m, day, level, r, have);
+        for (unsigned j = 0; !rc && j < m; j++)
+            for (size_t k = 0; have[j] && k < nb; k++)
+                add_bucket(&bs[j], level, &r[j * nb + k], &mc[j]);
         if (rc == DCS_ENODATA)
-            continue;
-        if (rc)
-            return rc;
-        for (size_t k = 0; k < n; k++) {
-            int64_t lo = r[k].start_ns, hi = lo + dcs_store_rollup_widths_ns[level];
-            if (lo < b->from_ns || hi > b->to_ns)
-                continue;
-            size_t kb = (size_t)((lo - b->t0_ns) / b->width_ns);
-            b->e_wh[kb] += r[k].e_wh;
-            b->covered_s[kb] += r[k].covered_s;
-            mc->samples += r[k].count;
-        }
-        free(r);
+            rc = 0;
     }
-    return 0;
+    free(r);
+    return rc;
 }
 
 /* Integrate raw samples s of channel ci into the part [lo, hi) of b. */
@@ -134,11 +147,6 @@ static void integrate_raw(const dcs_config_t *cfg, unsigned ci, const dcs_store_
     }
 }
 
-/* Channels read together: a day file is read once per group (its chunks are 64
- * channels wide), and a long run of raw days a slice of days at a time, so
- * memory stays bounded. */
-#define SCORE_GROUP 64
-#define SCORE_SLICE_DAYS 31
 
 /* Integrate channels g0 .. g0+m-1 into bs[0..m-1] and fill their summaries:
  * each run of days read raw is read with a gap's margin and integrated into its
@@ -173,10 +181,10 @@ static int integrate_group(const dcs_config_t *cfg, dcs_store_t *st, unsigned g0
         }
         d = e;
     }
+    if (!rc)
+        rc = add_rollups(st, ids, m, bs, use, mc);
     for (unsigned j = 0; !rc && j < m; j++) {
         dcs_agg_buckets_t *b = &bs[j];
-        if ((rc = add_rollups(cfg, st, g0 + j, b, use, &mc[j])))
-            break;
         mc[j].e_wh = dcs_agg_buckets_total_wh(b);
         mc[j].covered_s = dcs_agg_buckets_covered_s(b);
         mc[j].coverage = mc[j].covered_s / ((double)(to - from) * 1e-9);

@@ -106,11 +106,23 @@ int dcs_store_rollup_day(dcs_store_t *st, int64_t day);
  * rollup was made (same size and mtime), or gone. */
 int dcs_store_rollup_current(const dcs_store_t *st, int64_t day);
 
-/* A channel's rollup buckets of one day at one level (DCS_STORE_PT1M..PT1H).
- * Returns 0, DCS_ENODATA (no rollup file or channel) or DCS_ESTORE. *out is
- * freed by the caller. */
+/* Buckets of a day at rollup level `level` (DCS_STORE_PT1M..PT1H): 1440, 96, 24. */
+size_t dcs_store_rollup_buckets(int level);
+
+/* A channel's rollup buckets of one day at one level (all of the day's
+ * buckets, *n = dcs_store_rollup_buckets(level)). Returns 0, DCS_ENODATA (no
+ * rollup file or channel), DCS_ESTORE or DCS_ENOMEM. *out is freed by the caller. */
 int dcs_store_rollup_read(dcs_store_t *st, const char *channel_id, int64_t day, int level,
                           dcs_agg_rollup_t **out, size_t *n);
+
+/* The same for channels ids[0..n-1] with one open of the day's rollup file:
+ * channel j's buckets go to out[j * B .. (j + 1) * B), B =
+ * dcs_store_rollup_buckets(level), caller-allocated; have[j] = 0 for a channel
+ * the file does not hold (its buckets are left as they were). Returns 0,
+ * DCS_ENODATA (no rollup file), DCS_ESTORE (unreadable or newer layout, one line
+ * in dcs_store_errmsg) or DCS_ENOMEM. */
+int dcs_store_rollup_read_many(dcs_store_t *st, const char *const *ids, size_t n, int64_t day, int level,
+                               dcs_agg_rollup_t *out, uint8_t *have);
 
 /* Retention: remove raw day files of days before keep_after_day, each only once
  * its rollup exists (made now if missing). *removed counts them. */

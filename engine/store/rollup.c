@@ -1,6 +1,7 @@
 /* rollup.c: per-day rollup files beside the raw day files:
- * STORE/SITE/rollup/SITE_YYYYMMDD.h5 with /channels/<id>/<level>/{start_ns,
- * count, sum, min, max, e_wh, covered_s} for levels PT1M, PT15M and PT1H.
+ * STORE/SITE/rollup/SITE_YYYYMMDD.h5 with /<level>/start_ns[buckets] and
+ * /<level>/{count, sum, min, max, e_wh, covered_s}[buckets][channels] for levels
+ * PT1M, PT15M and PT1H; /channels names each column.
  * Sums, counts, energies and coverage (never an averaged ratio), so any coarser
  * figure and any PUE derive exactly. Written per complete day by `dcscore
  * rollup` (a separate file: the poller stays the raw files' only writer). A
@@ -32,75 +33,142 @@ void dcs_store_rollup_path(const dcs_store_t *st, int64_t day, char *buf, size_t
     snprintf(buf, len, "%s/rollup%s", st->dir, base ? base : "/x.h5");
 }
 
-static int write_1d(hid_t g, const char *name, hid_t type, const void *data, hsize_t n)
+/* Layout 2 (rollup_layout = 2): /channels is a string dataset naming the
+ * column of every channel; each level is a group with start_ns[buckets] and six
+ * matrices [buckets][columns]. Layout 1 (no rollup_layout attribute, written by
+ * earlier versions) had a group per channel and level; it is still read. */
+#define ROLLUP_LAYOUT 2
+#define ROLLUP_GROUP 64 /* channels rolled up together, and the chunks' width */
+static const char *const stat_names[6] = {"count", "sum", "min", "max", "e_wh", "covered_s"};
+
+static size_t level_buckets(int l)
 {
-    hid_t sp = H5Screate_simple(1, &n, NULL);
-    hid_t d = H5Dcreate2(g, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = d < 0 ? -1 : n ? H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : 0;
+    return (size_t)(86400 * DCS_NS_PER_S / dcs_store_rollup_widths_ns[l]);
+}
+
+static hid_t stat_type(int k)
+{
+    return k == 0 ? H5T_NATIVE_UINT64 : H5T_NATIVE_DOUBLE;
+}
+
+/* The channel-id column names: fixed-length UTF-8 strings, as long as the longest. */
+static int write_ids(const dcs_config_t *cfg, hid_t f)
+{
+    size_t w = 1, n = cfg->channels_count;
+    for (size_t i = 0; i < n; i++)
+        w = strlen(cfg->channels[i].id) + 1 > w ? strlen(cfg->channels[i].id) + 1 : w;
+    char *buf = calloc(n ? n : 1, w);
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, w);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    hsize_t dims = n;
+    hid_t sp = H5Screate_simple(1, &dims, NULL);
+    hid_t d = buf ? H5Dcreate2(f, "/channels", t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    for (size_t i = 0; buf && i < n; i++)
+        memcpy(buf + i * w, cfg->channels[i].id, strlen(cfg->channels[i].id));
+    herr_t rc = d < 0 ? -1 : n ? H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
     if (d >= 0)
         H5Dclose(d);
     H5Sclose(sp);
+    H5Tclose(t);
+    free(buf);
     return rc < 0 ? -1 : 0;
 }
 
-/* Roll channel ci's samples s (the day with a gap's margin) up at every level. */
-static int rollup_channel(dcs_store_t *st, hid_t f, unsigned ci, int64_t day,
-                          const dcs_store_series_t *sp)
+/* Create every level's start_ns (filled: the day's bucket starts) and its six
+ * empty matrices of ncols columns. */
+static int create_levels(hid_t f, int64_t day, size_t ncols)
+{
+    int rc = 0;
+    for (int l = 0; !rc && l < DCS_STORE_NLEVELS; l++) {
+        size_t nb = level_buckets(l);
+        hsize_t dims[2] = {nb, ncols}, chunk[2] = {nb, ncols < ROLLUP_GROUP ? ncols : ROLLUP_GROUP};
+        hid_t g = H5Gcreate2(f, level_names[l], H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        int64_t *t0 = malloc(nb * sizeof *t0);
+        for (size_t k = 0; t0 && k < nb; k++)
+            t0[k] = day * 86400 * DCS_NS_PER_S + (int64_t)k * dcs_store_rollup_widths_ns[l];
+        hid_t sp1 = H5Screate_simple(1, dims, NULL);
+        hid_t d = g < 0 || !t0 ? -1 : H5Dcreate2(g, "start_ns", H5T_NATIVE_INT64, sp1, H5P_DEFAULT,
+                                                 H5P_DEFAULT, H5P_DEFAULT);
+        rc = d < 0 || H5Dwrite(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, t0) < 0 ? -1 : 0;
+        if (d >= 0)
+            H5Dclose(d);
+        H5Sclose(sp1);
+        free(t0);
+        hid_t sp2 = H5Screate_simple(2, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        if (ncols)
+            H5Pset_chunk(dcpl, 2, chunk);
+        for (int k = 0; !rc && k < 6; k++) {
+            d = H5Dcreate2(g, stat_names[k], stat_type(k), sp2, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+            rc = d < 0 ? -1 : 0;
+            if (d >= 0)
+                H5Dclose(d);
+        }
+        H5Pclose(dcpl);
+        H5Sclose(sp2);
+        if (g >= 0)
+            H5Gclose(g);
+    }
+    return rc;
+}
+
+/* Roll channel ci's samples s (the day with a gap's margin) up at level l into
+ * r[0 .. buckets). */
+static int rollup_one(const dcs_store_t *st, unsigned ci, int64_t day, int l, const dcs_store_series_t *s,
+                      dcs_agg_rollup_t *r)
 {
     const dcs_config_channel_t *c = &st->cfg->channels[ci];
     int64_t lo = day * 86400 * DCS_NS_PER_S, hi = lo + 86400 * DCS_NS_PER_S;
-    int64_t gap = (int64_t)(st->cfg->site->gap_limit_s * 1e9);
-    dcs_store_series_t s = *sp;
-    int rc = 0;
-    char path[160];
-    snprintf(path, sizeof path, "/channels/%s", c->id);
-    hid_t g = H5Gcreate2(f, path, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    for (int l = 0; !rc && l < DCS_STORE_NLEVELS; l++) {
-        size_t nb = (size_t)(86400 * DCS_NS_PER_S / dcs_store_rollup_widths_ns[l]), got;
-        dcs_agg_rollup_t *r = malloc(nb * sizeof *r);
-        int64_t *t0 = malloc(nb * sizeof *t0);
-        uint64_t *cnt = malloc(nb * sizeof *cnt);
-        double *col = malloc(5 * nb * sizeof *col);
-        if (!r || !t0 || !cnt || !col || g < 0)
-            rc = DCS_ENOMEM;
-        else if (c->kind == DCS_CONFIG_ENERGY) /* counters: spread deltas like scoring does */
-            rc = dcs_agg_rollup_counter(s.t_ns, s.value, s.n, lo, hi, dcs_store_rollup_widths_ns[l],
-                                        c->counter_modulus_raw * fabs(c->scale) * c->to_si, c->max_w, r, &got);
-        else
-            rc = dcs_agg_rollup(s.t_ns, s.value, s.n, lo, hi, dcs_store_rollup_widths_ns[l], gap, r, &got);
-        hid_t lg = rc ? -1 : H5Gcreate2(g, level_names[l], H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        if (!rc && lg < 0)
-            rc = DCS_ESTORE;
-        for (size_t k = 0; !rc && k < got; k++) {
-            t0[k] = r[k].start_ns, cnt[k] = r[k].count;
-            col[k] = r[k].sum, col[nb + k] = r[k].min, col[2 * nb + k] = r[k].max;
-            col[3 * nb + k] = r[k].e_wh, col[4 * nb + k] = r[k].covered_s;
-        }
-        if (!rc && (write_1d(lg, "start_ns", H5T_NATIVE_INT64, t0, got) ||
-                    write_1d(lg, "count", H5T_NATIVE_UINT64, cnt, got) ||
-                    write_1d(lg, "sum", H5T_NATIVE_DOUBLE, col, got) ||
-                    write_1d(lg, "min", H5T_NATIVE_DOUBLE, col + nb, got) ||
-                    write_1d(lg, "max", H5T_NATIVE_DOUBLE, col + 2 * nb, got) ||
-                    write_1d(lg, "e_wh", H5T_NATIVE_DOUBLE, col + 3 * nb, got) ||
-                    write_1d(lg, "covered_s", H5T_NATIVE_DOUBLE, col + 4 * nb, got)))
-            rc = DCS_ESTORE;
-        if (lg >= 0)
-            H5Gclose(lg);
-        free(r), free(t0), free(cnt), free(col);
+    int64_t gap = (int64_t)(st->cfg->site->gap_limit_s * 1e9), w = dcs_store_rollup_widths_ns[l];
+    size_t got;
+    if (c->kind == DCS_CONFIG_ENERGY) /* counters: spread deltas like scoring does */
+        return dcs_agg_rollup_counter(s->t_ns, s->value, s->n, lo, hi, w,
+                                      c->counter_modulus_raw * fabs(c->scale) * c->to_si, c->max_w, r, &got);
+    return dcs_agg_rollup(s->t_ns, s->value, s->n, lo, hi, w, gap, r, &got);
+}
+
+/* Write m columns from col0 of level l's six matrices from r[j * nb + k]
+ * (channel j, bucket k), through the scratch buffer buf of nb x m doubles. */
+static int write_columns(hid_t f, int l, size_t col0, size_t m, const dcs_agg_rollup_t *r, double *buf)
+{
+    size_t nb = level_buckets(l);
+    hsize_t start[2] = {0, col0}, count[2] = {nb, m};
+    hid_t g = H5Gopen2(f, level_names[l], H5P_DEFAULT), mem = H5Screate_simple(2, count, NULL);
+    int rc = g < 0 ? -1 : 0;
+    for (int k = 0; !rc && k < 6; k++) {
+        for (size_t j = 0; j < m; j++) /* transpose one statistic: [channel][bucket] -> [bucket][channel] */
+            for (size_t b = 0; b < nb; b++) {
+                const dcs_agg_rollup_t *x = &r[j * nb + b];
+                if (k == 0)
+                    ((uint64_t *)buf)[b * m + j] = x->count;
+                else
+                    buf[b * m + j] = k == 1 ? x->sum : k == 2 ? x->min : k == 3 ? x->max : k == 4 ? x->e_wh
+                                                                                               : x->covered_s;
+            }
+        hid_t d = H5Dopen2(g, stat_names[k], H5P_DEFAULT), fs = d < 0 ? -1 : H5Dget_space(d);
+        rc = fs < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+                     H5Dwrite(d, stat_type(k), mem, fs, H5P_DEFAULT, buf) < 0 ? -1 : 0;
+        if (fs >= 0)
+            H5Sclose(fs);
+        if (d >= 0)
+            H5Dclose(d);
     }
+    H5Sclose(mem);
     if (g >= 0)
         H5Gclose(g);
     return rc;
 }
 
-/* Every channel of the day, read a group of channels at a time (one read of
- * each day file per group). */
-#define ROLLUP_GROUP 64
+/* Every channel of the day, a group of channels at a time (one read of each
+ * day file per group, one hyperslab write per matrix). */
 static int rollup_channels(dcs_store_t *st, hid_t f, int64_t day)
 {
     int64_t lo = day * 86400 * DCS_NS_PER_S, hi = lo + 86400 * DCS_NS_PER_S;
     int64_t gap = (int64_t)(st->cfg->site->gap_limit_s * 1e9);
-    int rc = 0;
+    size_t nmax = level_buckets(DCS_STORE_PT1M) * ROLLUP_GROUP;
+    dcs_agg_rollup_t *r = malloc(nmax * sizeof *r);
+    double *buf = malloc(nmax * sizeof *buf);
+    int rc = r && buf ? 0 : DCS_ENOMEM;
     for (unsigned g0 = 0; !rc && g0 < st->cfg->channels_count; g0 += ROLLUP_GROUP) {
         unsigned m = st->cfg->channels_count - g0 < ROLLUP_GROUP ? st->cfg->channels_count - g0
                                                                   : ROLLUP_GROUP;
@@ -109,11 +177,17 @@ static int rollup_channels(dcs_store_t *st, hid_t f, int64_t day)
         for (unsigned j = 0; j < m; j++)
             ids[j] = st->cfg->channels[g0 + j].id;
         rc = dcs_store_read_many(st, ids, m, lo - gap, hi + gap, s);
-        for (unsigned j = 0; !rc && j < m; j++)
-            rc = rollup_channel(st, f, g0 + j, day, &s[j]);
+        for (int l = 0; !rc && l < DCS_STORE_NLEVELS; l++) {
+            for (unsigned j = 0; !rc && j < m; j++)
+                rc = rollup_one(st, g0 + j, day, l, &s[j], r + j * level_buckets(l));
+            if (!rc && write_columns(f, l, g0, m, r, buf))
+                rc = DCS_ESTORE;
+        }
         for (unsigned j = 0; j < m; j++)
             dcs_store_series_free(&s[j]);
     }
+    free(r);
+    free(buf);
     return rc;
 }
 
@@ -166,11 +240,10 @@ int dcs_store_rollup_day(dcs_store_t *st, int64_t day)
     hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (f < 0)
         return store_set_err(st, "%s: cannot create", tmp), DCS_ESTORE;
-    hid_t g = H5Gcreate2(f, "/channels", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = g < 0 ? DCS_ESTORE : 0;
-    if (g >= 0)
-        H5Gclose(g);
-    if (store_attr_int(f, "schema_version", DCS_STORE_SCHEMA_VERSION) ||
+    int rc = 0;
+    if (write_ids(st->cfg, f) || create_levels(f, day, st->cfg->channels_count) ||
+        store_attr_int(f, "rollup_layout", ROLLUP_LAYOUT) ||
+        store_attr_int(f, "schema_version", DCS_STORE_SCHEMA_VERSION) ||
         store_attr_int(f, "day_start_ns", day * 86400 * DCS_NS_PER_S) ||
         store_attr_int(f, "raw_size", sig[0]) || store_attr_int(f, "raw_mtime_ns", sig[1]))
         rc = DCS_ESTORE;
@@ -188,46 +261,166 @@ int dcs_store_rollup_day(dcs_store_t *st, int64_t day)
     return rc;
 }
 
-int dcs_store_rollup_read(dcs_store_t *st, const char *channel_id, int64_t day, int level,
-                          dcs_agg_rollup_t **out, size_t *n)
+size_t dcs_store_rollup_buckets(int level)
 {
-    char path[4400], g[200];
+    return level_buckets(level);
+}
+
+/* Layout 1: channel id's group of one level, into out[0 .. nb). */
+static int read_v1(dcs_store_t *st, hid_t f, const char *path, const char *id, int level,
+                   dcs_agg_rollup_t *out, uint8_t *have)
+{
+    static const char *cols[7] = {"start_ns", "count", "sum", "min", "max", "e_wh", "covered_s"};
+    char g[200];
+    snprintf(g, sizeof g, "/channels/%s/%s", id, level_names[level]);
+    *have = H5Lexists(f, "/channels", H5P_DEFAULT) > 0 && H5Lexists(f, g, H5P_DEFAULT) > 0;
+    if (!*have)
+        return 0;
+    void *buf[7] = {0};
+    size_t dims = level_buckets(level);
+    hid_t lg = H5Gopen2(f, g, H5P_DEFAULT);
+    int rc = 0;
+    for (int k = 0; !rc && k < 7; k++) {
+        size_t len = 0;
+        if (lg < 0 || store_read_1d(lg, cols[k], k ? stat_type(k - 1) : H5T_NATIVE_INT64, 8, &buf[k], &len))
+            rc = (store_set_err(st, "%s: %s/%s unreadable", path, g, cols[k]), DCS_ESTORE);
+        dims = len < dims ? len : dims; /* the common length, should one be short */
+    }
+    if (lg >= 0)
+        H5Gclose(lg);
+    for (size_t i = 0; !rc && i < dims; i++)
+        out[i] = (dcs_agg_rollup_t){((int64_t *)buf[0])[i], (size_t)((uint64_t *)buf[1])[i],
+                                    ((double *)buf[2])[i], ((double *)buf[3])[i],
+                                    ((double *)buf[4])[i], ((double *)buf[5])[i],
+                                    ((double *)buf[6])[i]};
+    for (size_t i = dims; !rc && i < level_buckets(level); i++) /* short: empty buckets */
+        out[i] = (dcs_agg_rollup_t){((int64_t *)buf[0])[0] + (int64_t)i * dcs_store_rollup_widths_ns[level],
+                                    0, 0, NAN, NAN, 0, 0};
+    for (int k = 0; k < 7; k++)
+        free(buf[k]);
+    return rc;
+}
+
+/* Layout 2: the column of each of ids in /channels, -1 when absent. */
+static int find_columns(hid_t f, const char *const *ids, size_t n, long long *col)
+{
+    hid_t d = H5Dopen2(f, "/channels", H5P_DEFAULT);
+    hid_t ft = d < 0 ? -1 : H5Dget_type(d), sp = d < 0 ? -1 : H5Dget_space(d);
+    hsize_t ncols = 0;
+    size_t w = ft < 0 ? 0 : H5Tget_size(ft);
+    if (sp >= 0)
+        H5Sget_simple_extent_dims(sp, &ncols, NULL);
+    char *names = w ? calloc(ncols ? ncols : 1, w) : NULL;
+    int rc = names && H5Dread(d, ft, H5S_ALL, H5S_ALL, H5P_DEFAULT, names) >= 0 ? 0 : -1;
+    for (size_t j = 0; j < n; j++) {
+        col[j] = -1;
+        for (hsize_t c = 0; !rc && c < ncols && col[j] < 0; c++)
+            if (strncmp(names + c * w, ids[j], w) == 0 && strlen(ids[j]) < w)
+                col[j] = (long long)c;
+    }
+    free(names);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (d >= 0)
+        H5Dclose(d);
+    return rc;
+}
+
+/* Layout 2: columns col[0..n-1] of one level, reading the span of columns they
+ * cover once per matrix. */
+static int read_v2(hid_t f, const long long *col, size_t n, int level, dcs_agg_rollup_t *out)
+{
+    long long lo = -1, hi = -1;
+    for (size_t j = 0; j < n; j++)
+        if (col[j] >= 0) {
+            lo = lo < 0 || col[j] < lo ? col[j] : lo;
+            hi = col[j] > hi ? col[j] : hi;
+        }
+    if (lo < 0)
+        return 0;
+    size_t nb = level_buckets(level), span = (size_t)(hi - lo + 1);
+    hsize_t start[2] = {0, (hsize_t)lo}, count[2] = {nb, span};
+    double *m[6] = {0};
+    int64_t *t0 = malloc(nb * sizeof *t0);
+    hid_t g = H5Gopen2(f, level_names[level], H5P_DEFAULT), mem = H5Screate_simple(2, count, NULL);
+    hid_t d = g < 0 ? -1 : H5Dopen2(g, "start_ns", H5P_DEFAULT);
+    int rc = !t0 || d < 0 || H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, t0) < 0 ? -1 : 0;
+    if (d >= 0)
+        H5Dclose(d);
+    for (int k = 0; !rc && k < 6; k++) {
+        d = H5Dopen2(g, stat_names[k], H5P_DEFAULT);
+        hid_t fs = d < 0 ? -1 : H5Dget_space(d);
+        m[k] = malloc(nb * span * sizeof(double));
+        rc = !m[k] || fs < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+                     H5Dread(d, stat_type(k), mem, fs, H5P_DEFAULT, m[k]) < 0 ? -1 : 0;
+        if (fs >= 0)
+            H5Sclose(fs);
+        if (d >= 0)
+            H5Dclose(d);
+    }
+    for (size_t j = 0; !rc && j < n; j++)
+        for (size_t b = 0; col[j] >= 0 && b < nb; b++) {
+            size_t c = b * span + (size_t)(col[j] - lo);
+            out[j * nb + b] = (dcs_agg_rollup_t){t0[b], (size_t)((uint64_t *)m[0])[c], m[1][c], m[2][c],
+                                                 m[3][c], m[4][c], m[5][c]};
+        }
+    for (int k = 0; k < 6; k++)
+        free(m[k]);
+    free(t0);
+    H5Sclose(mem);
+    if (g >= 0)
+        H5Gclose(g);
+    return rc;
+}
+
+int dcs_store_rollup_read_many(dcs_store_t *st, const char *const *ids, size_t n, int64_t day, int level,
+                               dcs_agg_rollup_t *out, uint8_t *have)
+{
+    char path[4400];
     struct stat sb;
-    *out = NULL;
-    *n = 0;
     dcs_store_rollup_path(st, day, path, sizeof path);
     if (stat(path, &sb) != 0)
         return DCS_ENODATA;
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
         return store_set_err(st, "%s: cannot open rollup", path), DCS_ESTORE;
-    snprintf(g, sizeof g, "/channels/%s/%s", channel_id, level_names[level]);
-    int rc = H5Lexists(f, "/channels", H5P_DEFAULT) > 0 && H5Lexists(f, g, H5P_DEFAULT) > 0 ? 0 : DCS_ENODATA;
-    static const char *cols[7] = {"start_ns", "count", "sum", "min", "max", "e_wh", "covered_s"};
-    void *buf[7] = {0};
-    size_t dims = SIZE_MAX;
-    hid_t lg = rc ? -1 : H5Gopen2(f, g, H5P_DEFAULT);
-    for (int k = 0; !rc && k < 7; k++) {
-        hid_t type = k == 0 ? H5T_NATIVE_INT64 : k == 1 ? H5T_NATIVE_UINT64 : H5T_NATIVE_DOUBLE;
-        size_t len = 0;
-        if (lg < 0 || store_read_1d(lg, cols[k], type, 8, &buf[k], &len))
-            rc = (store_set_err(st, "%s: %s/%s unreadable", path, g, cols[k]), DCS_ESTORE);
-        dims = len < dims ? len : dims; /* the common length, should one be short */
+    long long layout = store_attr_read(f, "rollup_layout");
+    long long *col = malloc((n ? n : 1) * sizeof *col);
+    int rc = col ? 0 : DCS_ENOMEM;
+    if (!rc && layout > ROLLUP_LAYOUT)
+        rc = (store_set_err(st, "%s: rollup layout %lld is newer than this dcscore reads (%d)", path, layout,
+                            ROLLUP_LAYOUT), DCS_ESTORE);
+    for (size_t j = 0; !rc && layout < 0 && j < n; j++) /* layout 1 */
+        rc = read_v1(st, f, path, ids[j], level, out + j * level_buckets(level), &have[j]);
+    if (!rc && layout == ROLLUP_LAYOUT) {
+        if (find_columns(f, ids, n, col) || read_v2(f, col, n, level, out))
+            rc = (store_set_err(st, "%s: %s unreadable", path, level_names[level]), DCS_ESTORE);
+        for (size_t j = 0; !rc && j < n; j++)
+            have[j] = col[j] >= 0;
     }
-    if (lg >= 0)
-        H5Gclose(lg);
+    free(col);
     H5Fclose(f);
-    if (!rc && !(*out = malloc((dims ? dims : 1) * sizeof **out)))
-        rc = DCS_ENOMEM;
-    for (size_t i = 0; !rc && i < dims; i++)
-        (*out)[i] = (dcs_agg_rollup_t){((int64_t *)buf[0])[i], (size_t)((uint64_t *)buf[1])[i],
-                                       ((double *)buf[2])[i], ((double *)buf[3])[i],
-                                       ((double *)buf[4])[i], ((double *)buf[5])[i],
-                                       ((double *)buf[6])[i]};
-    if (!rc)
-        *n = dims;
-    for (int k = 0; k < 7; k++)
-        free(buf[k]);
+    return rc;
+}
+
+int dcs_store_rollup_read(dcs_store_t *st, const char *channel_id, int64_t day, int level,
+                          dcs_agg_rollup_t **out, size_t *n)
+{
+    uint8_t have = 0;
+    *n = 0;
+    if (!(*out = malloc(level_buckets(level) * sizeof **out)))
+        return DCS_ENOMEM;
+    int rc = dcs_store_rollup_read_many(st, &channel_id, 1, day, level, *out, &have);
+    if (!rc && !have)
+        rc = DCS_ENODATA;
+    if (rc) {
+        free(*out);
+        *out = NULL;
+    } else {
+        *n = level_buckets(level);
+    }
     return rc;
 }
 

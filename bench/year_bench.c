@@ -1,0 +1,178 @@
+/* year_bench.c: the time to score a year of 1-min data for 1,000 channels
+ * (hourly buckets) from raw samples and from rollups, beside h5py's bare read of
+ * the same raw datasets (bench/h5py_read.py) in the same run. The data are
+ * written first (bulk import), then scored raw, rolled up, and scored again from
+ * the rollups; both scores must agree to 1e-9. Prints seconds and ratios; never
+ * asserts. DCS_YEAR_DAYS and DCS_YEAR_CHANNELS shrink the run (default 365 x
+ * 1000: about 9 GB of raw day files in a temporary folder, removed at the end). */
+#define _GNU_SOURCE
+#include "../engine/base/dcs_base.h"
+#include "../engine/config/dcs_config.h"
+#include "../engine/metric/dcs_metric.h"
+#include "../engine/store/dcs_store.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DAY_NS (86400 * DCS_NS_PER_S)
+#define MIN_NS (60 * DCS_NS_PER_S)
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int env_int(const char *name, int dflt)
+{
+    const char *v = getenv(name);
+    return v && atoi(v) > 0 ? atoi(v) : dflt;
+}
+
+/* Channel 0 is the facility meter, the others IT racks; polled once a minute. */
+static dcs_config_t *make_site(const char *dir, int nch)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/site.yaml", dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return NULL;
+    fprintf(f, "site: {id: year, name: Year, region: qingpu, pue_category: 1, poll_interval_ms: 60000,\n"
+               "       store_dir: store}\ndevices: [{id: m, protocol: modbus_tcp, host: 127.0.0.1, port: 1502}]\n"
+               "channels:\n");
+    for (int i = 0; i < nch; i++)
+        fprintf(f, "  - {id: c%04d, device: m, function: 4, address: %d, type: float32, kind: power, unit: W, "
+                   "role: %s}\n", i, 2 * i, i ? "it_rack" : "facility_total");
+    fclose(f);
+    dcs_config_t *cfg;
+    if (dcs_config_load(path, &cfg)) {
+        fprintf(stderr, "year_bench: %s\n", dcs_config_errmsg(cfg));
+        return NULL;
+    }
+    return cfg;
+}
+
+/* Write `days` days of one sample per minute per channel, a day per flush. */
+static int write_year(dcs_config_t *cfg, int nch, int days, int64_t t0)
+{
+    dcs_store_t *st;
+    size_t n = (size_t)nch * 1440;
+    dcs_sample_t *s = malloc(n * sizeof *s);
+    if (!s || dcs_store_open(cfg, 'w', &st))
+        return -1;
+    int rc = 0;
+    for (int d = 0; !rc && d < days; d++) {
+        size_t k = 0;
+        for (int m = 0; m < 1440; m++)
+            for (int c = 0; c < nch; c++)
+                s[k++] = (dcs_sample_t){.channel = (uint32_t)c, .t_ns = t0 + d * DAY_NS + m * MIN_NS,
+                                        .value = (c ? 500.0 : 1400.0 * (nch - 1)) + 50.0 * sin(m / 90.0 + c)};
+        if (dcs_store_append(st, s, n) || dcs_store_flush(st))
+            rc = (fprintf(stderr, "year_bench: %s\n", dcs_store_errmsg(st)), -1);
+    }
+    dcs_store_close(st);
+    free(s);
+    return rc;
+}
+
+/* Score the whole window hourly; returns seconds, NAN on failure. */
+static double score(dcs_config_t *cfg, int64_t from, int64_t to, double *pue, size_t *from_rollups)
+{
+    dcs_store_t *st;
+    dcs_metric_score_t *sc;
+    char err[300];
+    if (dcs_store_open(cfg, 'r', &st))
+        return NAN;
+    double start = now_s();
+    int rc = dcs_metric_score(cfg, st, from, to, 3600 * DCS_NS_PER_S, &sc, err, sizeof err);
+    double secs = now_s() - start;
+    if (rc) {
+        fprintf(stderr, "year_bench: score: %s\n", err);
+        dcs_store_close(st);
+        return NAN;
+    }
+    *pue = sc->pue;
+    *from_rollups = sc->days_from_rollups;
+    dcs_metric_score_free(sc);
+    dcs_store_close(st);
+    return secs;
+}
+
+static double rollup_all(dcs_config_t *cfg, int days, int64_t t0)
+{
+    dcs_store_t *st;
+    if (dcs_store_open(cfg, 'r', &st))
+        return NAN;
+    double start = now_s();
+    for (int d = 0; d < days; d++)
+        if (dcs_store_rollup_day(st, t0 / DAY_NS + d)) {
+            fprintf(stderr, "year_bench: %s\n", dcs_store_errmsg(st));
+            break;
+        }
+    double secs = now_s() - start;
+    dcs_store_close(st);
+    return secs;
+}
+
+/* h5py reading every raw day file's t_ns and value matrices whole. */
+static double h5py_read(const char *dir)
+{
+    char cmd[900], line[256];
+    double secs = NAN;
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/h5py_read.py %s/store/year 2>&1",
+             getenv("DCS_BENCH_DIR") ? getenv("DCS_BENCH_DIR") : "bench", dir);
+    FILE *p = popen(cmd, "r");
+    while (p && fgets(line, sizeof line, p)) {
+        sscanf(line, "h5py_read_s=%lf", &secs);
+        if (strncmp(line, "skip", 4) == 0)
+            fputs(line, stdout);
+    }
+    if (p)
+        pclose(p);
+    return secs;
+}
+
+int main(void)
+{
+    int days = env_int("DCS_YEAR_DAYS", 365), nch = env_int("DCS_YEAR_CHANNELS", 1000);
+    char dir[] = "/tmp/dcscore-year-bench.XXXXXX", cmd[700];
+    if (!mkdtemp(dir))
+        return 1;
+    dcs_config_t *cfg = make_site(dir, nch);
+    int64_t t0 = (int64_t)1767225600 * DCS_NS_PER_S, t1 = t0 + days * DAY_NS; /* 2026-01-01 UTC */
+    double pue_raw = NAN, pue_rollup = NAN;
+    size_t r0 = 0, r1 = 0;
+    double w0 = now_s();
+    if (!cfg || write_year(cfg, nch, days, t0))
+        return 1;
+    double write_s = now_s() - w0;
+    double h5py_s = h5py_read(dir); /* first, while the raw files are still only written */
+    double raw_s = score(cfg, t0, t1, &pue_raw, &r0);
+    double rollup_s = rollup_all(cfg, days, t0);
+    double from_rollups_s = score(cfg, t0, t1, &pue_rollup, &r1);
+    double samples = (double)days * 1440 * nch;
+    printf("Score a year: %d days x %d channels of 1-min data (%.0f M samples), hourly buckets\n\n",
+           days, nch, samples / 1e6);
+    printf("%-44s %10s\n", "step", "seconds");
+    printf("%-44s %10.2f\n", "write raw day files (bulk import)", write_s);
+    printf("%-44s %10.2f\n", "h5py bare read of t_ns + value, every day", h5py_s);
+    printf("%-44s %10.2f   (%zu of %d days from rollups)\n", "dcscore score from raw", raw_s, r0, days);
+    printf("%-44s %10.2f\n", "dcscore rollup, every day", rollup_s);
+    printf("%-44s %10.2f   (%zu of %d days from rollups)\n", "dcscore score from rollups", from_rollups_s, r1,
+           days);
+    printf("\nscore from raw vs h5py bare read: %.2fx the time\n", raw_s / h5py_s);
+    printf("score from rollups vs h5py bare read: %.1fx faster\n", h5py_s / from_rollups_s);
+    printf("score from rollups vs from raw: %.1fx faster\n", raw_s / from_rollups_s);
+    printf("PUE raw %.12f, from rollups %.12f (relative difference %.1e)\n", pue_raw, pue_rollup,
+           fabs(pue_raw - pue_rollup) / pue_raw);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "year_bench: could not remove %s\n", dir);
+    dcs_config_free(cfg);
+    return 0;
+}
