@@ -64,20 +64,22 @@ LIB_SRC = engine/base/base.c \
 CLI_SRC = engine/cli/main.c engine/cli/cmd_poll.c engine/cli/cmd_score.c engine/cli/cmd_inspect.c \
           engine/cli/cmd_rank.c engine/cli/cmd_csv.c engine/cli/cmd_report.c engine/cli/cli_metrics.c
 SIM_SRC = fixtures/sim.c fixtures/sim_modbus.c fixtures/sim_snmp.c fixtures/loadmodel.c
-FLEET_SRC = fixtures/mb_fleet.c fixtures/mb_fleet_serve.c
+FLEET_SRC = fixtures/mb_fleet.c fixtures/mb_fleet_serve.c fixtures/fleet_fault.c
+SNMPFLEET_SRC = fixtures/snmp_fleet.c fixtures/fleet_fault.c
 TESTS   = base_test sample_test config_test aggregate_test kernel_test metric_test store_test csv_test \
           rollup_test report_test index_test \
-          integration_test probe_test snmp_test
+          integration_test probe_test snmp_test snmp_fleet_test
 
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/%.o)
 SIM_OBJ = $(SIM_SRC:%.c=$(BUILD)/%.o)
 FLEET_OBJ = $(FLEET_SRC:%.c=$(BUILD)/%.o)
+SNMPFLEET_OBJ = $(SNMPFLEET_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN = $(TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: all deps demo test check bench soak clean install uninstall
 
-all: $(BUILD)/dcscore $(BUILD)/dcs-sim $(BUILD)/dcs-mbfleet
+all: $(BUILD)/dcscore $(BUILD)/dcs-sim $(BUILD)/dcs-mbfleet $(BUILD)/dcs-snmpfleet
 
 deps:
 	@tools/deps.sh $(DEB_PKGS)
@@ -97,6 +99,9 @@ $(BUILD)/dcs-sim: $(SIM_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/dcs-mbfleet: $(FLEET_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/dcs-snmpfleet: $(SNMPFLEET_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/tests/testutil.o $(BUILD)/fixtures/loadmodel.o $(BUILD)/libdcscore.a
@@ -175,4 +180,4 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SIM_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(FLEET_OBJ:.o=.d) $(SNMPFLEET_OBJ:.o=.d)

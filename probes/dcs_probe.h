@@ -64,7 +64,7 @@ typedef void (*dcs_probe_log_fn)(void *ctx, int level, const char *line);
 #define DCS_POLLER_LAT_BUCKETS 64
 
 typedef struct {
-    uint64_t cycles, overruns;        /* overrun: the cycle ended after its deadline */
+    uint64_t cycles, overruns;        /* overrun: the cycle ended past 95 % of the interval */
     uint64_t samples_ok, samples_missing;
     uint64_t by_flag[8];              /* samples per dcs_sample_flag_t */
     uint64_t polls, late_answers;     /* device polls; answers after the deadline */
