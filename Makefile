@@ -142,11 +142,13 @@ $(BUILD)/bench/year_bench: bench/year_bench.c $(BUILD)/libdcscore.a
 # Benchmarks print ratios against baselines measured in the same run.
 # year_bench writes about 9 GB of day files to a temporary folder (removed after).
 bench: deps
-	@$(MAKE) --no-print-directory $(BUILD)/bench/agg_bench $(BUILD)/bench/store_bench \
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/agg_bench $(BUILD)/bench/store_bench \
 	    $(BUILD)/bench/year_bench
 	@DCS_BENCH_DIR=bench $(BUILD)/bench/agg_bench
 	@echo
 	@DCS_BENCH_DIR=bench $(BUILD)/bench/store_bench
+	@echo
+	@bench/snmp_scale.sh $(BUILD)
 	@echo
 	@DCS_BENCH_DIR=bench $(BUILD)/bench/year_bench
 

@@ -1,0 +1,57 @@
+#!/bin/sh
+# snmp_scale.sh: dcscore polling a fleet of SNMP agents (dcs-snmpfleet, one
+# process, consecutive loopback UDP ports), 10 % of them silent (receive, never
+# answer), 1 s timeout, one GET per agent every 10 s cycle. Two runs of
+# different length give the CPU of a cycle without start-up (sessions opened,
+# config read): (cpu_long - cpu_short) / (cycles_long - cycles_short).
+# Prints cycles, overruns, cycle times and CPU per cycle. Bounded: the fleet
+# stops by itself (--duration) and each poll run by --duration.
+#   bench/snmp_scale.sh BUILD [AGENTS] [BASE_PORT]
+set -eu
+BUILD=$(cd "${1:-build}" && pwd)
+N=${2:-10000}
+BASE=${3:-20000}
+DIR=$(mktemp -d "${TMPDIR:-/tmp}/dcscore-snmp-scale.XXXXXX")
+trap 'kill "$fleet" 2>/dev/null; rm -rf "$DIR"' EXIT INT TERM
+/usr/bin/python3 - "$N" "$BASE" >"$DIR/site.yaml" <<'PY'
+import sys
+n, base = int(sys.argv[1]), int(sys.argv[2])
+print("site: {id: scale, name: Scale, region: lingang, pue_category: 1, poll_interval_ms: 10000,"
+      " store_dir: store}")
+print("devices:")
+for a in range(n):
+    print(f"  - {{id: a{a:05d}, protocol: snmp, host: 127.0.0.1, port: {base + a}, timeout_ms: 1000,"
+          " retries: 0, backoff_max_cycles: 0}")
+print("channels:")
+for a in range(n):
+    print(f"  - {{id: p{a:05d}, device: a{a:05d}, role: it_rack, kind: power, unit: W, scale: 10,"
+          " oid: .1.3.6.1.4.1.318.1.1.26.4.3.1.5.1}")
+PY
+"$BUILD/dcs-snmpfleet" --udp "$BASE:$N" --oids 4 --fault silent:every:10 --duration 200 \
+    >"$DIR/fleet.out" 2>&1 &
+fleet=$!
+i=0
+until grep -q READY "$DIR/fleet.out"; do
+    i=$((i + 1)); [ $i -gt 100 ] && { cat "$DIR/fleet.out"; exit 1; }; sleep 0.1
+done
+run() { # DURATION -> "cycles overruns max_cycle_ms last_cycle_ms cpu_s"
+    cd "$DIR"
+    /usr/bin/time -f "%U %S" -o "$DIR/time.$1" "$BUILD/dcscore" poll --duration "$1" --stats \
+        --summary-interval 0 -q site.yaml >"$DIR/stats.$1" 2>/dev/null
+    /usr/bin/python3 - "$DIR/stats.$1" "$DIR/time.$1" <<'PY'
+import json, sys
+s = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+u, k = map(float, open(sys.argv[2]).read().split()[-2:])
+print(s["cycles"], s["overruns"], s["max_cycle_ms"], s["last_cycle_ms"], u + k,
+      s["samples"]["ok"], s["samples"]["timeout"] + s["samples"]["backoff"])
+PY
+}
+short=$(run 21)
+long=$(run 61)
+echo "SNMP fleet: $N agents (10 % silent), 1 s timeout, 10 s cycles, dcscore poll"
+echo "$short" "$long" | awk '{
+    printf "short run: %d cycles, %d overruns, max cycle %.0f ms, cpu %.2f s\n", $1, $2, $3, $5
+    printf "long run:  %d cycles, %d overruns, max cycle %.0f ms, last cycle %.0f ms, cpu %.2f s\n", $8, $9, $10, $11, $12
+    printf "samples in the long run: %d ok, %d timeout (the silent agents)\n", $13, $14
+    if ($8 > $1) printf "CPU per 10 s cycle without start-up: %.3f s = %.1f %% of one core (target <= 100 %%)\n", ($12 - $5) / ($8 - $1), 100 * ($12 - $5) / ($8 - $1) / 10
+}'
