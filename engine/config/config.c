@@ -189,6 +189,8 @@ void dcs_config_set_err(dcs_config_t *cfg, int line, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
+    if (line == DCS_CONFIG_LINE_OF_ID)
+        line = dcs_config_line_of_id(cfg->path, cfg->line_id);
     if (line > 0)
         snprintf(cfg->errmsg, sizeof cfg->errmsg, "%s:%d: %s", cfg->path, line, detail);
     else
@@ -352,7 +354,8 @@ static int validate_channel_source(dcs_config_t *cfg, dcs_config_channel_t *c, i
 static int validate_channel(dcs_config_t *cfg, unsigned i)
 {
     dcs_config_channel_t *c = &cfg->channels[i];
-    int line = dcs_config_line_of_id(cfg->path, c->id);
+    int line = DCS_CONFIG_LINE_OF_ID;
+    cfg->line_id = c->id;
     int ok, dev = dcs_config_device_find(cfg, c->device);
     if (!dcs_config_valid_name(c->id))
         FAIL(line, "channels[%u].id: '%s' must be 1-64 of [A-Za-z0-9_.-]", i + 1, c->id);

@@ -40,6 +40,11 @@ int dcs_config_point_apply(dcs_config_t *cfg, dcs_config_channel_t *c, int line)
 /* 1 for the Modbus protocols. */
 int dcs_config_is_modbus(dcs_config_proto_t p);
 
+/* A line number to be found only if an error needs it: the line of "id:
+ * cfg->line_id". Looking a line up reads the file, so validating thousands of
+ * devices must not do it for each one. */
+#define DCS_CONFIG_LINE_OF_ID (-1)
+
 #define FAIL(line, ...) do { dcs_config_set_err(cfg, line, __VA_ARGS__); return DCS_ECONFIG; } while (0)
 
 #endif

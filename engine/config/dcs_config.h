@@ -202,6 +202,7 @@ struct dcs_config {
     int yaml_owned;        /* 1 when libcyaml allocated this struct */
     char *path;
     char errmsg[512];
+    const char *line_id;   /* internal: the id whose line an error names (see FAIL) */
 };
 
 /* Load and validate PATH. Returns 0 and *out, or DCS_ECONFIG/DCS_ENOMEM/DCS_EIO and

@@ -296,7 +296,8 @@ static int validate_modbus(dcs_config_t *cfg, dcs_config_device_t *d, int line)
 int dcs_config_device_validate(dcs_config_t *cfg, unsigned i)
 {
     dcs_config_device_t *d = &cfg->devices[i];
-    int rc, line = dcs_config_line_of_id(cfg->path, d->id);
+    int rc, line = DCS_CONFIG_LINE_OF_ID;
+    cfg->line_id = d->id;
     if (!dcs_config_valid_name(d->id))
         FAIL(line, "devices[%u].id: '%s' must be 1-64 of [A-Za-z0-9_.-]", i + 1, d->id);
     for (unsigned j = 0; j < i; j++)
