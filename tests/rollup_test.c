@@ -254,9 +254,9 @@ static void test_compact_needs_a_rollup(void **state)
 }
 
 /* Write a layout-1 rollup file by hand (a group per channel and level, as
- * earlier versions wrote): one channel "it", PT1H only, bucket k holding
- * count k, e_wh 10 k. */
-static void write_layout1(const char *path, int64_t day)
+ * earlier versions wrote): one channel "it", PT1H only, n <= 24 buckets, bucket
+ * k holding count k, e_wh 10 k. */
+static void write_layout1(const char *path, int64_t day, hsize_t n)
 {
     hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     assert_true(f >= 0);
@@ -270,14 +270,13 @@ static void write_layout1(const char *path, int64_t day)
     double e[24], zero[24];
     for (int k = 0; k < 24; k++)
         t0[k] = day * 86400 * DCS_NS_PER_S + k * 60 * M, cnt[k] = (uint64_t)k, e[k] = 10.0 * k, zero[k] = 0;
-    hsize_t n = 24;
     hid_t sp = H5Screate_simple(1, &n, NULL);
     const char *names[7] = {"start_ns", "count", "sum", "min", "max", "e_wh", "covered_s"};
     const void *data[7] = {t0, cnt, zero, zero, zero, e, zero};
     for (int k = 0; k < 7; k++) {
         hid_t t = k == 0 ? H5T_NATIVE_INT64 : k == 1 ? H5T_NATIVE_UINT64 : H5T_NATIVE_DOUBLE;
         hid_t d = H5Dcreate2(g, names[k], t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        assert_true(d >= 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, data[k]) >= 0);
+        assert_true(d >= 0 && (!n || H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, data[k]) >= 0));
         H5Dclose(d);
     }
     H5Sclose(sp);
@@ -314,7 +313,7 @@ static void test_rollup_layouts(void **state)
     assert_int_equal(dcs_store_rollup_read(st, "nope", day0, DCS_STORE_PT1H, &one, &n), DCS_ENODATA);
     char path[4400];
     dcs_store_rollup_path(st, day0 + 1, path, sizeof path);
-    write_layout1(path, day0 + 1);
+    write_layout1(path, day0 + 1, 24);
     assert_int_equal(dcs_store_rollup_read(st, "it", day0 + 1, DCS_STORE_PT1H, &one, &n), 0);
     assert_int_equal(n, 24);
     assert_int_equal(one[5].count, 5);
@@ -322,6 +321,19 @@ static void test_rollup_layouts(void **state)
     assert_true(one[5].start_ns == D0 + 1440 * M + 5 * 60 * M);
     free(one);
     assert_int_equal(dcs_store_rollup_read(st, "fac", day0 + 1, DCS_STORE_PT1H, &one, &n), DCS_ENODATA);
+    /* Empty layout-1 datasets read as a day of empty buckets (2026-12-01: the
+     * padding took its start from the first stored bucket, past an empty buffer). */
+    char path2[4400];
+    dcs_store_rollup_path(st, day0 + 2, path2, sizeof path2);
+    write_layout1(path2, day0 + 2, 0);
+    assert_int_equal(dcs_store_rollup_read(st, "it", day0 + 2, DCS_STORE_PT1H, &one, &n), 0);
+    assert_int_equal(n, 24);
+    for (size_t k = 0; k < 24; k++) {
+        assert_int_equal(one[k].count, 0);
+        assert_true(one[k].start_ns == D0 + 2 * 1440 * M + (int64_t)k * 60 * M);
+        near(one[k].covered_s, 0.0, "empty bucket coverage");
+    }
+    free(one);
     hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT); /* mark it as from a newer dcscore */
     hid_t sp = H5Screate(H5S_SCALAR);
     long long v = 99;

@@ -147,7 +147,6 @@ static void integrate_raw(const dcs_config_t *cfg, unsigned ci, const dcs_store_
     }
 }
 
-
 /* Integrate channels g0 .. g0+m-1 into bs[0..m-1] and fill their summaries:
  * each run of days read raw is read with a gap's margin and integrated into its
  * part of the window (a segment crossing into a rollup day or the next slice is

@@ -41,9 +41,9 @@ void dcs_store_rollup_path(const dcs_store_t *st, int64_t day, char *buf, size_t
 #define ROLLUP_GROUP 64 /* channels rolled up together, and the chunks' width */
 static const char *const stat_names[6] = {"count", "sum", "min", "max", "e_wh", "covered_s"};
 
-static size_t level_buckets(int l)
+size_t dcs_store_rollup_buckets(int level)
 {
-    return (size_t)(86400 * DCS_NS_PER_S / dcs_store_rollup_widths_ns[l]);
+    return (size_t)(86400 * DCS_NS_PER_S / dcs_store_rollup_widths_ns[level]);
 }
 
 static hid_t stat_type(int k)
@@ -81,7 +81,7 @@ static int create_levels(hid_t f, int64_t day, size_t ncols)
 {
     int rc = 0;
     for (int l = 0; !rc && l < DCS_STORE_NLEVELS; l++) {
-        size_t nb = level_buckets(l);
+        size_t nb = dcs_store_rollup_buckets(l);
         hsize_t dims[2] = {nb, ncols}, chunk[2] = {nb, ncols < ROLLUP_GROUP ? ncols : ROLLUP_GROUP};
         hid_t g = H5Gcreate2(f, level_names[l], H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         int64_t *t0 = malloc(nb * sizeof *t0);
@@ -131,7 +131,7 @@ static int rollup_one(const dcs_store_t *st, unsigned ci, int64_t day, int l, co
  * (channel j, bucket k), through the scratch buffer buf of nb x m doubles. */
 static int write_columns(hid_t f, int l, size_t col0, size_t m, const dcs_agg_rollup_t *r, double *buf)
 {
-    size_t nb = level_buckets(l);
+    size_t nb = dcs_store_rollup_buckets(l);
     hsize_t start[2] = {0, col0}, count[2] = {nb, m};
     hid_t g = H5Gopen2(f, level_names[l], H5P_DEFAULT), mem = H5Screate_simple(2, count, NULL);
     int rc = g < 0 ? -1 : 0;
@@ -165,7 +165,7 @@ static int rollup_channels(dcs_store_t *st, hid_t f, int64_t day)
 {
     int64_t lo = day * 86400 * DCS_NS_PER_S, hi = lo + 86400 * DCS_NS_PER_S;
     int64_t gap = (int64_t)(st->cfg->site->gap_limit_s * 1e9);
-    size_t nmax = level_buckets(DCS_STORE_PT1M) * ROLLUP_GROUP;
+    size_t nmax = dcs_store_rollup_buckets(DCS_STORE_PT1M) * ROLLUP_GROUP;
     dcs_agg_rollup_t *r = malloc(nmax * sizeof *r);
     double *buf = malloc(nmax * sizeof *buf);
     int rc = r && buf ? 0 : DCS_ENOMEM;
@@ -179,7 +179,7 @@ static int rollup_channels(dcs_store_t *st, hid_t f, int64_t day)
         rc = dcs_store_read_many(st, ids, m, lo - gap, hi + gap, s);
         for (int l = 0; !rc && l < DCS_STORE_NLEVELS; l++) {
             for (unsigned j = 0; !rc && j < m; j++)
-                rc = rollup_one(st, g0 + j, day, l, &s[j], r + j * level_buckets(l));
+                rc = rollup_one(st, g0 + j, day, l, &s[j], r + j * dcs_store_rollup_buckets(l));
             if (!rc && write_columns(f, l, g0, m, r, buf))
                 rc = DCS_ESTORE;
         }
@@ -261,13 +261,8 @@ int dcs_store_rollup_day(dcs_store_t *st, int64_t day)
     return rc;
 }
 
-size_t dcs_store_rollup_buckets(int level)
-{
-    return level_buckets(level);
-}
-
 /* Layout 1: channel id's group of one level, into out[0 .. nb). */
-static int read_v1(dcs_store_t *st, hid_t f, const char *path, const char *id, int level,
+static int read_v1(dcs_store_t *st, hid_t f, const char *path, const char *id, int64_t day, int level,
                    dcs_agg_rollup_t *out, uint8_t *have)
 {
     static const char *cols[7] = {"start_ns", "count", "sum", "min", "max", "e_wh", "covered_s"};
@@ -277,7 +272,7 @@ static int read_v1(dcs_store_t *st, hid_t f, const char *path, const char *id, i
     if (!*have)
         return 0;
     void *buf[7] = {0};
-    size_t dims = level_buckets(level);
+    size_t dims = dcs_store_rollup_buckets(level);
     hid_t lg = H5Gopen2(f, g, H5P_DEFAULT);
     int rc = 0;
     for (int k = 0; !rc && k < 7; k++) {
@@ -293,8 +288,8 @@ static int read_v1(dcs_store_t *st, hid_t f, const char *path, const char *id, i
                                     ((double *)buf[2])[i], ((double *)buf[3])[i],
                                     ((double *)buf[4])[i], ((double *)buf[5])[i],
                                     ((double *)buf[6])[i]};
-    for (size_t i = dims; !rc && i < level_buckets(level); i++) /* short: empty buckets */
-        out[i] = (dcs_agg_rollup_t){((int64_t *)buf[0])[0] + (int64_t)i * dcs_store_rollup_widths_ns[level],
+    for (size_t i = dims; !rc && i < dcs_store_rollup_buckets(level); i++) /* short: empty buckets */
+        out[i] = (dcs_agg_rollup_t){day * 86400 * DCS_NS_PER_S + (int64_t)i * dcs_store_rollup_widths_ns[level],
                                     0, 0, NAN, NAN, 0, 0};
     for (int k = 0; k < 7; k++)
         free(buf[k]);
@@ -312,11 +307,14 @@ static int find_columns(hid_t f, const char *const *ids, size_t n, long long *co
         H5Sget_simple_extent_dims(sp, &ncols, NULL);
     char *names = w ? calloc(ncols ? ncols : 1, w) : NULL;
     int rc = names && H5Dread(d, ft, H5S_ALL, H5S_ALL, H5P_DEFAULT, names) >= 0 ? 0 : -1;
+    hsize_t from = 0; /* ids mostly come in column order: start after the last match */
     for (size_t j = 0; j < n; j++) {
         col[j] = -1;
-        for (hsize_t c = 0; !rc && c < ncols && col[j] < 0; c++)
+        for (hsize_t k = 0; !rc && k < ncols && col[j] < 0; k++) {
+            hsize_t c = (from + k) % ncols;
             if (strncmp(names + c * w, ids[j], w) == 0 && strlen(ids[j]) < w)
-                col[j] = (long long)c;
+                col[j] = (long long)c, from = c + 1;
+        }
     }
     free(names);
     if (sp >= 0)
@@ -340,7 +338,7 @@ static int read_v2(hid_t f, const long long *col, size_t n, int level, dcs_agg_r
         }
     if (lo < 0)
         return 0;
-    size_t nb = level_buckets(level), span = (size_t)(hi - lo + 1);
+    size_t nb = dcs_store_rollup_buckets(level), span = (size_t)(hi - lo + 1);
     hsize_t start[2] = {0, (hsize_t)lo}, count[2] = {nb, span};
     double *m[6] = {0};
     int64_t *t0 = malloc(nb * sizeof *t0);
@@ -393,7 +391,7 @@ int dcs_store_rollup_read_many(dcs_store_t *st, const char *const *ids, size_t n
         rc = (store_set_err(st, "%s: rollup layout %lld is newer than this dcscore reads (%d)", path, layout,
                             ROLLUP_LAYOUT), DCS_ESTORE);
     for (size_t j = 0; !rc && layout < 0 && j < n; j++) /* layout 1 */
-        rc = read_v1(st, f, path, ids[j], level, out + j * level_buckets(level), &have[j]);
+        rc = read_v1(st, f, path, ids[j], day, level, out + j * dcs_store_rollup_buckets(level), &have[j]);
     if (!rc && layout == ROLLUP_LAYOUT) {
         if (find_columns(f, ids, n, col) || read_v2(f, col, n, level, out))
             rc = (store_set_err(st, "%s: %s unreadable", path, level_names[level]), DCS_ESTORE);
@@ -410,7 +408,7 @@ int dcs_store_rollup_read(dcs_store_t *st, const char *channel_id, int64_t day, 
 {
     uint8_t have = 0;
     *n = 0;
-    if (!(*out = malloc(level_buckets(level) * sizeof **out)))
+    if (!(*out = malloc(dcs_store_rollup_buckets(level) * sizeof **out)))
         return DCS_ENOMEM;
     int rc = dcs_store_rollup_read_many(st, &channel_id, 1, day, level, *out, &have);
     if (!rc && !have)
@@ -419,7 +417,7 @@ int dcs_store_rollup_read(dcs_store_t *st, const char *channel_id, int64_t day, 
         free(*out);
         *out = NULL;
     } else {
-        *n = level_buckets(level);
+        *n = dcs_store_rollup_buckets(level);
     }
     return rc;
 }
