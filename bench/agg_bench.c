@@ -3,6 +3,7 @@
  * asserts: machines are noisy. Buffers (2 x 256 MiB) are well past any LLC.
  *   build/bench/agg_bench [--samples N] [--no-python] */
 #define _GNU_SOURCE
+#include "bench_util.h"
 #include "../engine/aggregate/dcs_aggregate.h"
 
 #include <math.h>
@@ -13,13 +14,6 @@
 #include <unistd.h>
 
 typedef unsigned long long u4 __attribute__((vector_size(32)));
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* STREAM-style read: touch every byte once, 4 independent accumulators. */
 static unsigned long long read_baseline(const double *v, size_t n)
@@ -40,9 +34,9 @@ static unsigned long long read_baseline(const double *v, size_t n)
     do {                                                           \
         secs = INFINITY;                                           \
         for (int r_ = 0; r_ < (reps); r_++) {                      \
-            double t0_ = now_s();                                  \
+            double t0_ = bench_now_s();                                  \
             body;                                                  \
-            double dt_ = now_s() - t0_;                            \
+            double dt_ = bench_now_s() - t0_;                            \
             secs = dt_ < secs ? dt_ : secs;                        \
         }                                                          \
     } while (0)

@@ -3,6 +3,7 @@
  * beside h5py appending the same shapes in the same run (bench/h5py_ingest.py).
  * Prints samples/s and ratios; never asserts. */
 #define _GNU_SOURCE
+#include "bench_util.h"
 #include "../engine/base/dcs_base.h"
 #include "../engine/config/dcs_config.h"
 #include "../engine/store/dcs_store.h"
@@ -16,35 +17,6 @@
 
 #define NCH 1000
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static dcs_config_t *make_site(const char *dir)
-{
-    char path[600];
-    snprintf(path, sizeof path, "%s/site.yaml", dir);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return NULL;
-    fprintf(f, "site: {id: bench, name: Bench, region: qingpu, pue_category: 1, poll_interval_ms: 1000,\n"
-               "       store_dir: store}\ndevices: [{id: m, protocol: modbus_tcp, host: 127.0.0.1, port: 1502}]\n"
-               "channels:\n");
-    for (int i = 0; i < NCH; i++)
-        fprintf(f, "  - {id: c%04d, device: m, function: 4, address: %d, type: float32, kind: power, unit: W, "
-                   "role: it_rack}\n", i, 2 * i);
-    fclose(f);
-    dcs_config_t *cfg;
-    if (dcs_config_load(path, &cfg)) {
-        fprintf(stderr, "store_bench: %s\n", dcs_config_errmsg(cfg));
-        return NULL;
-    }
-    return cfg;
-}
-
 /* per_flush samples per channel, `flushes` times; returns samples/s. */
 static double ingest(dcs_config_t *cfg, int per_flush, int flushes, int64_t t0)
 {
@@ -52,7 +24,7 @@ static double ingest(dcs_config_t *cfg, int per_flush, int flushes, int64_t t0)
     dcs_sample_t *s = malloc((size_t)NCH * (size_t)per_flush * sizeof *s);
     if (!s || dcs_store_open(cfg, 'w', &st))
         return NAN;
-    double start = now_s();
+    double start = bench_now_s();
     int64_t t = t0;
     for (int r = 0; r < flushes; r++) {
         size_t n = 0;
@@ -63,7 +35,7 @@ static double ingest(dcs_config_t *cfg, int per_flush, int flushes, int64_t t0)
             fprintf(stderr, "store_bench: %s\n", dcs_store_errmsg(st));
     }
     dcs_store_close(st);
-    double secs = now_s() - start;
+    double secs = bench_now_s() - start;
     free(s);
     return (double)NCH * per_flush * flushes / secs;
 }
@@ -73,7 +45,7 @@ int main(void)
     char dir[] = "/tmp/dcscore-store-bench.XXXXXX", cmd[700], line[256];
     if (!mkdtemp(dir))
         return 1;
-    dcs_config_t *cfg = make_site(dir);
+    dcs_config_t *cfg = bench_site(dir, NCH, 1000, "it_rack");
     if (!cfg)
         return 1;
     int64_t t0 = (int64_t)1795478400 * DCS_NS_PER_S; /* each pattern gets its own day */

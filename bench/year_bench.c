@@ -6,6 +6,7 @@
  * asserts. DCS_YEAR_DAYS and DCS_YEAR_CHANNELS shrink the run (default 365 x
  * 1000: about 9 GB of raw day files in a temporary folder, removed at the end). */
 #define _GNU_SOURCE
+#include "bench_util.h"
 #include "../engine/base/dcs_base.h"
 #include "../engine/config/dcs_config.h"
 #include "../engine/metric/dcs_metric.h"
@@ -21,40 +22,10 @@
 #define DAY_NS (86400 * DCS_NS_PER_S)
 #define MIN_NS (60 * DCS_NS_PER_S)
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static int env_int(const char *name, int dflt)
 {
     const char *v = getenv(name);
     return v && atoi(v) > 0 ? atoi(v) : dflt;
-}
-
-/* Channel 0 is the facility meter, the others IT racks; polled once a minute. */
-static dcs_config_t *make_site(const char *dir, int nch)
-{
-    char path[600];
-    snprintf(path, sizeof path, "%s/site.yaml", dir);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return NULL;
-    fprintf(f, "site: {id: year, name: Year, region: qingpu, pue_category: 1, poll_interval_ms: 60000,\n"
-               "       store_dir: store}\ndevices: [{id: m, protocol: modbus_tcp, host: 127.0.0.1, port: 1502}]\n"
-               "channels:\n");
-    for (int i = 0; i < nch; i++)
-        fprintf(f, "  - {id: c%04d, device: m, function: 4, address: %d, type: float32, kind: power, unit: W, "
-                   "role: %s}\n", i, 2 * i, i ? "it_rack" : "facility_total");
-    fclose(f);
-    dcs_config_t *cfg;
-    if (dcs_config_load(path, &cfg)) {
-        fprintf(stderr, "year_bench: %s\n", dcs_config_errmsg(cfg));
-        return NULL;
-    }
-    return cfg;
 }
 
 /* Write `days` days of one sample per minute per channel, a day per flush. */
@@ -88,9 +59,9 @@ static double score(dcs_config_t *cfg, int64_t from, int64_t to, double *pue, si
     char err[300];
     if (dcs_store_open(cfg, 'r', &st))
         return NAN;
-    double start = now_s();
+    double start = bench_now_s();
     int rc = dcs_metric_score(cfg, st, from, to, 3600 * DCS_NS_PER_S, &sc, err, sizeof err);
-    double secs = now_s() - start;
+    double secs = bench_now_s() - start;
     if (rc) {
         fprintf(stderr, "year_bench: score: %s\n", err);
         dcs_store_close(st);
@@ -108,13 +79,13 @@ static double rollup_all(dcs_config_t *cfg, int days, int64_t t0)
     dcs_store_t *st;
     if (dcs_store_open(cfg, 'r', &st))
         return NAN;
-    double start = now_s();
+    double start = bench_now_s();
     for (int d = 0; d < days; d++)
         if (dcs_store_rollup_day(st, t0 / DAY_NS + d)) {
             fprintf(stderr, "year_bench: %s\n", dcs_store_errmsg(st));
             break;
         }
-    double secs = now_s() - start;
+    double secs = bench_now_s() - start;
     dcs_store_close(st);
     return secs;
 }
@@ -124,7 +95,7 @@ static double h5py_read(const char *dir)
 {
     char cmd[900], line[256];
     double secs = NAN;
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/h5py_read.py %s/store/year 2>&1",
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/h5py_read.py %s/store/bench 2>&1",
              getenv("DCS_BENCH_DIR") ? getenv("DCS_BENCH_DIR") : "bench", dir);
     FILE *p = popen(cmd, "r");
     while (p && fgets(line, sizeof line, p)) {
@@ -143,14 +114,14 @@ int main(void)
     char dir[] = "/tmp/dcscore-year-bench.XXXXXX", cmd[700];
     if (!mkdtemp(dir))
         return 1;
-    dcs_config_t *cfg = make_site(dir, nch);
+    dcs_config_t *cfg = bench_site(dir, nch, 60000, "facility_total"); /* polled once a minute */
     int64_t t0 = (int64_t)1767225600 * DCS_NS_PER_S, t1 = t0 + days * DAY_NS; /* 2026-01-01 UTC */
     double pue_raw = NAN, pue_rollup = NAN;
     size_t r0 = 0, r1 = 0;
-    double w0 = now_s();
+    double w0 = bench_now_s();
     if (!cfg || write_year(cfg, nch, days, t0))
         return 1;
-    double write_s = now_s() - w0;
+    double write_s = bench_now_s() - w0;
     double h5py_s = h5py_read(dir); /* first, while the raw files are still only written */
     double raw_s = score(cfg, t0, t1, &pue_raw, &r0);
     double rollup_s = rollup_all(cfg, days, t0);
