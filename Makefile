@@ -12,7 +12,7 @@ DEB_PKGS = gcc make pkg-config libmodbus-dev libsnmp-dev snmpd libhdf5-dev hdf5-
            libgsl-dev libcyaml-dev libcmocka-dev libsimde-dev libmicrohttpd-dev \
           python3 python3-h5py python3-numpy \
           python3-pandas chromium fonts-noto-cjk poppler-utils \
-           procps tzdata socat
+           procps tzdata socat time
 
 PKGS    = libmodbus hdf5 libcyaml netsnmp gsl libmicrohttpd
 # snprintf truncating an over-long message is intended: no format-truncation warnings.
@@ -182,4 +182,4 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(FLEET_OBJ:.o=.d) $(SNMPFLEET_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(FLEET_OBJ:.o=.d) $(SNMPFLEET_OBJ:.o=.d) $(wildcard $(BUILD)/bench/*.d)
