@@ -61,7 +61,12 @@ typedef void (*dcs_probe_sink_fn)(void *ctx, const dcs_sample_t *s, size_t n);
 /* Receives one log line (no newline), e.g. "device 'ups': down (timeout)". */
 typedef void (*dcs_probe_log_fn)(void *ctx, int level, const char *line);
 
-#define DCS_POLLER_LAT_BUCKETS 64
+#define DCS_POLLER_HIST_BUCKETS 64
+
+/* A duration histogram: bucket k counts durations below 2^(k/4) us (within 19 %). */
+typedef struct {
+    uint64_t count, bucket[DCS_POLLER_HIST_BUCKETS];
+} dcs_poller_hist_t;
 
 typedef struct {
     uint64_t cycles, overruns;        /* overrun: the cycle ended past 95 % of the interval */
@@ -70,14 +75,13 @@ typedef struct {
     uint64_t polls, late_answers;     /* device polls; answers after the deadline */
     int64_t last_cycle_ns, max_cycle_ns; /* from the tick to the last answer */
     unsigned devices_down;
-    /* Device poll latency (request to last answer), bucket k holds latencies
-     * below 2^(k/4) us: read it with dcs_poller_latency_ms. */
-    uint64_t lat_hist[DCS_POLLER_LAT_BUCKETS];
+    dcs_poller_hist_t latency;        /* device polls, request to last answer */
+    dcs_poller_hist_t cycle;          /* cycles, tick to the last answer */
 } dcs_poller_stats_t;
 
-/* Latency quantile q (0..1) of device polls so far, in ms (upper bucket edge,
- * within 19 %); 0 when nothing was polled. */
-double dcs_poller_latency_ms(const dcs_poller_stats_t *st, double q);
+/* Quantile q (0..1) of a histogram, in ms (upper bucket edge, within 19 %); 0
+ * when it is empty. */
+double dcs_poller_hist_ms(const dcs_poller_hist_t *h, double q);
 
 /* Build a poller for every device of cfg. Returns 0, DCS_ECONFIG (no backend for a
  * protocol) or DCS_ENOMEM; *out set unless out of memory. */

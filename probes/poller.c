@@ -320,19 +320,19 @@ static void check_range(const dcs_config_t *cfg, dcs_sample_t *s, size_t n)
     }
 }
 
-static void record_latency(dcs_poller_stats_t *st, int64_t ns)
+static void hist_add(dcs_poller_hist_t *h, int64_t ns)
 {
     double us = (double)ns / 1000.0;
     int k = us <= 1 ? 0 : (int)ceil(4.0 * log2(us));
-    st->lat_hist[k < DCS_POLLER_LAT_BUCKETS ? k : DCS_POLLER_LAT_BUCKETS - 1]++;
-    st->polls++;
+    h->bucket[k < DCS_POLLER_HIST_BUCKETS ? k : DCS_POLLER_HIST_BUCKETS - 1]++;
+    h->count++;
 }
 
-double dcs_poller_latency_ms(const dcs_poller_stats_t *st, double q)
+double dcs_poller_hist_ms(const dcs_poller_hist_t *h, double q)
 {
-    uint64_t seen = 0, want = (uint64_t)ceil(q * (double)st->polls);
-    for (int k = 0; st->polls && k < DCS_POLLER_LAT_BUCKETS; k++)
-        if ((seen += st->lat_hist[k]) >= (want ? want : 1))
+    uint64_t seen = 0, want = (uint64_t)ceil(q * (double)h->count);
+    for (int k = 0; h->count && k < DCS_POLLER_HIST_BUCKETS; k++)
+        if ((seen += h->bucket[k]) >= (want ? want : 1))
             return exp2(k / 4.0) / 1000.0;
     return 0;
 }
@@ -355,7 +355,8 @@ static void finish_device(dcs_poller_t *p, unsigned d, dcs_probe_sink_fn sink,
         return; /* stopped before its turn: nothing to report */
     if (!skipped) {
         check_range(p->cfg, dv->out, dv->n);
-        record_latency(&p->stats, dv->latency_ns);
+        hist_add(&p->stats.latency, dv->latency_ns);
+        p->stats.polls++;
     }
     for (size_t i = 0; i < dv->n; i++)
         p->stats.by_flag[dv->out[i].flag & 7]++;
@@ -428,6 +429,7 @@ int dcs_poller_run(dcs_poller_t *p, int64_t until_ns, uint64_t max_cycles,
         if (done > p->deadline + iv / 20)
             p->stats.overruns++;
         p->stats.last_cycle_ns = done - tick;
+        hist_add(&p->stats.cycle, done - tick);
         if (p->stats.last_cycle_ns > p->stats.max_cycle_ns)
             p->stats.max_cycle_ns = p->stats.last_cycle_ns;
         p->stats.cycles++;

@@ -109,6 +109,10 @@ assert s["samples_written"] == sum(s["samples"].values()), s
 assert s["samples"]["ok"] > 0 and s["samples"]["no-connection"] + s["samples"]["backoff"] > 0, s
 assert s["devices_down"] == 1 and s["overruns"] == 0, s
 assert 0 < s["latency_ms"]["p50"] <= s["latency_ms"]["p99"], s
+# Cycle quantiles are upper bucket edges (4 per octave): the p99 of a few cycles
+# is the longest cycle's bucket, at most 19 % above it.
+c = s["cycle_ms"]
+assert 0 < c["p50"] <= c["p99"] and s["max_cycle_ms"] <= c["p99"] <= 1.19 * s["max_cycle_ms"], s
 PY
 # Long jobs show progress on a terminal and nothing when not on one.
 C=$SRC/fixtures/cohort/pilot-2026q4.yaml

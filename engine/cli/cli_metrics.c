@@ -118,8 +118,10 @@ static void self_metrics(cli_metrics_t *m, FILE *f)
         {"dcscore_poll_last_cycle_seconds", "gauge", "Time from the last tick to its last answer.", (double)m->st.last_cycle_ns * 1e-9},
         {"dcscore_poll_max_cycle_seconds", "gauge", "Longest cycle so far.", (double)m->st.max_cycle_ns * 1e-9},
         {"dcscore_poll_late_answers_total", "counter", "SNMP answers that came after their cycle's deadline.", (double)m->st.late_answers},
-        {"dcscore_poll_latency_p50_seconds", "gauge", "Median device poll latency (request to last answer).", dcs_poller_latency_ms(&m->st, 0.5) * 1e-3},
-        {"dcscore_poll_latency_p99_seconds", "gauge", "99th percentile device poll latency.", dcs_poller_latency_ms(&m->st, 0.99) * 1e-3},
+        {"dcscore_poll_latency_p50_seconds", "gauge", "Median device poll latency (request to last answer).", dcs_poller_hist_ms(&m->st.latency, 0.5) * 1e-3},
+        {"dcscore_poll_latency_p99_seconds", "gauge", "99th percentile device poll latency.", dcs_poller_hist_ms(&m->st.latency, 0.99) * 1e-3},
+        {"dcscore_poll_cycle_p50_seconds", "gauge", "Median cycle time (tick to last answer).", dcs_poller_hist_ms(&m->st.cycle, 0.5) * 1e-3},
+        {"dcscore_poll_cycle_p99_seconds", "gauge", "99th percentile cycle time.", dcs_poller_hist_ms(&m->st.cycle, 0.99) * 1e-3},
         {"dcscore_devices_down", "gauge", "Devices whose last poll returned no valid sample.", (double)m->st.devices_down},
         {"dcscore_store_flushes_total", "counter", "Successful store flushes.", (double)m->flushes},
     };

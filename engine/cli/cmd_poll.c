@@ -36,7 +36,8 @@ static const char *help =
     "                         127.0.0.1:9877; an address other than loopback must be given)\n"
     "  --stats                print the poller's self-metrics as one JSON line on stdout\n"
     "                         at each summary and at exit (polls, samples by outcome,\n"
-    "                         latency p50/p99, overruns, late answers, samples written)\n"
+    "                         latency and cycle time p50/p99, overruns, late answers,\n"
+    "                         samples written)\n"
     "  -q, -v                 warnings and errors only / also debug lines\n";
 
 static volatile sig_atomic_t stop_requested, reload_requested;
@@ -94,9 +95,10 @@ static void stats_json(const session_t *s)
     for (int k = 0; k < 8; k++)
         printf("%s\"%s\":%llu", k ? "," : "", dcs_sample_flag_name(k),
                (unsigned long long)st->by_flag[k]);
-    printf("},\"latency_ms\":{\"p50\":%.3f,\"p99\":%.3f},\"last_cycle_ms\":%.3f,"
-           "\"max_cycle_ms\":%.3f,\"devices_down\":%u}\n",
-           dcs_poller_latency_ms(st, 0.5), dcs_poller_latency_ms(st, 0.99),
+    printf("},\"latency_ms\":{\"p50\":%.3f,\"p99\":%.3f},\"cycle_ms\":{\"p50\":%.3f,"
+           "\"p99\":%.3f},\"last_cycle_ms\":%.3f,\"max_cycle_ms\":%.3f,\"devices_down\":%u}\n",
+           dcs_poller_hist_ms(&st->latency, 0.5), dcs_poller_hist_ms(&st->latency, 0.99),
+           dcs_poller_hist_ms(&st->cycle, 0.5), dcs_poller_hist_ms(&st->cycle, 0.99),
            st->last_cycle_ns / 1e6, st->max_cycle_ns / 1e6, st->devices_down);
     fflush(stdout);
 }
