@@ -48,6 +48,7 @@ typedef struct {
     int *ok;
     char (*err)[DCS_PROBE_ERRLEN];
     int64_t *lat;
+    size_t late;        /* this cycle's late answers */
 } batch_t;
 
 struct dcs_poller {
@@ -86,6 +87,27 @@ static void poll_one(dcs_poller_t *p, unsigned d)
     dv->polled = 1;
 }
 
+static void run_batch(dcs_poller_t *p, batch_t *b)
+{
+    unsigned m = 0;
+    for (unsigned i = 0; i < b->n; i++) {
+        device_t *dv = &p->dev[b->dev[i]];
+        if (dv->ok < 0)
+            continue;
+        b->states[m] = dv->state, b->out[m] = dv->out, b->nout[m] = dv->n;
+        b->err[m][0] = '\0';
+        b->dev[b->n + m++] = b->dev[i]; /* polled devices, after the list */
+    }
+    b->late = b->ops->poll_many(b->states, m, p->deadline, b->out, b->nout, b->ok, b->err, b->lat);
+    for (unsigned j = 0; j < m; j++) {
+        device_t *dv = &p->dev[b->dev[b->n + j]];
+        dv->ok = b->ok[j];
+        dv->polled = 1;
+        dv->latency_ns = b->lat[j];
+        memcpy(dv->err, b->err[j], sizeof dv->err);
+    }
+}
+
 static void *worker(void *arg)
 {
     dcs_poller_t *p = arg;
@@ -99,35 +121,20 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&p->mu);
         if (quit)
             return NULL;
-        for (unsigned i; (i = atomic_fetch_add(&p->next_line, 1)) < p->nline;)
-            for (unsigned k = 0; k < p->line[i].n && !p->stop; k++)
-                poll_one(p, p->line[i].dev[k]);
+        /* Work items: batches after the first (the calling thread runs that one), then lines. */
+        unsigned extra = p->nbatch > 1 ? p->nbatch - 1 : 0;
+        for (unsigned i; (i = atomic_fetch_add(&p->next_line, 1)) < extra + p->nline;) {
+            if (i < extra) {
+                run_batch(p, &p->batch[i + 1]);
+                continue;
+            }
+            for (unsigned k = 0; k < p->line[i - extra].n && !p->stop; k++)
+                poll_one(p, p->line[i - extra].dev[k]);
+        }
         pthread_mutex_lock(&p->mu);
         if (--p->busy == 0)
             pthread_cond_signal(&p->done);
         pthread_mutex_unlock(&p->mu);
-    }
-}
-
-static void run_batch(dcs_poller_t *p, batch_t *b)
-{
-    unsigned m = 0;
-    for (unsigned i = 0; i < b->n; i++) {
-        device_t *dv = &p->dev[b->dev[i]];
-        if (dv->ok < 0)
-            continue;
-        b->states[m] = dv->state, b->out[m] = dv->out, b->nout[m] = dv->n;
-        b->err[m][0] = '\0';
-        b->dev[b->n + m++] = b->dev[i]; /* polled devices, after the list */
-    }
-    p->stats.late_answers += b->ops->poll_many(b->states, m, p->deadline, b->out, b->nout,
-                                               b->ok, b->err, b->lat);
-    for (unsigned j = 0; j < m; j++) {
-        device_t *dv = &p->dev[b->dev[b->n + j]];
-        dv->ok = b->ok[j];
-        dv->polled = 1;
-        dv->latency_ns = b->lat[j];
-        memcpy(dv->err, b->err[j], sizeof dv->err);
     }
 }
 
@@ -139,12 +146,14 @@ static void run_cycle(dcs_poller_t *p)
     p->gen++;
     pthread_cond_broadcast(&p->go);
     pthread_mutex_unlock(&p->mu);
-    for (unsigned b = 0; b < p->nbatch; b++)
-        run_batch(p, &p->batch[b]);
+    if (p->nbatch)
+        run_batch(p, &p->batch[0]);
     pthread_mutex_lock(&p->mu);
     while (p->busy)
         pthread_cond_wait(&p->done, &p->mu);
     pthread_mutex_unlock(&p->mu);
+    for (unsigned b = 0; b < p->nbatch; b++)
+        p->stats.late_answers += p->batch[b].late;
 }
 
 /* ---- set-up --------------------------------------------------------------- */
@@ -203,6 +212,7 @@ static int start_workers(dcs_poller_t *p)
 {
     int want = p->cfg->site->probe_threads > 0 ? p->cfg->site->probe_threads : 64;
     p->nthr = p->nline < (unsigned)want ? p->nline : (unsigned)want;
+    p->nthr += p->nbatch > 1 ? p->nbatch - 1 : 0; /* a thread for each further batch */
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->go, NULL);
     pthread_cond_init(&p->done, NULL);

@@ -1,9 +1,13 @@
-/* line.c: Modbus lines (see mb_line.h). RTU frames over TCP use libmodbus's RTU
- * framing on a TCP socket we connect ourselves: the RTU backend only reads and
- * writes its descriptor (modbus_set_socket), so CRC, unit id and exception
- * handling stay libmodbus's. */
+/* line.c: Modbus lines (see mb_line.h). TCP sockets are connected here without
+ * blocking and handed to libmodbus (modbus_set_socket): its TCP backend, and its
+ * RTU backend for RTU frames over TCP, only read and write the descriptor. A read
+ * is libmodbus's request sent with modbus_send_raw_request, a wait for the answer
+ * through mb_wait (a task yields, a worker thread blocks), and libmodbus's
+ * modbus_receive_confirmation, which frames the answer (and checks the CRC on
+ * RTU); mb_line_read then checks it against the request. */
 #define _GNU_SOURCE
 #include "mb_line.h"
+#include "mb_task.h"
 #include "../../engine/base/dcs_base.h"
 #include "../../engine/sample/dcs_sample.h"
 
@@ -18,6 +22,8 @@
 #include <string.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -69,6 +75,8 @@ int mb_line_acquire(const dcs_config_t *cfg, unsigned dev, mb_line_t **out, char
             pthread_mutex_unlock(&lines_lock);
             return DCS_ECONFIG;
         }
+        if (l->proto == DCS_CONFIG_MODBUS_TCP) /* tasks share a thread: a half answer */
+            modbus_set_byte_timeout(l->ctx, 0, 50000); /* holds the others 50 ms at most */
         l->next = lines;
         lines = l;
     }
@@ -108,8 +116,8 @@ int mb_line_open_count(void)
     return atomic_load(&open_tcp);
 }
 
-/* Connect a TCP socket to host:port within timeout_ms (non-blocking connect). */
-static int tcp_connect(const char *host, int port, int timeout_ms, int *e)
+/* Connect a TCP socket to host:port by until_ns (non-blocking connect). */
+static int tcp_connect(const char *host, int port, int64_t until_ns, int *e)
 {
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
     char p[16];
@@ -122,26 +130,27 @@ static int tcp_connect(const char *host, int port, int timeout_ms, int *e)
     int rc = fd < 0 ? -1 : connect(fd, ai->ai_addr, ai->ai_addrlen);
     *e = errno;
     if (rc < 0 && fd >= 0 && errno == EINPROGRESS) {
-        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
         socklen_t len = sizeof *e;
-        rc = poll(&pfd, 1, timeout_ms) == 1 &&
-                     getsockopt(fd, SOL_SOCKET, SO_ERROR, e, &len) == 0 && *e == 0 ? 0 : -1;
-        if (rc < 0 && *e == 0)
+        int w = mb_wait(fd, POLLOUT, until_ns);
+        rc = w == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, e, &len) == 0 && *e == 0 ? 0 : -1;
+        if (rc < 0 && (w == 0 || *e == 0))
             *e = ETIMEDOUT;
     }
     freeaddrinfo(ai);
     if (rc < 0 && fd >= 0)
         close(fd), fd = -1;
-    if (fd >= 0)
-        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    if (fd >= 0) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
     return fd;
 }
 
-static int line_connect(mb_line_t *l, const dcs_config_device_t *d, int timeout_ms, int *e)
+static int line_connect(mb_line_t *l, const dcs_config_device_t *d, int64_t until_ns, int *e)
 {
     int rc;
-    if (l->proto == DCS_CONFIG_MODBUS_RTU_TCP) {
-        int fd = tcp_connect(d->host, d->port, timeout_ms, e);
+    if (l->proto != DCS_CONFIG_MODBUS_RTU) {
+        int fd = tcp_connect(d->host, d->port, until_ns, e);
         rc = fd < 0 ? -1 : modbus_set_socket(l->ctx, fd);
     } else {
         rc = modbus_connect(l->ctx);
@@ -163,20 +172,13 @@ static int line_connect(mb_line_t *l, const dcs_config_device_t *d, int timeout_
     return 0;
 }
 
-static void sleep_ns(int64_t ns)
-{
-    struct timespec ts = {.tv_sec = ns / DCS_NS_PER_S, .tv_nsec = ns % DCS_NS_PER_S};
-    while (ns > 0 && nanosleep(&ts, &ts) == -1 && errno == EINTR)
-        ;
-}
-
 int mb_line_ready(mb_line_t *l, const dcs_config_device_t *d, int64_t deadline_ns, int *e)
 {
     int64_t now = dcs_time_now_ns();
     if (d->pause_ms > 0 && l->last_ns) {
-        int64_t wait = l->last_ns + (int64_t)d->pause_ms * 1000000 - now;
-        if (wait > 0 && now + wait < deadline_ns)
-            sleep_ns(wait), now = dcs_time_now_ns();
+        int64_t until = l->last_ns + (int64_t)d->pause_ms * 1000000;
+        if (until > now && until < deadline_ns)
+            mb_sleep_until(until), now = dcs_time_now_ns();
     }
     int64_t left_us = (deadline_ns - now) / 1000, us = (int64_t)d->timeout_ms * 1000;
     if (left_us < us)
@@ -184,11 +186,59 @@ int mb_line_ready(mb_line_t *l, const dcs_config_device_t *d, int64_t deadline_n
     *e = ETIMEDOUT;
     if (us <= 0)
         return DCS_SAMPLE_TIMEOUT;
-    if (!l->connected && line_connect(l, d, (int)(us / 1000) + 1, e) < 0)
+    l->until_ns = now + us * 1000;
+    if (!l->connected && line_connect(l, d, l->until_ns, e) < 0)
         return *e == ETIMEDOUT ? DCS_SAMPLE_TIMEOUT : DCS_SAMPLE_NOCONN;
+    l->unit = d->unit_id;
     modbus_set_slave(l->ctx, d->unit_id);
     modbus_set_response_timeout(l->ctx, (uint32_t)(us / 1000000), (uint32_t)(us % 1000000));
     return DCS_SAMPLE_OK;
+}
+
+/* The answer rsp (len bytes, as framed by libmodbus) to a read of count registers
+ * with function fn: its registers into out. Returns count, or -1 and *e. */
+static int check_answer(const mb_line_t *l, const uint8_t *rsp, int len, int fn, int count,
+                        uint16_t *out, int *e)
+{
+    int h = modbus_get_header_length(l->ctx); /* MBAP (7) or the unit id (1) */
+    *e = EMBBADDATA;
+    if (len < h + 2)
+        return -1;
+    if (h == 7 ? (rsp[2] | rsp[3]) != 0 || (rsp[4] << 8 | rsp[5]) != len - 6 : rsp[0] != l->unit) {
+        *e = h == 7 ? EMBBADDATA : EMBBADSLAVE;
+        return -1;
+    }
+    if (rsp[h] == (fn | 0x80)) {
+        *e = MODBUS_ENOBASE + rsp[h + 1]; /* EMBXILFUN .. EMBXGTAR */
+        return -1;
+    }
+    if (rsp[h] != fn || rsp[h + 1] != 2 * count || len < h + 2 + 2 * count)
+        return -1;
+    for (int k = 0; k < count; k++)
+        out[k] = (uint16_t)(rsp[h + 2 + 2 * k] << 8 | rsp[h + 3 + 2 * k]);
+    return count;
+}
+
+int mb_line_read(mb_line_t *l, int fn, int start, int count, uint16_t *out, int *e)
+{
+    uint8_t req[6] = {(uint8_t)l->unit, (uint8_t)fn, (uint8_t)(start >> 8), (uint8_t)start,
+                      (uint8_t)(count >> 8), (uint8_t)count};
+    uint8_t rsp[MODBUS_MAX_ADU_LENGTH];
+    if (modbus_send_raw_request(l->ctx, req, 6) < 0) {
+        *e = errno;
+        return -1;
+    }
+    int w = mb_wait(modbus_get_socket(l->ctx), POLLIN, l->until_ns);
+    if (w <= 0) {
+        *e = w == 0 ? ETIMEDOUT : errno;
+        return -1;
+    }
+    int n = modbus_receive_confirmation(l->ctx, rsp);
+    if (n < 0) {
+        *e = errno;
+        return -1;
+    }
+    return check_answer(l, rsp, n, fn, count, out, e);
 }
 
 void mb_line_mark(mb_line_t *l)

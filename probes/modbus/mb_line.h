@@ -17,6 +17,10 @@ struct mb_line {
     modbus_t *ctx;
     int connected, refs;
     int64_t last_ns;      /* end of the last request (for pause_ms) */
+    int64_t until_ns;     /* the current request's time limit (set by mb_line_ready) */
+    int unit;             /* its unit id */
+    unsigned job_gen;     /* modbus_probe.c: the poll_many call that grouped it, */
+    size_t job;           /* and its task there */
     mb_line_t *next;
 };
 
@@ -28,10 +32,14 @@ int mb_line_acquire(const dcs_config_t *cfg, unsigned dev, mb_line_t **out, char
                     size_t errlen);
 void mb_line_release(mb_line_t *line); /* NULL does nothing */
 /* Make the line ready for one request of device d: wait out d's pause_ms since
- * the last request, connect if needed, select d's unit id, and set the response
- * timeout to d's timeout or what is left before deadline_ns. Returns a sample
+ * the last request, connect if needed, select d's unit id, and set the request's
+ * time limit to d's timeout or what is left before deadline_ns. Returns a sample
  * flag (DCS_SAMPLE_OK when ready) and *e an errno value. */
 int mb_line_ready(mb_line_t *line, const dcs_config_device_t *d, int64_t deadline_ns, int *e);
+/* Read count registers at start with function fn (3 or 4) from the unit set by
+ * mb_line_ready, by its time limit. Returns count, or -1 and *e (an errno or
+ * libmodbus EMB* value: an exception code, a bad frame, ETIMEDOUT). */
+int mb_line_read(mb_line_t *line, int fn, int start, int count, uint16_t *out, int *e);
 void mb_line_mark(mb_line_t *line);  /* a request just ended */
 /* After a timeout or a bad frame: close a TCP connection (reconnect on next use),
  * or discard what is buffered on a serial line. */
