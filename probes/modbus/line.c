@@ -1,10 +1,13 @@
 /* line.c: Modbus lines (see mb_line.h). TCP sockets are connected here without
  * blocking and handed to libmodbus (modbus_set_socket): its TCP backend, and its
  * RTU backend for RTU frames over TCP, only read and write the descriptor. A read
- * is libmodbus's request sent with modbus_send_raw_request, a wait for the answer
- * through mb_wait (a task yields, a worker thread blocks), and libmodbus's
- * modbus_receive_confirmation, which frames the answer (and checks the CRC on
- * RTU); mb_line_read then checks it against the request. */
+ * is libmodbus's request sent with modbus_send_raw_request and a wait for the
+ * answer through mb_wait (a task yields, a worker thread blocks); on RTU lines
+ * libmodbus's modbus_receive_confirmation frames the answer and checks its CRC,
+ * on TCP lines the MBAP frame is read here as it comes. check_answer then holds
+ * it against the request. An answer's transaction id is not compared (libmodbus
+ * keeps the request's to itself): a connection carries one request at a time and
+ * is closed after any timeout or bad frame, so no stale answer can arrive on it. */
 #define _GNU_SOURCE
 #include "mb_line.h"
 #include "mb_task.h"
@@ -75,8 +78,6 @@ int mb_line_acquire(const dcs_config_t *cfg, unsigned dev, mb_line_t **out, char
             pthread_mutex_unlock(&lines_lock);
             return DCS_ECONFIG;
         }
-        if (l->proto == DCS_CONFIG_MODBUS_TCP) /* tasks share a thread: a half answer */
-            modbus_set_byte_timeout(l->ctx, 0, 50000); /* holds the others 50 ms at most */
         l->next = lines;
         lines = l;
     }
@@ -219,6 +220,39 @@ static int check_answer(const mb_line_t *l, const uint8_t *rsp, int len, int fn,
     return count;
 }
 
+/* The answer to the request just sent on a TCP line: one MBAP frame, read as it
+ * comes (libmodbus's receive would take three select()+recv() rounds, and on a
+ * task's thread a half frame must not block the others). */
+static int tcp_answer(mb_line_t *l, uint8_t *rsp, int cap, int *e)
+{
+    int fd = modbus_get_socket(l->ctx), got = 0, need = 7;
+    while (got < need) {
+        ssize_t r = recv(fd, rsp + got, (size_t)(cap - got), MSG_DONTWAIT);
+        if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+            *e = r == 0 ? ECONNRESET : errno;
+            return -1;
+        }
+        if (r < 0) {
+            int w = mb_wait(fd, POLLIN, l->until_ns);
+            if (w <= 0) {
+                *e = w == 0 ? ETIMEDOUT : errno;
+                return -1;
+            }
+            continue;
+        }
+        got += (int)r;
+        if (got >= 6 && (need = 6 + (rsp[4] << 8 | rsp[5])) > cap) {
+            *e = EMBBADDATA;
+            return -1;
+        }
+    }
+    if (got > need) { /* bytes past the frame: not an answer to one request */
+        *e = EMBBADDATA;
+        return -1;
+    }
+    return got;
+}
+
 int mb_line_read(mb_line_t *l, int fn, int start, int count, uint16_t *out, int *e)
 {
     uint8_t req[6] = {(uint8_t)l->unit, (uint8_t)fn, (uint8_t)(start >> 8), (uint8_t)start,
@@ -228,17 +262,15 @@ int mb_line_read(mb_line_t *l, int fn, int start, int count, uint16_t *out, int 
         *e = errno;
         return -1;
     }
-    int w = mb_wait(modbus_get_socket(l->ctx), POLLIN, l->until_ns);
-    if (w <= 0) {
+    int n;
+    if (l->proto == DCS_CONFIG_MODBUS_TCP) {
+        n = tcp_answer(l, rsp, (int)sizeof rsp, e);
+    } else {
+        int w = mb_wait(modbus_get_socket(l->ctx), POLLIN, l->until_ns);
+        n = w <= 0 ? -1 : modbus_receive_confirmation(l->ctx, rsp);
         *e = w == 0 ? ETIMEDOUT : errno;
-        return -1;
     }
-    int n = modbus_receive_confirmation(l->ctx, rsp);
-    if (n < 0) {
-        *e = errno;
-        return -1;
-    }
-    return check_answer(l, rsp, n, fn, count, out, e);
+    return n < 0 ? -1 : check_answer(l, rsp, n, fn, count, out, e);
 }
 
 void mb_line_mark(mb_line_t *l)

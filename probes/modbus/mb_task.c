@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <time.h>
@@ -45,6 +46,36 @@ typedef struct {
 } sched_t;
 
 static _Thread_local sched_t *sched;
+
+/* Stacks are kept for the next cycle (a thousand lines would otherwise cost a
+ * thousand fresh allocations and their page faults every cycle). */
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static void **pool;
+static size_t npool, cap_pool;
+
+static void take_stacks(task_t *ts, size_t n)
+{
+    pthread_mutex_lock(&pool_lock);
+    for (size_t i = 0; i < n; i++)
+        ts[i].stack = npool ? pool[--npool] : malloc(STACK_BYTES);
+    pthread_mutex_unlock(&pool_lock);
+}
+
+static void give_stacks(task_t *ts, size_t n)
+{
+    pthread_mutex_lock(&pool_lock);
+    if (npool + n > cap_pool) {
+        void **grown = realloc(pool, (npool + n) * sizeof *pool);
+        if (grown)
+            pool = grown, cap_pool = npool + n;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (npool < cap_pool && ts[i].stack)
+            pool[npool++] = ts[i].stack;
+        else
+            free(ts[i].stack);
+    pthread_mutex_unlock(&pool_lock);
+}
 
 static void to_task(sched_t *s, task_t *t)
 {
@@ -189,10 +220,12 @@ int mb_run_tasks(void (*fn)(void *arg), void **args, size_t n)
     sched_t *outer = sched;
     sched = &s;
     size_t live = 0;
+    take_stacks(ts, n);
     for (size_t i = 0; i < n; i++) {
         task_t *t = &ts[i];
-        *t = (task_t){.fn = fn, .arg = args[i], .fd = -1, .reg_fd = -1};
-        if (!(t->stack = malloc(STACK_BYTES)) || getcontext(&t->uc) < 0) {
+        void *stack = t->stack;
+        *t = (task_t){.stack = stack, .fn = fn, .arg = args[i], .fd = -1, .reg_fd = -1};
+        if (!t->stack || getcontext(&t->uc) < 0) {
             sched = outer; /* no task: run it here, blocking */
             fn(args[i]);
             sched = &s;
@@ -210,8 +243,7 @@ int mb_run_tasks(void (*fn)(void *arg), void **args, size_t n)
         live -= turn(&s, ts, n);
     sched = outer;
     close(s.ep);
-    for (size_t i = 0; i < n; i++)
-        free(ts[i].stack);
+    give_stacks(ts, n);
     free(ts);
     return 0;
 }
