@@ -14,6 +14,9 @@ DEB_PKGS = gcc make pkg-config libmodbus-dev libsnmp-dev snmpd libhdf5-dev hdf5-
           python3-pandas chromium fonts-noto-cjk poppler-utils \
            procps tzdata socat time
 
+# The pollers `make bench` compares dcscore with (bench/peers.py); not needed to test.
+BENCH_PKGS = collectd-core prometheus-snmp-exporter zabbix-agent2
+
 PKGS    = libmodbus hdf5 libcyaml netsnmp gsl libmicrohttpd
 # snprintf truncating an over-long message is intended: no format-truncation warnings.
 WARN    = -Wall -Wextra -Werror -Wno-format-truncation
@@ -143,6 +146,7 @@ $(BUILD)/bench/year_bench: bench/year_bench.c $(BUILD)/libdcscore.a
 # Benchmarks print ratios against baselines measured in the same run.
 # year_bench writes about 9 GB of day files to a temporary folder (removed after).
 bench: deps
+	@tools/deps.sh $(BENCH_PKGS)
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/agg_bench $(BUILD)/bench/store_bench \
 	    $(BUILD)/bench/year_bench
 	@DCS_BENCH_DIR=bench $(BUILD)/bench/agg_bench
@@ -150,6 +154,8 @@ bench: deps
 	@DCS_BENCH_DIR=bench $(BUILD)/bench/store_bench
 	@echo
 	@bench/snmp_scale.sh $(BUILD)
+	@echo
+	@/usr/bin/python3 bench/peers.py $(BUILD)
 	@echo
 	@DCS_BENCH_DIR=bench $(BUILD)/bench/year_bench
 

@@ -26,6 +26,7 @@ import http.client
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -82,11 +83,18 @@ class Fleet:
         return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
 
 
+def open_files_limit():
+    """In the child: as many descriptors as allowed (10,000 agents are 10,000 sockets)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 def run_process(cmd, seconds, cwd, driver=None, stop=True):
     """Run cmd for about `seconds` (a driver, if any, meanwhile); returns the CPU
     seconds of its process and the driver's count."""
     log = open(os.path.join(cwd, "poller.log"), "a")
-    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE if not stop else log, stderr=log)
+    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE if not stop else log, stderr=log,
+                         preexec_fn=open_files_limit)
     out = b""
     count = 0
     if driver:
@@ -406,8 +414,8 @@ def collectd_silent(args, work):
           f"{seconds} s")
     print(f"  samples written {samples} of about {want} from the answering agents "
           f"({100 * samples / want:.0f} %), CPU {cpu:.2f} s")
-    print("  (its read threads wait out each silent agent's timeout in turn; dcscore's"
-          " figures for the same fleet are printed by bench/snmp_scale.sh)")
+    print("  (collectd's 5 read threads each wait out a silent agent's timeout before the next"
+          " host; dcscore's figures for this fleet: bench/snmp_scale.sh above)")
 
 
 def main():
