@@ -244,6 +244,40 @@ static void test_batching_and_rejected_batch(void **state)
     tu_stop(pid);
 }
 
+/* The sunspec-meter profile against dcs-mbfleet's SunSpec map (--sunspec): "SunS"
+ * found at the second base tried (40000 refuses: exception 02, 50000 has it),
+ * model 203 found past the common model, and the points read from its block
+ * with their scale factors. Meter 0, unit 1: power 1001 W, served as 10010 with
+ * W_SF -1 (tolerance 1e-9 W); energy e/10 with TotWh_SF 1, e = 1e6 Wh + 1001 W x
+ * seconds since the fleet started (within 10 s: 1e6 .. 1e6 + 1001 x 10 / 3600,
+ * to the 10 Wh the register keeps). */
+static void test_sunspec_meter(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("probe-sunspec");
+    int port = tu_free_ports(1);
+    char spec[32], text[2000];
+    snprintf(spec, sizeof spec, "%d:1", port);
+    int pid = start_fleet(dir, (char *[]){"--tcp", spec, "--sunspec", "50000", NULL});
+    assert_true(pid > 0);
+    int n = snprintf(text, sizeof text, head, 1000);
+    snprintf(text + n, sizeof text - (size_t)n,
+             "devices: [{id: ss, protocol: modbus_tcp, host: 127.0.0.1, port: %d,"
+             " profile: sunspec-meter}]\n"
+             "channels:\n"
+             "  - {id: w, device: ss, point: total_power, role: it_rack}\n"
+             "  - {id: e, device: ss, point: total_energy, role: it_rack}\n", port);
+    got_t g;
+    dcs_config_t *cfg;
+    poll_config(dir, text, 1, &g, &cfg);
+    assert_int_equal(g.flag[0], DCS_SAMPLE_OK);
+    assert_true(fabs(g.value[0] - 1001.0) < 1e-9);
+    assert_int_equal(g.flag[1], DCS_SAMPLE_OK);
+    assert_true(g.value[1] >= 1e6 - 10 && g.value[1] <= 1e6 + 1001.0 * 10 / 3600 + 10);
+    dcs_config_free(cfg);
+    tu_stop(pid);
+}
+
 /* One gateway port, unit ids 1..3 and a missing unit 99 on the same line; then
  * the same over RTU-over-TCP framing. */
 static void run_units(const char *proto, const char *flag)
@@ -398,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_plan_limits),
         cmocka_unit_test(test_every_type_and_order),
         cmocka_unit_test(test_batching_and_rejected_batch),
+        cmocka_unit_test(test_sunspec_meter),
         cmocka_unit_test(test_units_behind_gateway),
         cmocka_unit_test(test_rtu_over_tcp),
         cmocka_unit_test(test_rtu_over_pty),
