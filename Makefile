@@ -53,7 +53,7 @@ LIB_SRC = engine/base/base.c \
           engine/sample/decode.c \
           engine/config/config.c engine/config/device.c \
           engine/store/store.c engine/store/store_read.c engine/store/csv.c engine/store/rollup.c \
-          engine/store/inspect.c engine/store/layout.c \
+          engine/store/inspect.c engine/store/layout.c engine/store/selfstats.c \
           engine/aggregate/aggregate.c engine/aggregate/dispatch.c \
           engine/aggregate/kernel_scalar.c engine/aggregate/kernel_neon.c $(ARCH_KERNELS) \
           engine/metric/score.c engine/metric/indicators.c engine/metric/json.c \

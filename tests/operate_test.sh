@@ -113,9 +113,21 @@ assert 0 < s["latency_ms"]["p50"] <= s["latency_ms"]["p99"], s
 # is the longest cycle's bucket, at most 19 % above it.
 c = s["cycle_ms"]
 assert 0 < c["p50"] <= c["p99"] and s["max_cycle_ms"] <= c["p99"] <= 1.19 * s["max_cycle_ms"], s
+# The same figures are stored with the samples: the newest /poller row is the exit's.
+import glob, h5py
+rows = []
+for p in glob.glob("store/*/*.h5"):
+    with h5py.File(p, "r") as f:
+        if "poller" in f:
+            cols = f["poller/stats"].attrs["columns"]
+            cols = (cols.decode() if isinstance(cols, bytes) else cols).split(",")
+            rows += [(t, dict(zip(cols, r))) for t, r in zip(f["poller/t_ns"][:], f["poller/stats"][:])]
+last = max(rows, key=lambda r: r[0])[1]
+assert (last["cycles"], last["samples_ok"], last["samples_written"], last["devices_down"]) == \
+    (s["cycles"], s["samples"]["ok"], s["samples_written"], s["devices_down"]), (last, s)
 PY
 # Long jobs show progress on a terminal and nothing when not on one.
 C=$SRC/fixtures/cohort/pilot-2026q4.yaml
 script -qec "$D rank $C" /dev/null | grep -q "Monte-Carlo draws 1000/2000" || fail "no progress on a TTY"
 [ -z "$("$D" rank "$C" 2>&1 >/dev/null)" ] || fail "progress printed without a TTY"
-echo "ok operate_test: metrics, SIGHUP reload and refusal, SIGTERM keeps every sample, no log flood, --stats, TTY progress"
+echo "ok operate_test: metrics, SIGHUP reload and refusal, SIGTERM keeps every sample, no log flood, --stats, TTY progress, self-metrics stored"

@@ -113,6 +113,65 @@ static void test_reopen_appends(void **state)
     dcs_config_free(cfg);
 }
 
+/* Read /poller/stats of a day file: rows into v (at most max), returns the count. */
+static int read_stats(const char *path, double (*v)[DCS_STORE_STATS_N], int max, char *cols,
+                      size_t len)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    hid_t d = H5Dopen2(f, "/poller/stats", H5P_DEFAULT), sp = H5Dget_space(d);
+    hsize_t dims[2];
+    H5Sget_simple_extent_dims(sp, dims, NULL);
+    assert_true((int)dims[0] <= max && dims[1] == DCS_STORE_STATS_N);
+    assert_true(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+    hid_t a = H5Aopen(d, "columns", H5P_DEFAULT), t = H5Aget_type(a);
+    char *names = NULL;
+    assert_true(H5Aread(a, t, &names) >= 0);
+    snprintf(cols, len, "%s", names);
+    H5free_memory(names);
+    H5Tclose(t), H5Aclose(a), H5Sclose(sp), H5Dclose(d), H5Fclose(f);
+    return (int)dims[0];
+}
+
+/* Self-metrics rows go with the samples into the day file of their time, exactly
+ * as handed over; a row of the next day waits until that day's file is open. */
+static void test_self_metrics_stored(void **state)
+{
+    (void)state;
+    char dir[512], path[1024], cols[512];
+    dcs_config_t *cfg = setup("selfstats", dir);
+    dcs_store_t *st;
+    double row[DCS_STORE_STATS_N], got[4][DCS_STORE_STATS_N];
+    for (int k = 0; k < DCS_STORE_STATS_N; k++)
+        row[k] = 1.5 * k;
+    int64_t t = T0 - 60 * DCS_NS_PER_S; /* 23:58:58 */
+    assert_int_equal(dcs_store_open(cfg, 'w', &st), 0);
+    write_samples(st, t, 3);
+    dcs_store_put_stats(st, t + 2 * DCS_NS_PER_S, row);
+    assert_int_equal(dcs_store_flush(st), 0);
+    row[0] = 7;
+    dcs_store_put_stats(st, t + 3 * DCS_NS_PER_S, row);
+    assert_int_equal(dcs_store_flush(st), 0); /* no new samples: the row still goes in */
+    row[0] = 8;
+    dcs_store_put_stats(st, T0 + 5 * DCS_NS_PER_S, row); /* next day, no file for it yet */
+    assert_int_equal(dcs_store_flush(st), 0);
+    write_samples(st, T0 + 4 * DCS_NS_PER_S, 2);
+    dcs_store_close(st);
+    snprintf(path, sizeof path, "%s/store/st-01/st-01_20261123.h5", dir);
+    assert_int_equal(read_stats(path, got, 4, cols, sizeof cols), 2);
+    assert_true(got[0][0] == 0 && got[0][18] == 1.5 * 18 && got[1][0] == 7 && got[1][5] == 7.5);
+    assert_string_equal(cols, "cycles,polls,overruns,late_answers,samples_written,samples_ok,"
+                              "samples_timeout,samples_exception,samples_garbage,"
+                              "samples_no_connection,samples_no_such_object,"
+                              "samples_out_of_range,samples_backoff,latency_p50_ms,"
+                              "latency_p99_ms,cycle_p50_ms,cycle_p99_ms,max_cycle_ms,"
+                              "devices_down");
+    snprintf(path, sizeof path, "%s/store/st-01/st-01_20261124.h5", dir);
+    assert_int_equal(read_stats(path, got, 4, cols, sizeof cols), 1);
+    assert_true(got[0][0] == 8);
+    dcs_config_free(cfg);
+}
+
 static void test_writer_that_died_is_recovered(void **state)
 {
     (void)state;
@@ -400,6 +459,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_across_midnight),
         cmocka_unit_test(test_reopen_appends),
+        cmocka_unit_test(test_self_metrics_stored),
         cmocka_unit_test(test_writer_that_died_is_recovered),
         cmocka_unit_test(test_foreign_and_truncated_files),
         cmocka_unit_test(test_channel_added_mid_day),

@@ -65,9 +65,27 @@ typedef struct {
     int failed;
 } session_t;
 
+/* The self-metrics row stored with the samples (dcs_store_stats_names order): the
+ * same figures as --stats. */
+static void put_stats(const session_t *s)
+{
+    const dcs_poller_stats_t *st = dcs_poller_stats(s->p);
+    double v[DCS_STORE_STATS_N] = {
+        (double)st->cycles, (double)st->polls, (double)st->overruns, (double)st->late_answers,
+        (double)s->written};
+    for (int k = 0; k < 8; k++)
+        v[5 + k] = (double)st->by_flag[k];
+    v[13] = dcs_poller_hist_ms(&st->latency, 0.5), v[14] = dcs_poller_hist_ms(&st->latency, 0.99);
+    v[15] = dcs_poller_hist_ms(&st->cycle, 0.5), v[16] = dcs_poller_hist_ms(&st->cycle, 0.99);
+    v[17] = (double)st->max_cycle_ns / 1e6, v[18] = st->devices_down;
+    dcs_store_put_stats(s->st, dcs_time_now_ns(), v);
+}
+
 static void flush_store(session_t *s)
 {
     char notice[800];
+    if (s->p)
+        put_stats(s);
     int rc = dcs_store_flush(s->st);
     if (dcs_store_notice(s->st, notice, sizeof notice))
         cli_log(1, "%s", notice);

@@ -19,6 +19,12 @@
 
 typedef struct dcs_store dcs_store_t;
 
+/* The poller's self-metrics, stored with the samples in the day file of their
+ * time: /poller/t_ns int64[rows] and /poller/stats float64[rows][DCS_STORE_STATS_N],
+ * columns in this order (also the "columns" attribute of /poller/stats). */
+#define DCS_STORE_STATS_N 19
+extern const char *const dcs_store_stats_names[DCS_STORE_STATS_N];
+
 /* Open the store of cfg's site for appending (mode 'w') or reading (mode 'r').
  * Nothing is touched on disk until the first append/read. Returns 0 or
  * DCS_ENOMEM; *out is set unless out of memory. cfg must outlive the store. */
@@ -43,6 +49,9 @@ int dcs_store_append(dcs_store_t *st, const dcs_sample_t *s, size_t n);
  * killed process). Returns 0 or DCS_ESTORE; on failure the samples stay
  * buffered for a retry. */
 int dcs_store_flush(dcs_store_t *st);
+/* Keep one self-metrics row (values in dcs_store_stats_names order) for the next
+ * flush; a newer row replaces one not yet written. Returns 0. */
+int dcs_store_put_stats(dcs_store_t *st, int64_t t_ns, const double *v);
 void dcs_store_set_fsync(dcs_store_t *st, int on);
 
 /* A channel's samples in [from_ns, to_ns], ascending. Arrays owned by the caller,

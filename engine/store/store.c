@@ -354,7 +354,7 @@ static int open_day(dcs_store_t *st, int64_t day)
     /* Every object is made before SWMR starts; then the matrices are opened
      * again with a chunk cache sized for their columns. */
     int rc = prepare_file(st, f, path, exists, day);
-    rc = rc || open_matrices(st, 0) || map_columns(st);
+    rc = rc || store_stats_prepare(f) || open_matrices(st, 0) || map_columns(st);
     close_matrices(st);
     rc = rc || H5Fstart_swmr_write(f) < 0 || open_matrices(st, st->cols);
     if (rc) {
@@ -544,6 +544,9 @@ int dcs_store_flush(dcs_store_t *st)
         if (rc)
             return rc;
     }
+    if (st->file >= 0 && store_stats_write(st))
+        return store_set_err(st, "%s: writing the poller's self-metrics failed", st->dir),
+               DCS_ESTORE;
     if (st->file >= 0 && H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0)
         return store_set_err(st, "%s: flush failed", st->dir), DCS_ESTORE;
     void *handle = NULL;

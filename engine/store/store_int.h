@@ -40,6 +40,9 @@ struct dcs_store {
     void *rowbuf;        /* flush scratch: rows x cols cells of each matrix */
     size_t rowcap;       /* cells it holds */
     int fsync;           /* fsync the day file after each flush */
+    int64_t stats_t;     /* selfstats.c: the latest self-metrics row, */
+    double stats[DCS_STORE_STATS_N];
+    int stats_pending;   /* not yet written */
     char errmsg[768];
     char notice[768];    /* something worth a log line that was not an error */
     char problems[8][768]; /* day files skipped by readers, one line each */
@@ -53,6 +56,11 @@ void store_set_err(dcs_store_t *st, const char *fmt, ...)
 /* Grow three parallel sample arrays to hold cap samples. Returns 0 or DCS_ENOMEM
  * (arrays that did grow are kept, so nothing leaks or dangles). */
 int store_arrays_reserve(int64_t **t_ns, double **value, uint8_t **flag, size_t cap);
+
+/* Self-metrics (selfstats.c): create /poller in a day file that lacks it (before
+ * SWMR starts); write the pending row into the open file if it is of its day. */
+int store_stats_prepare(hid_t f);
+int store_stats_write(dcs_store_t *st);
 
 /* A scalar integer attribute: write (0 or -1), or read (-1 when absent). */
 int store_attr_int(hid_t obj, const char *name, long long v);
