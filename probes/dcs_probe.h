@@ -61,7 +61,7 @@ typedef void (*dcs_probe_sink_fn)(void *ctx, const dcs_sample_t *s, size_t n);
 /* Receives one log line (no newline), e.g. "device 'ups': down (timeout)". */
 typedef void (*dcs_probe_log_fn)(void *ctx, int level, const char *line);
 
-#define DCS_POLLER_HIST_BUCKETS 64
+#define DCS_POLLER_HIST_BUCKETS 128 /* 1 us .. 2^32 us (71 min), 4 per octave */
 
 /* A duration histogram: bucket k counts durations below 2^(k/4) us (within 19 %). */
 typedef struct {

@@ -421,6 +421,9 @@ static void test_faults_keep_the_cycle(void **state)
     assert_int_equal(st.overruns, 0);
     assert_true(st.max_cycle_ns <= 900000000LL + 50000000LL); /* deadline + 50 ms slack */
     assert_true(dcs_poller_hist_ms(&st.latency, 0.5) > 0);
+    /* the longest cycle (~0.9 s) lies in the top bucket, within its 19 % */
+    double top = dcs_poller_hist_ms(&st.cycle, 1.0), max_ms = (double)st.max_cycle_ns / 1e6;
+    assert_true(top >= max_ms && top <= 1.19 * max_ms);
     dcs_config_free(cfg);
     tu_stop(pid);
 }

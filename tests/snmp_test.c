@@ -106,6 +106,8 @@ static void log_fn(void *ctx, int level, const char *line)
     strcat(logged, "\n");
 }
 
+static int64_t open_ns; /* how long the last run's dcs_poller_new took */
+
 static dcs_poller_stats_t run(const char *devices, const char *channels, got_t *g,
                               dcs_config_t **cfg)
 {
@@ -117,8 +119,10 @@ static dcs_poller_stats_t run(const char *devices, const char *channels, got_t *
     dcs_poller_t *p = NULL;
     if (dcs_config_load(path, cfg))
         fail_msg("%s", dcs_config_errmsg(*cfg));
+    int64_t t0 = dcs_time_now_ns();
     if (dcs_poller_new(*cfg, &p))
         fail_msg("%s", dcs_poller_errmsg(p));
+    open_ns = dcs_time_now_ns() - t0;
     memset(g, 0, sizeof *g);
     logged[0] = '\0';
     dcs_poller_run(p, 0, 1, sink, log_fn, g);
@@ -183,12 +187,16 @@ static void test_wrong_password_and_silent_agent(void **state)
              "  - {id: good, protocol: snmp, host: 127.0.0.1, port: %d}\n"
              "  - {id: silent, protocol: snmp, host: 127.0.0.1, port: %d, timeout_ms: 200, retries: 2}\n"
              "  - {id: badpw, protocol: snmp, host: 127.0.0.1, port: %d, version: '3',"
-             " v3: {user: dcsv3, auth_password: wrong-pass-1, priv_password: privpass-456}}\n",
-             agent_port, silent_port, agent_port);
+             " v3: {user: dcsv3, auth_password: wrong-pass-1, priv_password: privpass-456}}\n"
+             "  - {id: silent3, protocol: snmp, host: 127.0.0.1, port: %d, version: '3',"
+             " timeout_ms: 200, retries: 2,"
+             " v3: {user: dcsv3, auth_password: authpass-123, priv_password: privpass-456}}\n",
+             agent_port, silent_port, agent_port, silent_port);
     const char *chans =
         "  - {id: g, device: good, role: it_rack, kind: power, unit: W, oid: .1.3.6.1.4.1.99999.1.2.0}\n"
         "  - {id: s, device: silent, role: it_rack, kind: power, unit: W, oid: .1.3.6.1.4.1.99999.1.2.0}\n"
-        "  - {id: b, device: badpw, role: it_rack, kind: power, unit: W, oid: .1.3.6.1.4.1.99999.1.2.0}\n";
+        "  - {id: b, device: badpw, role: it_rack, kind: power, unit: W, oid: .1.3.6.1.4.1.99999.1.2.0}\n"
+        "  - {id: s3, device: silent3, role: it_rack, kind: power, unit: W, oid: .1.3.6.1.4.1.99999.1.2.0}\n";
     got_t g;
     dcs_config_t *cfg;
     int64_t t0 = dcs_time_now_ns();
@@ -201,6 +209,13 @@ static void test_wrong_password_and_silent_agent(void **state)
     assert_non_null(strstr(logged, "device 'badpw': down"));
     assert_non_null(strcasestr(logged, "authentication"));
     assert_non_null(strstr(logged, "device 'silent': down"));
+    /* a silent v3 agent: its engine discovery times out inside the cycle, sent
+     * with everything else; opening did not wait for it (net-snmp's own probe
+     * would have taken its 3 x 200 ms there) */
+    assert_int_equal(g.flag[3], DCS_SAMPLE_TIMEOUT);
+    assert_non_null(strstr(logged, "device 'silent3': down: udp:127.0.0.1"));
+    assert_non_null(strstr(logged, "timeout (SNMPv3 engine discovery)"));
+    assert_true(open_ns < 300000000LL);
     /* silent: 3 tries of 200 ms end well inside the 0.9 s deadline */
     assert_int_equal(st.overruns, 0);
     assert_true(st.max_cycle_ns < 900000000LL + 50000000LL);

@@ -46,6 +46,8 @@ typedef struct {
     unsigned gen;              /* cycle number: answers of older cycles are late */
     int outstanding;
     int read_error;            /* last SNMPERR_* of a refused answer this cycle */
+    int need_engine;           /* v3: the agent's engine ID is not known yet */
+    int send_data;             /* v3: just discovered, the cycle's GETs are to be sent */
     size_t late;
     int64_t t_start, t_last;
     char err[256];
@@ -58,7 +60,7 @@ struct sn_req {
     sn_state_t *s;
     int busy, reqid;
     unsigned gen;
-    int walk;
+    int walk, probe;           /* a walk's request; the v3 engine discovery probe */
     unsigned nvb;
     unsigned vb_chan[SN_MAX_VB];   /* channel (index in s->ch) of each varbind */
     uint8_t vb_role[SN_MAX_VB];    /* 0 value, 1 entity scale, 2 entity precision */
@@ -66,14 +68,19 @@ struct sn_req {
 
 /* Once per process: no config files, no MIBs, logging off. */
 void sn_library_init(void);
-/* Open s's session (v3: derive keys, discover the engine: blocks up to the
- * device's timeout). 0, DCS_ECONFIG (bad settings) or DCS_EIO (no answer). */
+/* Open s's session (v3: derive keys; no I/O, the engine is discovered by a probe
+ * sent with the first cycle). 0, DCS_ECONFIG (bad settings) or DCS_EIO. */
 int sn_session_open(sn_state_t *s, char *err, size_t errlen);
+/* v3 engine discovery (RFC 3414 4): the probe to send asynchronously, and what to
+ * do with its answer (a report carrying the engine ID). 0, or -1 with nothing
+ * learnt. */
+netsnmp_pdu *sn_probe_pdu(void);
+int sn_engine_learnt(sn_state_t *s, const netsnmp_pdu *report);
 /* Close s's session and forget its v3 user's keys. */
 void sn_session_close(sn_state_t *s);
 /* Read answers of states[0..n-1] until none is outstanding or deadline_ns;
- * resend_walk(s, i) is called for walk channels that asked for more rows. */
-void sn_loop(sn_state_t **states, size_t n, int64_t deadline_ns,
-             void (*resend_walk)(sn_state_t *s, unsigned i));
+ * after each read, more(s) sends what the answers asked for (a walk's next rows,
+ * the GETs after a discovery). */
+void sn_loop(sn_state_t **states, size_t n, int64_t deadline_ns, void (*more)(sn_state_t *s));
 
 #endif

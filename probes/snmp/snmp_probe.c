@@ -7,8 +7,10 @@
  * Answers that arrive after it are counted as late, never waited for.
  * Channels are packed into GETs of at most `max_oids` varbinds; a walked column
  * (walk: sum | mean) is read with GETBULK (GETNEXT on v1) until it leaves the
- * subtree. The library is initialised once without config files or MIBs and
- * with its logging off: OIDs are numeric. */
+ * subtree. A v3 agent's engine ID is learnt from a probe sent with its first
+ * cycle, asynchronously like the rest; the GETs follow its answer. The library
+ * is initialised once without config files or MIBs and with its logging off:
+ * OIDs are numeric. */
 #define _GNU_SOURCE
 #include "../dcs_probe.h"
 #include "../../engine/base/dcs_base.h"
@@ -83,7 +85,7 @@ static int sn_open(const dcs_config_t *cfg, unsigned dev, void **state, char *er
         sn_close(s);
         return rc;
     }
-    *state = s; /* a v3 agent that did not answer discovery is retried each cycle */
+    *state = s;
     return 0;
 }
 
@@ -193,7 +195,15 @@ static int callback(int op, netsnmp_session *sp, int reqid, netsnmp_pdu *pdu, vo
     }
     s->outstanding--;
     s->t_last = dcs_time_now_ns();
-    if (op == NETSNMP_CALLBACK_OP_SEC_ERROR) {
+    if (q->probe) { /* v3 discovery: the answer (a report: a "security error") has the ID */
+        int answered = op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE ||
+                       op == NETSNMP_CALLBACK_OP_SEC_ERROR;
+        if (answered && pdu && sn_engine_learnt(s, pdu) == 0)
+            s->send_data = 1;
+        else
+            set_err(s, answered ? "SNMPv3 engine discovery: no usable engine ID in the answer"
+                                : "timeout (SNMPv3 engine discovery)", NULL);
+    } else if (op == NETSNMP_CALLBACK_OP_SEC_ERROR) {
         fail_req(s, q, DCS_SAMPLE_EXCEPTION, "SNMPv3 security error (check user and keys)");
     } else if (op != NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE && s->read_error) {
         /* answers came but were refused (e.g. a wrong v3 key): say why */
@@ -294,28 +304,11 @@ static void add_get(sn_state_t *s, netsnmp_pdu **pdu, sn_req_t **q, unsigned i, 
     }
 }
 
-static void start(sn_state_t *s, int64_t deadline_ns)
+/* The cycle's requests: GETs of up to max_oids varbinds, and the walks. */
+static void send_requests(sn_state_t *s)
 {
     const dcs_config_device_t *d = &s->cfg->devices[s->dev];
     int max = d->max_oids < SN_MAX_VB ? d->max_oids : SN_MAX_VB;
-    s->gen++;
-    s->err[0] = '\0';
-    s->outstanding = 0;
-    s->read_error = 0;
-    s->t_start = s->t_last = dcs_time_now_ns();
-    for (size_t i = 0; i < s->n; i++) {
-        sn_chan_t *ch = &s->ch[i];
-        ch->flag = DCS_SAMPLE_TIMEOUT, ch->sum = 0, ch->count = 0, ch->es_exp = 0;
-        ch->es_bad = 0, ch->pending = 0, ch->walk_hops = 0;
-    }
-    if (!s->sess && sn_session_open(s, s->err, sizeof s->err)) {
-        for (size_t i = 0; i < s->n; i++)
-            s->ch[i].flag = DCS_SAMPLE_NOCONN;
-        return;
-    }
-    netsnmp_session *ss = snmp_sess_session(s->sess);
-    int64_t left_us = (deadline_ns - s->t_start) / 1000;
-    ss->timeout = left_us < d->timeout_ms * 1000L ? (long)left_us : d->timeout_ms * 1000L;
     netsnmp_pdu *pdu = NULL;
     sn_req_t *q = NULL;
     for (unsigned i = 0; i < s->n; i++) {
@@ -330,6 +323,57 @@ static void start(sn_state_t *s, int64_t deadline_ns)
     }
     if (q)
         send_pdu(s, pdu, q);
+}
+
+/* After a read: the GETs a discovery was waiting for, a walk's next rows. */
+static void more(sn_state_t *s)
+{
+    if (s->send_data) {
+        s->send_data = 0;
+        send_requests(s);
+    }
+    for (unsigned i = 0; i < s->n; i++)
+        if (s->ch[i].pending) {
+            s->ch[i].pending = 0;
+            send_walk(s, i);
+        }
+}
+
+static void start(sn_state_t *s, int64_t deadline_ns)
+{
+    const dcs_config_device_t *d = &s->cfg->devices[s->dev];
+    s->gen++;
+    s->err[0] = '\0';
+    s->outstanding = 0;
+    s->read_error = 0;
+    s->send_data = 0;
+    s->t_start = s->t_last = dcs_time_now_ns();
+    for (size_t i = 0; i < s->n; i++) {
+        sn_chan_t *ch = &s->ch[i];
+        ch->flag = DCS_SAMPLE_TIMEOUT, ch->sum = 0, ch->count = 0, ch->es_exp = 0;
+        ch->es_bad = 0, ch->pending = 0, ch->walk_hops = 0;
+    }
+    if (!s->sess && sn_session_open(s, s->err, sizeof s->err)) {
+        for (size_t i = 0; i < s->n; i++)
+            s->ch[i].flag = DCS_SAMPLE_NOCONN;
+        return;
+    }
+    netsnmp_session *ss = snmp_sess_session(s->sess);
+    int64_t left_us = (deadline_ns - s->t_start) / 1000;
+    ss->timeout = left_us < d->timeout_ms * 1000L ? (long)left_us : d->timeout_ms * 1000L;
+    if (!s->need_engine) {
+        send_requests(s);
+        return;
+    }
+    sn_req_t *q = new_req(s); /* v3, engine not known yet: the probe first */
+    netsnmp_pdu *pdu = q ? sn_probe_pdu() : NULL;
+    if (!pdu) {
+        if (q)
+            q->busy = 0;
+        return;
+    }
+    q->probe = 1;
+    send_pdu(s, pdu, q);
 }
 
 /* Samples of a finished (or cut-off) device; returns OK samples. */
@@ -362,7 +406,7 @@ static size_t sn_poll_many(void **states, size_t n, int64_t deadline_ns, dcs_sam
         late += ((sn_state_t *)states[i])->late, ((sn_state_t *)states[i])->late = 0;
     for (size_t i = 0; i < n; i++)
         start(states[i], deadline_ns);
-    sn_loop((sn_state_t **)states, n, deadline_ns, send_walk);
+    sn_loop((sn_state_t **)states, n, deadline_ns, more);
     for (size_t i = 0; i < n; i++) {
         sn_state_t *s = states[i];
         ok[i] = finish(s, out[i], nout[i]);

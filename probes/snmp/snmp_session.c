@@ -1,12 +1,15 @@
 /* snmp_session.c: SNMP sessions (v1, v2c, v3 USM) and the event loop that reads
  * the answers of every device of a cycle with one epoll set; net-snmp's
  * snmp_sess_timeout() does the resends. Descriptors above FD_SETSIZE are fine:
- * reads go through snmp_sess_read2() with a large fd set. */
+ * reads go through snmp_sess_read2() with a large fd set. A v3 session learns its
+ * agent's engine ID from a probe sent like any request (net-snmp's own discovery
+ * in snmp_sess_open would wait for it, a silent agent holding up all others). */
 #define _GNU_SOURCE
 #include "snmp_int.h"
 #include "../../engine/base/dcs_base.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +90,12 @@ int sn_session_open(sn_state_t *s, char *err, size_t errlen)
         ss.community = (u_char *)community;
         ss.community_len = strlen(community);
     }
-    s->sess = snmp_sess_open(&ss); /* v3: engine ID discovery happens here */
+    if (ss.version == SNMP_VERSION_3)
+        ss.flags |= SNMP_FLAGS_DONT_PROBE; /* discovered by a probe sent with a cycle */
+    s->sess = snmp_sess_open(&ss);
+    s->need_engine = ss.version == SNMP_VERSION_3;
+    if (s->sess && s->need_engine) /* net-snmp clears it once open; sends would probe */
+        snmp_sess_session(s->sess)->flags |= SNMP_FLAGS_DONT_PROBE;
     if (!s->sess) {
         int e = 0, se = 0;
         char *msg = NULL;
@@ -96,6 +104,48 @@ int sn_session_open(sn_state_t *s, char *err, size_t errlen)
         free(msg);
         return DCS_EIO;
     }
+    return 0;
+}
+
+netsnmp_pdu *sn_probe_pdu(void)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    netsnmp_pdu *pdu = snmp_pdu_create(SNMP_MSG_GET);
+    if (!pdu)
+        return NULL;
+    pdu->version = SNMP_VERSION_3;
+    pdu->securityName = strdup("");
+    pdu->securityNameLen = 0;
+    pdu->securityLevel = SNMP_SEC_LEVEL_NOAUTH;
+    pdu->securityModel = SNMP_SEC_MODEL_USM;
+    /* The probe goes out as the empty user, without keys: USM must know it. */
+    pthread_mutex_lock(&lock);
+    if (!usm_get_user(NULL, 0, "")) {
+        struct usmUser *u = calloc(1, sizeof *u);
+        if (u) {
+            u->name = strdup(""), u->secName = strdup("");
+            u->authProtocolLen = OID_LENGTH(usmNoAuthProtocol);
+            u->authProtocol = snmp_duplicate_objid(usmNoAuthProtocol, u->authProtocolLen);
+            u->privProtocolLen = OID_LENGTH(usmNoPrivProtocol);
+            u->privProtocol = snmp_duplicate_objid(usmNoPrivProtocol, u->privProtocolLen);
+            usm_add_user(u);
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    return pdu;
+}
+
+int sn_engine_learnt(sn_state_t *s, const netsnmp_pdu *report)
+{
+    netsnmp_session *ss = snmp_sess_session(s->sess);
+    if (!ss->securityEngineIDLen && report->securityEngineIDLen) {
+        ss->securityEngineID = netsnmp_memdup(report->securityEngineID,
+                                              report->securityEngineIDLen);
+        ss->securityEngineIDLen = ss->securityEngineID ? report->securityEngineIDLen : 0;
+    }
+    if (!ss->securityEngineIDLen || usm_create_user_from_session(ss) != SNMPERR_SUCCESS)
+        return -1;
+    s->need_engine = 0;
     return 0;
 }
 
@@ -120,17 +170,8 @@ static int busy(const sn_state_t *s)
     return s->sess && s->outstanding > 0;
 }
 
-static void send_pending(sn_state_t *s, void (*resend_walk)(sn_state_t *, unsigned))
-{
-    for (unsigned i = 0; i < s->n; i++)
-        if (s->ch[i].pending) {
-            s->ch[i].pending = 0;
-            resend_walk(s, i);
-        }
-}
 
-void sn_loop(sn_state_t **states, size_t n, int64_t deadline_ns,
-             void (*resend_walk)(sn_state_t *s, unsigned i))
+void sn_loop(sn_state_t **states, size_t n, int64_t deadline_ns, void (*more)(sn_state_t *s))
 {
     int ep = epoll_create1(EPOLL_CLOEXEC), maxfd = 0;
     size_t waiting = 0;
@@ -162,7 +203,7 @@ void sn_loop(sn_state_t **states, size_t n, int64_t deadline_ns,
                 s->read_error = e ? e : s->read_error;
             }
             NETSNMP_LARGE_FD_CLR(fd, &set);
-            send_pending(s, resend_walk);
+            more(s);
             waiting -= was_busy && !busy(s); /* done: no need to wait for the timer pass */
         }
         now = dcs_time_now_ns();
@@ -172,7 +213,7 @@ void sn_loop(sn_state_t **states, size_t n, int64_t deadline_ns,
             for (size_t i = 0; i < n; i++) {
                 if (busy(states[i])) {
                     snmp_sess_timeout(states[i]->sess);
-                    send_pending(states[i], resend_walk);
+                    more(states[i]);
                 }
                 waiting += busy(states[i]);
             }
