@@ -8,6 +8,7 @@
 #include "store_int.h"
 
 #include <hdf5.h>
+#include <stdio.h>
 #include <string.h>
 
 const char *const dcs_store_stats_names[DCS_STORE_STATS_N] = {
@@ -23,16 +24,7 @@ static int columns_attr(hid_t d)
     for (int k = 0; k < DCS_STORE_STATS_N; k++)
         snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", k ? "," : "",
                  dcs_store_stats_names[k]);
-    const char *p = names;
-    hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR);
-    H5Tset_size(t, H5T_VARIABLE);
-    hid_t a = H5Acreate2(d, "columns", t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = a < 0 ? -1 : H5Awrite(a, t, &p);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(sp);
-    H5Tclose(t);
-    return rc < 0 ? -1 : 0;
+    return store_attr_str(d, "columns", names);
 }
 
 static hid_t create(hid_t g, const char *name, hid_t type, int rank)

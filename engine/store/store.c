@@ -76,7 +76,7 @@ void dcs_store_day_path(const dcs_store_t *st, int64_t t_ns, char *buf, size_t l
 
 /* ---- attributes ----------------------------------------------------------- */
 
-static int attr_str(hid_t obj, const char *name, const char *val)
+int store_attr_str(hid_t obj, const char *name, const char *val)
 {
     hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR);
     H5Tset_size(t, H5T_VARIABLE);
@@ -104,11 +104,11 @@ int store_attr_int(hid_t obj, const char *name, long long v)
 static int write_root_attrs(const dcs_store_t *st, hid_t f, int64_t day)
 {
     const dcs_config_site_t *s = st->cfg->site;
-    return attr_str(f, "schema", DCS_STORE_SCHEMA) |
+    return store_attr_str(f, "schema", DCS_STORE_SCHEMA) |
            store_attr_int(f, "schema_version", DCS_STORE_SCHEMA_VERSION) |
-           attr_str(f, "dcscore_version", DCS_VERSION) | attr_str(f, "site_id", s->id) |
-           attr_str(f, "site_name", s->name) | attr_str(f, "region", s->region) |
-           attr_str(f, "timezone", s->timezone) |
+           store_attr_str(f, "dcscore_version", DCS_VERSION) | store_attr_str(f, "site_id", s->id) |
+           store_attr_str(f, "site_name", s->name) | store_attr_str(f, "region", s->region) |
+           store_attr_str(f, "timezone", s->timezone) |
            store_attr_int(f, "pue_category", s->pue_category) |
            store_attr_int(f, "day_start_ns", day * 86400 * DCS_NS_PER_S);
 }
@@ -129,10 +129,10 @@ static int create_channel(const dcs_store_t *st, hid_t chans, const dcs_config_c
     if (g < 0)
         return -1;
     const dcs_config_device_t *d = &st->cfg->devices[c->device_index];
-    int rc = attr_str(g, "unit", dcs_config_si_unit(c->kind)) |
-             attr_str(g, "kind", dcs_config_kind_name(c->kind)) |
-             attr_str(g, "role", dcs_config_role_name(c->role)) |
-             attr_str(g, "device", d->id) | store_attr_int(g, "cross_check", c->cross_check) |
+    int rc = store_attr_str(g, "unit", dcs_config_si_unit(c->kind)) |
+             store_attr_str(g, "kind", dcs_config_kind_name(c->kind)) |
+             store_attr_str(g, "role", dcs_config_role_name(c->role)) |
+             store_attr_str(g, "device", d->id) | store_attr_int(g, "cross_check", c->cross_check) |
              store_attr_int(g, "pue_category", st->cfg->site->pue_category) |
              store_attr_int(g, "column", (long long)column);
     H5Gclose(g);

@@ -62,6 +62,8 @@ int store_arrays_reserve(int64_t **t_ns, double **value, uint8_t **flag, size_t 
 int store_stats_prepare(hid_t f);
 int store_stats_write(dcs_store_t *st);
 
+/* A scalar UTF-8 string attribute (0 or -1). */
+int store_attr_str(hid_t obj, const char *name, const char *val);
 /* A scalar integer attribute: write (0 or -1), or read (-1 when absent). */
 int store_attr_int(hid_t obj, const char *name, long long v);
 long long store_attr_read(hid_t obj, const char *name);
