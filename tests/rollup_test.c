@@ -284,6 +284,44 @@ static void write_layout1(const char *path, int64_t day, hsize_t n)
     H5Fclose(f);
 }
 
+/* `dcscore inspect` on a rollup file (it said "not a dcscore store" until
+ * 2026-12-01). One channel at 1200 W every minute from 00:00 to the next day's
+ * 00:00, missing 13:00-13:09 (10 samples): 1430 samples in 1430 minutes; the
+ * 11 one-minute intervals that touch the hole are not integrated (gap limit
+ * 120 s), so E = 1429 x 1200 W x 1/60 h = 28580 Wh and coverage 1429/1440 =
+ * 99.2 %. */
+static void test_inspect_rollup(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("rollup-inspect");
+    dcs_config_t *cfg;
+    assert_int_equal(dcs_config_load(tu_write(dir, "site.yaml", yaml), &cfg), 0);
+    dcs_store_t *st;
+    assert_int_equal(dcs_store_open(cfg, 'w', &st), 0);
+    for (int i = 0; i <= 1440; i++) {
+        int out = i >= 13 * 60 && i < 13 * 60 + 10;
+        dcs_sample_t smp = {.channel = 1, .t_ns = D0 + i * M, .value = out ? NAN : 1200,
+                            .flag = out ? DCS_SAMPLE_TIMEOUT : DCS_SAMPLE_OK};
+        assert_int_equal(dcs_store_append(st, &smp, 1), 0);
+    }
+    dcs_store_close(st);
+    assert_int_equal(dcs_store_open(cfg, 'r', &st), 0);
+    assert_int_equal(dcs_store_rollup_day(st, dcs_time_day(D0)), 0);
+    char path[4400], *text = NULL;
+    size_t len = 0;
+    dcs_store_rollup_path(st, dcs_time_day(D0), path, sizeof path);
+    FILE *out = open_memstream(&text, &len);
+    assert_int_equal(dcs_store_inspect(path, out), 0);
+    fclose(out);
+    if (!strstr(text, "rollup layout 2, day 2026-11-22 (UTC)") ||
+        !strstr(text, "it                           1430 samples in 1430 of 1440 min  "
+                      "energy 28580.000 Wh  coverage  99.2 %"))
+        fail_msg("%s", text);
+    free(text);
+    dcs_store_close(st);
+    dcs_config_free(cfg);
+}
+
 /* Layout 2 reads many channels at once and says which it holds; layout-1 files
  * of earlier versions are still read; a newer layout is refused by name. */
 static void test_rollup_layouts(void **state)
@@ -355,6 +393,7 @@ int main(void)
         cmocka_unit_test(test_long_window_many_channels),
         cmocka_unit_test(test_compact_needs_a_rollup),
         cmocka_unit_test(test_rollup_layouts),
+        cmocka_unit_test(test_inspect_rollup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

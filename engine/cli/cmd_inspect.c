@@ -13,7 +13,8 @@ static const char *help =
     "SITE.yaml: for every channel, samples stored, of which flagged, first and last\n"
     "sample (site zone), unit and role. FILE.h5 or DIR (no config needed): per store\n"
     "file its schema version and day, and per channel samples, flagged, time range,\n"
-    "gaps and coverage; a file that is not a dcscore store is named on one line.\n";
+    "gaps and coverage (a rollup file: samples, minutes with data, energy in Wh and\n"
+    "coverage that day); a file that is not a dcscore store is named on one line.\n";
 
 int cmd_inspect(int argc, char **argv)
 {

@@ -1,13 +1,15 @@
 /* inspect.c: describe store files without a site config: `dcscore inspect
  * FILE|DIR`. Per file: schema version, site and day; per channel: samples,
  * flagged, first and last time, gaps (steps over 3x the median step) and
- * coverage (time spanned by normal steps between valid samples / span).
+ * coverage (time spanned by normal steps between valid samples / span); for a
+ * rollup file per channel its samples, energy and coverage that day.
  * A file that is not a dcscore store gets one line naming it. */
 #define _GNU_SOURCE
 #include "store_int.h"
 #include "../base/dcs_base.h"
 
 #include <dirent.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -87,12 +89,80 @@ static void channels(store_file_t *sf, char **names, FILE *out)
     }
 }
 
+/* A day's matrix /LEVEL/STAT of a layout-2 rollup as doubles [buckets][n]; NULL
+ * when unreadable. */
+static double *rollup_matrix(hid_t f, const char *name, size_t cells)
+{
+    double *m = malloc((cells ? cells : 1) * sizeof *m);
+    hid_t d = m ? H5Dopen2(f, name, H5P_DEFAULT) : -1;
+    if (d < 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, m) < 0) {
+        free(m);
+        m = NULL;
+    }
+    if (d >= 0)
+        H5Dclose(d);
+    return m;
+}
+
+/* A layout-2 rollup (one matrix per statistic and level, /channels naming the
+ * columns): per channel its samples and the minutes that have any (PT1M), its
+ * energy and the time its samples cover (PT1H). */
+static int rollup_channels(hid_t f, FILE *out)
+{
+    hid_t d = H5Dopen2(f, "/channels", H5P_DEFAULT), t = d < 0 ? -1 : H5Dget_type(d);
+    hid_t sp = d < 0 ? -1 : H5Dget_space(d);
+    hsize_t n = 0;
+    size_t w = t < 0 ? 0 : H5Tget_size(t);
+    if (sp >= 0)
+        H5Sget_simple_extent_dims(sp, &n, NULL);
+    char *ids = w ? calloc(n ? n : 1, w + 1) : NULL, *raw = w ? calloc(n ? n : 1, w) : NULL;
+    int rc = ids && raw && (!n || H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0) ? 0 : -1;
+    for (hsize_t c = 0; !rc && c < n; c++)
+        memcpy(ids + c * (w + 1), raw + c * w, w);
+    double *cnt = rc ? NULL : rollup_matrix(f, "/PT1M/count", 1440 * n);
+    double *e = rc ? NULL : rollup_matrix(f, "/PT1H/e_wh", 24 * n);
+    double *cov = rc ? NULL : rollup_matrix(f, "/PT1H/covered_s", 24 * n);
+    rc = cnt && e && cov ? 0 : -1;
+    for (hsize_t c = 0; !rc && c < n; c++) {
+        double samples = 0, minutes = 0, e_wh = 0, covered_s = 0;
+        for (size_t b = 0; b < 1440; b++)
+            samples += cnt[b * n + c], minutes += cnt[b * n + c] > 0;
+        for (size_t b = 0; b < 24; b++) {
+            e_wh += isnan(e[b * n + c]) ? 0 : e[b * n + c];
+            covered_s += isnan(cov[b * n + c]) ? 0 : cov[b * n + c];
+        }
+        fprintf(out, "  %-24s %8.0f samples in %4.0f of 1440 min  energy %.3f Wh  coverage %5.1f %%\n",
+                ids + c * (w + 1), samples, minutes, e_wh, 100 * covered_s / 86400);
+    }
+    free(cnt), free(e), free(cov), free(ids), free(raw);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (t >= 0)
+        H5Tclose(t);
+    if (d >= 0)
+        H5Dclose(d);
+    return rc;
+}
+
 static int one_file(const char *path, FILE *out)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     store_file_t sf;
     char err[768];
     int rc = store_file_open(path, &sf, err, sizeof err);
+    long long layout = rc ? -1 : store_attr_read(sf.f, "rollup_layout");
+    if (layout >= 2) {
+        long long day = store_attr_read(sf.f, "day_start_ns");
+        char d[48];
+        dcs_time_format(day < 0 ? 0 : day, NULL, d, sizeof d);
+        fprintf(out, "%s: rollup layout %lld, day %.10s (UTC), levels PT1M, PT15M, PT1H\n", path,
+                layout, d);
+        rc = rollup_channels(sf.f, out);
+        if (rc)
+            fprintf(out, "%s: rollup matrices unreadable\n", path);
+        store_file_close(&sf);
+        return rc;
+    }
     if (!rc && sf.chans < 0) {
         snprintf(err, sizeof err, "%s: not a dcscore store (no /channels)", path);
         store_file_close(&sf);
