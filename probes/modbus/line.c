@@ -59,6 +59,24 @@ static modbus_t *new_ctx(const dcs_config_device_t *d)
     }
 }
 
+/* Resolve the line's host:port into l->addr (once: a name lookup would hold up
+ * every task of the thread). 0 or -1. */
+static int resolve(mb_line_t *l, const char *host, int port)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
+    char p[16];
+    snprintf(p, sizeof p, "%d", port);
+    if (getaddrinfo(host, p, &hints, &ai) != 0 || !ai || ai->ai_addrlen > sizeof l->addr) {
+        if (ai)
+            freeaddrinfo(ai);
+        return -1;
+    }
+    memcpy(&l->addr, ai->ai_addr, ai->ai_addrlen);
+    l->addrlen = ai->ai_addrlen;
+    freeaddrinfo(ai);
+    return 0;
+}
+
 int mb_line_acquire(const dcs_config_t *cfg, unsigned dev, mb_line_t **out, char *err,
                     size_t errlen)
 {
@@ -78,6 +96,8 @@ int mb_line_acquire(const dcs_config_t *cfg, unsigned dev, mb_line_t **out, char
             pthread_mutex_unlock(&lines_lock);
             return DCS_ECONFIG;
         }
+        if (l->proto != DCS_CONFIG_MODBUS_RTU)
+            resolve(l, cfg->devices[dev].host, cfg->devices[dev].port); /* retried on connect */
         l->next = lines;
         lines = l;
     }
@@ -117,18 +137,15 @@ int mb_line_open_count(void)
     return atomic_load(&open_tcp);
 }
 
-/* Connect a TCP socket to host:port by until_ns (non-blocking connect). */
-static int tcp_connect(const char *host, int port, int64_t until_ns, int *e)
+/* Connect a TCP socket to the line's address by until_ns (non-blocking connect). */
+static int tcp_connect(mb_line_t *l, const dcs_config_device_t *d, int64_t until_ns, int *e)
 {
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
-    char p[16];
-    snprintf(p, sizeof p, "%d", port);
-    if (getaddrinfo(host, p, &hints, &ai) != 0 || !ai) {
+    if (!l->addrlen && resolve(l, d->host, d->port) < 0) { /* failed at start-up too */
         *e = ENOENT;
         return -1;
     }
-    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    int rc = fd < 0 ? -1 : connect(fd, ai->ai_addr, ai->ai_addrlen);
+    int fd = socket(l->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int rc = fd < 0 ? -1 : connect(fd, (const struct sockaddr *)&l->addr, l->addrlen);
     *e = errno;
     if (rc < 0 && fd >= 0 && errno == EINPROGRESS) {
         socklen_t len = sizeof *e;
@@ -137,7 +154,6 @@ static int tcp_connect(const char *host, int port, int64_t until_ns, int *e)
         if (rc < 0 && (w == 0 || *e == 0))
             *e = ETIMEDOUT;
     }
-    freeaddrinfo(ai);
     if (rc < 0 && fd >= 0)
         close(fd), fd = -1;
     if (fd >= 0) {
@@ -151,7 +167,7 @@ static int line_connect(mb_line_t *l, const dcs_config_device_t *d, int64_t unti
 {
     int rc;
     if (l->proto != DCS_CONFIG_MODBUS_RTU) {
-        int fd = tcp_connect(d->host, d->port, until_ns, e);
+        int fd = tcp_connect(l, d, until_ns, e);
         rc = fd < 0 ? -1 : modbus_set_socket(l->ctx, fd);
     } else {
         rc = modbus_connect(l->ctx);

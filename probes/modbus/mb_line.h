@@ -5,6 +5,7 @@
 #define DCS_MB_LINE_H
 
 #include <modbus.h>
+#include <sys/socket.h>
 #include <stdint.h>
 
 #include "../../engine/config/dcs_config.h"
@@ -18,6 +19,8 @@ struct mb_line {
     int connected, refs;
     int64_t last_ns;      /* end of the last request (for pause_ms) */
     int64_t until_ns;     /* the current request's time limit (set by mb_line_ready) */
+    struct sockaddr_storage addr; /* TCP: host:port, resolved when the line is made */
+    socklen_t addrlen;    /* 0: not resolved */
     int unit;             /* its unit id */
     unsigned job_gen;     /* modbus_probe.c: the poll_many call that grouped it, */
     size_t job;           /* and its task there */
