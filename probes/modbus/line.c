@@ -33,6 +33,7 @@
 static pthread_mutex_t lines_lock = PTHREAD_MUTEX_INITIALIZER;
 static mb_line_t *lines;
 static atomic_int open_tcp;
+static atomic_int select_lines; /* RTU and RTU-over-TCP lines: libmodbus select()s on them */
 
 int mb_line_key_of(const dcs_config_t *cfg, unsigned dev, char *key, size_t keylen)
 {
@@ -98,6 +99,8 @@ int mb_line_acquire(const dcs_config_t *cfg, unsigned dev, mb_line_t **out, char
         }
         if (l->proto != DCS_CONFIG_MODBUS_RTU)
             resolve(l, cfg->devices[dev].host, cfg->devices[dev].port); /* retried on connect */
+        if (l->proto != DCS_CONFIG_MODBUS_TCP)
+            atomic_fetch_add(&select_lines, 1);
         l->next = lines;
         lines = l;
     }
@@ -118,6 +121,8 @@ void mb_line_release(mb_line_t *line)
         while (*pp != line)
             pp = &(*pp)->next;
         *pp = line->next;
+        if (line->proto != DCS_CONFIG_MODBUS_TCP)
+            atomic_fetch_sub(&select_lines, 1);
         mb_line_drop(line);
         if (line->proto == DCS_CONFIG_MODBUS_RTU && line->connected)
             modbus_close(line->ctx);
@@ -135,6 +140,11 @@ const char *mb_line_name(const mb_line_t *line)
 int mb_line_open_count(void)
 {
     return atomic_load(&open_tcp);
+}
+
+int mb_line_select_count(void)
+{
+    return atomic_load(&select_lines);
 }
 
 /* Connect a TCP socket to the line's address by until_ns (non-blocking connect). */
@@ -175,7 +185,8 @@ static int line_connect(mb_line_t *l, const dcs_config_device_t *d, int64_t unti
     }
     if (rc < 0)
         return -1;
-    if (modbus_get_socket(l->ctx) >= FD_SETSIZE) { /* libmodbus select()s on it */
+    if (l->proto != DCS_CONFIG_MODBUS_TCP && modbus_get_socket(l->ctx) >= FD_SETSIZE) {
+        /* libmodbus select()s on RTU descriptors (TCP answers are read here) */
         l->connected = 1;
         if (l->proto != DCS_CONFIG_MODBUS_RTU)
             atomic_fetch_add(&open_tcp, 1);

@@ -50,5 +50,7 @@ void mb_line_drop(mb_line_t *line);
 const char *mb_line_name(const mb_line_t *line);
 /* TCP connections open now, all lines. */
 int mb_line_open_count(void);
+/* RTU and RTU-over-TCP lines that exist now (libmodbus select()s on them). */
+int mb_line_select_count(void);
 
 #endif

@@ -9,9 +9,10 @@
  * (device `retries`) within the cycle's deadline, then the rest of the device is
  * flagged without asking it again. A Modbus exception flags only that request's
  * channels; a batch the device rejects with "illegal data address" is read point
- * by point from then on. libmodbus uses select(), so no connection may get a
- * descriptor >= FD_SETSIZE: past MAX_PERSISTENT open connections, devices close
- * theirs after each cycle. */
+ * by point from then on. libmodbus reads RTU answers with select(), so no RTU
+ * connection may get a descriptor >= FD_SETSIZE: while RTU lines exist, past
+ * MAX_PERSISTENT open TCP connections, devices close theirs after each cycle.
+ * A site of Modbus TCP meters alone keeps every connection open. */
 #define _GNU_SOURCE
 #include "../dcs_probe.h"
 #include "../../engine/base/dcs_base.h"
@@ -293,7 +294,8 @@ static int mb_poll(void *state, int64_t deadline_ns, dcs_sample_t *out, size_t n
             out[i].value = NAN;
         ok += out[i].flag == DCS_SAMPLE_OK;
     }
-    if (d->close_after_cycle || mb_line_open_count() > MAX_PERSISTENT)
+    if (d->close_after_cycle ||
+        (mb_line_select_count() > 0 && mb_line_open_count() > MAX_PERSISTENT))
         mb_line_drop(s->line);
     return ok;
 }
