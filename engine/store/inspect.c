@@ -109,21 +109,15 @@ static double *rollup_matrix(hid_t f, const char *name, size_t cells)
  * energy and the time its samples cover (PT1H). */
 static int rollup_channels(hid_t f, FILE *out)
 {
-    hid_t d = H5Dopen2(f, "/channels", H5P_DEFAULT), t = d < 0 ? -1 : H5Dget_type(d);
-    hid_t sp = d < 0 ? -1 : H5Dget_space(d);
-    hsize_t n = 0;
-    size_t w = t < 0 ? 0 : H5Tget_size(t);
-    if (sp >= 0)
-        H5Sget_simple_extent_dims(sp, &n, NULL);
-    char *ids = w ? calloc(n ? n : 1, w + 1) : NULL, *raw = w ? calloc(n ? n : 1, w) : NULL;
-    int rc = ids && raw && (!n || H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0) ? 0 : -1;
-    for (hsize_t c = 0; !rc && c < n; c++)
+    size_t n = 0, w = 0;
+    char *raw = store_rollup_names(f, &n, &w), *ids = raw ? calloc(n ? n : 1, w + 1) : NULL;
+    for (size_t c = 0; ids && c < n; c++)
         memcpy(ids + c * (w + 1), raw + c * w, w);
-    double *cnt = rc ? NULL : rollup_matrix(f, "/PT1M/count", 1440 * n);
-    double *e = rc ? NULL : rollup_matrix(f, "/PT1H/e_wh", 24 * n);
-    double *cov = rc ? NULL : rollup_matrix(f, "/PT1H/covered_s", 24 * n);
-    rc = cnt && e && cov ? 0 : -1;
-    for (hsize_t c = 0; !rc && c < n; c++) {
+    double *cnt = ids ? rollup_matrix(f, "/PT1M/count", 1440 * n) : NULL;
+    double *e = ids ? rollup_matrix(f, "/PT1H/e_wh", 24 * n) : NULL;
+    double *cov = ids ? rollup_matrix(f, "/PT1H/covered_s", 24 * n) : NULL;
+    int rc = cnt && e && cov ? 0 : -1;
+    for (size_t c = 0; !rc && c < n; c++) {
         double samples = 0, minutes = 0, e_wh = 0, covered_s = 0;
         for (size_t b = 0; b < 1440; b++)
             samples += cnt[b * n + c], minutes += cnt[b * n + c] > 0;
@@ -135,12 +129,6 @@ static int rollup_channels(hid_t f, FILE *out)
                 ids + c * (w + 1), samples, minutes, e_wh, 100 * covered_s / 86400);
     }
     free(cnt), free(e), free(cov), free(ids), free(raw);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (t >= 0)
-        H5Tclose(t);
-    if (d >= 0)
-        H5Dclose(d);
     return rc;
 }
 

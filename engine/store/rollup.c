@@ -296,34 +296,45 @@ static int read_v1(dcs_store_t *st, hid_t f, const char *path, const char *id, i
     return rc;
 }
 
-/* Layout 2: the column of each of ids in /channels, -1 when absent. */
-static int find_columns(hid_t f, const char *const *ids, size_t n, long long *col)
+char *store_rollup_names(hid_t f, size_t *n, size_t *w)
 {
     hid_t d = H5Dopen2(f, "/channels", H5P_DEFAULT);
     hid_t ft = d < 0 ? -1 : H5Dget_type(d), sp = d < 0 ? -1 : H5Dget_space(d);
     hsize_t ncols = 0;
-    size_t w = ft < 0 ? 0 : H5Tget_size(ft);
+    *w = ft < 0 ? 0 : H5Tget_size(ft);
     if (sp >= 0)
         H5Sget_simple_extent_dims(sp, &ncols, NULL);
-    char *names = w ? calloc(ncols ? ncols : 1, w) : NULL;
-    int rc = names && H5Dread(d, ft, H5S_ALL, H5S_ALL, H5P_DEFAULT, names) >= 0 ? 0 : -1;
-    hsize_t from = 0; /* ids mostly come in column order: start after the last match */
-    for (size_t j = 0; j < n; j++) {
-        col[j] = -1;
-        for (hsize_t k = 0; !rc && k < ncols && col[j] < 0; k++) {
-            hsize_t c = (from + k) % ncols;
-            if (strncmp(names + c * w, ids[j], w) == 0 && strlen(ids[j]) < w)
-                col[j] = (long long)c, from = c + 1;
-        }
+    char *names = *w ? calloc(ncols ? ncols : 1, *w) : NULL;
+    if (names && ncols && H5Dread(d, ft, H5S_ALL, H5S_ALL, H5P_DEFAULT, names) < 0) {
+        free(names);
+        names = NULL;
     }
-    free(names);
+    *n = (size_t)ncols;
     if (sp >= 0)
         H5Sclose(sp);
     if (ft >= 0)
         H5Tclose(ft);
     if (d >= 0)
         H5Dclose(d);
-    return rc;
+    return names;
+}
+
+/* Layout 2: the column of each of ids in /channels, -1 when absent. */
+static int find_columns(hid_t f, const char *const *ids, size_t n, long long *col)
+{
+    size_t ncols = 0, w = 0;
+    char *names = store_rollup_names(f, &ncols, &w);
+    size_t from = 0; /* ids mostly come in column order: start after the last match */
+    for (size_t j = 0; j < n; j++) {
+        col[j] = -1;
+        for (size_t k = 0; names && k < ncols && col[j] < 0; k++) {
+            size_t c = (from + k) % ncols;
+            if (strncmp(names + c * w, ids[j], w) == 0 && strlen(ids[j]) < w)
+                col[j] = (long long)c, from = c + 1;
+        }
+    }
+    free(names);
+    return names ? 0 : -1;
 }
 
 /* Layout 2: columns col[0..n-1] of one level, reading the span of columns they

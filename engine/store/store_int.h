@@ -62,6 +62,10 @@ int store_arrays_reserve(int64_t **t_ns, double **value, uint8_t **flag, size_t 
 int store_stats_prepare(hid_t f);
 int store_stats_write(dcs_store_t *st);
 
+/* The column names of a layout-2 rollup file: n fixed-width (w bytes, NUL-padded)
+ * strings from /channels, malloc'd; NULL when unreadable. */
+char *store_rollup_names(hid_t f, size_t *n, size_t *w);
+
 /* A scalar UTF-8 string attribute (0 or -1). */
 int store_attr_str(hid_t obj, const char *name, const char *val);
 /* A scalar integer attribute: write (0 or -1), or read (-1 when absent). */
