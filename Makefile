@@ -59,9 +59,8 @@ LIB_SRC = engine/base/base.c \
           engine/metric/score.c engine/metric/indicators.c engine/metric/json.c \
           engine/index/policy.c engine/index/index.c engine/index/rank.c engine/index/assess.c \
           engine/index/cohort.c \
-          probes/registry.c probes/poller.c \
+          probes/registry.c probes/poller.c probes/task.c \
           probes/modbus/modbus_probe.c probes/modbus/plan.c probes/modbus/line.c \
-          probes/modbus/mb_task.c \
           probes/snmp/snmp_probe.c probes/snmp/snmp_session.c \
           reports/page.c reports/i18n.c reports/site.c reports/region.c reports/procurement.c \
           reports/svg.c

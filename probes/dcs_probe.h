@@ -15,7 +15,7 @@
 
 /* A probe backend: one per protocol, a const table registered at start-up. */
 typedef struct dcs_probe_ops {
-    int version;       /* 1 or 2; fields are only ever added at the end */
+    int version;       /* 1, 2 or 3; fields are only ever added at the end */
     const char *name;  /* protocol name as in the config: "modbus_tcp", "snmp" */
     /* Prepare device `dev` of cfg (no I/O required). Returns 0 and *state, or a
      * negative DCS_E* with a one-line reason in err. */
@@ -39,6 +39,11 @@ typedef struct dcs_probe_ops {
     size_t (*poll_many)(void **states, size_t n, int64_t deadline_ns, dcs_sample_t **out,
                         const size_t *nout, int *ok, char (*err)[DCS_PROBE_ERRLEN],
                         int64_t *latency_ns);
+    /* Version 3. */
+    /* Nonzero: poll waits only through dcs_task_wait/dcs_task_sleep_until
+     * (probes/task.h), so the poller runs this backend's lines as tasks on one
+     * thread instead of one worker thread each. */
+    int cooperative;
 } dcs_probe_ops;
 
 /* Register a backend (its name must be unique). Returns 0 or DCS_EINVAL. */

@@ -2,13 +2,16 @@
  * in UTC (no drift: the next tick is computed from the clock, never by adding
  * sleeps). Devices are grouped into lines (dcs_probe_ops.line): a pool of worker
  * threads takes lines from a shared counter and polls each line's devices one
- * after another, while the calling thread runs the batch backends (poll_many,
- * asynchronous SNMP). Every probe returns by the cycle's deadline, so a dead
+ * after another. The lines of cooperative backends (Modbus TCP) run instead as
+ * tasks on one thread (task.h), and batch backends (poll_many, asynchronous
+ * SNMP) each poll all their devices at once; the calling thread runs the first of
+ * these units, workers the others. Every probe returns by the cycle's deadline, so a dead
  * device cannot stall the cycle past it. Results are handed to the sink and the
  * log from the calling thread after the cycle, so neither needs a lock.
  * A device's up/down changes are logged once per change, not per cycle. */
 #define _GNU_SOURCE
 #include "dcs_probe.h"
+#include "task.h"
 #include "../engine/base/dcs_base.h"
 
 #include <errno.h>
@@ -36,6 +39,7 @@ typedef struct {
 typedef struct {
     unsigned *dev;      /* its devices, config order */
     unsigned n;
+    dcs_poller_t *p;    /* for a task line: its poller */
 } line_t;
 
 typedef struct {
@@ -56,6 +60,9 @@ struct dcs_poller {
     device_t *dev;
     line_t *line;
     unsigned nline;
+    line_t *tline;      /* lines of cooperative backends, run as tasks */
+    unsigned ntline;
+    void **targs;       /* &tline[i], for dcs_task_run */
     batch_t batch[4];
     unsigned nbatch;
     /* worker pool */
@@ -87,6 +94,18 @@ static void poll_one(dcs_poller_t *p, unsigned d)
     dv->polled = 1;
 }
 
+static void poll_line(dcs_poller_t *p, const line_t *l)
+{
+    for (unsigned k = 0; k < l->n && !p->stop; k++)
+        poll_one(p, l->dev[k]);
+}
+
+static void task_line(void *arg)
+{
+    const line_t *l = arg;
+    poll_line(l->p, l);
+}
+
 static void run_batch(dcs_poller_t *p, batch_t *b)
 {
     unsigned m = 0;
@@ -108,6 +127,24 @@ static void run_batch(dcs_poller_t *p, batch_t *b)
     }
 }
 
+/* Units: each batch backend, then the task lines as one; the calling thread runs
+ * unit 0 and workers the others (before the lines). */
+static unsigned units(const dcs_poller_t *p)
+{
+    return p->nbatch + (p->ntline > 0);
+}
+
+static void run_unit(dcs_poller_t *p, unsigned u)
+{
+    if (u < p->nbatch) {
+        run_batch(p, &p->batch[u]);
+        return;
+    }
+    if (dcs_task_run(task_line, p->targs, p->ntline) != 0) /* no memory: one by one */
+        for (unsigned i = 0; i < p->ntline; i++)
+            poll_line(p, &p->tline[i]);
+}
+
 static void *worker(void *arg)
 {
     dcs_poller_t *p = arg;
@@ -121,15 +158,13 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&p->mu);
         if (quit)
             return NULL;
-        /* Work items: batches after the first (the calling thread runs that one), then lines. */
-        unsigned extra = p->nbatch > 1 ? p->nbatch - 1 : 0;
+        /* Work items: the units after the first, then the lines. */
+        unsigned extra = units(p) > 1 ? units(p) - 1 : 0;
         for (unsigned i; (i = atomic_fetch_add(&p->next_line, 1)) < extra + p->nline;) {
-            if (i < extra) {
-                run_batch(p, &p->batch[i + 1]);
-                continue;
-            }
-            for (unsigned k = 0; k < p->line[i - extra].n && !p->stop; k++)
-                poll_one(p, p->line[i - extra].dev[k]);
+            if (i < extra)
+                run_unit(p, i + 1);
+            else
+                poll_line(p, &p->line[i - extra]);
         }
         pthread_mutex_lock(&p->mu);
         if (--p->busy == 0)
@@ -146,8 +181,8 @@ static void run_cycle(dcs_poller_t *p)
     p->gen++;
     pthread_cond_broadcast(&p->go);
     pthread_mutex_unlock(&p->mu);
-    if (p->nbatch)
-        run_batch(p, &p->batch[0]);
+    if (units(p))
+        run_unit(p, 0);
     pthread_mutex_lock(&p->mu);
     while (p->busy)
         pthread_cond_wait(&p->done, &p->mu);
@@ -179,14 +214,33 @@ static int add_to_batch(dcs_poller_t *p, unsigned d)
     return 0;
 }
 
-/* Group devices into lines (by key) and batches. */
+/* Put device d on the line of its key in lines[0..*n-1], or on a new one. */
+static int add_to_line(dcs_poller_t *p, line_t *lines, unsigned *n, char (*keys)[320],
+                       unsigned d)
+{
+    unsigned l = 0;
+    while (l < *n && strcmp(keys[lines[l].dev[0]], keys[d]) != 0)
+        l++;
+    if (l == *n) {
+        if (!(lines[l].dev = calloc(p->cfg->devices_count, sizeof(unsigned))))
+            return DCS_ENOMEM;
+        lines[l].p = p;
+        (*n)++;
+    }
+    lines[l].dev[lines[l].n++] = d;
+    return 0;
+}
+
+/* Group devices into batches and lines (by key): worker lines and task lines. */
 static int group(dcs_poller_t *p)
 {
     const dcs_config_t *cfg = p->cfg;
-    char (*keys)[320] = calloc(cfg->devices_count, sizeof *keys);
-    p->line = calloc(cfg->devices_count, sizeof *p->line);
-    int rc = keys && p->line ? 0 : DCS_ENOMEM;
-    for (unsigned d = 0; !rc && d < cfg->devices_count; d++) {
+    unsigned nd = cfg->devices_count;
+    char (*keys)[320] = calloc(nd ? nd : 1, sizeof *keys);
+    p->line = calloc(nd ? nd : 1, sizeof *p->line);
+    p->tline = calloc(nd ? nd : 1, sizeof *p->tline);
+    int rc = keys && p->line && p->tline ? 0 : DCS_ENOMEM;
+    for (unsigned d = 0; !rc && d < nd; d++) {
         const dcs_probe_ops *ops = p->dev[d].ops;
         if (ops->version >= 2 && ops->poll_many) {
             rc = add_to_batch(p, d);
@@ -196,15 +250,14 @@ static int group(dcs_poller_t *p)
             ops->line(cfg, d, keys[d], sizeof keys[d]);
         else
             snprintf(keys[d], sizeof keys[d], "device:%u", d);
-        unsigned l = 0;
-        while (l < p->nline && strcmp(keys[p->line[l].dev[0]], keys[d]) != 0)
-            l++;
-        if (l == p->nline && !(p->line[p->nline++].dev = calloc(cfg->devices_count, sizeof(unsigned))))
-            rc = DCS_ENOMEM;
-        else
-            p->line[l].dev[p->line[l].n++] = d;
+        rc = ops->version >= 3 && ops->cooperative ? add_to_line(p, p->tline, &p->ntline, keys, d)
+                                                   : add_to_line(p, p->line, &p->nline, keys, d);
     }
     free(keys);
+    if (!rc && p->ntline && !(p->targs = calloc(p->ntline, sizeof *p->targs)))
+        rc = DCS_ENOMEM;
+    for (unsigned i = 0; !rc && i < p->ntline; i++)
+        p->targs[i] = &p->tline[i];
     return rc;
 }
 
@@ -212,7 +265,7 @@ static int start_workers(dcs_poller_t *p)
 {
     int want = p->cfg->site->probe_threads > 0 ? p->cfg->site->probe_threads : 64;
     p->nthr = p->nline < (unsigned)want ? p->nline : (unsigned)want;
-    p->nthr += p->nbatch > 1 ? p->nbatch - 1 : 0; /* a thread for each further batch */
+    p->nthr += units(p) > 1 ? units(p) - 1 : 0; /* a thread for each further unit */
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->go, NULL);
     pthread_cond_init(&p->done, NULL);
@@ -305,6 +358,10 @@ void dcs_poller_free(dcs_poller_t *p)
     }
     for (unsigned l = 0; p->line && l < p->nline; l++)
         free(p->line[l].dev);
+    for (unsigned l = 0; p->tline && l < p->ntline; l++)
+        free(p->tline[l].dev);
+    free(p->tline);
+    free(p->targs);
     for (unsigned b = 0; b < p->nbatch; b++) {
         batch_t *x = &p->batch[b];
         free(x->dev), free(x->states), free(x->out), free(x->nout), free(x->ok), free(x->err),

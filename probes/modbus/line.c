@@ -2,7 +2,7 @@
  * blocking and handed to libmodbus (modbus_set_socket): its TCP backend, and its
  * RTU backend for RTU frames over TCP, only read and write the descriptor. A read
  * is libmodbus's request sent with modbus_send_raw_request and a wait for the
- * answer through mb_wait (a task yields, a worker thread blocks); on RTU lines
+ * answer through dcs_task_wait (a task yields, a worker thread blocks); on RTU lines
  * libmodbus's modbus_receive_confirmation frames the answer and checks its CRC,
  * on TCP lines the MBAP frame is read here as it comes. check_answer then holds
  * it against the request. An answer's transaction id is not compared (libmodbus
@@ -10,12 +10,11 @@
  * is closed after any timeout or bad frame, so no stale answer can arrive on it. */
 #define _GNU_SOURCE
 #include "mb_line.h"
-#include "mb_task.h"
+#include "../task.h"
 #include "../../engine/base/dcs_base.h"
 #include "../../engine/sample/dcs_sample.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
@@ -159,7 +158,7 @@ static int tcp_connect(mb_line_t *l, const dcs_config_device_t *d, int64_t until
     *e = errno;
     if (rc < 0 && fd >= 0 && errno == EINPROGRESS) {
         socklen_t len = sizeof *e;
-        int w = mb_wait(fd, POLLOUT, until_ns);
+        int w = dcs_task_wait(fd, POLLOUT, until_ns);
         rc = w == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, e, &len) == 0 && *e == 0 ? 0 : -1;
         if (rc < 0 && (w == 0 || *e == 0))
             *e = ETIMEDOUT;
@@ -206,7 +205,7 @@ int mb_line_ready(mb_line_t *l, const dcs_config_device_t *d, int64_t deadline_n
     if (d->pause_ms > 0 && l->last_ns) {
         int64_t until = l->last_ns + (int64_t)d->pause_ms * 1000000;
         if (until > now && until < deadline_ns)
-            mb_sleep_until(until), now = dcs_time_now_ns();
+            dcs_task_sleep_until(until), now = dcs_time_now_ns();
     }
     int64_t left_us = (deadline_ns - now) / 1000, us = (int64_t)d->timeout_ms * 1000;
     if (left_us < us)
@@ -260,7 +259,7 @@ static int tcp_answer(mb_line_t *l, uint8_t *rsp, int cap, int *e)
             return -1;
         }
         if (r < 0) {
-            int w = mb_wait(fd, POLLIN, l->until_ns);
+            int w = dcs_task_wait(fd, POLLIN, l->until_ns);
             if (w <= 0) {
                 *e = w == 0 ? ETIMEDOUT : errno;
                 return -1;
@@ -293,7 +292,7 @@ int mb_line_read(mb_line_t *l, int fn, int start, int count, uint16_t *out, int 
     if (l->proto == DCS_CONFIG_MODBUS_TCP) {
         n = tcp_answer(l, rsp, (int)sizeof rsp, e);
     } else {
-        int w = mb_wait(modbus_get_socket(l->ctx), POLLIN, l->until_ns);
+        int w = dcs_task_wait(modbus_get_socket(l->ctx), POLLIN, l->until_ns);
         n = w <= 0 ? -1 : modbus_receive_confirmation(l->ctx, rsp);
         *e = w == 0 ? ETIMEDOUT : errno;
     }

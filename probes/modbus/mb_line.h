@@ -22,8 +22,6 @@ struct mb_line {
     struct sockaddr_storage addr; /* TCP: host:port, resolved when the line is made */
     socklen_t addrlen;    /* 0: not resolved */
     int unit;             /* its unit id */
-    unsigned job_gen;     /* modbus_probe.c: the poll_many call that grouped it, */
-    size_t job;           /* and its task there */
     mb_line_t *next;
 };
 

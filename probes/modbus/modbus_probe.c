@@ -3,8 +3,8 @@
  * TCP endpoint (unit ids behind a gateway) share one connection, a "line"; a
  * line's devices are polled one after another, so one request at a time goes on
  * each line, and lines run in parallel: Modbus TCP lines as tasks on one thread
- * (mb_poll_many, mb_task.c), serial and RTU-over-TCP lines on the poller's
- * worker threads. Each device reads its channels with
+ * (the backend is cooperative: probes/task.h), serial and RTU-over-TCP lines on
+ * the poller's worker threads. Each device reads its channels with
  * the requests planned once by plan.c; a request that times out is retried
  * (device `retries`) within the cycle's deadline, then the rest of the device is
  * flagged without asking it again. A Modbus exception flags only that request's
@@ -28,7 +28,6 @@
 #include <time.h>
 
 #include "mb_line.h"
-#include "mb_task.h"
 
 #define MAX_PERSISTENT 768
 
@@ -300,91 +299,9 @@ static int mb_poll(void *state, int64_t deadline_ns, dcs_sample_t *out, size_t n
     return ok;
 }
 
-/* A line's devices in one mb_poll_many call, polled by one task. */
-typedef struct {
-    void **states;
-    dcs_sample_t **out;
-    const size_t *nout;
-    int *ok;
-    char (*err)[DCS_PROBE_ERRLEN];
-    int64_t *latency_ns, deadline_ns;
-    const size_t *idx; /* its devices: indices into the arrays above */
-    size_t n;
-} job_t;
-
-static void run_job(void *arg)
-{
-    job_t *j = arg;
-    for (size_t k = 0; k < j->n; k++) {
-        size_t i = j->idx[k];
-        int64_t t0 = dcs_time_now_ns();
-        j->err[i][0] = '\0';
-        j->ok[i] = mb_poll(j->states[i], j->deadline_ns, j->out[i], j->nout[i], j->err[i],
-                           DCS_PROBE_ERRLEN);
-        j->latency_ns[i] = dcs_time_now_ns() - t0;
-    }
-}
-
-/* Group the devices by line into jobs; returns the job count, 0 when out of memory. */
-static size_t make_jobs(void **states, size_t n, job_t *tmpl, job_t **jobs, size_t **idx)
-{
-    static _Atomic unsigned gen_counter;
-    unsigned gen = ++gen_counter;
-    size_t njob = 0, *at = calloc(n + 1, sizeof *at);
-    *idx = malloc(n * sizeof **idx);
-    for (size_t i = 0; at && i < n; i++) {
-        mb_line_t *l = ((mb_state_t *)states[i])->line;
-        if (l->job_gen != gen)
-            l->job_gen = gen, l->job = njob++;
-    }
-    *jobs = njob ? calloc(njob, sizeof **jobs) : NULL;
-    if (!at || !*idx || !*jobs) {
-        free(at), free(*idx), free(*jobs);
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++)
-        (*jobs)[((mb_state_t *)states[i])->line->job].n++;
-    for (size_t k = 0, off = 0; k < njob; off += (*jobs)[k++].n) {
-        at[k] = off;
-        size_t m = (*jobs)[k].n;
-        (*jobs)[k] = *tmpl;
-        (*jobs)[k].idx = *idx + off;
-        (*jobs)[k].n = m;
-    }
-    for (size_t i = 0; i < n; i++)
-        (*idx)[at[((mb_state_t *)states[i])->line->job]++] = i;
-    free(at);
-    return njob;
-}
-
-/* Modbus TCP: every line a task, all on this thread (see mb_task.h). */
-static size_t mb_poll_many(void **states, size_t n, int64_t deadline_ns, dcs_sample_t **out,
-                           const size_t *nout, int *ok, char (*err)[DCS_PROBE_ERRLEN],
-                           int64_t *latency_ns)
-{
-    job_t tmpl = {states, out, nout, ok, err, latency_ns, deadline_ns, NULL, 0}, *jobs = NULL;
-    size_t *idx = NULL, njob = n ? make_jobs(states, n, &tmpl, &jobs, &idx) : 0;
-    void **args = njob ? malloc(njob * sizeof *args) : NULL;
-    for (size_t k = 0; args && k < njob; k++)
-        args[k] = &jobs[k];
-    if (!args || mb_run_tasks(run_job, args, njob) != 0) {
-        size_t all[1];
-        for (size_t i = 0; i < n; i++) { /* out of memory: one by one, blocking */
-            all[0] = i;
-            job_t one = tmpl;
-            one.idx = all, one.n = 1;
-            run_job(&one);
-        }
-    }
-    free(args);
-    free(jobs);
-    free(idx);
-    return 0;
-}
-
 static const dcs_probe_ops modbus_ops[] = {
-    {.version = 2, .name = "modbus_tcp", .open = mb_open, .poll = mb_poll, .close = mb_close,
-     .line = mb_line_key_of, .poll_many = mb_poll_many},
+    {.version = 3, .name = "modbus_tcp", .open = mb_open, .poll = mb_poll, .close = mb_close,
+     .line = mb_line_key_of, .cooperative = 1}, /* waits in line.c go through task.h */
     {.version = 2, .name = "modbus_rtu", .open = mb_open, .poll = mb_poll, .close = mb_close,
      .line = mb_line_key_of},
     {.version = 2, .name = "modbus_rtu_tcp", .open = mb_open, .poll = mb_poll, .close = mb_close,

@@ -1,11 +1,11 @@
-/* mb_task.c: tasks for Modbus lines (see mb_task.h). A task is a ucontext
- * coroutine with its own stack; it runs until it waits (mb_wait), and the
+/* task.c: tasks for the lines of cooperative backends (see task.h). A task is a
+ * ucontext coroutine with its own stack; it runs until it waits (dcs_task_wait), and the
  * scheduler resumes it when its descriptor is ready (epoll, one-shot) or its
  * time is up. Under AddressSanitizer every switch is announced to it, so stack
  * checks follow the task. */
 #define _GNU_SOURCE
-#include "mb_task.h"
-#include "../../engine/base/dcs_base.h"
+#include "task.h"
+#include "../engine/base/dcs_base.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -149,7 +149,7 @@ static int watch(sched_t *s, task_t *t, int fd, int events)
     return 0;
 }
 
-int mb_wait(int fd, int events, int64_t until_ns)
+int dcs_task_wait(int fd, int events, int64_t until_ns)
 {
     sched_t *s = sched;
     if (!s || !s->cur)
@@ -164,9 +164,9 @@ int mb_wait(int fd, int events, int64_t until_ns)
     return t->result;
 }
 
-void mb_sleep_until(int64_t t_ns)
+void dcs_task_sleep_until(int64_t t_ns)
 {
-    mb_wait(-1, 0, t_ns);
+    dcs_task_wait(-1, 0, t_ns);
 }
 
 /* Resume t with the outcome of its wait; returns 1 when it has finished. */
@@ -205,7 +205,7 @@ static size_t turn(sched_t *s, task_t *ts, size_t n)
     return finished;
 }
 
-int mb_run_tasks(void (*fn)(void *arg), void **args, size_t n)
+int dcs_task_run(void (*fn)(void *arg), void **args, size_t n)
 {
     if (!n)
         return 0;
