@@ -67,8 +67,8 @@ LIB_SRC = engine/base/base.c \
 CLI_SRC = engine/cli/main.c engine/cli/cmd_poll.c engine/cli/cmd_score.c engine/cli/cmd_inspect.c \
           engine/cli/cmd_rank.c engine/cli/cmd_csv.c engine/cli/cmd_report.c engine/cli/cli_metrics.c
 SIM_SRC = fixtures/sim.c fixtures/sim_modbus.c fixtures/sim_snmp.c fixtures/loadmodel.c
-FLEET_SRC = fixtures/mb_fleet.c fixtures/mb_fleet_serve.c fixtures/fleet_util.c
-SNMPFLEET_SRC = fixtures/snmp_fleet.c fixtures/fleet_util.c
+FLEET_SRC = fixtures/mb_fleet.c fixtures/mb_fleet_serve.c fixtures/fleet_util.c engine/base/base.c
+SNMPFLEET_SRC = fixtures/snmp_fleet.c fixtures/fleet_util.c engine/base/base.c
 TESTS   = base_test sample_test config_test aggregate_test kernel_test metric_test store_test csv_test \
           rollup_test report_test index_test \
           integration_test probe_test snmp_test snmp_fleet_test

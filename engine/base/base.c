@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 int dcs_time_period(const char *period, const char *tz, int64_t now_ns, int64_t *from_ns,
@@ -45,6 +46,15 @@ const char *dcs_strerror(int rc)
     case DCS_EDEVICE: return "device error";
     case DCS_ECOVERAGE: return "insufficient coverage";
     default: return "unknown error";
+    }
+}
+
+void dcs_raise_open_files(void)
+{
+    struct rlimit r;
+    if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+        r.rlim_cur = r.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &r);
     }
 }
 

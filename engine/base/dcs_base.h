@@ -31,6 +31,9 @@ const char *dcs_strerror(int rc);
 
 /* Current wall-clock time, UTC, in ns. */
 int64_t dcs_time_now_ns(void);
+/* Raise the open-file limit to the hard limit (a process of thousands of
+ * sockets; systemd and login shells often leave the soft limit at 1024). */
+void dcs_raise_open_files(void);
 
 /* Format t_ns as ISO 8601 in UTC ("2026-11-23T08:00:00Z"), or in the IANA zone
  * `tz` with its offset ("2026-11-23T16:00:00+08:00") when tz is not NULL.

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 static const char *help =
     "usage: dcscore poll [--once | --duration S] [--flush-interval S] [--summary-interval S]\n"
@@ -250,17 +249,6 @@ static int parse(int argc, char **argv, double *duration_s, double *flush_s, dou
     return CLI_OK;
 }
 
-/* A site of thousands of devices needs a descriptor each: take the hard limit
- * (systemd and login shells often leave the soft one at 1024). */
-static void raise_open_files(void)
-{
-    struct rlimit r;
-    if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
-        r.rlim_cur = r.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &r);
-    }
-}
-
 int cmd_poll(int argc, char **argv)
 {
     double duration_s = 0, flush_s = 5, summary_s = 600;
@@ -270,7 +258,7 @@ int cmd_poll(int argc, char **argv)
     if (rc)
         return rc < 0 ? CLI_OK : rc;
     const char *cfg_path = argv[optind];
-    raise_open_files();
+    dcs_raise_open_files(); /* a descriptor per device */
     session_t s = {.flush_ns = (int64_t)(flush_s * 1e9), .summary_ns = (int64_t)(summary_s * 1e9)};
     s.last_flush_ns = s.last_summary_ns = dcs_time_now_ns();
     if (metrics && !(s.metrics = cli_metrics_start(metrics)))

@@ -333,8 +333,9 @@ static int find_columns(hid_t f, const char *const *ids, size_t n, long long *co
                 col[j] = (long long)c, from = c + 1;
         }
     }
+    int rc = names ? 0 : -1;
     free(names);
-    return names ? 0 : -1;
+    return rc;
 }
 
 /* Layout 2: columns col[0..n-1] of one level, reading the span of columns they
