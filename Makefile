@@ -49,7 +49,7 @@ $(BUILD)/engine/aggregate/kernel_avx512.o: ALL_CFLAGS += -mavx512f -mavx512dq \
 $(BUILD)/engine/aggregate/%.o: ALL_CFLAGS += -ffp-contract=off
 
 # The library: engine stages in data-flow order, then probes and reports.
-LIB_SRC = engine/base/base.c \
+LIB_SRC = engine/base/base.c engine/base/zone.c \
           engine/sample/decode.c \
           engine/config/config.c engine/config/device.c \
           engine/store/store.c engine/store/store_read.c engine/store/csv.c engine/store/rollup.c \

@@ -36,7 +36,8 @@ static void test_parse_and_format(void **state)
         if (t != rows[i].want)
             fail_msg("'%s' -> %lld, want %lld", rows[i].in, (long long)t, (long long)rows[i].want);
     }
-    static const char *bad[] = {"", "yesterday", "2026-13-01", "2026-11-24T25:00", "2026-11-24T08:00:00+99:00",
+    static const char *bad[] = {"", "yesterday", "2026-13-01", "2026-02-30", "2026-02-29",
+                                "2026-04-31", "2026-11-24T08:00:00+14:60", "2026-11-24T25:00", "2026-11-24T08:00:00+99:00",
                                 "2026-11-24Tx", "@", "@12x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(dcs_time_parse(bad[i], NULL, &t), DCS_EINVAL);
@@ -76,6 +77,25 @@ static void test_periods(void **state)
     assert_int_equal(dcs_time_period("week", "UTC", jan15, &from, &to), DCS_EINVAL);
 }
 
+/* Zones: known names pass, a typo is refused with the closest real names; a
+ * leap day exists only in leap years. */
+static void test_zones(void **state)
+{
+    (void)state;
+    int64_t t;
+    char err[400];
+    assert_true(dcs_tz_known("Asia/Shanghai") && dcs_tz_known("UTC"));
+    assert_false(dcs_tz_known("Asia/Shangai") || dcs_tz_known("") || dcs_tz_known(NULL) ||
+                 dcs_tz_known("../../etc/passwd") || dcs_tz_known("/etc/localtime"));
+    assert_int_equal(dcs_tz_check("Asia/Shangai", "site.timezone", err, sizeof err), DCS_EINVAL);
+    if (!strstr(err, "site.timezone: 'Asia/Shangai' is not an IANA time zone (closest: Asia/Shanghai"))
+        fail_msg("message: %s", err);
+    assert_int_equal(dcs_tz_check("Europe/Berlin", "x", err, sizeof err), 0);
+    assert_int_equal(dcs_time_parse("2028-02-29", NULL, &t), 0); /* 2028 is a leap year */
+    assert_int_equal(dcs_time_parse("2100-02-29", NULL, &t), DCS_EINVAL);
+    assert_int_equal(dcs_time_parse("2000-02-29", NULL, &t), 0);
+}
+
 static void test_string_writers(void **state)
 {
     (void)state;
@@ -104,6 +124,7 @@ int main(void)
         cmocka_unit_test(test_parse_and_format),
         cmocka_unit_test(test_periods),
         cmocka_unit_test(test_string_writers),
+        cmocka_unit_test(test_zones),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -87,6 +87,8 @@ static const bad_case_t bad[] = {
     {"    port: 1502\n", "    port: 1502\n    colour: red\n", "site.yaml:13: devices[1]: unknown key 'colour'"},
     {"role: facility_total", "role: facility", "site.yaml:20: channels[1].role: Invalid ENUM value: facility"},
     {"  store_dir: data\n", "", "site.yaml:2: site: Missing required mapping field: store_dir"},
+    {"  store_dir: data\n", "  store_dir: data\n  timezone: Asia/Shangai\n",
+     "site.yaml:8: site.timezone: 'Asia/Shangai' is not an IANA time zone (closest: Asia/Shanghai"},
     {"port: 1502", "port: 70000", "site.yaml:9: device 'fac': port 70000 outside 1..65535"},
     {"port: 1502", "port: twelve", "site.yaml:12: devices[1].port: Invalid INT value: 'twelve'"},
     {"device: fac\n", "device: facx\n", "site.yaml:17: channel 'fac_e': no device 'facx'"},

@@ -130,6 +130,13 @@ static int parse_offset(const char *p, long *off_s)
     return 0;
 }
 
+static int days_in_month(int y, int m)
+{
+    static const int d[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return d[m - 1] + (m == 2 && leap);
+}
+
 int dcs_time_parse(const char *s, const char *tz, int64_t *t_ns)
 {
     if (!s || !*s)
@@ -158,9 +165,10 @@ int dcs_time_parse(const char *s, const char *tz, int64_t *t_ns)
             p += 1 + m;
         }
     }
-    if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-        tm.tm_hour > 23 || tm.tm_min > 59 || sec > 60)
-        return DCS_EINVAL;
+    if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
+        tm.tm_mday > days_in_month(tm.tm_year, tm.tm_mon) || tm.tm_hour > 23 || tm.tm_min > 59 ||
+        sec > 60)
+        return DCS_EINVAL; /* 2026-02-30 is an error, not 2026-03-02 */
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
     tm.tm_sec = sec;

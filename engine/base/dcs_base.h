@@ -51,6 +51,15 @@ int dcs_time_parse(const char *s, const char *tz, int64_t *t_ns);
 int dcs_time_period(const char *period, const char *tz, int64_t now_ns, int64_t *from_ns,
                     int64_t *to_ns);
 
+/* 1 when tz names a zone of the installed tzdata ("Asia/Shanghai", "UTC"),
+ * else 0. The C library reads an unknown zone as UTC silently: check first. */
+int dcs_tz_known(const char *tz);
+/* The (up to) three zone names closest to tz, comma-separated, into buf. */
+void dcs_tz_suggest(const char *tz, char *buf, size_t len);
+/* 0 when tz is known; else DCS_EINVAL and err = "WHAT: 'tz' is not an IANA time
+ * zone (closest: ...)". */
+int dcs_tz_check(const char *tz, const char *what, char *err, size_t errlen);
+
 /* UTC calendar day number (days since 1970-01-01) of t_ns. */
 int64_t dcs_time_day(int64_t t_ns);
 

@@ -100,6 +100,9 @@ int cmd_import(int argc, char **argv)
     }
     if (optind != argc - 1 || !csv)
         return fputs(import_help, stderr), CLI_USAGE;
+    char why[400];
+    if (im.zone && dcs_tz_check(im.zone, "--zone", why, sizeof why))
+        return fprintf(stderr, "dcscore: %s\n", why), CLI_USAGE;
     dcs_config_t *cfg = cli_load_config(argv[optind]);
     if (!cfg)
         return CLI_USAGE;

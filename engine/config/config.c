@@ -274,6 +274,9 @@ static int validate_site(dcs_config_t *cfg)
         s->gap_limit_s = 3.0 * s->poll_interval_ms / 1000.0;
     if (!s->timezone && !(s->timezone = strdup("Asia/Shanghai")))
         return DCS_ENOMEM;
+    char why[400];
+    if (dcs_tz_check(s->timezone, "site.timezone", why, sizeof why))
+        FAIL(line_of_key(cfg->path, line, "timezone"), "%s", why);
     if (s->store_dir[0] != '/') {
         const char *slash = strrchr(cfg->path, '/');
         char *abs = NULL;
