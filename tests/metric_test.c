@@ -148,9 +148,19 @@ static void test_coverage_and_rack_fallback(void **state)
      * plus 'rackz' (1200 W x 2 h = 2400 Wh). */
     dcs_metric_score_t *sc = score_two_hours("it_rack", 30, &cfg);
     assert_string_equal(sc->it_source, "it_rack");
-    near(sc->coverage, 89.0 / 120.0, 1e-12, "coverage");
-    near(sc->e_it_wh, 1000 + 2000 * 29.0 / 60.0 + 2400, 1e-12, "E_IT over covered time");
-    near(sc->bucket_coverage[1], 29.0 / 60.0, 1e-12, "hour 1 coverage");
+    /* Coverage weighs energy: 'it' measured e = 1000 + 2000 x 29/60 Wh in 89 min,
+     * so its mean power is e x 60/89 W and its 31 missing minutes are estimated
+     * at e x 31/89 Wh. 'rackz' is whole. E_IT coverage = measured / (measured +
+     * estimated); the facility is whole, so the site's is E_IT's. */
+    double e = 1000 + 2000 * 29.0 / 60.0, have = e + 2400, miss = e * 31.0 / 89.0;
+    near(sc->coverage, have / (have + miss), 1e-12, "coverage");
+    near(sc->coverage_it, have / (have + miss), 1e-12, "E_IT coverage");
+    near(sc->coverage_dc, 1.0, 1e-12, "E_DC coverage");
+    near(sc->e_it_wh, have, 1e-12, "E_IT over covered time");
+    /* Hour 1: 'it' measured 2000 x 29/60 Wh, missing 31 min at its mean power. */
+    double h1 = 2000 * 29.0 / 60.0 + 1200, m1 = e * 60.0 / 89.0 * 31.0 / 60.0;
+    near(sc->bucket_coverage[1], h1 / (h1 + m1), 1e-12, "hour 1 coverage");
+    near(sc->channels[1].coverage, 89.0 / 120.0, 1e-12, "channel 'it' time coverage");
     dcs_metric_score_free(sc);
     dcs_config_free(cfg);
 }
@@ -238,6 +248,49 @@ static void test_cue_eue_mixed_precisions(void **state)
     dcs_config_free(cfg);
 }
 
+/* A missing hour (every channel silent in hour 1 of 2) halves coverage and
+ * leaves CUE and EUE as they were over the hour measured: the output is
+ * pro-rated to the covered share, P_IT is the mean over the measured time.
+ * Without a facility meter's data the site's coverage is 0. */
+static void test_missing_time_lowers_coverage_not_ratios(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("cue-gap");
+    dcs_config_t *cfg;
+    assert_int_equal(dcs_config_load(tu_write(dir, "site.yaml", cue_yaml), &cfg), 0);
+    dcs_store_t *st;
+    assert_int_equal(dcs_store_open(cfg, 'w', &st), 0);
+    hour(st, 0, T0, 1500, -1);
+    hour(st, 1, T0, 1000, -1);
+    hour(st, 2, T0, 50, -1);
+    hour(st, 3, T0, 25, -1);
+    hour(st, 4, T0, 80, 0);
+    dcs_store_close(st);
+    assert_int_equal(dcs_store_open(cfg, 'r', &st), 0);
+    dcs_metric_score_t *sc;
+    char err[256];
+    assert_int_equal(dcs_metric_score(cfg, st, T0, T0 + 2 * H, H, &sc, err, sizeof err), 0);
+    const double f[4] = {2.0, 1.0, 0.5, 0.25};
+    dcs_metric_indicators_t ind;
+    dcs_metric_indicators(cfg, sc, f, 0.5703, &ind);
+    near(sc->coverage_dc, 0.5, 1e-12, "E_DC coverage: 1 h of 2");
+    near(sc->coverage, 0.5, 1e-12, "site coverage");
+    near(sc->bucket_coverage[1], 0.0, 1e-12, "hour 1 coverage");
+    near(ind.p_it_avg_kw, 1.0, 1e-12, "P_IT over the measured hour");
+    near(ind.cue_it_tflops_per_kw, 150, 1e-9, "CUE_IT as over the hour measured");
+    near(ind.output_yuan, 10, 1e-9, "output pro-rated to the covered hour");
+    near(ind.eue_yuan_per_kwh, 10 / 1.5, 1e-9, "EUE as over the hour measured");
+    dcs_metric_score_free(sc);
+    /* Hour 1 alone: nothing measured, coverage 0 and no PUE. */
+    assert_int_equal(dcs_metric_score(cfg, st, T0 + H + 120 * DCS_NS_PER_S, T0 + 2 * H, H, &sc,
+                                      err, sizeof err), 0);
+    near(sc->coverage, 0.0, 0, "nothing measured");
+    assert_true(isnan(sc->pue));
+    dcs_metric_score_free(sc);
+    dcs_store_close(st);
+    dcs_config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_ratio_of_sums_not_mean_of_ratios),
         cmocka_unit_test(test_coverage_and_rack_fallback),
         cmocka_unit_test(test_cue_eue_mixed_precisions),
+        cmocka_unit_test(test_missing_time_lowers_coverage_not_ratios),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,7 +43,10 @@ typedef struct {
     const char *it_source;   /* "it_total" or "it_rack" (sum of racks) */
     double e_dc_wh, e_it_wh, e_cooling_wh, e_other_wh;
     double pue;              /* NaN when E_IT is 0 */
-    double coverage;         /* min coverage of the channels PUE depends on */
+    /* Coverage: per PUE role, the share of the window's energy that was measured
+     * (missing energy estimated from each channel's own mean power, for this
+     * weighting only); the site's is the lower of E_DC's and E_IT's. */
+    double coverage, coverage_dc, coverage_it;
     size_t nbuckets;
     int64_t *bucket_start_ns;
     double *bucket_e_dc_wh, *bucket_e_it_wh, *bucket_pue, *bucket_coverage;
@@ -86,7 +89,7 @@ typedef struct {
     double cue_dc_tflops_per_kw;  /* CUE_IT / PUE */
     /* EUE: economic output (经济产出效益) */
     const char *eue_basis;        /* "revenue" / "value_added"; NULL without finance */
-    double output_yuan;           /* yearly output pro-rated to the window */
+    double output_yuan;           /* yearly output pro-rated to the covered window (x coverage_dc) */
     double eue_yuan_per_kwh;      /* output / E_DC */
     double output_yuan_per_rack_year;
     /* Companions */

@@ -24,7 +24,10 @@ static void cue(const dcs_config_t *cfg, const dcs_metric_score_t *sc, const dou
         eq *= sv->count;
         out->peak_fp32eq_tflops += eq;
         const dcs_metric_channel_t *u = &sc->channels[sv->channel_index];
-        if (!(u->coverage >= cfg->site->min_coverage) || !isfinite(u->mean) || u->coverage <= 0) {
+        /* Utilisation follows the covered window: its coverage is judged
+         * against the time E_IT was measured, not the whole window. */
+        double u_cov = sc->coverage_it > 0 ? fmin(u->coverage / sc->coverage_it, 1.0) : 0;
+        if (!(u_cov >= cfg->site->min_coverage) || !isfinite(u->mean) || u->coverage <= 0) {
             out->servers_missing++; /* never read as 0 or 1: left out and counted */
             continue;
         }
@@ -49,19 +52,23 @@ static void eue(const dcs_config_t *cfg, const dcs_metric_score_t *sc, double wi
     const dcs_config_finance_t *fin = cfg->finance;
     if (!fin)
         return;
+    /* Yearly figures are pro-rated to the covered share of the window, so that
+     * numerator and denominator span the same time: a missing day lowers
+     * coverage, never raises a ratio. */
     double share = window_s / YEAR_S, e_dc_kwh = sc->e_dc_wh / 1000, e_it_kwh = sc->e_it_wh / 1000;
+    double dc_share = share * sc->coverage_dc, it_share = share * sc->coverage_it;
     out->eue_basis = fin->basis;
-    out->output_yuan = fin->output_yuan_per_year * share;
+    out->output_yuan = fin->output_yuan_per_year * dc_share;
     if (e_dc_kwh > 0)
         out->eue_yuan_per_kwh = out->output_yuan / e_dc_kwh;
     if (cfg->inventory && cfg->inventory->rack_count > 0)
         out->output_yuan_per_rack_year = fin->output_yuan_per_year / cfg->inventory->rack_count;
     if (fin->water_l_per_year > 0 && e_it_kwh > 0)
-        out->wue_l_per_kwh = fin->water_l_per_year * share / e_it_kwh;
+        out->wue_l_per_kwh = fin->water_l_per_year * it_share / e_it_kwh;
     if (fin->reused_kwh_per_year > 0 && e_dc_kwh > 0)
-        out->erf = fin->reused_kwh_per_year * share / e_dc_kwh;
+        out->erf = fin->reused_kwh_per_year * dc_share / e_dc_kwh;
     if (fin->renewable_kwh_per_year > 0 && e_dc_kwh > 0)
-        out->ref = fin->renewable_kwh_per_year * share / e_dc_kwh;
+        out->ref = fin->renewable_kwh_per_year * dc_share / e_dc_kwh;
 }
 
 void dcs_metric_indicators(const dcs_config_t *cfg, const dcs_metric_score_t *sc,
@@ -73,7 +80,9 @@ void dcs_metric_indicators(const dcs_config_t *cfg, const dcs_metric_score_t *sc
     out->cue_it_tflops_per_kw = out->cue_dc_tflops_per_kw = out->utilisation_coverage = NAN;
     out->eue_yuan_per_kwh = out->output_yuan = out->output_yuan_per_rack_year = NAN;
     out->wue_l_per_kwh = out->erf = out->ref = NAN;
-    out->p_it_avg_kw = window_s > 0 ? sc->e_it_wh / 1000 / (window_s / 3600) : NAN;
+    /* Mean IT power over the time E_IT was measured (CUE's denominator). */
+    double it_h = window_s * sc->coverage_it / 3600;
+    out->p_it_avg_kw = it_h > 0 ? sc->e_it_wh / 1000 / it_h : NAN;
     out->carbon_cue_kgco2_per_kwh = cef_kg_per_kwh * sc->pue;
     cue(cfg, sc, fp32eq, out);
     eue(cfg, sc, window_s, out);

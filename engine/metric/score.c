@@ -219,9 +219,27 @@ static int alloc_buckets(dcs_metric_score_t *sc, const dcs_agg_buckets_t *b)
     return 0;
 }
 
+/* Energy-weighted coverage of the two PUE roles (0 = E_DC, 1 = E_IT): energy
+ * measured, and the energy missing as estimated from each channel's own mean
+ * power over its uncovered time (for the weighting only, never for a result).
+ * A channel without any data is estimated at the mean of its role's channels
+ * that have data; a role with none has coverage 0. Per bucket the same. */
+typedef struct {
+    double have_wh[2], miss_wh[2], mean_w_sum[2];
+    unsigned with_data[2], without[2];
+    double *b_have, *b_miss; /* [role * nbuckets + k] */
+} cover_acc_t;
+
+static double bucket_s(const dcs_metric_score_t *sc, const dcs_agg_buckets_t *b, size_t k)
+{
+    int64_t hi = b->t0_ns + (int64_t)(k + 1) * b->width_ns;
+    return (double)((hi < b->to_ns ? hi : b->to_ns) - sc->bucket_start_ns[k]) * 1e-9;
+}
+
 /* Fold one integrated channel into the role totals and per-bucket figures. */
 static void fold_channel(dcs_metric_score_t *sc, const dcs_config_channel_t *c,
-                         const dcs_agg_buckets_t *b, int has_it_total, double *cover_min)
+                         const dcs_agg_buckets_t *b, const dcs_metric_channel_t *mc,
+                         int has_it_total, cover_acc_t *acc)
 {
     int dc = counts_for(c, 0, has_it_total), it = counts_for(c, 1, has_it_total);
     double e = dcs_agg_buckets_total_wh(b);
@@ -235,21 +253,54 @@ static void fold_channel(dcs_metric_score_t *sc, const dcs_config_channel_t *c,
         sc->e_other_wh += e;
     if (!dc && !it)
         return;
+    int r = dc ? 0 : 1;
+    double mean_w = mc->covered_s > 0 ? fabs(mc->e_wh) * 3600.0 / mc->covered_s : NAN;
+    if (isfinite(mean_w)) {
+        acc->with_data[r]++;
+        acc->mean_w_sum[r] += mean_w;
+    } else {
+        acc->without[r]++;
+    }
     for (size_t k = 0; k < b->n; k++) {
-        int64_t lo = sc->bucket_start_ns[k];
-        int64_t hi = b->t0_ns + (int64_t)(k + 1) * b->width_ns;
-        hi = hi < b->to_ns ? hi : b->to_ns;
-        double cov = b->covered_s[k] / ((double)(hi - lo) * 1e-9);
-        if (cov < sc->bucket_coverage[k])
-            sc->bucket_coverage[k] = cov;
+        double miss_s = fmax(bucket_s(sc, b, k) - b->covered_s[k], 0);
         if (dc)
             sc->bucket_e_dc_wh[k] += b->e_wh[k];
         else
             sc->bucket_e_it_wh[k] += b->e_wh[k];
+        acc->b_have[r * b->n + k] += fabs(b->e_wh[k]);
+        if (isfinite(mean_w))
+            acc->b_miss[r * b->n + k] += mean_w * miss_s / 3600.0;
     }
-    double cov = dcs_agg_buckets_covered_s(b) / ((double)(b->to_ns - b->from_ns) * 1e-9);
-    if (cov < *cover_min)
-        *cover_min = cov;
+}
+
+static double cover_ratio(double have, double miss)
+{
+    return have + miss > 0 ? have / (have + miss) : 1.0;
+}
+
+/* Close the accumulation: channels without data, then role, site and bucket
+ * coverage (the lower of the two roles). */
+static void cover_finish(dcs_metric_score_t *sc, const dcs_agg_buckets_t *b, cover_acc_t *acc)
+{
+    double role[2];
+    for (int r = 0; r < 2; r++) {
+        double per_ch = acc->with_data[r] ? acc->mean_w_sum[r] / acc->with_data[r] : 0;
+        acc->have_wh[r] = acc->miss_wh[r] = 0;
+        for (size_t k = 0; k < b->n; k++) {
+            acc->b_miss[r * b->n + k] += acc->without[r] * per_ch * bucket_s(sc, b, k) / 3600.0;
+            acc->have_wh[r] += acc->b_have[r * b->n + k];
+            acc->miss_wh[r] += acc->b_miss[r * b->n + k];
+        }
+        role[r] = acc->with_data[r] ? cover_ratio(acc->have_wh[r], acc->miss_wh[r]) : 0;
+    }
+    sc->coverage_dc = role[0];
+    sc->coverage_it = role[1];
+    sc->coverage = fmin(role[0], role[1]);
+    for (size_t k = 0; k < b->n; k++) {
+        double c0 = cover_ratio(acc->b_have[k], acc->b_miss[k]);
+        double c1 = cover_ratio(acc->b_have[b->n + k], acc->b_miss[b->n + k]);
+        sc->bucket_coverage[k] = acc->with_data[0] && acc->with_data[1] ? fmin(c0, c1) : 0;
+    }
 }
 
 static void cross_checks(dcs_metric_score_t *sc, const dcs_config_t *cfg)
@@ -297,7 +348,7 @@ static int zones(dcs_metric_score_t *sc, const dcs_config_t *cfg)
  * buckets b serve the group's first channel; the others' are made here. */
 static int integrate_all(const dcs_config_t *cfg, dcs_store_t *st, dcs_agg_buckets_t *b,
                          const uint8_t *use, int has_it_total, dcs_metric_score_t *sc,
-                         double *cover_min, dcs_metric_progress_fn progress, void *ctx)
+                         cover_acc_t *acc, dcs_metric_progress_fn progress, void *ctx)
 {
     unsigned gs = group_size(b->n), made = 1;
     dcs_agg_buckets_t bs[SCORE_GROUP];
@@ -314,7 +365,8 @@ static int integrate_all(const dcs_config_t *cfg, dcs_store_t *st, dcs_agg_bucke
         }
         rc = integrate_group(cfg, st, g0, m, bs, use, &sc->channels[g0]);
         for (unsigned j = 0; !rc && j < m; j++)
-            fold_channel(sc, &cfg->channels[g0 + j], &bs[j], has_it_total, cover_min);
+            fold_channel(sc, &cfg->channels[g0 + j], &bs[j], &sc->channels[g0 + j], has_it_total,
+                         acc);
         if (progress)
             progress(ctx, g0 + m, cfg->channels_count);
     }
@@ -361,14 +413,20 @@ int dcs_metric_score_progress(const dcs_config_t *cfg, dcs_store_t *st, int64_t 
     sc->category = cfg->site->pue_category;
     sc->it_source = has_it_total ? "it_total" : "it_rack";
     sc->nchannels = cfg->channels_count;
-    double cover_min = 1.0;
+    cover_acc_t acc = {.b_have = calloc(2 * b.n, sizeof(double)),
+                       .b_miss = calloc(2 * b.n, sizeof(double))};
     uint8_t *use = rollup_days(st, &b);
     sc->days = (size_t)(dcs_time_day(to_ns - 1) - dcs_time_day(from_ns) + 1);
     for (size_t d = 0; use && d < sc->days; d++)
         sc->days_from_rollups += use[d];
-    rc = use ? integrate_all(cfg, st, &b, use, has_it_total, sc, &cover_min, progress, ctx)
+    rc = use && acc.b_have && acc.b_miss
+             ? integrate_all(cfg, st, &b, use, has_it_total, sc, &acc, progress, ctx)
              : DCS_ENOMEM;
+    if (!rc)
+        cover_finish(sc, &b, &acc);
     dcs_agg_buckets_free(&b);
+    free(acc.b_have);
+    free(acc.b_miss);
     free(use);
     if (rc) {
         snprintf(err, errlen, "%s", rc == DCS_ENOMEM ? "score: out of memory" : dcs_store_errmsg(st));
@@ -378,7 +436,6 @@ int dcs_metric_score_progress(const dcs_config_t *cfg, dcs_store_t *st, int64_t 
     for (size_t k = 0; k < sc->nbuckets; k++)
         sc->bucket_pue[k] = dcs_metric_pue(sc->bucket_e_dc_wh[k], sc->bucket_e_it_wh[k]);
     sc->pue = dcs_metric_pue(sc->e_dc_wh, sc->e_it_wh);
-    sc->coverage = cover_min;
     cross_checks(sc, cfg);
     for (const char *p; sc->nproblems < 8 && (p = dcs_store_problem(st, sc->nproblems));)
         snprintf(sc->problems[sc->nproblems++], sizeof sc->problems[0], "%s", p);
