@@ -30,7 +30,7 @@ static const char *css =
     "text-align:right}th{background:#f3f3f3}td.l,th.l{text-align:left}"
     ".kpi{display:inline-block;border:1px solid #ccc;border-radius:6px;padding:.6em 1em;"
     "margin:.3em .6em .3em 0}.kpi b{font-size:1.8em;display:block}"
-    ".warn{color:#a40}.ok{color:#1e8449}.chart{width:100%;max-width:900px}"
+    ".warn{color:#a40}.banner{border:2px solid #a40;padding:0 1em;margin:1em 0}.ok{color:#1e8449}.chart{width:100%;max-width:900px}"
     "@media print{body{margin:1cm;max-width:none}.chart{max-width:100%}"
     "h2,h3{break-after:avoid}tr,svg{break-inside:avoid}}";
 

@@ -82,6 +82,12 @@ static void indicators(FILE *f, dcs_report_lang_t lang, const dcs_metric_indicat
     fputs("</table>\n", f);
     if (!as)
         return;
+    if (as->withheld) {
+        fprintf(f, "<p class=\"warn\">%s: ", T("Grade, policy verdicts and composite withheld"));
+        dcs_report_escape(f, as->withheld);
+        fputs("</p>\n", f);
+        return;
+    }
     static const char *const phead[] = {"Policy", "Verdict", NULL};
     fprintf(f, "<p>%s: <b>", T("Grade"));
     dcs_report_escape(f, as->grade);
@@ -194,12 +200,36 @@ static void periods_table(FILE *f, dcs_report_lang_t lang, const dcs_config_t *c
     fputs("</table>\n", f);
 }
 
+/* Above the headline: "Not publishable: REASON" and every finding. */
+static void findings_banner(FILE *f, dcs_report_lang_t lang, const dcs_metric_score_t *sc)
+{
+    const char *why = dcs_metric_withheld(sc);
+    if (!why && !sc->nfindings)
+        return;
+    fputs("<div class=\"banner\">", f);
+    if (why) {
+        fprintf(f, "<p class=\"warn\"><b>%s</b> ", T("Not publishable:"));
+        dcs_report_escape(f, why);
+        fprintf(f, "</p><p>%s</p>", T("Grade, policy verdicts and the composite are withheld."));
+    }
+    fprintf(f, "<ul>");
+    for (size_t i = 0; i < sc->nfindings; i++) {
+        fprintf(f, "<li class=\"%s\">%s <code>%s</code>: ",
+                sc->findings[i].severity == DCS_FINDING_ERROR ? "warn" : "",
+                T(dcs_metric_severity_name(sc->findings[i].severity)), sc->findings[i].id);
+        dcs_report_escape(f, sc->findings[i].detail);
+        fputs("</li>", f);
+    }
+    fputs("</ul></div>\n", f);
+}
+
 int dcs_report_site_html(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,
                          const dcs_metric_score_t *sc, const dcs_metric_indicators_t *ind,
                          const dcs_index_assessment_t *as, const dcs_report_series_t *series,
                          size_t nseries, const dcs_report_period_t *periods, size_t nperiods)
 {
     header(f, lang, cfg, sc);
+    findings_banner(f, lang, sc);
     kpis(f, lang, cfg, sc, ind);
     periods_table(f, lang, cfg, sc, periods, nperiods);
     if (ind)

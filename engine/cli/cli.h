@@ -50,7 +50,7 @@ void cli_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
 typedef struct {
     const char *from, *to, *out, *region, *period;
     int64_t bucket_ns;
-    int json, procurement, pdf, eu_kpi;
+    int json, procurement, pdf, eu_kpi, allow_partial;
     dcs_report_lang_t lang;
 } score_args_t;
 

@@ -60,6 +60,7 @@ static int parse_args(int argc, char **argv, score_args_t *a, const char *help)
         {"lang", required_argument, 0, 'L'}, {"region", required_argument, 0, 'R'},
         {"procurement", no_argument, 0, 'P'}, {"pdf", no_argument, 0, 'p'},
         {"eu-kpi", no_argument, 0, 'E'}, {"period", required_argument, 0, 'D'},
+        {"allow-partial", no_argument, 0, 'A'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     a->bucket_ns = 3600 * DCS_NS_PER_S;
@@ -74,6 +75,7 @@ static int parse_args(int argc, char **argv, score_args_t *a, const char *help)
         case 'p': a->pdf = 1; break;
         case 'E': a->eu_kpi = 1; break;
         case 'D': a->period = optarg; break;
+        case 'A': a->allow_partial = 1; break;
         case 'L':
             if (dcs_report_lang_parse(optarg, &a->lang)) {
                 fprintf(stderr, "dcscore: --lang takes en or zh\n");
@@ -132,13 +134,19 @@ static int run_score(const char *path, const score_args_t *a, scored_t *s)
     }
     for (size_t i = 0; i < s->sc->nproblems; i++)
         fprintf(stderr, "dcscore: warning: skipped %s\n", s->sc->problems[i]);
+    /* The policy's min_coverage is the floor; a site may raise it, not lower it. */
+    dcs_metric_limits_t lim = dcs_index_policy_limits(s->pol);
+    lim.min_coverage = fmax(lim.min_coverage, s->cfg->site->min_coverage);
+    s->cfg->site->min_coverage = lim.min_coverage;
     double f[DCS_METRIC_NPREC];
     for (int p = 0; p < DCS_METRIC_NPREC; p++)
         f[p] = dcs_index_policy_fp32eq(s->pol, p);
     dcs_metric_indicators(s->cfg, s->sc, f, dcs_index_policy_cef(s->pol), &s->ind);
+    dcs_metric_check(s->cfg, s->sc, &lim);
     double x[DCS_INDEX_N] = {s->sc->pue, s->ind.cue_it_tflops_per_kw, s->ind.eue_yuan_per_kwh};
     double occupancy = s->cfg->inventory ? s->cfg->inventory->rack_occupancy : -1;
     dcs_index_assess(s->pol, x, occupancy, s->cfg->site->region, &s->as);
+    s->as.withheld = dcs_metric_withheld(s->sc);
     return CLI_OK;
 }
 
@@ -152,6 +160,11 @@ static void print_assessment(const scored_t *s)
     printf("CUE_DC     %.3f TFLOPS/kW\n", d->cue_dc_tflops_per_kw);
     printf("EUE        %.3f yuan/kWh (%s)\n", d->eue_yuan_per_kwh, d->eue_basis ? d->eue_basis : "no finance data");
     printf("carbon CUE %.3f kgCO2/kWh of IT\n", d->carbon_cue_kgco2_per_kwh);
+    if (as->withheld) {
+        printf("grade      withheld: %s\npolicy     withheld: %s\ncomposite  withheld: %s\n\n",
+               as->withheld, as->withheld, as->withheld);
+        return;
+    }
     printf("grade      %s\n", as->grade);
     for (size_t i = 0; i < as->nrules; i++)
         printf("policy     %-20s %s\n", as->rules[i].id,
@@ -159,6 +172,13 @@ static void print_assessment(const scored_t *s)
     printf("scores     PUE %.1f, CUE %.1f, EUE %.1f -> composite %.1f / 100 "
            "(AHP weights %.2f/%.2f/%.2f, CR %.3f; %s)\n\n", as->score[0], as->score[1],
            as->score[2], as->composite, as->w[0], as->w[1], as->w[2], as->cr, as->policy_version);
+}
+
+static void print_findings(const dcs_metric_score_t *sc)
+{
+    for (size_t i = 0; i < sc->nfindings; i++)
+        printf("finding    %-7s %s: %s\n", dcs_metric_severity_name(sc->findings[i].severity),
+               sc->findings[i].id, sc->findings[i].detail);
 }
 
 static void print_table(const scored_t *s)
@@ -173,8 +193,10 @@ static void print_table(const scored_t *s)
     printf("window     %s .. %s (%s, %.0f s)\n", from, to, tz,
            (double)(sc->to_ns - sc->from_ns) * 1e-9);
     printf("boundary   PUE category %d, E_IT from %s\n", sc->category, sc->it_source);
-    printf("coverage   %.1f %% (threshold %.0f %%)\n", sc->coverage * 100,
+    printf("coverage   %.1f %% of the energy (E_DC %.1f %%, E_IT %.1f %%; threshold %.0f %%)\n",
+           sc->coverage * 100, sc->coverage_dc * 100, sc->coverage_it * 100,
            cfg->site->min_coverage * 100);
+    print_findings(sc);
     printf("E_DC       %.3f kWh\nE_IT       %.3f kWh\ncooling    %.3f kWh\nother      %.3f kWh\n",
            sc->e_dc_wh / 1000, sc->e_it_wh / 1000, sc->e_cooling_wh / 1000, sc->e_other_wh / 1000);
     printf("PUE%d       %.4f%s\n", sc->category, sc->pue,
@@ -202,13 +224,16 @@ static void print_table(const scored_t *s)
     }
 }
 
-static int coverage_verdict(const dcs_config_t *cfg, const dcs_metric_score_t *sc)
+/* Exit code of score and report: CLI_DATA when the figures are not publishable
+ * (an error finding or coverage below min_coverage), unless --allow-partial. */
+static int publish_verdict(const score_args_t *a, const scored_t *s)
 {
-    if (sc->coverage >= cfg->site->min_coverage && isfinite(sc->pue))
+    const char *why = s->as.withheld;
+    if (!why)
         return CLI_OK;
-    fprintf(stderr, "dcscore: %s: coverage %.1f %% is below min_coverage %.0f %%: not a result\n",
-            cfg->site->id, sc->coverage * 100, cfg->site->min_coverage * 100);
-    return CLI_DATA;
+    fprintf(stderr, "dcscore: %s: %s: %s\n", s->cfg->site->id,
+            a->allow_partial ? "partial (--allow-partial), verdicts withheld" : "not publishable", why);
+    return a->allow_partial ? CLI_OK : CLI_DATA;
 }
 
 /* What score and report do once the window is scored; returns a CLI_* code. */
@@ -244,7 +269,7 @@ static int print_score(const score_args_t *a, const scored_t *s)
     } else {
         print_table(s);
     }
-    return coverage_verdict(s->cfg, s->sc);
+    return publish_verdict(a, s);
 }
 
 int cmd_score(int argc, char **argv)
@@ -325,7 +350,7 @@ static int report_score(const score_args_t *a, const scored_t *s)
     int rc = write_report(out, s);
     if (!rc)
         rc = cli_report_done(out, a->pdf);
-    return rc ? rc : coverage_verdict(s->cfg, s->sc);
+    return rc ? rc : publish_verdict(a, s);
 }
 
 int cmd_report(int argc, char **argv)

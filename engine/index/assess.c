@@ -40,13 +40,15 @@ void dcs_index_assessment_json(const dcs_index_assessment_t *a, FILE *f)
 {
     fputs("  \"assessment\": {\n    \"policy_version\": ", f);
     dcs_json_str(f, a->policy_version);
+    fputs(",\n    \"withheld\": ", f);
+    dcs_json_str(f, a->withheld);
     fputs(",\n    \"grade\": ", f);
-    dcs_json_str(f, a->grade);
+    dcs_json_str(f, a->withheld ? NULL : a->grade);
     fputs(",\n    \"policies\": [", f);
     for (size_t i = 0; i < a->nrules; i++) {
         fprintf(f, "%s\n      {\"id\": ", i ? "," : "");
         dcs_json_str(f, a->rules[i].id);
-        fprintf(f, ", \"met\": %s}", a->met[i] < 0 ? "null" : a->met[i] ? "true" : "false");
+        fprintf(f, ", \"met\": %s}", a->met[i] < 0 || a->withheld ? "null" : a->met[i] ? "true" : "false");
     }
     fputs("],\n    \"scores\": {", f);
     for (int j = 0; j < DCS_INDEX_N; j++) {
@@ -56,6 +58,6 @@ void dcs_index_assessment_json(const dcs_index_assessment_t *a, FILE *f)
     fprintf(f, "},\n    \"weights\": {\"method\": \"ahp\", \"pue\": %.6f, \"cue\": %.6f, "
                "\"eue\": %.6f, \"cr\": %.6f},\n    \"composite\": ",
             a->w[0], a->w[1], a->w[2], a->cr);
-    num(f, a->composite);
+    num(f, a->withheld ? NAN : a->composite);
     fputs("\n  }", f);
 }

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../metric/dcs_metric.h"
+
 /* The three indicators of the measures, in this order everywhere. */
 enum { DCS_INDEX_PUE, DCS_INDEX_CUE, DCS_INDEX_EUE, DCS_INDEX_N };
 
@@ -41,6 +43,8 @@ const double *dcs_index_policy_ahp(const dcs_index_policy_t *p); /* 3x3 row-majo
 double dcs_index_policy_fp32eq(const dcs_index_policy_t *p, int precision); /* 0 fp64 .. 3 int8 */
 double dcs_index_policy_cef(const dcs_index_policy_t *p);                    /* kgCO2/kWh */
 size_t dcs_index_policy_rules(const dcs_index_policy_t *p, const dcs_index_rule_t **rules);
+/* The plausibility limits and the publishing threshold min_coverage. */
+dcs_metric_limits_t dcs_index_policy_limits(const dcs_index_policy_t *p);
 
 /* Score of value x: 100 at best, 0 at worst, linear between, clamped to 0..100
  * (works for cost and benefit indicators alike). NaN when x is NaN. */
@@ -91,6 +95,9 @@ typedef struct {
     double w[DCS_INDEX_N];             /* default AHP weights of the policy file */
     double cr;                         /* their consistency ratio */
     double composite;                  /* NaN when an indicator is missing */
+    const char *withheld;              /* not NULL: the figures are not publishable for
+                                        * this reason; grade, verdicts and composite
+                                        * are withheld (shown as "withheld: REASON") */
 } dcs_index_assessment_t;
 
 /* Grade, policy verdicts, scores and composite (policy's AHP weights) of one site.

@@ -4,6 +4,7 @@
 #include "dcs_index.h"
 #include "../base/dcs_base.h"
 #include "../config/dcs_config.h"
+#include "../metric/dcs_metric.h"
 
 #include <cyaml/cyaml.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@ typedef struct { char *source; dcs_index_grade_t *levels; unsigned levels_count;
 typedef struct { dcs_index_anchor_t a[DCS_INDEX_N]; } anchors_t;
 typedef struct { double f[4]; } fp32eq_t;
 typedef struct { double kgco2_per_kwh; char *source; } carbon_t;
+typedef struct { double pue_min, pue_max, meter_class_pct, min_coverage; char *source; } plaus_t;
 
 typedef struct {
     char *formula_version;
@@ -23,6 +25,7 @@ typedef struct {
     anchors_t scores;
     fp32eq_t fp32_equivalent;
     carbon_t carbon;
+    plaus_t plausibility;
     double ahp[9];       /* row-major 3 x 3 */
 } doc_t;
 
@@ -63,6 +66,10 @@ static const cyaml_schema_field_t fp_f[] = {
 static const cyaml_schema_field_t carbon_f[] = {
     FLT("kgco2_per_kwh", carbon_t, kgco2_per_kwh, 0), STR("source", carbon_t, source, 0),
     CYAML_FIELD_END};
+static const cyaml_schema_field_t plaus_f[] = {
+    FLT("pue_min", plaus_t, pue_min, 0), FLT("pue_max", plaus_t, pue_max, 0),
+    FLT("meter_class_pct", plaus_t, meter_class_pct, 0), FLT("min_coverage", plaus_t, min_coverage, 0),
+    STR("source", plaus_t, source, CYAML_FLAG_OPTIONAL), CYAML_FIELD_END};
 static const cyaml_schema_value_t float_s = {CYAML_VALUE_FLOAT(CYAML_FLAG_DEFAULT, double)};
 static const cyaml_schema_field_t doc_f[] = {
     STR("formula_version", doc_t, formula_version, 0),
@@ -71,6 +78,7 @@ static const cyaml_schema_field_t doc_f[] = {
     CYAML_FIELD_MAPPING("scores", 0, doc_t, scores, anchors_f),
     CYAML_FIELD_MAPPING("fp32_equivalent", 0, doc_t, fp32_equivalent, fp_f),
     CYAML_FIELD_MAPPING("carbon", 0, doc_t, carbon, carbon_f),
+    CYAML_FIELD_MAPPING("plausibility", 0, doc_t, plausibility, plaus_f),
     CYAML_FIELD_SEQUENCE_FIXED("ahp", 0, doc_t, ahp, &float_s, 9), CYAML_FIELD_END};
 static const cyaml_schema_value_t doc_s = {CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, doc_t, doc_f)};
 
@@ -89,6 +97,13 @@ int dcs_index_policy_load(const char *path, dcs_index_policy_t **out)
                      path);
             return DCS_ECONFIG;
         }
+    const plaus_t *pl = &p->doc->plausibility;
+    if (!(pl->pue_min >= 1.0 && pl->pue_max > pl->pue_min && pl->meter_class_pct > 0 &&
+          pl->min_coverage >= 0 && pl->min_coverage <= 1)) {
+        snprintf(p->errmsg, sizeof p->errmsg, "%s: plausibility: need 1 <= pue_min < pue_max, "
+                 "meter_class_pct > 0 and min_coverage in 0..1", path);
+        return DCS_ECONFIG;
+    }
     double w[3], lmax, cr;
     if (dcs_index_ahp(p->doc->ahp, 3, w, &lmax, &cr)) {
         snprintf(p->errmsg, sizeof p->errmsg, "%s: ahp matrix is not a consistent pairwise "
@@ -134,6 +149,14 @@ double dcs_index_policy_fp32eq(const dcs_index_policy_t *p, int precision)
 double dcs_index_policy_cef(const dcs_index_policy_t *p)
 {
     return p->doc->carbon.kgco2_per_kwh;
+}
+
+dcs_metric_limits_t dcs_index_policy_limits(const dcs_index_policy_t *p)
+{
+    const plaus_t *pl = &p->doc->plausibility;
+    return (dcs_metric_limits_t){.pue_min = pl->pue_min, .pue_max = pl->pue_max,
+                                 .meter_class_pct = pl->meter_class_pct,
+                                 .min_coverage = pl->min_coverage};
 }
 
 size_t dcs_index_policy_rules(const dcs_index_policy_t *p, const dcs_index_rule_t **rules)

@@ -37,6 +37,23 @@ typedef struct {
     double e_it_wh, e_infra_wh, ppue;
 } dcs_metric_zone_t;
 
+/* A plausibility finding (METRICS.md "Findings"). */
+enum { DCS_FINDING_WARNING, DCS_FINDING_ERROR };
+#define DCS_METRIC_MAX_FINDINGS 16
+typedef struct {
+    const char *id;          /* "pue_above_max", ... (stable, documented) */
+    int severity;            /* DCS_FINDING_* */
+    const char *channel;     /* the channel concerned, or NULL for the site */
+    char detail[240];        /* one line, with the figures and the limit */
+} dcs_metric_finding_t;
+
+/* Limits of the checks: the policy file's `plausibility` block. */
+typedef struct {
+    double pue_min, pue_max;  /* PUE outside [pue_min, pue_max] is an error */
+    double meter_class_pct;   /* meters' accuracy class (%): two meters may differ by twice it */
+    double min_coverage;      /* below it (0..1) the figures are not publishable */
+} dcs_metric_limits_t;
+
 typedef struct {
     int64_t from_ns, to_ns, bucket_ns;
     int category;            /* PUE measurement category of the site (1..3) */
@@ -57,7 +74,20 @@ typedef struct {
     size_t nproblems;           /* day files that could not be read and were skipped */
     char problems[8][300];
     size_t days, days_from_rollups; /* UTC days the window touches; those read from rollups */
+    size_t nfindings;                /* filled by dcs_metric_check */
+    dcs_metric_finding_t findings[DCS_METRIC_MAX_FINDINGS];
 } dcs_metric_score_t;
+
+/* Run the plausibility checks on a scored window into sc->findings: PUE below
+ * pue_min or above pue_max or missing; IT above facility in a bucket; rack PDUs
+ * above the UPS output; a counter against its role's integrated power; mean
+ * utilisation outside 0..100 %; coverage below min_coverage. Limits are
+ * inclusive (PUE exactly pue_min passes). */
+void dcs_metric_check(const dcs_config_t *cfg, dcs_metric_score_t *sc, const dcs_metric_limits_t *lim);
+/* The reason the window's figures are not publishable (the first error
+ * finding's detail), or NULL when they are. */
+const char *dcs_metric_withheld(const dcs_metric_score_t *sc);
+const char *dcs_metric_severity_name(int severity); /* "error" / "warning" */
 
 /* Score cfg's site over [from_ns, to_ns) with buckets of bucket_ns (e.g. 1 h).
  * Returns 0; DCS_ENODATA when no facility or IT channel is configured;

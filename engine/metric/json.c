@@ -141,8 +141,24 @@ void dcs_metric_score_json_begin(const dcs_metric_score_t *sc, const dcs_config_
     }
     fputs("],\n  \"coverage\": ", f);
     jnum(f, sc->coverage);
+    fputs(", \"coverage_dc\": ", f);
+    jnum(f, sc->coverage_dc);
+    fputs(", \"coverage_it\": ", f);
+    jnum(f, sc->coverage_it);
     fputs(",\n  \"min_coverage\": ", f);
     jnum(f, cfg->site->min_coverage);
+    fputs(",\n  \"findings\": [", f);
+    for (size_t i = 0; i < sc->nfindings; i++) {
+        const dcs_metric_finding_t *x = &sc->findings[i];
+        fprintf(f, "%s\n    {\"id\": \"%s\", \"severity\": \"%s\", \"channel\": ", i ? "," : "",
+                x->id, dcs_metric_severity_name(x->severity));
+        dcs_json_str(f, x->channel);
+        fputs(", \"detail\": ", f);
+        dcs_json_str(f, x->detail);
+        fputc('}', f);
+    }
+    fprintf(f, "],\n  \"publishable\": %s, \"withheld\": ", dcs_metric_withheld(sc) ? "false" : "true");
+    dcs_json_str(f, dcs_metric_withheld(sc));
     fputs(",\n  \"energy_kwh\": {\"dc\": ", f);
     jnum(f, sc->e_dc_wh / 1000);
     fputs(", \"it\": ", f);

@@ -1,0 +1,128 @@
+/* findings.c: plausibility checks on a scored window. Each check is a named
+ * finding with a severity; an error finding, or coverage below the threshold,
+ * makes the window's figures not publishable and withholds every verdict built
+ * on them (grade, policy rules, composite). The limits are data: the policy
+ * file's `plausibility` block. Definitions: METRICS.md "Findings". */
+#include "dcs_metric.h"
+#include "../base/dcs_base.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static void add(dcs_metric_score_t *sc, const char *id, int severity, const char *channel,
+                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void add(dcs_metric_score_t *sc, const char *id, int severity, const char *channel,
+                const char *fmt, ...)
+{
+    if (sc->nfindings >= DCS_METRIC_MAX_FINDINGS)
+        return;
+    dcs_metric_finding_t *f = &sc->findings[sc->nfindings++];
+    f->id = id;
+    f->severity = severity;
+    f->channel = channel;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f->detail, sizeof f->detail, fmt, ap);
+    va_end(ap);
+}
+
+static void check_pue(dcs_metric_score_t *sc, const dcs_metric_limits_t *lim)
+{
+    if (!isfinite(sc->pue))
+        add(sc, "no_pue", DCS_FINDING_ERROR, NULL, "no PUE: no IT energy measured in the window");
+    else if (sc->pue < lim->pue_min)
+        add(sc, "pue_below_min", DCS_FINDING_ERROR, NULL,
+            "PUE %.4f is below %.2f: IT energy above facility energy (a meter's scale or role?)",
+            sc->pue, lim->pue_min);
+    else if (sc->pue > lim->pue_max)
+        add(sc, "pue_above_max", DCS_FINDING_ERROR, NULL,
+            "PUE %.4f is above the plausible ceiling %.2f (a meter's scale or role?)", sc->pue,
+            lim->pue_max);
+}
+
+/* IT above facility in any bucket, beyond the two meters' class. */
+static void check_buckets(dcs_metric_score_t *sc, const dcs_metric_limits_t *lim, const char *tz)
+{
+    double tol = 2 * lim->meter_class_pct / 100;
+    for (size_t k = 0; k < sc->nbuckets; k++)
+        if (sc->bucket_e_it_wh[k] > sc->bucket_e_dc_wh[k] * (1 + tol) && sc->bucket_e_it_wh[k] > 0) {
+            char t[48];
+            dcs_time_format(sc->bucket_start_ns[k], tz, t, sizeof t);
+            add(sc, "it_above_facility", DCS_FINDING_ERROR, NULL,
+                "IT energy %.3f kWh above facility energy %.3f kWh in the bucket from %s "
+                "(beyond 2 x %.1f %% meter class)", sc->bucket_e_it_wh[k] / 1000,
+                sc->bucket_e_dc_wh[k] / 1000, t, lim->meter_class_pct);
+            return; /* one is enough to name */
+        }
+}
+
+/* Rack PDUs summed against the UPS output (it_total), when both are metered. */
+static void check_racks(const dcs_config_t *cfg, dcs_metric_score_t *sc, const dcs_metric_limits_t *lim)
+{
+    double racks = 0, ups = 0;
+    int nr = 0, nu = 0;
+    for (size_t i = 0; i < sc->nchannels; i++) {
+        const dcs_config_channel_t *c = &cfg->channels[sc->channels[i].channel];
+        if (c->kind != DCS_CONFIG_POWER && c->kind != DCS_CONFIG_ENERGY)
+            continue;
+        if (c->role == DCS_CONFIG_ROLE_IT_RACK && !c->cross_check)
+            racks += sc->channels[i].e_wh, nr++;
+        else if (c->role == DCS_CONFIG_ROLE_IT_TOTAL && !c->cross_check)
+            ups += sc->channels[i].e_wh, nu++;
+    }
+    double tol = 2 * lim->meter_class_pct / 100;
+    if (nr && nu && ups > 0 && racks > ups * (1 + tol))
+        add(sc, "racks_above_ups", DCS_FINDING_ERROR, NULL,
+            "rack PDUs sum to %.3f kWh, above the UPS output %.3f kWh by %.1f %% (beyond 2 x %.1f "
+            "%% meter class)", racks / 1000, ups / 1000, (racks / ups - 1) * 100,
+            lim->meter_class_pct);
+}
+
+/* Per channel: a counter against its own boundary's integrated power, and
+ * utilisation outside 0..100 %. */
+static void check_channels(const dcs_config_t *cfg, dcs_metric_score_t *sc, const dcs_metric_limits_t *lim)
+{
+    for (size_t i = 0; i < sc->nchannels; i++) {
+        const dcs_metric_channel_t *m = &sc->channels[i];
+        const dcs_config_channel_t *c = &cfg->channels[m->channel];
+        double rel = m->cross_check_rel;
+        if (c->cross_check && isfinite(rel) && fabs(rel) * 100 > 2 * lim->meter_class_pct)
+            add(sc, "counter_vs_power", DCS_FINDING_WARNING, c->id,
+                "%s: %.3f kWh against %.3f kWh integrated for its role (%+.2f %%, beyond 2 x "
+                "%.1f %% meter class)", c->id, m->e_wh / 1000, m->e_wh / (1 + rel) / 1000,
+                rel * 100, lim->meter_class_pct);
+        if (c->kind == DCS_CONFIG_UTILISATION && isfinite(m->mean) && (m->mean < 0 || m->mean > 100))
+            add(sc, "utilisation_range", DCS_FINDING_ERROR, c->id,
+                "%s: mean utilisation %.2f %% outside 0..100 %% (unit or scale?)", c->id, m->mean);
+    }
+}
+
+void dcs_metric_check(const dcs_config_t *cfg, dcs_metric_score_t *sc, const dcs_metric_limits_t *lim)
+{
+    sc->nfindings = 0;
+    check_pue(sc, lim);
+    check_buckets(sc, lim, cfg->site->timezone);
+    check_racks(cfg, sc, lim);
+    check_channels(cfg, sc, lim);
+    if (!(sc->coverage >= lim->min_coverage))
+        add(sc, "coverage_below_min", DCS_FINDING_ERROR, NULL,
+            "coverage %.1f %% (E_DC %.1f %%, E_IT %.1f %%) is below min_coverage %.0f %%",
+            sc->coverage * 100, sc->coverage_dc * 100, sc->coverage_it * 100,
+            lim->min_coverage * 100);
+}
+
+const char *dcs_metric_withheld(const dcs_metric_score_t *sc)
+{
+    for (size_t i = 0; i < sc->nfindings; i++)
+        if (sc->findings[i].severity == DCS_FINDING_ERROR)
+            return sc->findings[i].detail;
+    return NULL;
+}
+
+const char *dcs_metric_severity_name(int severity)
+{
+    return severity == DCS_FINDING_ERROR ? "error" : "warning";
+}
