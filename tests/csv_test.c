@@ -121,6 +121,41 @@ static void test_bad_rows(void **state)
     dcs_config_free(cfg);
 }
 
+/* A unit in the header wins over the channel's: "fac (W)" into the kW channel
+ * and "it [kW]" into the W channel are converted; a unit of another kind or an
+ * unknown one rejects the file. 1,500,000 W / 1,000 kW = PUE 1.5 over the hour. */
+static void test_header_units(void **state)
+{
+    (void)state;
+    char dir[512], err[600], path[1024], text[8192];
+    dcs_config_t *cfg = site("units", dir);
+    dcs_store_import_t im;
+    size_t len = (size_t)snprintf(text, sizeof text, "time,fac (W),it [kW]\n");
+    for (int m = 0; m <= 60; m++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "2026-11-24 %02d:%02d:00,1500000,1000\n",
+                                8 + m / 60, m % 60);
+    snprintf(path, sizeof path, "%s", tu_write(dir, "units.csv", text));
+    assert_int_equal(import(cfg, path, 0, &im, err), 0);
+    dcs_store_t *st;
+    dcs_metric_score_t *sc;
+    assert_int_equal(dcs_store_open(cfg, 'r', &st), 0);
+    assert_int_equal(dcs_metric_score(cfg, st, T0, T0 + 3600 * DCS_NS_PER_S, 3600 * DCS_NS_PER_S,
+                                      &sc, err, 600), 0);
+    assert_true(fabs(sc->e_dc_wh - 1.5e6) < 1e-6 && fabs(sc->e_it_wh - 1e6) < 1e-6);
+    dcs_metric_score_free(sc);
+    dcs_store_close(st);
+    tu_write(dir, "kwh.csv", "time,it (kWh)\n2026-11-25 08:00:00,1\n");
+    snprintf(path, sizeof path, "%s/kwh.csv", dir);
+    assert_int_equal(import(cfg, path, 0, &im, err), DCS_EINVAL);
+    if (!strstr(err, "kwh.csv:1: column 'it': unit 'kWh' is not a unit of this power channel"))
+        fail_msg("message: %s", err);
+    tu_write(dir, "odd.csv", "time,fac (furlong)\n2026-11-25 08:00:00,1\n");
+    snprintf(path, sizeof path, "%s/odd.csv", dir);
+    assert_int_equal(import(cfg, path, 0, &im, err), DCS_EINVAL);
+    assert_non_null(strstr(err, "odd.csv:1: column 'fac': unknown unit 'furlong'"));
+    dcs_config_free(cfg);
+}
+
 static void test_export(void **state)
 {
     (void)state;
@@ -164,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_import_then_score),
         cmocka_unit_test(test_bad_rows),
         cmocka_unit_test(test_export),
+        cmocka_unit_test(test_header_units),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- schema ------------------------------------------------------------- */
 
@@ -304,7 +305,19 @@ static double unit_to_si(dcs_config_kind_t kind, dcs_config_unit_t unit, int *ok
     return tab[unit].f;
 }
 
-/* Raw modulus of an energy counter register (where it rolls over), 0 if none. */
+int dcs_config_unit_parse(const char *name, dcs_config_kind_t kind, double *to_si)
+{
+    int ok;
+    if (strcmp(name, "%") == 0)
+        name = "percent";
+    for (size_t u = 0; u < sizeof dcs_config_unit_names / sizeof dcs_config_unit_names[0]; u++)
+        if (strcasecmp(name, dcs_config_unit_names[u].str) == 0) {
+            *to_si = unit_to_si(kind, (dcs_config_unit_t)dcs_config_unit_names[u].val, &ok);
+            return ok ? 0 : DCS_ECONFIG;
+        }
+    return DCS_EINVAL;
+}
+
 /* Raw modulus of an energy counter (where it rolls over), 0 if none: 2^counter_bits
  * when given, else the register type's range (Modbus) or Counter32 (SNMP). */
 static double counter_modulus(const dcs_config_channel_t *c, dcs_config_proto_t proto)

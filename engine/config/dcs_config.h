@@ -234,4 +234,9 @@ const char *dcs_config_proto_name(dcs_config_proto_t proto);
 /* SI unit a kind is stored in: "W", "Wh" or "%". */
 const char *dcs_config_si_unit(dcs_config_kind_t kind);
 
+/* A unit written by a user ("kW", "kWh", "%", ...; case-insensitive) for a
+ * channel of `kind`: 0 and *to_si (value x to_si = W, Wh or %); DCS_EINVAL when
+ * the unit is unknown, DCS_ECONFIG when it is not a unit of that kind. */
+int dcs_config_unit_parse(const char *name, dcs_config_kind_t kind, double *to_si);
+
 #endif

@@ -91,13 +91,38 @@ int dcs_store_export_csv(dcs_store_t *st, const dcs_store_export_t *opt, FILE *o
 /* ---- import ---------------------------------------------------------------- */
 
 
-/* Channel index of a header cell "id" or "id (unit)", or -1. */
-static int header_channel(const dcs_config_t *cfg, char *cell)
+/* A header cell "id", "id (unit)" or "id [unit]": the channel index (-1 when
+ * not a channel) and the factor from the column's values to W, Wh or % (the
+ * channel's own unit when the cell names none). Returns 0, or an error set on
+ * st for a unit that is unknown or not of the channel's kind. */
+static int header_channel(dcs_store_t *st, char *cell, const char *path, int *ch, double *to_si)
 {
-    char *paren = strstr(cell, " (");
-    if (paren)
-        *paren = '\0';
-    return dcs_config_channel_find(cfg, cell);
+    char *open = strpbrk(cell, "([");
+    char *unit = NULL;
+    if (open) {
+        char *close = strchr(open, *open == '(' ? ')' : ']');
+        if (close)
+            *close = '\0';
+        unit = open + 1;
+        while (open > cell && open[-1] == ' ')
+            open--;
+        *open = '\0';
+    }
+    if ((*ch = dcs_config_channel_find(st->cfg, cell)) < 0)
+        return 0;
+    const dcs_config_channel_t *c = &st->cfg->channels[*ch];
+    *to_si = c->to_si;
+    if (!unit)
+        return 0;
+    int rc = dcs_config_unit_parse(unit, c->kind, to_si);
+    if (rc == DCS_EINVAL)
+        return store_set_err(st, "%s:1: column '%s': unknown unit '%s'", path, cell, unit), rc;
+    if (rc)
+        return store_set_err(st, "%s:1: column '%s': unit '%s' is not a unit of this %s channel",
+                             path, cell, unit, c->kind == DCS_CONFIG_POWER ? "power"
+                             : c->kind == DCS_CONFIG_ENERGY ? "energy" : "utilisation"),
+               DCS_EINVAL;
+    return 0;
 }
 
 static void bad_row(dcs_store_import_t *opt, const char *path, int line, const char *fmt,
@@ -125,6 +150,7 @@ static int parse_time(const char *s, const char *zone, int64_t *t)
 typedef struct {
     int ncols;
     int col_channel[256];   /* channel index per CSV column (col 0 = time) */
+    double col_to_si[256];  /* column value x col_to_si = W, Wh or % (header unit) */
     int64_t last_t;
 } import_state_t;
 
@@ -141,7 +167,6 @@ static int parse_row(dcs_store_t *st, import_state_t *is, char **f, int nf, dcs_
         return bad_row(opt, path, line, "time '%s' is not after the previous row", f[0]), -1;
     int n = 0;
     for (int k = 1; k < nf; k++) {
-        const dcs_config_channel_t *c = &st->cfg->channels[is->col_channel[k]];
         char *end;
         if (!f[k][0])
             continue; /* empty: missing */
@@ -149,7 +174,7 @@ static int parse_row(dcs_store_t *st, import_state_t *is, char **f, int nf, dcs_
         if (end == f[k] || *end || !isfinite(v))
             return bad_row(opt, path, line, "value '%s' is not a number", f[k]), -1;
         out[n++] = (dcs_sample_t){.channel = (uint32_t)is->col_channel[k], .t_ns = t,
-                                  .value = v * c->to_si};
+                                  .value = v * is->col_to_si[k]};
     }
     is->last_t = t;
     return n;
@@ -164,10 +189,13 @@ static int read_header(dcs_store_t *st, char *buf, import_state_t *is, const cha
     if (is->ncols < 2 || strncmp(f[0], "time", 4) != 0)
         return store_set_err(st, "%s:1: the first column must be the time ('time...')", path),
                DCS_EINVAL;
-    for (int k = 1; k < is->ncols; k++)
-        if ((is->col_channel[k] = header_channel(st->cfg, f[k])) < 0)
+    for (int k = 1; k < is->ncols; k++) {
+        if (header_channel(st, f[k], path, &is->col_channel[k], &is->col_to_si[k]))
+            return DCS_EINVAL;
+        if (is->col_channel[k] < 0)
             return store_set_err(st, "%s:1: column '%s' is not a channel of site %s", path, f[k],
                                  st->cfg->site->id), DCS_EINVAL;
+    }
     return 0;
 }
 
