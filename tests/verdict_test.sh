@@ -1,0 +1,89 @@
+#!/bin/sh
+# verdict_test.sh: what the command line refuses. A good site scores with exit 0;
+# a mis-scaled UPS meter (values in kW on a W channel) gives a PUE above the
+# ceiling: exit 2, the finding in the table and the JSON, the verdicts withheld,
+# and a report still written with its "Not publishable" banner; --allow-partial
+# prints it marked and exits 0. A facility gap without a counter: coverage below
+# 95 %, exit 2. An unknown zone, an impossible date and an empty window: exit 1.
+set -u
+BUILD=$(cd "${DCS_BUILD:-build}" && pwd)
+D=$BUILD/dcscore
+DIR=$(mktemp -d "${TMPDIR:-/tmp}/dcscore-verdict.XXXXXX")
+fail() { echo "FAIL verdict_test: $*"; exit 1; }
+trap 'rm -rf "$DIR"' EXIT INT TERM
+cd "$DIR" || fail "no scratch dir"
+
+site() { # site ID: facility and UPS-output power channels in W
+    cat >"$1.yaml" <<YAML
+site: {id: $1, name: Verdict $1, region: lingang, pue_category: 1,
+       poll_interval_ms: 60000, gap_limit_s: 120, store_dir: store}
+devices: [{id: m, protocol: modbus_tcp, host: 127.0.0.1, port: 1502}]
+channels:
+  - {id: fac, device: m, function: 4, address: 0, type: float32, kind: power, unit: W, role: facility_total}
+  - {id: ups, device: m, function: 4, address: 2, type: float32, kind: power, unit: W, role: it_total}
+YAML
+}
+rows() { # rows FAC UPS [SKIP_FROM SKIP_TO]: 2 h of 1-min rows; fac empty in [SKIP_FROM, SKIP_TO)
+    /usr/bin/python3 - "$@" <<'PY'
+import sys
+fac, ups = sys.argv[1], sys.argv[2]
+lo, hi = (int(sys.argv[3]), int(sys.argv[4])) if len(sys.argv) > 4 else (-1, -1)
+print("time,fac,ups")
+for m in range(121):
+    print(f"2026-11-24 {8 + m // 60:02d}:{m % 60:02d}:00,{'' if lo <= m < hi else fac},{ups}")
+PY
+}
+W="--from 2026-11-24T08:00:00+08:00 --to 2026-11-24T10:00:00+08:00"
+
+site good && rows 1300000 1000000 >good.csv
+"$D" import --csv good.csv good.yaml >/dev/null || fail "import good"
+"$D" score $W good.yaml >good.txt 2>good.err || fail "good site: exit $? ($(cat good.err))"
+grep -q '^PUE1       1.3000' good.txt || fail "good site: PUE 1.3 missing"
+grep -q '^grade ' good.txt && ! grep -q withheld good.txt || fail "good site: grade withheld"
+
+# UPS output read in kW into a W channel: 1000 'W' against 1.3 MW -> PUE 1300.
+site bad && rows 1300000 1000 >bad.csv
+"$D" import --csv bad.csv bad.yaml >/dev/null || fail "import bad"
+"$D" score $W bad.yaml >bad.txt 2>bad.err; rc=$?
+[ $rc -eq 2 ] || fail "mis-scaled site: exit $rc, want 2"
+grep -q 'not publishable: PUE 1300.0000 is above the plausible ceiling 4.00' bad.err || fail "reason: $(cat bad.err)"
+grep -q '^finding    error   pue_above_max' bad.txt || fail "finding line missing"
+grep -q '^grade      withheld: ' bad.txt || fail "grade not withheld"
+"$D" score --json $W bad.yaml >bad.json 2>/dev/null
+/usr/bin/python3 - <<'PY' || fail "JSON findings"
+import json
+j = json.load(open("bad.json"))
+assert j["publishable"] is False and "ceiling" in j["withheld"], j["withheld"]
+assert [f["id"] for f in j["findings"]] == ["pue_above_max"], j["findings"]
+assert j["findings"][0]["severity"] == "error"
+a = j["assessment"]
+assert a["grade"] is None and a["composite"] is None and a["withheld"]
+assert all(p["met"] is None for p in a["policies"])
+PY
+"$D" report $W -o bad.html bad.yaml >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "report of the mis-scaled site: exit $rc, want 2"
+grep -q 'Not publishable:</b> PUE 1300.0000' bad.html || fail "report banner missing"
+"$D" score --allow-partial $W bad.yaml >/dev/null 2>partial.err || fail "--allow-partial: exit $?"
+grep -q 'partial (--allow-partial), verdicts withheld' partial.err || fail "--allow-partial not marked"
+
+# The facility meter silent for rows 30-39 with no counter: the segment from
+# minute 29 to 40 is missing, so E_DC is measured for 109 of 120 min (constant
+# power: energy coverage = time coverage = 90.8 %).
+site gap && rows 1300000 1000000 30 40 >gap.csv
+"$D" import --csv gap.csv gap.yaml >/dev/null || fail "import gap"
+"$D" score $W gap.yaml >gap.txt 2>gap.err; rc=$?
+[ $rc -eq 2 ] || fail "gap: exit $rc, want 2"
+grep -q 'coverage 90.8 % (E_DC 90.8 %, E_IT 100.0 %) is below min_coverage 95 %' gap.err || fail "gap reason: $(cat gap.err)"
+
+# Inputs that cannot be mistaken.
+sed 's/store_dir: store}/store_dir: store, timezone: Asia\/Shangai}/' good.yaml >zone.yaml
+"$D" score zone.yaml >/dev/null 2>zone.err; rc=$?
+[ $rc -eq 1 ] && grep -q "zone.yaml:[0-9]*: site.timezone: 'Asia/Shangai' is not an IANA time zone (closest: Asia/Shanghai" zone.err ||
+    fail "unknown zone: exit $rc, $(cat zone.err)"
+"$D" import --zone Asia/Shangai --csv good.csv good.yaml >/dev/null 2>izone.err; rc=$?
+[ $rc -eq 1 ] && grep -q "closest: Asia/Shanghai" izone.err || fail "import --zone: exit $rc"
+"$D" score --from 2026-02-30 good.yaml >/dev/null 2>date.err; rc=$?
+[ $rc -eq 1 ] && grep -q "bad time '2026-02-30'" date.err || fail "impossible date: exit $rc, $(cat date.err)"
+"$D" score --from 2026-11-24T10:00:00+08:00 --to 2026-11-24T08:00:00+08:00 good.yaml >/dev/null 2>&1
+[ $? -eq 1 ] || fail "--from after --to accepted"
+echo "ok   verdict_test.sh"
