@@ -17,19 +17,23 @@
 
 static const char *score_help =
     "usage: dcscore score [--from T] [--to T] [--period day|month] [--bucket D]\n"
-    "                     [--json | --eu-kpi] SITE.yaml\n"
+    "                     [--json | --eu-kpi] [--allow-partial] SITE.yaml\n"
     "\n"
     "Integrate power to energy (trapezoid over real timestamps; gaps longer than the\n"
     "site's gap_limit_s are missing, not interpolated), sum energies by role and\n"
     "compute PUE = E_DC / E_IT with its measurement category, for the window and per\n"
-    "bucket, with coverage. Exits 2 when coverage is below the site's min_coverage.\n"
+    "bucket, with coverage (the measured share of the energy, per PUE role).\n"
+    "Plausibility findings (policy file) are listed; after an error finding, or with\n"
+    "coverage below min_coverage (the policy's 0.95, or the site's if higher), the\n"
+    "figures are not publishable: verdicts are withheld and the exit status is 2.\n"
     "\n"
     "  --from T, --to T   window; ISO 8601 (2026-11-23T08:00:00+08:00), a date\n"
     "                     (2026-11-23, site zone) or @UNIX_SECONDS; default: all data\n"
     "  --period day|month the previous complete day or month in the site's zone\n"
     "  --bucket D         bucket width: 15m, 1h (default), 1d\n"
     "  --json             JSON (schema dcscore.score/1, docs/json.md) instead of a table\n"
-    "  --eu-kpi           the EU 2024/1364-style KPI set as JSON (dcscore.eu-kpi/1)\n";
+    "  --eu-kpi           the EU 2024/1364-style KPI set as JSON (dcscore.eu-kpi/1)\n"
+    "  --allow-partial    print figures that are not publishable marked partial, exit 0\n";
 
 static const char *report_help =
     "usage: dcscore report [--lang en|zh] [--pdf] [-o FILE] [--from T] [--to T] [--period P]\n"
@@ -49,7 +53,9 @@ static const char *report_help =
     "  --pdf          also print it to FILE.pdf with headless Chromium\n"
     "  -o FILE        output (default: SITE_ID-report.html, REGION-report.html or\n"
     "                 procurement-report.html in the current folder)\n"
-    "  --from, --to, --period, --bucket as for `dcscore score` (site report)\n";
+    "  --from, --to, --period, --bucket, --allow-partial as for `dcscore score` (site\n"
+    "                 report; one that is not publishable is written with the reason\n"
+    "                 in a banner and exits 2)\n";
 
 
 static int parse_args(int argc, char **argv, score_args_t *a, const char *help)

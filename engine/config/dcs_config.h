@@ -156,7 +156,7 @@ typedef struct {
     int pue_category;      /* 1 UPS output, 2 PDU output, 3 IT input (30134-2) */
     int poll_interval_ms;
     double gap_limit_s;    /* longer gaps count as missing; default 3 intervals */
-    double min_coverage;   /* below it, score exits with a data error; default 0.9 */
+    double min_coverage;   /* raises the policy's threshold (0.95 shipped), never lowers it */
     char *store_dir;       /* resolved against the config file's folder */
     int probe_threads;     /* Modbus lines polled at once; default min(lines, 64) */
 } dcs_config_site_t;
