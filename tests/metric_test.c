@@ -291,6 +291,42 @@ static void test_missing_time_lowers_coverage_not_ratios(void **state)
     dcs_config_free(cfg);
 }
 
+/* --bucket 1d follows the site's local midnight: November 2026 in Shanghai is
+ * 30 buckets from 2026-10-31T16:00Z, December 31; each is 86,400 s. */
+static void test_day_buckets_in_site_zone(void **state)
+{
+    (void)state;
+    dcs_config_t *cfg;
+    dcs_metric_score_t *sc = score_two_hours("it_total", -1, &cfg);
+    dcs_metric_score_free(sc);
+    dcs_store_t *st;
+    char err[256];
+    assert_int_equal(dcs_store_open(cfg, 'r', &st), 0);
+    static const struct { const char *from, *to; size_t n; } months[] = {
+        {"2026-11-01", "2026-12-01", 30}, {"2026-12-01", "2027-01-01", 31},
+        {"2027-02-01", "2027-03-01", 28}};
+    for (size_t m = 0; m < 3; m++) {
+        int64_t from, to;
+        assert_int_equal(dcs_time_parse(months[m].from, "Asia/Shanghai", &from), 0);
+        assert_int_equal(dcs_time_parse(months[m].to, "Asia/Shanghai", &to), 0);
+        assert_int_equal(dcs_metric_score(cfg, st, from, to, 24 * H, &sc, err, sizeof err), 0);
+        assert_int_equal(sc->nbuckets, months[m].n);
+        for (size_t k = 0; k < sc->nbuckets; k++)
+            assert_true(sc->bucket_start_ns[k] == from + (int64_t)k * 24 * H);
+        dcs_metric_score_free(sc);
+    }
+    /* The two hours of data (2026-11-24 00:00-02:00 UTC) fall in the local day
+     * 2026-11-24 (08:00-10:00 +08:00): bucket 23 of November holds all of it. */
+    int64_t nov1;
+    dcs_time_parse("2026-11-01", "Asia/Shanghai", &nov1);
+    assert_int_equal(dcs_metric_score(cfg, st, nov1, nov1 + 30 * 24 * H, 24 * H, &sc, err, sizeof err), 0);
+    near(sc->bucket_e_dc_wh[23], 3900, 1e-12, "E_DC on local 2026-11-24");
+    near(sc->bucket_e_dc_wh[22] + sc->bucket_e_dc_wh[24], 0, 0, "nothing on the days beside it");
+    dcs_metric_score_free(sc);
+    dcs_store_close(st);
+    dcs_config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +335,7 @@ int main(void)
         cmocka_unit_test(test_coverage_and_rack_fallback),
         cmocka_unit_test(test_cue_eue_mixed_precisions),
         cmocka_unit_test(test_missing_time_lowers_coverage_not_ratios),
+        cmocka_unit_test(test_day_buckets_in_site_zone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

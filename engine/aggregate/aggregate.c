@@ -11,12 +11,19 @@
 int dcs_agg_buckets_init(dcs_agg_buckets_t *b, int64_t from_ns, int64_t to_ns,
                          int64_t width_ns)
 {
+    return dcs_agg_buckets_init_local(b, from_ns, to_ns, width_ns, 0);
+}
+
+int dcs_agg_buckets_init_local(dcs_agg_buckets_t *b, int64_t from_ns, int64_t to_ns,
+                               int64_t width_ns, int64_t utc_offset_ns)
+{
     if (to_ns <= from_ns || width_ns <= 0)
         return DCS_EINVAL;
     b->from_ns = from_ns;
     b->to_ns = to_ns;
     b->width_ns = width_ns;
-    b->t0_ns = from_ns - ((from_ns % width_ns) + width_ns) % width_ns;
+    int64_t local = from_ns + utc_offset_ns; /* boundaries at local multiples of the width */
+    b->t0_ns = from_ns - ((local % width_ns) + width_ns) % width_ns;
     b->n = (size_t)((to_ns - b->t0_ns + width_ns - 1) / width_ns);
     b->e_wh = calloc(b->n, sizeof *b->e_wh);
     b->covered_s = calloc(b->n, sizeof *b->covered_s);

@@ -24,6 +24,10 @@ typedef struct {
  * DCS_ENOMEM. */
 int dcs_agg_buckets_init(dcs_agg_buckets_t *b, int64_t from_ns, int64_t to_ns,
                          int64_t width_ns);
+/* The same with boundaries at multiples of width in local time, local = UTC +
+ * utc_offset_ns: day buckets of a site at UTC+8 start at its midnight. */
+int dcs_agg_buckets_init_local(dcs_agg_buckets_t *b, int64_t from_ns, int64_t to_ns,
+                               int64_t width_ns, int64_t utc_offset_ns);
 void dcs_agg_buckets_free(dcs_agg_buckets_t *b);
 
 /* Sum of e_wh / covered_s over all buckets (compensated). */

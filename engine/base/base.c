@@ -92,6 +92,18 @@ static void tz_leave(char *saved)
     tzset();
 }
 
+long dcs_tz_offset_s(int64_t t_ns, const char *tz)
+{
+    if (!tz)
+        return 0;
+    time_t s = (time_t)(t_ns / DCS_NS_PER_S - (t_ns % DCS_NS_PER_S < 0));
+    struct tm tm;
+    char *saved = tz_enter(tz);
+    localtime_r(&s, &tm);
+    tz_leave(saved);
+    return tm.tm_gmtoff;
+}
+
 void dcs_time_format(int64_t t_ns, const char *tz, char *buf, size_t len)
 {
     time_t s = (time_t)(t_ns / DCS_NS_PER_S - (t_ns % DCS_NS_PER_S < 0));

@@ -41,6 +41,10 @@ void dcs_raise_open_files(void);
  * not thread-safe: call it from reports and the CLI only. */
 void dcs_time_format(int64_t t_ns, const char *tz, char *buf, size_t len);
 
+/* Seconds east of UTC of zone tz at t_ns (0 when tz is NULL). Not thread-safe
+ * (as dcs_time_format). */
+long dcs_tz_offset_s(int64_t t_ns, const char *tz);
+
 /* Parse a time: "YYYY-MM-DDTHH:MM[:SS][Z|+hh:mm|-hh:mm]", "YYYY-MM-DD" or "@SECONDS".
  * Without an offset the time is read in zone `tz` (UTC when tz is NULL).
  * Returns 0 and sets *t_ns, or DCS_EINVAL. */

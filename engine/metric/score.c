@@ -47,7 +47,7 @@ static int counts_for(const dcs_config_channel_t *c, int which, int has_it_total
 static int rollup_exact(const dcs_agg_buckets_t *b, int l)
 {
     int64_t w = dcs_store_rollup_widths_ns[l];
-    return b->width_ns % w == 0 && b->from_ns % w == 0 && b->to_ns % w == 0;
+    return b->width_ns % w == 0 && b->t0_ns % w == 0 && b->from_ns % w == 0 && b->to_ns % w == 0;
 }
 
 /* The coarsest exact rollup level, else PT1M. */
@@ -355,7 +355,8 @@ static int integrate_all(const dcs_config_t *cfg, dcs_store_t *st, dcs_agg_bucke
     int rc = 0;
     bs[0] = *b;
     while (!rc && made < gs)
-        if (dcs_agg_buckets_init(&bs[made++], b->from_ns, b->to_ns, b->width_ns))
+        if (dcs_agg_buckets_init_local(&bs[made++], b->from_ns, b->to_ns, b->width_ns,
+                                       -b->t0_ns)) /* the same boundaries as b */
             rc = DCS_ENOMEM;
     for (unsigned g0 = 0; !rc && g0 < cfg->channels_count; g0 += gs) {
         unsigned m = cfg->channels_count - g0 < gs ? cfg->channels_count - g0 : gs;
@@ -401,7 +402,9 @@ int dcs_metric_score_progress(const dcs_config_t *cfg, dcs_store_t *st, int64_t 
     dcs_metric_score_t *sc = calloc(1, sizeof *sc);
     dcs_agg_buckets_t b = {0}; /* the window's buckets: their shape, for the score */
     if (!sc || !(sc->channels = calloc(cfg->channels_count, sizeof *sc->channels)) ||
-        dcs_agg_buckets_init(&b, from_ns, to_ns, bucket_ns) || alloc_buckets(sc, &b)) {
+        dcs_agg_buckets_init_local(&b, from_ns, to_ns, bucket_ns,
+                                   dcs_tz_offset_s(from_ns, cfg->site->timezone) * DCS_NS_PER_S) ||
+        alloc_buckets(sc, &b)) {
         dcs_metric_score_free(sc);
         dcs_agg_buckets_free(&b);
         snprintf(err, errlen, "score: out of memory or empty window");
