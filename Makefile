@@ -56,7 +56,7 @@ LIB_SRC = engine/base/base.c engine/base/zone.c \
           engine/store/inspect.c engine/store/layout.c engine/store/selfstats.c \
           engine/aggregate/aggregate.c engine/aggregate/dispatch.c \
           engine/aggregate/kernel_scalar.c engine/aggregate/kernel_neon.c $(ARCH_KERNELS) \
-          engine/metric/score.c engine/metric/indicators.c engine/metric/json.c engine/metric/findings.c \
+          engine/metric/score.c engine/metric/indicators.c engine/metric/json.c engine/metric/findings.c engine/metric/bridge.c \
           engine/index/policy.c engine/index/index.c engine/index/rank.c engine/index/assess.c \
           engine/index/cohort.c \
           probes/registry.c probes/poller.c probes/task.c \

@@ -28,6 +28,11 @@ typedef struct {
     size_t samples, missing; /* stored samples in the window, of which flagged */
     dcs_agg_counter_stats_t counter; /* energy counters only */
     double cross_check_rel;  /* cross_check channels: (e - e_role) / e_role */
+    /* Power gaps bridged by the device's energy counter (METRICS.md): how many,
+     * seconds and Wh so filled (included in e_wh and covered_s), and by which. */
+    size_t bridged_gaps;
+    double bridged_s, bridged_wh;
+    const char *bridged_by;
 } dcs_metric_channel_t;
 
 /* pPUE of a zone (ISO/IEC 30134-2 Annex, partial PUE):

@@ -3,6 +3,7 @@
  * into buckets, then summed by role. PUE is always a ratio of summed energies
  * (ISO/IEC 30134-2; reference/metrics.md: "never average PUE values"). */
 #include "dcs_metric.h"
+#include "metric_int.h"
 #include "../base/dcs_base.h"
 
 #include <math.h>
@@ -176,6 +177,8 @@ static int integrate_group(const dcs_config_t *cfg, dcs_store_t *st, unsigned g0
         for (unsigned j = 0; j < m; j++) {
             if (!rc)
                 integrate_raw(cfg, g0 + j, &s[j], &bs[j], lo, hi, &mc[j]);
+            if (!rc)
+                rc = dcs_metric_bridge(cfg, st, g0 + j, &s[j], &bs[j], lo, hi, &mc[j]);
             dcs_store_series_free(&s[j]);
         }
         d = e;
