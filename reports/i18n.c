@@ -55,6 +55,7 @@ static const struct { const char *en, *zh; } words[] = {
     {"Coverage is below the threshold: not a result to publish.", "数据覆盖率低于阈值：结果不宜发布。"},
     {"Skipped an unreadable store file:", "已跳过无法读取的存储文件："},
     {"Not publishable:", "不可发布："},
+    {"power gaps bridged by its energy counter", "功率缺测时段由同表电能计量补足"},
     {"Grade, policy verdicts and the composite are withheld.", "能效等级、政策评定和综合评分暂不给出。"},
     {"Grade, policy verdicts and composite withheld", "能效等级、政策评定和综合评分暂不给出"},
     {"error", "错误"},

@@ -170,6 +170,17 @@ static void channels(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg, c
         fputs("</td></tr>\n", f);
     }
     fputs("</table>\n", f);
+    for (size_t i = 0; i < sc->nchannels; i++) {
+        const dcs_metric_channel_t *m = &sc->channels[i];
+        if (!m->bridged_gaps)
+            continue;
+        fputs("<p>", f);
+        dcs_report_escape(f, cfg->channels[m->channel].id);
+        fprintf(f, ": %s %zu, %.1f s, %.3f kWh (", T("power gaps bridged by its energy counter"),
+                m->bridged_gaps, m->bridged_s, m->bridged_wh / 1000);
+        dcs_report_escape(f, m->bridged_by);
+        fputs(")</p>\n", f);
+    }
     for (size_t i = 0; i < sc->nproblems; i++) {
         fprintf(f, "<p class=\"warn\">%s ", T("Skipped an unreadable store file:"));
         dcs_report_escape(f, sc->problems[i]);

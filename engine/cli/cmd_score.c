@@ -180,8 +180,15 @@ static void print_assessment(const scored_t *s)
            as->score[2], as->composite, as->w[0], as->w[1], as->w[2], as->cr, as->policy_version);
 }
 
-static void print_findings(const dcs_metric_score_t *sc)
+static void print_findings(const dcs_metric_score_t *sc, const dcs_config_t *cfg)
 {
+    for (size_t i = 0; i < sc->nchannels; i++) {
+        const dcs_metric_channel_t *m = &sc->channels[i];
+        if (m->bridged_gaps)
+            printf("bridged    %s: %zu gap%s, %.1f s, %.3f kWh from counter %s\n",
+                   cfg->channels[m->channel].id, m->bridged_gaps, m->bridged_gaps > 1 ? "s" : "",
+                   m->bridged_s, m->bridged_wh / 1000, m->bridged_by);
+    }
     for (size_t i = 0; i < sc->nfindings; i++)
         printf("finding    %-7s %s: %s\n", dcs_metric_severity_name(sc->findings[i].severity),
                sc->findings[i].id, sc->findings[i].detail);
@@ -202,7 +209,7 @@ static void print_table(const scored_t *s)
     printf("coverage   %.1f %% of the energy (E_DC %.1f %%, E_IT %.1f %%; threshold %.0f %%)\n",
            sc->coverage * 100, sc->coverage_dc * 100, sc->coverage_it * 100,
            cfg->site->min_coverage * 100);
-    print_findings(sc);
+    print_findings(sc, cfg);
     printf("E_DC       %.3f kWh\nE_IT       %.3f kWh\ncooling    %.3f kWh\nother      %.3f kWh\n",
            sc->e_dc_wh / 1000, sc->e_it_wh / 1000, sc->e_cooling_wh / 1000, sc->e_other_wh / 1000);
     printf("PUE%d       %.4f%s\n", sc->category, sc->pue,

@@ -57,6 +57,15 @@ static void json_channels(const dcs_metric_score_t *sc, const dcs_config_t *cfg,
             fputs(", \"cross_check_rel\": ", f);
             jnum(f, m->cross_check_rel);
         }
+        if (m->bridged_gaps) {
+            fprintf(f, ", \"bridged\": {\"gaps\": %zu, \"seconds\": ", m->bridged_gaps);
+            jnum(f, m->bridged_s);
+            fputs(", \"e_wh\": ", f);
+            jnum(f, m->bridged_wh);
+            fputs(", \"by\": ", f);
+            dcs_json_str(f, m->bridged_by);
+            fputc('}', f);
+        }
         fprintf(f, "}%s\n", i + 1 < sc->nchannels ? "," : "");
     }
     fputs("  ]", f);
