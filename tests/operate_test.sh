@@ -53,6 +53,8 @@ assert want in ch, f"no series for channel {want}"
 assert 650e3 < ch["facility_power"] < 1.05e6, ch["facility_power"]
 pue = series["dcscore_live_pue"][0][1]
 assert 1.2 < pue < 1.7, pue
+live = {l["id"]: v for l, v in series["dcscore_live_finding"]}
+assert live == {"no_pue": 0, "pue_below_min": 0, "pue_above_max": 0}, live
 assert series["dcscore_poll_cycles_total"][0][1] >= 1
 assert {l["status"] for l, v in series["dcscore_samples_total"]} >= {"ok", "timeout", "no-connection"}
 PY

@@ -29,6 +29,7 @@ struct cli_metrics {
     size_t n;
     dcs_poller_stats_t st;
     uint64_t flushes;
+    double pue_min, pue_max; /* live plausibility limits (policy file) */
 };
 
 static void free_series(cli_metrics_t *m)
@@ -134,6 +135,23 @@ static void self_metrics(cli_metrics_t *m, FILE *f)
     }
 }
 
+/* The PUE findings on the live ratio, a gauge each (1 when it holds), so that
+ * a mis-scaled meter alerts before any score is run. */
+static void live_findings(const cli_metrics_t *m, FILE *f, double pue)
+{
+    const struct { const char *id; int on; } x[] = {
+        {"no_pue", !(pue == pue)}, {"pue_below_min", pue < m->pue_min},
+        {"pue_above_max", pue > m->pue_max}};
+    head(f, "dcscore_live_finding", "gauge",
+         "1 when a plausibility finding (METRICS.md) holds for the live PUE, else 0.");
+    for (size_t i = 0; i < sizeof x / sizeof x[0]; i++) {
+        fputs("dcscore_live_finding{", f);
+        label(f, "site", m->site, 1);
+        label(f, "id", x[i].id, 0);
+        fprintf(f, ",severity=\"error\"} %d\n", x[i].on);
+    }
+}
+
 /* Render the whole exposition into a malloc'd buffer. */
 static char *render(cli_metrics_t *m, size_t *len)
 {
@@ -161,6 +179,7 @@ static char *render(cli_metrics_t *m, size_t *len)
     label(f, "site", m->site, 1);
     fputc('}', f);
     value(f, it > 0 ? dc / it : NAN);
+    live_findings(m, f, it > 0 ? dc / it : NAN);
     self_metrics(m, f);
     pthread_mutex_unlock(&m->mu);
     fclose(f);
@@ -200,6 +219,8 @@ cli_metrics_t *cli_metrics_start(const char *addr_port)
     if (!m)
         return NULL;
     pthread_mutex_init(&m->mu, NULL);
+    m->pue_min = 1.0;
+    m->pue_max = 4.0;
     m->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t)port, NULL, NULL, handle, m,
                             MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_LIMIT, (unsigned)16,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
@@ -222,4 +243,14 @@ void cli_metrics_stop(cli_metrics_t *m)
     free_series(m);
     pthread_mutex_destroy(&m->mu);
     free(m);
+}
+
+void cli_metrics_set_limits(cli_metrics_t *m, double pue_min, double pue_max)
+{
+    if (!m)
+        return;
+    pthread_mutex_lock(&m->mu);
+    m->pue_min = pue_min;
+    m->pue_max = pue_max;
+    pthread_mutex_unlock(&m->mu);
 }

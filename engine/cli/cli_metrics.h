@@ -19,6 +19,9 @@ void cli_metrics_set_config(cli_metrics_t *m, const dcs_config_t *cfg);
 /* Record a device's samples and the poller's counters. */
 void cli_metrics_update(cli_metrics_t *m, const dcs_sample_t *s, size_t n,
                         const dcs_poller_stats_t *st, uint64_t flushes);
+/* PUE limits of the live findings (the policy's plausibility block; 1.0 and
+ * 4.0 until set). */
+void cli_metrics_set_limits(cli_metrics_t *m, double pue_min, double pue_max);
 /* Stop serving and free. NULL does nothing. */
 void cli_metrics_stop(cli_metrics_t *m);
 

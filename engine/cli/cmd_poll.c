@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "cli_metrics.h"
 #include "../base/dcs_base.h"
+#include "../index/dcs_index.h"
 #include "../store/dcs_store.h"
 #include "../../probes/dcs_probe.h"
 
@@ -263,6 +264,14 @@ int cmd_poll(int argc, char **argv)
     s.last_flush_ns = s.last_summary_ns = dcs_time_now_ns();
     if (metrics && !(s.metrics = cli_metrics_start(metrics)))
         return CLI_USAGE;
+    if (s.metrics) { /* the live findings take the policy's limits */
+        struct dcs_index_policy *pol = cli_policy_load();
+        if (!pol)
+            return cli_metrics_stop(s.metrics), CLI_USAGE;
+        dcs_metric_limits_t lim = dcs_index_policy_limits(pol);
+        cli_metrics_set_limits(s.metrics, lim.pue_min, lim.pue_max);
+        dcs_index_policy_free(pol);
+    }
     if (session_open(&s, cfg_path)) {
         cli_metrics_stop(s.metrics);
         return CLI_USAGE;
