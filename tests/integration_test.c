@@ -73,17 +73,33 @@ static void count_after(dcs_store_t *st, const char *id, int64_t t, int *ok, int
     dcs_store_series_free(&s);
 }
 
-static void test_poll_kill_score(void **state)
+/* The fleet's site config, a poller for it and the store open for writing. */
+static dcs_config_t *start(dcs_poller_t **p, ctx_t *ctx)
 {
-    (void)state;
     char path[1024];
     snprintf(path, sizeof path, "%s/site.yaml", dir);
     dcs_config_t *cfg;
     assert_int_equal(dcs_config_load(path, &cfg), 0);
+    assert_int_equal(dcs_poller_new(cfg, p), 0);
+    assert_int_equal(dcs_store_open(cfg, 'w', &ctx->st), 0);
+    return cfg;
+}
+
+/* The load model's exact PUE over [from, to): its energies in closed form. */
+static double truth_pue(int64_t from, int64_t to)
+{
+    lm_site_t m;
+    lm_site_init(&m, (unsigned long long)tu_fleet_env(dir, "SEED"), tu_fleet_env(dir, "ORIGIN"));
+    double a = (double)from * 1e-9, b = (double)to * 1e-9;
+    return lm_integral(&m.ch[LM_FACILITY], a, b) / lm_integral(&m.ch[LM_IT], a, b);
+}
+
+static void test_poll_kill_score(void **state)
+{
+    (void)state;
     dcs_poller_t *p;
     ctx_t ctx = {0};
-    assert_int_equal(dcs_poller_new(cfg, &p), 0);
-    assert_int_equal(dcs_store_open(cfg, 'w', &ctx.st), 0);
+    dcs_config_t *cfg = start(&p, &ctx);
 
     /* 4 cycles with everything up, then kill the cooling meter, 4 more cycles. */
     dcs_poller_run(p, 0, 4, sink, log_line, &ctx);
@@ -123,10 +139,7 @@ static void test_poll_kill_score(void **state)
     char err[256];
     assert_int_equal(dcs_metric_score(cfg, st, first, last + 1, 3600 * DCS_NS_PER_S, &sc, err,
                                       sizeof err), 0);
-    lm_site_t m;
-    lm_site_init(&m, (unsigned long long)tu_fleet_env(dir, "SEED"), tu_fleet_env(dir, "ORIGIN"));
-    double a = (double)first * 1e-9, b = (double)(last + 1) * 1e-9;
-    double pue_true = lm_integral(&m.ch[LM_FACILITY], a, b) / lm_integral(&m.ch[LM_IT], a, b);
+    double pue_true = truth_pue(first, last + 1);
     /* Tolerance 1 %: trapezoid at 1 s on the model's fastest (15-20 s) terms, plus
      * the few hundred microseconds between reading facility and IT meters. */
     if (fabs(sc->pue - pue_true) / pue_true > 0.01)
@@ -144,14 +157,10 @@ static void test_poll_kill_score(void **state)
 static void test_facility_restart_bridged(void **state)
 {
     (void)state;
-    char path[1024], sim[1024], seed[32], origin[32], port[16];
-    snprintf(path, sizeof path, "%s/site.yaml", dir);
-    dcs_config_t *cfg;
-    assert_int_equal(dcs_config_load(path, &cfg), 0);
+    char sim[1024], seed[32], origin[32], port[16];
     dcs_poller_t *p;
     ctx_t ctx = {0};
-    assert_int_equal(dcs_poller_new(cfg, &p), 0);
-    assert_int_equal(dcs_store_open(cfg, 'w', &ctx.st), 0);
+    dcs_config_t *cfg = start(&p, &ctx);
     dcs_poller_run(p, 0, 4, sink, log_line, &ctx);
     int pid = tu_fleet_pid(dir, "facility-meter");
     assert_true(pid > 0);
@@ -180,10 +189,7 @@ static void test_facility_restart_bridged(void **state)
     char err[256];
     assert_int_equal(dcs_metric_score(cfg, st, first, last + 1, 3600 * DCS_NS_PER_S, &sc, err,
                                       sizeof err), 0);
-    lm_site_t m;
-    lm_site_init(&m, (unsigned long long)tu_fleet_env(dir, "SEED"), tu_fleet_env(dir, "ORIGIN"));
-    double a = (double)first * 1e-9, b = (double)(last + 1) * 1e-9;
-    double pue_true = lm_integral(&m.ch[LM_FACILITY], a, b) / lm_integral(&m.ch[LM_IT], a, b);
+    double pue_true = truth_pue(first, last + 1);
     unsigned fac = (unsigned)dcs_config_channel_find(cfg, "facility_power");
     if (sc->channels[fac].bridged_gaps < 1)
         fail_msg("the facility gap was not bridged (coverage %.3f)", sc->coverage);
