@@ -162,8 +162,9 @@ int dcs_config_profile_load(const char *name, const char *folder, dcs_config_pro
         rc = try_profile(DCS_DATADIR "/profiles", strlen(DCS_DATADIR "/profiles"), name, out,
                          err, errlen);
     if (rc > 0) {
-        snprintf(err, errlen, "no profile '%s' (looked in $DCSCORE_PROFILES, %s, %s)", name,
-                 local, DCS_DATADIR "/profiles");
+        snprintf(err, errlen, "no profile '%s' (looked in %s%s%s%s, %s)", name,
+                 env && *env ? env : "", env && *env ? " ($DCSCORE_PROFILES), " : "", local,
+                 folder ? "" : " (./profiles)", DCS_DATADIR "/profiles");
         return DCS_EIO;
     }
     return rc;
