@@ -27,7 +27,10 @@ static const char *import_help =
     "then one column per channel id (\"id\" or \"id (unit)\"), values in the unit the\n"
     "site config gives the channel; empty cells are missing. Rows must ascend and come\n"
     "after what is stored. A bad row rejects the file (nothing is written) unless\n"
-    "--skip-bad-rows, which imports the rest and lists the bad rows by line.\n";
+    "--skip-bad-rows, which imports the rest and lists the bad rows by line. A unit\n"
+    "in a header cell (\"id (kW)\", \"id [kW]\") is converted from; one of another kind\n"
+    "is refused. The output states the rows' median step and warns when it is above\n"
+    "the site's gap_limit_s (score would count the time between rows as missing).\n";
 
 /* Split "a,b,c" in place into ids. */
 static size_t split_ids(char *s, const char **ids, size_t max)
@@ -119,8 +122,13 @@ int cmd_import(int argc, char **argv)
     if (rc)
         fprintf(stderr, "dcscore: %s\n", dcs_store_errmsg(st));
     else
-        printf("imported %zu rows, %zu samples%s\n", im.rows, im.samples,
-               im.skipped ? " (bad rows skipped, listed above)" : "");
+        printf("imported %zu rows, %zu samples, one row every %g s (median step)%s\n", im.rows,
+               im.samples, im.median_step_s, im.skipped ? " (bad rows skipped, listed above)" : "");
+    if (!rc && im.median_step_s > cfg->site->gap_limit_s)
+        fprintf(stderr, "dcscore: warning: %s: rows are %g s apart, above site.gap_limit_s %g s: "
+                "score counts the time between them as missing; set gap_limit_s to at least "
+                "%g to score this history\n", csv, im.median_step_s, cfg->site->gap_limit_s,
+                im.median_step_s * 1.5);
     dcs_store_close(st);
     dcs_config_free(cfg);
     return !rc ? CLI_OK : rc == DCS_ENOMEM ? CLI_FAIL : CLI_DATA;

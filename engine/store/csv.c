@@ -199,6 +199,33 @@ static int read_header(dcs_store_t *st, char *buf, import_state_t *is, const cha
     return 0;
 }
 
+static int steps_add(int64_t **v, size_t *n, size_t *cap, int64_t step)
+{
+    if (*n == *cap) {
+        int64_t *grown = realloc(*v, (*cap = 2 * *cap + 1024) * sizeof **v);
+        if (!grown)
+            return DCS_ENOMEM;
+        *v = grown;
+    }
+    (*v)[(*n)++] = step;
+    return 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of n steps in seconds (the lower middle one), NaN when none. */
+static double median_s(int64_t *v, size_t n)
+{
+    if (!n)
+        return NAN;
+    qsort(v, n, sizeof *v, cmp_i64);
+    return (double)v[(n - 1) / 2] * 1e-9;
+}
+
 /* Refuse rows that would interleave with samples already stored. */
 static int check_after_stored(dcs_store_t *st, const import_state_t *is, int64_t first_t,
                               const char *path)
@@ -230,7 +257,8 @@ int dcs_store_import_csv(dcs_store_t *st, const char *path, dcs_store_import_t *
     int rc = getline(&buf, &cap, fp) > 0 ? read_header(st, buf, &is, path)
                                         : (store_set_err(st, "%s: empty file", path), DCS_EINVAL);
     dcs_sample_t *all = NULL; /* every parsed sample: written only if the file is accepted */
-    int64_t first_t = INT64_MIN;
+    int64_t first_t = INT64_MIN, prev_t = 0, *steps = NULL;
+    size_t nsteps = 0, capsteps = 0;
     opt->rows = opt->samples = opt->skipped = opt->nbad = 0;
     for (int line = 2; !rc && getline(&buf, &cap, fp) > 0; line++) {
         char *f[256];
@@ -253,6 +281,9 @@ int dcs_store_import_csv(dcs_store_t *st, const char *path, dcs_store_import_t *
         }
         if (first_t == INT64_MIN)
             first_t = is.last_t;
+        if (opt->rows && steps_add(&steps, &nsteps, &capsteps, is.last_t - prev_t))
+            rc = DCS_ENOMEM;
+        prev_t = is.last_t;
         n_all += (size_t)n;
         opt->rows++;
     }
@@ -264,6 +295,8 @@ int dcs_store_import_csv(dcs_store_t *st, const char *path, dcs_store_import_t *
         rc = dcs_store_append(st, all, n_all);
     if (!rc)
         opt->samples = n_all;
+    opt->median_step_s = median_s(steps, nsteps);
+    free(steps);
     free(all);
     return rc;
 }

@@ -156,6 +156,7 @@ typedef struct {
     const char *zone;        /* zone of times without an offset; NULL = the site's */
     int skip_bad_rows;       /* 0: any bad row rejects the whole file */
     size_t rows, samples, skipped; /* filled in */
+    double median_step_s;    /* filled in: the median time between rows (NaN below 2 rows) */
     char bad[5][200];        /* the first bad rows, "FILE:LINE: reason" */
     size_t nbad;
 } dcs_store_import_t;
