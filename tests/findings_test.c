@@ -121,6 +121,9 @@ static void test_it_above_facility(void **state)
     sc->bucket_e_it_wh[0] = 1300 * 1.02 + 1e-6;
     assert_string_equal(ids(cfg, sc), "it_above_facility:error");
     assert_non_null(strstr(sc->findings[0].detail, "2026-11-24T08:00:00+08:00")); /* site zone */
+    sc->bucket_coverage[0] = 0.5; /* a half-silent bucket is the coverage finding's */
+    sc->coverage = sc->coverage_dc = 0.95;
+    assert_string_equal(ids(cfg, sc), "");
     dcs_config_free(cfg);
 }
 

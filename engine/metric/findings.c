@@ -43,12 +43,15 @@ static void check_pue(dcs_metric_score_t *sc, const dcs_metric_limits_t *lim)
             lim->pue_max);
 }
 
-/* IT above facility in any bucket, beyond the two meters' class. */
+/* IT above facility in any bucket, beyond the two meters' class. Buckets below
+ * min_coverage are left to the coverage finding: a silent facility meter is not
+ * an IT meter reading high. */
 static void check_buckets(dcs_metric_score_t *sc, const dcs_metric_limits_t *lim, const char *tz)
 {
     double tol = 2 * lim->meter_class_pct / 100;
     for (size_t k = 0; k < sc->nbuckets; k++)
-        if (sc->bucket_e_it_wh[k] > sc->bucket_e_dc_wh[k] * (1 + tol) && sc->bucket_e_it_wh[k] > 0) {
+        if (sc->bucket_coverage[k] >= lim->min_coverage &&
+            sc->bucket_e_it_wh[k] > sc->bucket_e_dc_wh[k] * (1 + tol) && sc->bucket_e_it_wh[k] > 0) {
             char t[48];
             dcs_time_format(sc->bucket_start_ns[k], tz, t, sizeof t);
             add(sc, "it_above_facility", DCS_FINDING_ERROR, NULL,
