@@ -150,6 +150,13 @@ static void test_counter_and_utilisation(void **state)
     assert_string_equal(ids(cfg, sc), "counter_vs_power:warning");
     assert_null(dcs_metric_withheld(sc)); /* a warning does not withhold */
     assert_string_equal(sc->findings[0].channel, "fac_kwh");
+    sc->channels[0].bridged_gaps = 1; /* the same counter filled a facility gap: its */
+    sc->channels[0].bridged_by = "fac_kwh"; /* energy is in E_DC, so it withholds */
+    assert_string_equal(ids(cfg, sc), "counter_vs_power:error");
+    assert_non_null(strstr(dcs_metric_withheld(sc), "it filled power gaps"));
+    sc->channels[5].cross_check_rel = -0.02;
+    assert_string_equal(ids(cfg, sc), ""); /* within class it may bridge */
+    sc->channels[0].bridged_gaps = 0;
     sc->channels[5].cross_check_rel = 0;
     sc->channels[4].mean = 100;
     assert_string_equal(ids(cfg, sc), "");

@@ -84,7 +84,17 @@ static void check_racks(const dcs_config_t *cfg, dcs_metric_score_t *sc, const d
             lim->meter_class_pct);
 }
 
-/* Per channel: a counter against its own boundary's integrated power, and
+/* Did counter channel `id` fill gaps of a power channel? */
+static int bridged_by(const dcs_metric_score_t *sc, const char *id)
+{
+    for (size_t i = 0; i < sc->nchannels; i++)
+        if (sc->channels[i].bridged_gaps && strcmp(sc->channels[i].bridged_by, id) == 0)
+            return 1;
+    return 0;
+}
+
+/* Per channel: a counter against its own boundary's integrated power (an error
+ * when that counter filled gaps: its energy is then part of the result), and
  * utilisation outside 0..100 %. */
 static void check_channels(const dcs_config_t *cfg, dcs_metric_score_t *sc, const dcs_metric_limits_t *lim)
 {
@@ -92,11 +102,13 @@ static void check_channels(const dcs_config_t *cfg, dcs_metric_score_t *sc, cons
         const dcs_metric_channel_t *m = &sc->channels[i];
         const dcs_config_channel_t *c = &cfg->channels[m->channel];
         double rel = m->cross_check_rel;
-        if (c->cross_check && isfinite(rel) && fabs(rel) * 100 > 2 * lim->meter_class_pct)
-            add(sc, "counter_vs_power", DCS_FINDING_WARNING, c->id,
+        if (c->cross_check && isfinite(rel) && fabs(rel) * 100 > 2 * lim->meter_class_pct) {
+            int used = bridged_by(sc, c->id);
+            add(sc, "counter_vs_power", used ? DCS_FINDING_ERROR : DCS_FINDING_WARNING, c->id,
                 "%s: %.3f kWh against %.3f kWh integrated for its role (%+.2f %%, beyond 2 x "
-                "%.1f %% meter class)", c->id, m->e_wh / 1000, m->e_wh / (1 + rel) / 1000,
-                rel * 100, lim->meter_class_pct);
+                "%.1f %% meter class)%s", c->id, m->e_wh / 1000, m->e_wh / (1 + rel) / 1000,
+                rel * 100, lim->meter_class_pct, used ? "; it filled power gaps" : "");
+        }
         if (c->kind == DCS_CONFIG_UTILISATION && isfinite(m->mean) && (m->mean < 0 || m->mean > 100))
             add(sc, "utilisation_range", DCS_FINDING_ERROR, c->id,
                 "%s: mean utilisation %.2f %% outside 0..100 %% (unit or scale?)", c->id, m->mean);
