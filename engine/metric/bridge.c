@@ -9,20 +9,32 @@
 #include "../base/dcs_base.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* The counter that can bridge power channel ci: an energy channel marked
- * cross_check on the same device with the same role; -1 when none. */
-static int partner(const dcs_config_t *cfg, unsigned ci)
+int dcs_metric_bridge_plan(const dcs_config_t *cfg, dcs_metric_channel_t *mc)
 {
-    const dcs_config_channel_t *c = &cfg->channels[ci];
-    for (unsigned j = 0; j < cfg->channels_count; j++) {
+    size_t nslots = (size_t)cfg->devices_count * DCS_CONFIG_ROLE_COUNT;
+    int *counter = malloc((nslots ? nslots : 1) * sizeof *counter);
+    if (!counter)
+        return DCS_ENOMEM;
+    for (size_t k = 0; k < nslots; k++)
+        counter[k] = -1;
+    for (unsigned j = cfg->channels_count; j-- > 0;) { /* the first one wins */
         const dcs_config_channel_t *e = &cfg->channels[j];
-        if (e->kind == DCS_CONFIG_ENERGY && e->cross_check && e->role == c->role &&
-            e->device_index == c->device_index)
-            return (int)j;
+        if (e->kind == DCS_CONFIG_ENERGY && e->cross_check)
+            counter[e->device_index * DCS_CONFIG_ROLE_COUNT + e->role] = (int)j;
     }
-    return -1;
+    for (unsigned i = 0; i < cfg->channels_count; i++) {
+        const dcs_config_channel_t *c = &cfg->channels[i];
+        int is_role = c->role == DCS_CONFIG_ROLE_FACILITY_TOTAL ||
+                      c->role == DCS_CONFIG_ROLE_IT_TOTAL || c->role == DCS_CONFIG_ROLE_IT_RACK;
+        mc[i].counter_index = c->kind == DCS_CONFIG_POWER && !c->cross_check && is_role
+                                  ? counter[c->device_index * DCS_CONFIG_ROLE_COUNT + c->role]
+                                  : -1;
+    }
+    free(counter);
+    return 0;
 }
 
 static int valid(const dcs_store_series_t *s, size_t i)
@@ -60,36 +72,31 @@ static void bridge_one(const dcs_config_channel_t *e, const dcs_store_series_t *
     }
 }
 
-int dcs_metric_bridge(const dcs_config_t *cfg, dcs_store_t *st, unsigned ci,
-                      const dcs_store_series_t *s, dcs_agg_buckets_t *b, int64_t lo, int64_t hi,
-                      dcs_metric_channel_t *mc)
+int dcs_metric_bridge(const dcs_config_t *cfg, dcs_store_t *st, const dcs_store_series_t *s,
+                      dcs_agg_buckets_t *b, int64_t lo, int64_t hi, dcs_metric_channel_t *mc)
 {
-    const dcs_config_channel_t *c = &cfg->channels[ci];
-    int is_role = c->role == DCS_CONFIG_ROLE_FACILITY_TOTAL || c->role == DCS_CONFIG_ROLE_IT_TOTAL ||
-                  c->role == DCS_CONFIG_ROLE_IT_RACK;
-    if (c->kind != DCS_CONFIG_POWER || c->cross_check || !is_role)
-        return 0;
+    if (mc->counter_index < 0)
+        return 0; /* no counter: a gap stays missing */
+    const dcs_config_channel_t *e = &cfg->channels[mc->counter_index];
     int64_t gap_ns = (int64_t)(cfg->site->gap_limit_s * 1e9);
     dcs_store_series_t k = {0};
-    int pk = -2, rc = 0; /* pk: -2 not looked up yet, -1 none */
+    int read = 0, rc = 0;
     size_t prev = s->n;
-    for (size_t i = 0; i < s->n; i++) {
+    for (size_t i = 0; !rc && i < s->n; i++) {
         if (!valid(s, i))
             continue;
         int gap = prev < s->n && (i != prev + 1 || s->t_ns[i] - s->t_ns[prev] > gap_ns);
         if (gap && s->t_ns[i] > lo && s->t_ns[prev] < hi) {
-            if (pk == -2 && (pk = partner(cfg, ci)) >= 0 &&
-                (rc = dcs_store_read(st, cfg->channels[pk].id, lo - gap_ns, hi + gap_ns, &k)))
-                pk = -1; /* unreadable: as without a counter (the read error is the store's) */
-            if (pk < 0)
-                break; /* no counter: the gap stays missing */
+            if (!read++) /* the counter is read once, at the first gap */
+                rc = dcs_store_read(st, e->id, lo - gap_ns, hi + gap_ns, &k);
             if (!rc)
-                bridge_one(&cfg->channels[pk], &k, s->t_ns[prev], s->t_ns[i], lo, hi, b, mc);
+                bridge_one(e, &k, s->t_ns[prev], s->t_ns[i], lo, hi, b, mc);
         }
         prev = i;
     }
-    if (pk >= 0 && mc->bridged_gaps)
-        mc->bridged_by = cfg->channels[pk].id;
+    if (mc->bridged_gaps)
+        mc->bridged_by = e->id;
     dcs_store_series_free(&k);
+    /* An unreadable counter bridges nothing (the store records the problem). */
     return rc == DCS_ENOMEM ? rc : 0;
 }

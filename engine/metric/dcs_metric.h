@@ -33,6 +33,7 @@ typedef struct {
     size_t bridged_gaps;
     double bridged_s, bridged_wh;
     const char *bridged_by;
+    int counter_index;       /* the counter that may bridge its gaps, -1 none */
 } dcs_metric_channel_t;
 
 /* pPUE of a zone (ISO/IEC 30134-2 Annex, partial PUE):

@@ -178,7 +178,7 @@ static int integrate_group(const dcs_config_t *cfg, dcs_store_t *st, unsigned g0
             if (!rc)
                 integrate_raw(cfg, g0 + j, &s[j], &bs[j], lo, hi, &mc[j]);
             if (!rc)
-                rc = dcs_metric_bridge(cfg, st, g0 + j, &s[j], &bs[j], lo, hi, &mc[j]);
+                rc = dcs_metric_bridge(cfg, st, &s[j], &bs[j], lo, hi, &mc[j]);
             dcs_store_series_free(&s[j]);
         }
         d = e;
@@ -405,6 +405,7 @@ int dcs_metric_score_progress(const dcs_config_t *cfg, dcs_store_t *st, int64_t 
     dcs_metric_score_t *sc = calloc(1, sizeof *sc);
     dcs_agg_buckets_t b = {0}; /* the window's buckets: their shape, for the score */
     if (!sc || !(sc->channels = calloc(cfg->channels_count, sizeof *sc->channels)) ||
+        dcs_metric_bridge_plan(cfg, sc->channels) ||
         dcs_agg_buckets_init_local(&b, from_ns, to_ns, bucket_ns,
                                    dcs_tz_offset_s(from_ns, cfg->site->timezone) * DCS_NS_PER_S) ||
         alloc_buckets(sc, &b)) {
