@@ -92,30 +92,34 @@ static void tz_leave(char *saved)
     tzset();
 }
 
+/* t_ns broken down in zone tz (UTC when tz is NULL). */
+static void local_tm(int64_t t_ns, const char *tz, struct tm *tm)
+{
+    time_t s = (time_t)(t_ns / DCS_NS_PER_S - (t_ns % DCS_NS_PER_S < 0));
+    if (!tz) {
+        gmtime_r(&s, tm);
+        return;
+    }
+    char *saved = tz_enter(tz);
+    localtime_r(&s, tm);
+    tz_leave(saved);
+}
+
 long dcs_tz_offset_s(int64_t t_ns, const char *tz)
 {
-    if (!tz)
-        return 0;
-    time_t s = (time_t)(t_ns / DCS_NS_PER_S - (t_ns % DCS_NS_PER_S < 0));
     struct tm tm;
-    char *saved = tz_enter(tz);
-    localtime_r(&s, &tm);
-    tz_leave(saved);
-    return tm.tm_gmtoff;
+    local_tm(t_ns, tz, &tm);
+    return tz ? tm.tm_gmtoff : 0;
 }
 
 void dcs_time_format(int64_t t_ns, const char *tz, char *buf, size_t len)
 {
-    time_t s = (time_t)(t_ns / DCS_NS_PER_S - (t_ns % DCS_NS_PER_S < 0));
     struct tm tm;
+    local_tm(t_ns, tz, &tm);
     if (!tz) {
-        gmtime_r(&s, &tm);
         strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
         return;
     }
-    char *saved = tz_enter(tz);
-    localtime_r(&s, &tm);
-    tz_leave(saved);
     char z[32];
     long off = tm.tm_gmtoff;
     snprintf(z, sizeof z, "%c%02ld:%02ld", off < 0 ? '-' : '+', labs(off) / 3600,

@@ -140,7 +140,7 @@ static void self_metrics(cli_metrics_t *m, FILE *f)
 static void live_findings(const cli_metrics_t *m, FILE *f, double pue)
 {
     const struct { const char *id; int on; } x[] = {
-        {"no_pue", !(pue == pue)}, {"pue_below_min", pue < m->pue_min},
+        {"no_pue", isnan(pue)}, {"pue_below_min", pue < m->pue_min},
         {"pue_above_max", pue > m->pue_max}};
     head(f, "dcscore_live_finding", "gauge",
          "1 when a plausibility finding (METRICS.md) holds for the live PUE, else 0.");

@@ -228,7 +228,7 @@ static int alloc_buckets(dcs_metric_score_t *sc, const dcs_agg_buckets_t *b)
  * A channel without any data is estimated at the mean of its role's channels
  * that have data; a role with none has coverage 0. Per bucket the same. */
 typedef struct {
-    double have_wh[2], miss_wh[2], mean_w_sum[2];
+    double mean_w_sum[2];
     unsigned with_data[2], without[2];
     double *b_have, *b_miss; /* [role * nbuckets + k] */
 } cover_acc_t;
@@ -288,13 +288,13 @@ static void cover_finish(dcs_metric_score_t *sc, const dcs_agg_buckets_t *b, cov
     double role[2];
     for (int r = 0; r < 2; r++) {
         double per_ch = acc->with_data[r] ? acc->mean_w_sum[r] / acc->with_data[r] : 0;
-        acc->have_wh[r] = acc->miss_wh[r] = 0;
+        double have = 0, miss = 0;
         for (size_t k = 0; k < b->n; k++) {
             acc->b_miss[r * b->n + k] += acc->without[r] * per_ch * bucket_s(sc, b, k) / 3600.0;
-            acc->have_wh[r] += acc->b_have[r * b->n + k];
-            acc->miss_wh[r] += acc->b_miss[r * b->n + k];
+            have += acc->b_have[r * b->n + k];
+            miss += acc->b_miss[r * b->n + k];
         }
-        role[r] = acc->with_data[r] ? cover_ratio(acc->have_wh[r], acc->miss_wh[r]) : 0;
+        role[r] = acc->with_data[r] ? cover_ratio(have, miss) : 0;
     }
     sc->coverage_dc = role[0];
     sc->coverage_it = role[1];
