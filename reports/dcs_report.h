@@ -38,6 +38,7 @@ typedef struct {
     const char *label;       /* "Month to date", "Year to date" (translated by the report) */
     int64_t from_ns, to_ns;
     double pue, coverage;
+    char withheld[240];      /* "" or why its PUE is not publishable (the PUE is NaN) */
 } dcs_report_period_t;
 
 int dcs_report_site_html(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,

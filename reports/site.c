@@ -188,6 +188,23 @@ static void channels(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg, c
     }
 }
 
+/* One row of the periods table: a PUE, or why it is withheld. */
+static void period_row(FILE *f, dcs_report_lang_t lang, const char *label, const char *from,
+                       double pue, double coverage, const char *withheld)
+{
+    fprintf(f, "<tr><td class=\"l\">%s</td><td class=\"l\">%s</td><td>", label, from);
+    if (withheld) {
+        fprintf(f, "<span class=\"warn\">%s ", T("Not publishable:"));
+        dcs_report_escape(f, withheld);
+        fputs("</span>", f);
+    } else {
+        num(f, pue, 3);
+    }
+    fputs("</td><td>", f);
+    num(f, coverage * 100, 1);
+    fputs(" %</td></tr>\n", f);
+}
+
 static void periods_table(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,
                           const dcs_metric_score_t *sc, const dcs_report_period_t *p, size_t n)
 {
@@ -195,18 +212,11 @@ static void periods_table(FILE *f, dcs_report_lang_t lang, const dcs_config_t *c
     char from[64];
     table_head(f, lang, head);
     time_text(lang, sc->from_ns, cfg->site->timezone, from, sizeof from);
-    fprintf(f, "<tr><td class=\"l\">%s</td><td class=\"l\">%s</td><td>", T("This report"), from);
-    num(f, sc->pue, 3);
-    fputs("</td><td>", f);
-    num(f, sc->coverage * 100, 1);
-    fputs(" %</td></tr>\n", f);
+    period_row(f, lang, T("This report"), from, sc->pue, sc->coverage, dcs_metric_withheld(sc));
     for (size_t i = 0; i < n; i++) {
         time_text(lang, p[i].from_ns, cfg->site->timezone, from, sizeof from);
-        fprintf(f, "<tr><td class=\"l\">%s</td><td class=\"l\">%s</td><td>", T(p[i].label), from);
-        num(f, p[i].pue, 3);
-        fputs("</td><td>", f);
-        num(f, p[i].coverage * 100, 1);
-        fputs(" %</td></tr>\n", f);
+        period_row(f, lang, T(p[i].label), from, p[i].pue, p[i].coverage,
+                   p[i].withheld[0] ? p[i].withheld : NULL);
     }
     fputs("</table>\n", f);
 }

@@ -75,6 +75,12 @@ site gap && rows 1300000 1000000 30 40 >gap.csv
 [ $rc -eq 2 ] || fail "gap: exit $rc, want 2"
 grep -q 'coverage 90.8 % (E_DC 90.8 %, E_IT 100.0 %) is below min_coverage 95 %' gap.err || fail "gap reason: $(cat gap.err)"
 
+# The gap site's last hour is whole and publishable; its month to date (from
+# 2026-11-01, almost no data) is not: the report's periods row withholds that PUE.
+"$D" report --from 2026-11-24T09:00:00+08:00 --to 2026-11-24T10:00:00+08:00 -o gap.html gap.yaml \
+    >/dev/null 2>gap-report.err || fail "gap site's whole hour: exit $? ($(cat gap-report.err))"
+grep -q 'Month to date.*Not publishable: coverage' gap.html || fail "month-to-date PUE not withheld"
+
 # A day of 15-minute BMS history: import states the step and warns that the
 # site's 120 s gap limit would read it as missing; with gap_limit_s 1350 the day
 # scores at 100 % coverage and PUE 1.3.

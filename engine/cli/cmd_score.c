@@ -115,6 +115,7 @@ typedef struct {
     dcs_index_policy_t *pol;
     dcs_metric_indicators_t ind;
     dcs_index_assessment_t as;
+    dcs_metric_limits_t lim;   /* the policy's checks, with the site's min_coverage */
     dcs_report_lang_t lang;
 } scored_t;
 
@@ -141,14 +142,14 @@ static int run_score(const char *path, const score_args_t *a, scored_t *s)
     for (size_t i = 0; i < s->sc->nproblems; i++)
         fprintf(stderr, "dcscore: warning: skipped %s\n", s->sc->problems[i]);
     /* The policy's min_coverage is the floor; a site may raise it, not lower it. */
-    dcs_metric_limits_t lim = dcs_index_policy_limits(s->pol);
-    lim.min_coverage = fmax(lim.min_coverage, s->cfg->site->min_coverage);
-    s->cfg->site->min_coverage = lim.min_coverage;
+    s->lim = dcs_index_policy_limits(s->pol);
+    s->lim.min_coverage = fmax(s->lim.min_coverage, s->cfg->site->min_coverage);
+    s->cfg->site->min_coverage = s->lim.min_coverage;
     double f[DCS_METRIC_NPREC];
     for (int p = 0; p < DCS_METRIC_NPREC; p++)
         f[p] = dcs_index_policy_fp32eq(s->pol, p);
     dcs_metric_indicators(s->cfg, s->sc, f, dcs_index_policy_cef(s->pol), &s->ind);
-    dcs_metric_check(s->cfg, s->sc, &lim);
+    dcs_metric_check(s->cfg, s->sc, &s->lim);
     double x[DCS_INDEX_N] = {s->sc->pue, s->ind.cue_it_tflops_per_kw, s->ind.eue_yuan_per_kwh};
     double occupancy = s->cfg->inventory ? s->cfg->inventory->rack_occupancy : -1;
     dcs_index_assess(s->pol, x, occupancy, s->cfg->site->region, &s->as);
@@ -326,8 +327,11 @@ static size_t period_pues(const scored_t *s, dcs_report_period_t *out)
         if (dcs_time_parse(start, tz, &from) || from >= s->sc->from_ns ||
             dcs_metric_score(s->cfg, s->st, from, s->sc->to_ns, 86400 * DCS_NS_PER_S, &p, err, sizeof err))
             continue; /* the window already covers it, or nothing to read */
-        out[n++] = (dcs_report_period_t){.label = labels[k], .from_ns = from, .to_ns = s->sc->to_ns,
-                                         .pue = p->pue, .coverage = p->coverage};
+        dcs_metric_check(s->cfg, p, &s->lim); /* the same checks as the window's */
+        const char *why = dcs_metric_withheld(p);
+        out[n] = (dcs_report_period_t){.label = labels[k], .from_ns = from, .to_ns = s->sc->to_ns,
+                                       .pue = why ? NAN : p->pue, .coverage = p->coverage};
+        snprintf(out[n++].withheld, sizeof out[0].withheld, "%s", why ? why : "");
         dcs_metric_score_free(p);
     }
     return n;
