@@ -85,13 +85,21 @@ static dcs_config_t *start(dcs_poller_t **p, ctx_t *ctx)
     return cfg;
 }
 
-/* The load model's exact PUE over [from, to): its energies in closed form. */
-static double truth_pue(int64_t from, int64_t to)
+/* Score everything stored in hourly buckets; *pue_true is the load model's
+ * exact PUE over the same window (its energies in closed form). */
+static dcs_metric_score_t *score_stored(const dcs_config_t *cfg, dcs_store_t *st, double *pue_true)
 {
+    int64_t first, last;
+    assert_int_equal(dcs_store_range(st, &first, &last), 0);
+    dcs_metric_score_t *sc;
+    char err[256];
+    assert_int_equal(dcs_metric_score(cfg, st, first, last + 1, 3600 * DCS_NS_PER_S, &sc, err,
+                                      sizeof err), 0);
     lm_site_t m;
     lm_site_init(&m, (unsigned long long)tu_fleet_env(dir, "SEED"), tu_fleet_env(dir, "ORIGIN"));
-    double a = (double)from * 1e-9, b = (double)to * 1e-9;
-    return lm_integral(&m.ch[LM_FACILITY], a, b) / lm_integral(&m.ch[LM_IT], a, b);
+    double a = (double)first * 1e-9, b = (double)(last + 1) * 1e-9;
+    *pue_true = lm_integral(&m.ch[LM_FACILITY], a, b) / lm_integral(&m.ch[LM_IT], a, b);
+    return sc;
 }
 
 static void test_poll_kill_score(void **state)
@@ -133,13 +141,8 @@ static void test_poll_kill_score(void **state)
     }
 
     /* Score everything stored, and compare with the model's exact energies. */
-    int64_t first, last;
-    assert_int_equal(dcs_store_range(st, &first, &last), 0);
-    dcs_metric_score_t *sc;
-    char err[256];
-    assert_int_equal(dcs_metric_score(cfg, st, first, last + 1, 3600 * DCS_NS_PER_S, &sc, err,
-                                      sizeof err), 0);
-    double pue_true = truth_pue(first, last + 1);
+    double pue_true;
+    dcs_metric_score_t *sc = score_stored(cfg, st, &pue_true);
     /* Tolerance 1 %: trapezoid at 1 s on the model's fastest (15-20 s) terms, plus
      * the few hundred microseconds between reading facility and IT meters. */
     if (fabs(sc->pue - pue_true) / pue_true > 0.01)
@@ -182,14 +185,9 @@ static void test_facility_restart_bridged(void **state)
     tu_stop(again);
 
     dcs_store_t *st;
-    int64_t first, last;
     assert_int_equal(dcs_store_open(cfg, 'r', &st), 0);
-    assert_int_equal(dcs_store_range(st, &first, &last), 0);
-    dcs_metric_score_t *sc;
-    char err[256];
-    assert_int_equal(dcs_metric_score(cfg, st, first, last + 1, 3600 * DCS_NS_PER_S, &sc, err,
-                                      sizeof err), 0);
-    double pue_true = truth_pue(first, last + 1);
+    double pue_true;
+    dcs_metric_score_t *sc = score_stored(cfg, st, &pue_true);
     unsigned fac = (unsigned)dcs_config_channel_find(cfg, "facility_power");
     if (sc->channels[fac].bridged_gaps < 1)
         fail_msg("the facility gap was not bridged (coverage %.3f)", sc->coverage);
