@@ -80,9 +80,105 @@ static void test_import_then_score(void **state)
     assert_true(fabs(sc->pue - 1.5) < 1e-12);
     dcs_metric_score_free(sc);
     dcs_store_close(st);
-    /* The same rows again would interleave with what is stored: refused. */
+    /* The same rows again would fall on what is stored: refused, naming the span. */
     assert_int_equal(import(cfg, path, 0, &im, err), DCS_EINVAL);
-    assert_non_null(strstr(err, "already has samples after the first imported time"));
+    if (!strstr(err, "channel 'fac' already has 61 samples from 2026-11-24T08:00:00+08:00 to "
+                     "2026-11-24T09:00:00+08:00 inside the file's period"))
+        fail_msg("message: %s", err);
+    dcs_config_free(cfg);
+}
+
+/* n rows from local time HH:MM (Shanghai, 2026-11-24), step_min minutes apart,
+ * fac 1.5 kW and it 1000 W, skipping rows [hole_a, hole_b). */
+static const char *rows_csv(const char *dir, const char *name, int h, int m, int n, int step_min,
+                            int hole_a, int hole_b)
+{
+    static char text[1 << 16];
+    size_t len = (size_t)snprintf(text, sizeof text, "time,fac,it\n");
+    for (int r = 0; r < n; r++) {
+        int t = h * 60 + m + r * step_min;
+        if (r < hole_a || r >= hole_b)
+            len += (size_t)snprintf(text + len, sizeof text - len,
+                                    "2026-11-%02d %02d:%02d:00,1.5,1000\n", 24 + t / 1440,
+                                    t / 60 % 24, t % 60);
+    }
+    return tu_write(dir, name, text);
+}
+
+static dcs_metric_score_t *score_hours(dcs_config_t *cfg, int hours)
+{
+    char err[600];
+    dcs_store_t *st;
+    dcs_metric_score_t *sc;
+    assert_int_equal(dcs_store_open(cfg, 'r', &st), 0);
+    int64_t to = T0 + (int64_t)hours * 3600 * DCS_NS_PER_S;
+    if (dcs_metric_score(cfg, st, T0, to, 3600 * DCS_NS_PER_S, &sc, err, 600))
+        fail_msg("score: %s", err);
+    dcs_store_close(st);
+    return sc;
+}
+
+/* History goes into any period without samples of its channels: 08:00-09:00
+ * and 10:00-11:00 first, then 09:01-09:59 between them (into the same day
+ * file, after rows of later times). Three whole hours: 4500 Wh over 3000 Wh,
+ * coverage 1, exact to 1e-9 Wh. A file overlapping stored samples is refused. */
+static void test_import_between(void **state)
+{
+    (void)state;
+    char dir[512], err[600], path[1024];
+    dcs_config_t *cfg = site("between", dir);
+    dcs_store_import_t im;
+    snprintf(path, sizeof path, "%s", rows_csv(dir, "a.csv", 8, 0, 61, 1, 0, 0));
+    assert_int_equal(import(cfg, path, 0, &im, err), 0);
+    snprintf(path, sizeof path, "%s", rows_csv(dir, "c.csv", 10, 0, 61, 1, 0, 0));
+    assert_int_equal(import(cfg, path, 0, &im, err), 0);
+    snprintf(path, sizeof path, "%s", rows_csv(dir, "x.csv", 9, 30, 40, 1, 0, 0));
+    assert_int_equal(import(cfg, path, 0, &im, err), DCS_EINVAL); /* 09:30-10:09 meets 10:00 */
+    assert_non_null(strstr(err, "already has 10 samples from 2026-11-24T10:00:00+08:00"));
+    snprintf(path, sizeof path, "%s", rows_csv(dir, "b.csv", 9, 1, 59, 1, 0, 0));
+    if (import(cfg, path, 0, &im, err))
+        fail_msg("between: %s", err);
+    dcs_metric_score_t *sc = score_hours(cfg, 3);
+    assert_true(fabs(sc->e_dc_wh - 4500) < 1e-9 && fabs(sc->e_it_wh - 3000) < 1e-9);
+    assert_true(fabs(sc->coverage - 1) < 1e-12);
+    dcs_metric_score_free(sc);
+    dcs_config_free(cfg);
+}
+
+/* Imported history keeps its own gap limit (site: 120 s = 2 polls of 60 s).
+ * 15-minute rows 08:00-12:00 get 2 x 900 = 1800 s and are covered whole;
+ * 1-minute rows 12:01-16:00 in the same day file keep 120 s, so their 10-minute
+ * hole (rows 12:31..12:40 absent: the step 12:30 -> 12:41 is 11 min) is missing.
+ * Energy 1.5 kW x (8 h - 11 min) = 11725 Wh; coverage (480 - 11) / 480. */
+static void test_own_gap_limit(void **state)
+{
+    (void)state;
+    char dir[512], err[600], path[1024];
+    dcs_config_t *cfg = site("owngap", dir);
+    dcs_store_import_t im;
+    snprintf(path, sizeof path, "%s", rows_csv(dir, "q.csv", 8, 0, 17, 15, 0, 0));
+    assert_int_equal(import(cfg, path, 0, &im, err), 0);
+    assert_true(fabs(im.median_step_s - 900) < 1e-9 && fabs(im.gap_limit_s - 1800) < 1e-9);
+    snprintf(path, sizeof path, "%s", rows_csv(dir, "m.csv", 12, 1, 240, 1, 30, 40));
+    assert_int_equal(import(cfg, path, 0, &im, err), 0);
+    assert_true(fabs(im.gap_limit_s - 120) < 1e-9);
+    dcs_metric_score_t *sc = score_hours(cfg, 8);
+    if (fabs(sc->e_dc_wh - 11725) > 1e-6 || fabs(sc->coverage - 469.0 / 480) > 1e-12)
+        fail_msg("E_DC %.6f Wh, coverage %.9f", sc->e_dc_wh, sc->coverage);
+    dcs_metric_score_free(sc);
+    /* --interval states the limit instead of the median: 5 min -> 600 s, so the
+     * 15-minute rows of a third file count as missing between them. */
+    snprintf(path, sizeof path, "%s", rows_csv(dir, "r.csv", 17, 0, 5, 15, 0, 0));
+    memset(&im, 0, sizeof im);
+    dcs_store_t *st;
+    assert_int_equal(dcs_store_open(cfg, 'w', &st), 0);
+    im.interval_s = 300;
+    assert_int_equal(dcs_store_import_csv(st, path, &im), 0);
+    dcs_store_close(st);
+    assert_true(fabs(im.gap_limit_s - 600) < 1e-9);
+    sc = score_hours(cfg, 10);
+    assert_true(fabs(sc->e_dc_wh - 11725) < 1e-6); /* 17:00-18:00 adds nothing */
+    dcs_metric_score_free(sc);
     dcs_config_free(cfg);
 }
 
@@ -197,6 +293,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_import_then_score),
+        cmocka_unit_test(test_import_between),
+        cmocka_unit_test(test_own_gap_limit),
         cmocka_unit_test(test_bad_rows),
         cmocka_unit_test(test_export),
         cmocka_unit_test(test_header_units),

@@ -4,7 +4,7 @@
 # ceiling: exit 2, the finding in the table and the JSON, the verdicts withheld,
 # and a report still written with its "Not publishable" banner; --allow-partial
 # prints it marked and exits 0. A facility gap without a counter: coverage below
-# 95 %, exit 2. An unknown zone, an impossible date and an empty window: exit 1.
+# 95 %, exit 2. A month of 15-minute history at its own interval: 100 %. An unknown zone, an impossible date and an empty window: exit 1.
 set -u
 BUILD=$(cd "${DCS_BUILD:-build}" && pwd)
 D=$BUILD/dcscore
@@ -81,21 +81,33 @@ grep -q 'coverage 90.8 % (E_DC 90.8 %, E_IT 100.0 %) is below min_coverage 95 %'
     >/dev/null 2>gap-report.err || fail "gap site's whole hour: exit $? ($(cat gap-report.err))"
 grep -q 'Month to date.*Not publishable: coverage' gap.html || fail "month-to-date PUE not withheld"
 
-# A day of 15-minute BMS history: import states the step and warns that the
-# site's 120 s gap limit would read it as missing; with gap_limit_s 1350 the day
-# scores at 100 % coverage and PUE 1.3.
+# A month of 15-minute BMS history (November 2026 in Shanghai, 2881 rows),
+# imported without touching the site's 120 s gap limit: import states the step
+# and the gap limit it keeps for those days (2 x 900 s, as 120 s is 2 polls),
+# and the month scores at 100 % coverage with the trapezoid PUE. The facility
+# alternates 1200/1400 kW, the UPS gives 1000 kW: every 15-minute trapezoid
+# averages 1300 kW, so PUE = 1.3 exactly (the mean of the samples would give
+# (1441 x 1200 + 1440 x 1400) / 2881 / 1000 = 1.29993). 30 local days.
 /usr/bin/python3 - >bms.csv <<'PY'
 print("time,fac (kW),ups (kW)")
-for q in range(97):
-    print(f"@{1795449600 + 900 * q},1300,1000")
+t0 = 1793462400  # 2026-11-01T00:00:00+08:00
+for q in range(30 * 96 + 1):
+    print(f"@{t0 + 900 * q},{1200 if q % 2 == 0 else 1400},1000")
 PY
 site bms
 "$D" import --csv bms.csv bms.yaml >bms.out 2>bms.err || fail "import bms: $(cat bms.err)"
-grep -q 'imported 97 rows, 194 samples, one row every 900 s (median step)' bms.out || fail "import: $(cat bms.out)"
-grep -q 'rows are 900 s apart, above site.gap_limit_s 120 s' bms.err || fail "no gap warning: $(cat bms.err)"
-sed -i 's/gap_limit_s: 120/gap_limit_s: 1350/' bms.yaml
-"$D" score --from 2026-11-24 --to 2026-11-25 bms.yaml >bms.txt 2>&1 || fail "bms score: $(cat bms.txt)"
-grep -q '^coverage   100.0 %' bms.txt && grep -q '^PUE1       1.3000' bms.txt || fail "bms: $(head -12 bms.txt)"
+grep -q 'imported 2881 rows, 5762 samples, one row every 900 s (median step); gap limit for these days 1800 s' bms.out ||
+    fail "import: $(cat bms.out)"
+"$D" score --json --bucket 1d --from 2026-11-01 --to 2026-12-01 bms.yaml >bms.json 2>bms.err ||
+    fail "bms month: exit $? ($(cat bms.err))"
+/usr/bin/python3 - <<'PY' || fail "bms month figures"
+import json
+j = json.load(open("bms.json"))
+assert abs(j["coverage"] - 1) < 1e-12, j["coverage"]
+assert abs(j["pue"] - 1.3) < 1e-9, j["pue"]
+b = j["buckets"]["rows"]
+assert len(b) == 30 and b[0]["start_local"].startswith("2026-11-01T00:00:00+08:00"), (len(b), b[0])
+PY
 
 # Inputs that cannot be mistaken.
 sed 's/store_dir: store}/store_dir: store, timezone: Asia\/Shangai}/' good.yaml >zone.yaml

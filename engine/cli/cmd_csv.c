@@ -19,18 +19,20 @@ static const char *export_help =
     "Chinese text right. Default: all channels, all stored data, to stdout.\n";
 
 static const char *import_help =
-    "usage: dcscore import --csv FILE [--zone ZONE] [--skip-bad-rows] SITE.yaml\n"
+    "usage: dcscore import --csv FILE [--zone ZONE] [--interval D] [--skip-bad-rows] SITE.yaml\n"
     "\n"
     "Load history exported from a BMS/DCIM into the store, so that a site can publish\n"
     "an annual PUE on its first day. The CSV has a header row: a time column first\n"
     "(ISO 8601, a local date-time in --zone or the site's zone, or Unix seconds),\n"
     "then one column per channel id (\"id\" or \"id (unit)\"), values in the unit the\n"
-    "site config gives the channel; empty cells are missing. Rows must ascend and come\n"
-    "after what is stored. A bad row rejects the file (nothing is written) unless\n"
+    "site config gives the channel; empty cells are missing. Rows must ascend, and the\n"
+    "file's period must hold no stored samples of its channels (before, between or\n"
+    "after polled data). A bad row rejects the file (nothing is written) unless\n"
     "--skip-bad-rows, which imports the rest and lists the bad rows by line. A unit\n"
     "in a header cell (\"id (kW)\", \"id [kW]\") is converted from; one of another kind\n"
-    "is refused. The output states the rows' median step and warns when it is above\n"
-    "the site's gap_limit_s (score would count the time between rows as missing).\n";
+    "is refused. The history keeps its own interval: --interval D (e.g. 15m), or the\n"
+    "rows' median step, times the intervals site.gap_limit_s allows polled data (3 by\n"
+    "default) is the gap limit stored for the imported days; the output states both.\n";
 
 /* Split "a,b,c" in place into ids. */
 static size_t split_ids(char *s, const char **ids, size_t max)
@@ -88,7 +90,8 @@ int cmd_import(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"csv", required_argument, 0, 'c'}, {"zone", required_argument, 0, 'z'},
-        {"skip-bad-rows", no_argument, 0, 's'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"skip-bad-rows", no_argument, 0, 's'}, {"interval", required_argument, 0, 'i'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *csv = NULL;
     dcs_store_import_t im = {0};
     int ch;
@@ -97,6 +100,11 @@ int cmd_import(int argc, char **argv)
         case 'c': csv = optarg; break;
         case 'z': im.zone = optarg; break;
         case 's': im.skip_bad_rows = 1; break;
+        case 'i':
+            if (!(im.interval_s = (double)cli_parse_duration(optarg) * 1e-9))
+                return fprintf(stderr, "dcscore: bad --interval '%s' (e.g. 15m, 1h)\n", optarg),
+                       CLI_USAGE;
+            break;
         case 'h': fputs(import_help, stdout); return CLI_OK;
         default: fputs(import_help, stderr); return CLI_USAGE;
         }
@@ -122,13 +130,14 @@ int cmd_import(int argc, char **argv)
     if (rc)
         fprintf(stderr, "dcscore: %s\n", dcs_store_errmsg(st));
     else
-        printf("imported %zu rows, %zu samples, one row every %g s (median step)%s\n", im.rows,
-               im.samples, im.median_step_s, im.skipped ? " (bad rows skipped, listed above)" : "");
-    if (!rc && im.median_step_s > cfg->site->gap_limit_s)
-        fprintf(stderr, "dcscore: warning: %s: rows are %g s apart, above site.gap_limit_s %g s: "
-                "score counts the time between them as missing; set gap_limit_s to at least "
-                "%g to score this history\n", csv, im.median_step_s, cfg->site->gap_limit_s,
-                im.median_step_s * 1.5);
+        printf("imported %zu rows, %zu samples, one row every %g s (%s); gap limit for these "
+               "days %g s%s\n", im.rows, im.samples, im.interval_s > 0 ? im.interval_s : im.median_step_s,
+               im.interval_s > 0 ? "--interval" : "median step", im.gap_limit_s,
+               im.skipped ? " (bad rows skipped, listed above)" : "");
+    if (!rc && im.interval_s > 0 && im.median_step_s > im.gap_limit_s)
+        fprintf(stderr, "dcscore: warning: %s: rows are %g s apart (median), above the gap limit "
+                "%g s from --interval: score counts the time between them as missing\n", csv,
+                im.median_step_s, im.gap_limit_s);
     dcs_store_close(st);
     dcs_config_free(cfg);
     return !rc ? CLI_OK : rc == DCS_ENOMEM ? CLI_FAIL : CLI_DATA;

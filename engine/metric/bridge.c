@@ -85,10 +85,12 @@ int dcs_metric_bridge(const dcs_config_t *cfg, dcs_store_t *st, const dcs_store_
     for (size_t i = 0; !rc && i < s->n; i++) {
         if (!valid(s, i))
             continue;
-        int gap = prev < s->n && (i != prev + 1 || s->t_ns[i] - s->t_ns[prev] > gap_ns);
+        int gap = prev < s->n && (i != prev + 1 || s->t_ns[i] - s->t_ns[prev] >
+                                                       dcs_store_gap_at(s, s->t_ns[prev], gap_ns));
         if (gap && s->t_ns[i] > lo && s->t_ns[prev] < hi) {
+            int64_t margin = s->own_gap_ns > gap_ns ? s->own_gap_ns : gap_ns;
             if (!read++) /* the counter is read once, at the first gap */
-                rc = dcs_store_read(st, e->id, lo - gap_ns, hi + gap_ns, &k);
+                rc = dcs_store_read(st, e->id, lo - margin, hi + margin, &k);
             if (!rc)
                 bridge_one(e, &k, s->t_ns[prev], s->t_ns[i], lo, hi, b, mc);
         }

@@ -143,8 +143,13 @@ static void integrate_raw(const dcs_config_t *cfg, unsigned ci, const dcs_store_
         mc->counter.rollovers += k.rollovers;
         mc->counter.resets += k.resets;
         mc->counter.implausible += k.implausible;
-    } else {
-        dcs_agg_power(s->t_ns, s->value, s->n, gap_ns, &part);
+    } else { /* imported days judge their steps by their own gap limit */
+        for (int64_t a = lo, b; a < hi; a = b) {
+            int64_t g = dcs_store_gap_run(s, a, hi, gap_ns, &b);
+            part.from_ns = a;
+            part.to_ns = b;
+            dcs_agg_power(s->t_ns, s->value, s->n, g, &part);
+        }
     }
 }
 
@@ -173,7 +178,7 @@ static int integrate_group(const dcs_config_t *cfg, dcs_store_t *st, unsigned g0
         int64_t lo = d * day_ns > from ? d * day_ns : from;
         int64_t hi = (e + 1) * day_ns < to ? (e + 1) * day_ns : to;
         dcs_store_series_t s[SCORE_GROUP];
-        rc = dcs_store_read_many(st, ids, m, lo - gap_ns, hi + gap_ns, s);
+        rc = dcs_store_read_margin(st, ids, m, lo, hi, gap_ns, s);
         for (unsigned j = 0; j < m; j++) {
             if (!rc)
                 integrate_raw(cfg, g0 + j, &s[j], &bs[j], lo, hi, &mc[j]);

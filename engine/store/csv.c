@@ -226,24 +226,48 @@ static double median_s(int64_t *v, size_t n)
     return (double)v[(n - 1) / 2] * 1e-9;
 }
 
-/* Refuse rows that would interleave with samples already stored. */
-static int check_after_stored(dcs_store_t *st, const import_state_t *is, int64_t first_t,
-                              const char *path)
+/* Refuse a file whose period [first_t, last_t] already holds samples of its
+ * channels: history goes into time that has none. */
+static int check_period_empty(dcs_store_t *st, const import_state_t *is, int64_t first_t,
+                              int64_t last_t, const char *path)
 {
     for (int k = 1; k < is->ncols; k++) {
         dcs_store_series_t s;
         const char *id = st->cfg->channels[is->col_channel[k]].id;
-        int rc = dcs_store_read(st, id, first_t, first_t + 400LL * 86400 * DCS_NS_PER_S, &s);
+        int rc = dcs_store_read(st, id, first_t, last_t, &s);
         size_t n = s.n;
+        char a[48] = "", b[48] = "";
+        if (n) {
+            dcs_time_format(s.t_ns[0], st->cfg->site->timezone, a, sizeof a);
+            dcs_time_format(s.t_ns[n - 1], st->cfg->site->timezone, b, sizeof b);
+        }
         dcs_store_series_free(&s);
         if (rc)
             return rc;
         if (n)
-            return store_set_err(st, "%s: channel '%s' already has samples after the first "
-                                 "imported time; import into an empty period", path, id),
+            return store_set_err(st, "%s: channel '%s' already has %zu samples from %s to %s "
+                                 "inside the file's period; import into a period without "
+                                 "samples of its channels (nothing imported)", path, id, n, a, b),
                    DCS_EINVAL;
     }
     return 0;
+}
+
+/* The imported days' own gap limit: the rows' interval times the intervals the
+ * site allows polled data, never below the site's limit; stated per channel. */
+static int state_gap_limit(dcs_store_t *st, const import_state_t *is, dcs_store_import_t *opt)
+{
+    const dcs_config_site_t *site = st->cfg->site;
+    double step = opt->interval_s > 0 ? opt->interval_s : opt->median_step_s;
+    double per = site->gap_limit_s / (site->poll_interval_ms / 1000.0);
+    opt->gap_limit_s = isfinite(step) && step * per > site->gap_limit_s ? step * per : site->gap_limit_s;
+    if (opt->gap_limit_s > 86400)
+        return store_set_err(st, "rows every %g s: longer than a day, too coarse to score (nothing "
+                             "imported)", step), DCS_EINVAL;
+    int rc = 0;
+    for (int k = 1; !rc && k < is->ncols; k++)
+        rc = dcs_store_set_gap_limit(st, (unsigned)is->col_channel[k], opt->gap_limit_s);
+    return rc;
 }
 
 int dcs_store_import_csv(dcs_store_t *st, const char *path, dcs_store_import_t *opt)
@@ -289,13 +313,15 @@ int dcs_store_import_csv(dcs_store_t *st, const char *path, dcs_store_import_t *
     }
     fclose(fp);
     free(buf);
+    opt->median_step_s = median_s(steps, nsteps);
     if (!rc && first_t != INT64_MIN)
-        rc = check_after_stored(st, &is, first_t, path);
+        rc = check_period_empty(st, &is, first_t, is.last_t, path);
+    if (!rc)
+        rc = state_gap_limit(st, &is, opt);
     if (!rc)
         rc = dcs_store_append(st, all, n_all);
     if (!rc)
         opt->samples = n_all;
-    opt->median_step_s = median_s(steps, nsteps);
     free(steps);
     free(all);
     return rc;

@@ -53,15 +53,39 @@ int dcs_store_flush(dcs_store_t *st);
  * flush; a newer row replaces one not yet written. Returns 0. */
 int dcs_store_put_stats(dcs_store_t *st, int64_t t_ns, const double *v);
 void dcs_store_set_fsync(dcs_store_t *st, int on);
+/* State channel ci's own gap limit (longer steps count as missing) in every day
+ * file the next flushes write its samples to; readers use it over those days
+ * instead of site.gap_limit_s. For history at another interval than polling
+ * (import). Returns 0 or DCS_EINVAL. */
+int dcs_store_set_gap_limit(dcs_store_t *st, unsigned ci, double gap_s);
 
 /* A channel's samples in [from_ns, to_ns], ascending. Arrays owned by the caller,
- * freed with dcs_store_series_free. */
+ * freed with dcs_store_series_free. Imported history states its own gap limit
+ * in its day files (dcs_store_set_gap_limit): own[0..nown-1] lists, per day file
+ * read that states one for this channel, the span of its imported samples and
+ * that limit, ascending; own_gap_ns is the largest (0 = none: the site's
+ * gap_limit_s holds everywhere). */
+typedef struct {
+    int64_t from_ns, to_ns, gap_ns; /* first and last imported sample; the time
+                                     * [from, to + gap] is judged by gap_ns */
+} dcs_store_own_gap_t;
 typedef struct {
     int64_t *t_ns;
     double *value;
     uint8_t *flag;
     size_t n;
+    dcs_store_own_gap_t *own;
+    size_t nown;
+    int64_t own_gap_ns;
 } dcs_store_series_t;
+
+/* The gap limit at time t (of a step starting there, or a part of one): within
+ * an imported span or one gap after its last sample, its own; else site_gap_ns. */
+int64_t dcs_store_gap_at(const dcs_store_series_t *s, int64_t t, int64_t site_gap_ns);
+/* The run of [lo, hi) from lo that has one gap limit: returns that limit and
+ * sets *run_hi (<= hi) where the run ends. Loop: for (a = lo; a < hi; a = b). */
+int64_t dcs_store_gap_run(const dcs_store_series_t *s, int64_t lo, int64_t hi, int64_t site_gap_ns,
+                          int64_t *run_hi);
 
 /* Read one channel across day files. Missing day files are skipped. A day file
  * that cannot be read (truncated, foreign, newer schema) is skipped too and
@@ -75,6 +99,12 @@ void dcs_store_series_free(dcs_store_series_t *s);
  * file once for all of them: faster than n single reads when they share files. */
 int dcs_store_read_many(dcs_store_t *st, const char *const *ids, size_t n, int64_t from_ns,
                         int64_t to_ns, dcs_store_series_t *out);
+
+/* dcs_store_read_many over [lo, hi] with a gap's margin either side, so that
+ * steps crossing into the window count: gap_ns (the site's gap limit), or the
+ * longer limit the data read states for itself (imported history). */
+int dcs_store_read_margin(dcs_store_t *st, const char *const *ids, size_t n, int64_t lo, int64_t hi,
+                          int64_t gap_ns, dcs_store_series_t *out);
 
 /* Day files skipped by readers so far, one line each ("FILE: reason"); NULL past
  * the end. At most 8 are kept. */
@@ -156,15 +186,20 @@ typedef struct {
     const char *zone;        /* zone of times without an offset; NULL = the site's */
     int skip_bad_rows;       /* 0: any bad row rejects the whole file */
     size_t rows, samples, skipped; /* filled in */
+    double interval_s;       /* the rows' interval; 0 = their median step */
     double median_step_s;    /* filled in: the median time between rows (NaN below 2 rows) */
+    double gap_limit_s;      /* filled in: the gap limit stated for the imported days */
     char bad[5][200];        /* the first bad rows, "FILE:LINE: reason" */
     size_t nbad;
 } dcs_store_import_t;
 
 /* Load CSV history: a header row "time,<channel id>[ (unit)],...", one row per
  * time (ISO 8601, a date-time in `zone`, or Unix seconds), values in each
- * channel's configured unit, empty = missing. Rows must ascend in time and come
- * after anything stored for those channels. With skip_bad_rows, bad rows are
+ * channel's configured unit, empty = missing. Rows must ascend in time, and the
+ * period from the first row to the last must hold no stored sample of those
+ * channels. The imported days state their own gap limit: interval_s (or the
+ * median step) times the intervals site.gap_limit_s allows polled data (3 by
+ * default), never below site.gap_limit_s. With skip_bad_rows, bad rows are
  * reported and skipped; otherwise the first bad row rejects the file and nothing
  * is written. Returns 0, DCS_EIO, DCS_EINVAL (bad file or rows; details in opt
  * and errmsg), DCS_ESTORE or DCS_ENOMEM. The store must be open for writing. */

@@ -42,6 +42,27 @@ long long store_channel_column(hid_t chans, const char *id)
     return c;
 }
 
+size_t store_channel_own_gaps(hid_t chans, const char *id, long long v[][3])
+{
+    if (chans < 0 || H5Lexists(chans, id, H5P_DEFAULT) <= 0)
+        return 0;
+    hid_t g = H5Gopen2(chans, id, H5P_DEFAULT);
+    hid_t a = g >= 0 && H5Aexists(g, "own_gaps") > 0 ? H5Aopen(g, "own_gaps", H5P_DEFAULT) : -1;
+    hid_t sp = a >= 0 ? H5Aget_space(a) : -1;
+    hsize_t dims[2] = {0, 0};
+    size_t k = 0;
+    if (sp >= 0 && H5Sget_simple_extent_ndims(sp) == 2 && H5Sget_simple_extent_dims(sp, dims, NULL) == 2 &&
+        dims[1] == 3 && dims[0] <= STORE_OWN_MAX && H5Aread(a, H5T_NATIVE_LLONG, v) >= 0)
+        k = (size_t)dims[0];
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (a >= 0)
+        H5Aclose(a);
+    if (g >= 0)
+        H5Gclose(g);
+    return k;
+}
+
 int store_schema_check(long long v, const char *path, char *err, size_t len)
 {
     if (v < 1)
@@ -131,6 +152,7 @@ int store_file_open(const char *path, store_file_t *sf, char *err, size_t errlen
     long long v = store_file_version(sf->f);
     int rc = store_schema_check(v, path, err, errlen);
     sf->version = (int)v;
+    sf->day_ns = store_attr_read(sf->f, "day_start_ns");
     if (!rc && H5Lexists(sf->f, "/channels", H5P_DEFAULT) > 0)
         sf->chans = H5Gopen2(sf->f, "/channels", H5P_DEFAULT);
     /* A rollup file has no matrices: nothing raw to read there. */
@@ -156,6 +178,37 @@ void store_file_close(store_file_t *sf)
     sf->f = sf->chans = sf->ds[0] = sf->ds[1] = sf->ds[2] = -1;
 }
 
+static int cmp_by_time(const void *a, const void *b, void *key)
+{
+    const int64_t *t = key;
+    int64_t x = t[*(const size_t *)a], y = t[*(const size_t *)b];
+    return (x > y) - (x < y);
+}
+
+/* Put a series whose files were written out of time order (history imported
+ * into an earlier part of a day than samples already there) in time order. */
+static int sort_series(dcs_store_series_t *s)
+{
+    size_t n = s->n, *ix = malloc(n * sizeof *ix);
+    char *tmp = malloc(n * 17);
+    if (!ix || !tmp)
+        return free(ix), free(tmp), DCS_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        ix[i] = i;
+    qsort_r(ix, n, sizeof *ix, cmp_by_time, s->t_ns);
+    int64_t *t = (int64_t *)tmp;
+    double *v = (double *)(tmp + n * 8);
+    uint8_t *fl = (uint8_t *)(tmp + n * 16);
+    for (size_t i = 0; i < n; i++)
+        t[i] = s->t_ns[ix[i]], v[i] = s->value[ix[i]], fl[i] = s->flag[ix[i]];
+    memcpy(s->t_ns, t, n * 8);
+    memcpy(s->value, v, n * 8);
+    memcpy(s->flag, fl, n);
+    free(ix);
+    free(tmp);
+    return 0;
+}
+
 /* Append the cells of one column (stride apart in t, v, fl) that hold a sample
  * in [from, to] to out. */
 static int take(const int64_t *t, const double *v, const uint8_t *fl, size_t n, size_t stride,
@@ -176,7 +229,11 @@ static int take(const int64_t *t, const double *v, const uint8_t *fl, size_t n, 
             out->flag[i++] = fl[x];
         }
     }
+    size_t i0 = out->n ? out->n - 1 : 0;
     out->n += k;
+    for (size_t i = i0 + 1; i < out->n; i++)
+        if (out->t_ns[i] < out->t_ns[i - 1])
+            return sort_series(out);
     return 0;
 }
 
@@ -244,6 +301,50 @@ static hid_t select_columns(store_file_t *sf, const hsize_t *col, size_t k)
     return fs;
 }
 
+/* A day file that states the channel's own gap limits: list their spans. */
+static int note_own_gap(const store_file_t *sf, const char *id, dcs_store_series_t *s)
+{
+    long long v[STORE_OWN_MAX][3];
+    size_t k = store_channel_own_gaps(sf->chans, id, v);
+    if (!k)
+        return 0;
+    dcs_store_own_gap_t *grown = realloc(s->own, (s->nown + k) * sizeof *grown);
+    if (!grown)
+        return DCS_ENOMEM;
+    s->own = grown;
+    for (size_t i = 0; i < k; i++) {
+        s->own[s->nown++] = (dcs_store_own_gap_t){v[i][0], v[i][1], v[i][2]};
+        s->own_gap_ns = v[i][2] > s->own_gap_ns ? v[i][2] : s->own_gap_ns;
+    }
+    return 0;
+}
+
+int64_t dcs_store_gap_at(const dcs_store_series_t *s, int64_t t, int64_t site_gap_ns)
+{
+    for (size_t i = 0; i < s->nown; i++) /* inside an imported span */
+        if (t >= s->own[i].from_ns && t <= s->own[i].to_ns)
+            return s->own[i].gap_ns;
+    for (size_t i = 0; i < s->nown; i++) /* in the step after its last sample */
+        if (t > s->own[i].to_ns && t <= s->own[i].to_ns + s->own[i].gap_ns)
+            return s->own[i].gap_ns;
+    return site_gap_ns;
+}
+
+int64_t dcs_store_gap_run(const dcs_store_series_t *s, int64_t lo, int64_t hi, int64_t site_gap_ns,
+                          int64_t *run_hi)
+{
+    int64_t g = dcs_store_gap_at(s, lo, site_gap_ns), b = hi;
+    for (size_t i = 0; i < s->nown; i++) { /* the first span edge after lo */
+        int64_t e[3] = {s->own[i].from_ns, s->own[i].to_ns + 1, s->own[i].to_ns + s->own[i].gap_ns + 1};
+        for (int k = 0; k < 3; k++)
+            b = e[k] > lo && e[k] < b ? e[k] : b;
+    }
+    if (b < hi && dcs_store_gap_at(s, b, site_gap_ns) == g) /* the same limit goes on */
+        return dcs_store_gap_run(s, b, hi, site_gap_ns, run_hi), g;
+    *run_hi = b;
+    return g;
+}
+
 /* Schema 2: one read of the wanted columns of the three matrices. */
 static int read_v2(store_file_t *sf, const char *const *ids, size_t n, int64_t from, int64_t to,
                    dcs_store_series_t *out)
@@ -281,9 +382,12 @@ static int read_v2(store_file_t *sf, const char *const *ids, size_t n, int64_t f
         for (size_t i = 0; !rc && i < n; i++) {
             hsize_t c = (hsize_t)want[i];
             hsize_t *at = want[i] < 0 ? NULL : bsearch(&c, col, u, sizeof *col, cmp_hsize);
+            size_t had = out[i].n;
             if (at)
                 rc = take(t + (at - col), v + (at - col), fl + (at - col), (size_t)sf->rows, u,
                           from, to, &out[i]);
+            if (!rc && out[i].n > had)
+                rc = note_own_gap(sf, ids[i], &out[i]);
         }
     }
     free(m);

@@ -112,6 +112,35 @@ static int create_levels(hid_t f, int64_t day, size_t ncols)
     return rc;
 }
 
+/* Power samples s rolled up over [lo, hi) at width w. A day that holds imported
+ * history with its own gap limit and other samples (polled after it) takes its
+ * statistics from one pass and its energy run by run, each with its limit. */
+static int rollup_power(const dcs_store_series_t *s, int64_t lo, int64_t hi, int64_t w, int64_t gap,
+                        dcs_agg_rollup_t *r)
+{
+    size_t got;
+    int64_t b, g = dcs_store_gap_run(s, lo, hi, gap, &b);
+    int rc = dcs_agg_rollup(s->t_ns, s->value, s->n, lo, hi, w, g, r, &got);
+    if (rc || b >= hi)
+        return rc;
+    dcs_agg_buckets_t e;
+    if ((rc = dcs_agg_buckets_init(&e, lo, hi, w)))
+        return rc;
+    for (int64_t a = lo; a < hi; a = b) {
+        dcs_agg_buckets_t part = e;
+        part.from_ns = a;
+        g = dcs_store_gap_run(s, a, hi, gap, &b);
+        part.to_ns = b;
+        dcs_agg_power(s->t_ns, s->value, s->n, g, &part);
+    }
+    for (size_t k = 0; k < got && k < e.n; k++) {
+        r[k].e_wh = e.e_wh[k];
+        r[k].covered_s = e.covered_s[k];
+    }
+    dcs_agg_buckets_free(&e);
+    return 0;
+}
+
 /* Roll channel ci's samples s (the day with a gap's margin) up at level l into
  * r[0 .. buckets). */
 static int rollup_one(const dcs_store_t *st, unsigned ci, int64_t day, int l, const dcs_store_series_t *s,
@@ -124,7 +153,7 @@ static int rollup_one(const dcs_store_t *st, unsigned ci, int64_t day, int l, co
     if (c->kind == DCS_CONFIG_ENERGY) /* counters: spread deltas like scoring does */
         return dcs_agg_rollup_counter(s->t_ns, s->value, s->n, lo, hi, w,
                                       c->counter_modulus_raw * fabs(c->scale) * c->to_si, c->max_w, r, &got);
-    return dcs_agg_rollup(s->t_ns, s->value, s->n, lo, hi, w, gap, r, &got);
+    return rollup_power(s, lo, hi, w, gap, r);
 }
 
 /* Write m columns from col0 of level l's six matrices from r[j * nb + k]
@@ -176,7 +205,7 @@ static int rollup_channels(dcs_store_t *st, hid_t f, int64_t day)
         dcs_store_series_t s[ROLLUP_GROUP];
         for (unsigned j = 0; j < m; j++)
             ids[j] = st->cfg->channels[g0 + j].id;
-        rc = dcs_store_read_many(st, ids, m, lo - gap, hi + gap, s);
+        rc = dcs_store_read_margin(st, ids, m, lo, hi, gap, s);
         for (int l = 0; !rc && l < DCS_STORE_NLEVELS; l++) {
             for (unsigned j = 0; !rc && j < m; j++)
                 rc = rollup_one(st, g0 + j, day, l, &s[j], r + j * dcs_store_rollup_buckets(l));

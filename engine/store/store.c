@@ -208,7 +208,58 @@ static int set_rows_cols(dcs_store_t *st, hsize_t rows, hsize_t cols)
 /* Give every configured channel a column: its own from the file, or a new one
  * (a channel added to the config since the file was made; its earlier rows read
  * as holding no sample). */
-static int map_columns(dcs_store_t *st)
+static size_t nchan(const dcs_store_t *st)
+{
+    return st->cfg->channels_count;
+}
+
+static size_t leading(const dcs_store_t *st, size_t c, int64_t end_ns);
+
+/* Add the span of channel i's staged samples on this day and its own gap limit
+ * to the channel's own_gaps rows (dcs_store_set_gap_limit). */
+static int state_gap_limit(dcs_store_t *st, hid_t chans, size_t i, size_t k)
+{
+    const char *id = st->cfg->channels[i].id;
+    long long v[STORE_OWN_MAX][3];
+    size_t m = store_channel_own_gaps(chans, id, v), n = nchan(st);
+    if (m == STORE_OWN_MAX)
+        return store_set_err(st, "store: channel '%s': more than %d imports into one day", id,
+                             STORE_OWN_MAX), -1;
+    v[m][0] = st->s_t[i];
+    v[m][1] = st->s_t[(k - 1) * n + i];
+    v[m][2] = st->gap_ms[i] * 1000000;
+    hid_t g = H5Gopen2(chans, id, H5P_DEFAULT);
+    hsize_t dims[2] = {m + 1, 3};
+    hid_t sp = H5Screate_simple(2, dims, NULL);
+    if (g >= 0 && H5Aexists(g, "own_gaps") > 0)
+        H5Adelete(g, "own_gaps");
+    hid_t a = g < 0 ? -1 : H5Acreate2(g, "own_gaps", H5T_NATIVE_LLONG, sp, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = a < 0 || H5Awrite(a, H5T_NATIVE_LLONG, v) < 0 ? -1 : 0;
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(sp);
+    if (g >= 0)
+        H5Gclose(g);
+    return rc;
+}
+
+static size_t leading(const dcs_store_t *st, size_t c, int64_t end_ns);
+
+/* State the own gap limit of each channel that has one and staged samples on
+ * this day. */
+static int state_gap_limits(dcs_store_t *st, hid_t chans, int64_t day)
+{
+    int64_t lo = day * 86400 * DCS_NS_PER_S;
+    int rc = 0;
+    for (size_t i = 0; st->gap_ms && !rc && i < nchan(st); i++) {
+        size_t k = leading(st, i, lo + 86400 * DCS_NS_PER_S);
+        if (st->gap_ms[i] && k && st->s_t[i] >= lo)
+            rc = state_gap_limit(st, chans, i, k);
+    }
+    return rc;
+}
+
+static int map_columns(dcs_store_t *st, int64_t day)
 {
     hid_t chans = H5Gopen2(st->file, "/channels", H5P_DEFAULT);
     hsize_t cols = st->cols;
@@ -222,6 +273,8 @@ static int map_columns(dcs_store_t *st)
         }
         st->col[i] = (uint32_t)c;
     }
+    if (!rc)
+        rc = state_gap_limits(st, chans, day);
     if (chans >= 0)
         H5Gclose(chans);
     return rc || cols == st->cols ? rc : set_rows_cols(st, st->rows, cols);
@@ -354,7 +407,7 @@ static int open_day(dcs_store_t *st, int64_t day)
     /* Every object is made before SWMR starts; then the matrices are opened
      * again with a chunk cache sized for their columns. */
     int rc = prepare_file(st, f, path, exists, day);
-    rc = rc || store_stats_prepare(f) || open_matrices(st, 0) || map_columns(st);
+    rc = rc || store_stats_prepare(f) || open_matrices(st, 0) || map_columns(st, day);
     close_matrices(st);
     rc = rc || H5Fstart_swmr_write(f) < 0 || open_matrices(st, st->cols);
     if (rc) {
@@ -383,11 +436,6 @@ int store_arrays_reserve(int64_t **t_ns, double **value, uint8_t **flag, size_t 
     if (fl)
         *flag = fl;
     return t && v && fl ? 0 : DCS_ENOMEM;
-}
-
-static size_t nchan(const dcs_store_t *st)
-{
-    return st->cfg->channels_count;
 }
 
 /* Stage one sample of channel c in the next cell of its column. */
@@ -561,6 +609,17 @@ void dcs_store_set_fsync(dcs_store_t *st, int on)
     st->fsync = on;
 }
 
+int dcs_store_set_gap_limit(dcs_store_t *st, unsigned ci, double gap_s)
+{
+    if (st->mode != 'w' || ci >= st->cfg->channels_count || !(gap_s > 0) || gap_s > 86400)
+        return store_set_err(st, "store: gap limit %g s for channel %u out of range", gap_s, ci),
+               DCS_EINVAL;
+    if (!st->gap_ms && !(st->gap_ms = calloc(nchan(st), sizeof *st->gap_ms)))
+        return DCS_ENOMEM;
+    st->gap_ms[ci] = (long long)llround(gap_s * 1000);
+    return 0;
+}
+
 void dcs_store_close(dcs_store_t *st)
 {
     if (!st)
@@ -573,6 +632,7 @@ void dcs_store_close(dcs_store_t *st)
     free(st->s_f);
     free(st->s_count);
     free(st->col);
+    free(st->gap_ms);
     free(st->rowbuf);
     free(st);
 }

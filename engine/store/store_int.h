@@ -19,6 +19,7 @@ typedef struct {
     int version;
     hid_t ds[3];         /* t_ns, value, flag (schema 2) */
     hsize_t rows, cols;  /* the common extent of the three */
+    int64_t day_ns;      /* its day_start_ns attribute, -1 when absent */
 } store_file_t;
 
 struct dcs_store {
@@ -40,6 +41,7 @@ struct dcs_store {
     void *rowbuf;        /* flush scratch: rows x cols cells of each matrix */
     size_t rowcap;       /* cells it holds */
     int fsync;           /* fsync the day file after each flush */
+    long long *gap_ms;   /* per config channel: own gap limit to state, 0 = none */
     int64_t stats_t;     /* selfstats.c: the latest self-metrics row, */
     double stats[DCS_STORE_STATS_N];
     int stats_pending;   /* not yet written */
@@ -114,5 +116,10 @@ long long store_file_version(hid_t f);
 
 /* The column of /channels/<id> in a schema-2 file, or -1. */
 long long store_channel_column(hid_t chans, const char *id);
+/* The own gap limits /channels/<id> states for imported history: its own_gaps
+ * attribute, int64 [k][3] rows of (first, last sample time, gap limit in ns),
+ * one per import into the day. Fills up to STORE_OWN_MAX rows of v; returns k. */
+#define STORE_OWN_MAX 64
+size_t store_channel_own_gaps(hid_t chans, const char *id, long long v[][3]);
 
 #endif

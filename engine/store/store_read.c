@@ -64,11 +64,26 @@ int dcs_store_read(dcs_store_t *st, const char *channel_id, int64_t from_ns, int
     return dcs_store_read_many(st, &channel_id, 1, from_ns, to_ns, out);
 }
 
+int dcs_store_read_margin(dcs_store_t *st, const char *const *ids, size_t n, int64_t lo, int64_t hi,
+                          int64_t gap_ns, dcs_store_series_t *out)
+{
+    int rc = dcs_store_read_many(st, ids, n, lo - gap_ns, hi + gap_ns, out);
+    int64_t own = 0;
+    for (size_t j = 0; !rc && j < n; j++)
+        own = out[j].own_gap_ns > own ? out[j].own_gap_ns : own;
+    if (rc || own <= gap_ns)
+        return rc;
+    for (size_t j = 0; j < n; j++)
+        dcs_store_series_free(&out[j]);
+    return dcs_store_read_many(st, ids, n, lo - own, hi + own, out);
+}
+
 void dcs_store_series_free(dcs_store_series_t *s)
 {
     free(s->t_ns);
     free(s->value);
     free(s->flag);
+    free(s->own);
     memset(s, 0, sizeof *s);
 }
 
