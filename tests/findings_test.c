@@ -1,7 +1,8 @@
 /* findings_test.c: each plausibility finding at its limit (no finding) and just
  * past it (the finding, with its severity), on scored windows filled by hand;
  * what withholds the verdicts. Limits as shipped: PUE 1.0..4.0, meter class
- * 1 % (two meters may differ by 2 %), min_coverage 0.95. Exact comparisons:
+ * 1 % (two meters may differ by 2 %), min_coverage 0.95, a day-over-day step of
+ * a channel's mean power up to x100. Exact comparisons:
  * the checks compare, they do not compute. */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -33,7 +34,7 @@ static const char *yaml =
     "  - {id: fac_kwh, device: m, point: total_energy, role: facility_total, cross_check: true}\n";
 
 static const dcs_metric_limits_t lim = {.pue_min = 1.0, .pue_max = 4.0, .meter_class_pct = 1.0,
-                                        .min_coverage = 0.95};
+                                        .min_coverage = 0.95, .scale_step_max = 100};
 
 /* A one-bucket window: facility 1300 Wh, UPS 1000 Wh, racks 500 + 500 Wh,
  * utilisation 50 %, counter 1300 Wh; coverage 1. */
@@ -167,6 +168,29 @@ static void test_counter_and_utilisation(void **state)
     dcs_config_free(cfg);
 }
 
+/* A channel's mean power stepping between days: x100 passes, just past is an
+ * error naming the channel, the day and both means (scale_step). */
+static void test_scale_step(void **state)
+{
+    (void)state;
+    dcs_config_t *cfg = load();
+    dcs_metric_score_t *sc = window(cfg);
+    dcs_metric_channel_t *ups = &sc->channels[1];
+    ups->step_ratio = 100;
+    ups->step_before_w = 1e6;
+    ups->step_after_w = 1e4;
+    ups->step_day_ns = 1795449600LL * DCS_NS_PER_S; /* 2026-11-24T00:00+08:00 */
+    assert_string_equal(ids(cfg, sc), "");
+    ups->step_ratio = 100.001;
+    ups->step_after_w = 1e6 / 100.001;
+    assert_string_equal(ids(cfg, sc), "scale_step:error");
+    assert_string_equal(sc->findings[0].channel, "ups");
+    const char *why = dcs_metric_withheld(sc);
+    if (!strstr(why, "ups: mean power 1e+06 W the day before 2026-11-24, 9999.9 W that day (x0.01"))
+        fail_msg("detail: %s", why);
+    dcs_config_free(cfg);
+}
+
 static void test_coverage_threshold(void **state)
 {
     (void)state;
@@ -190,7 +214,7 @@ static void test_shipped_limits(void **state)
     assert_int_equal(dcs_index_policy_load(path, &pol), 0);
     dcs_metric_limits_t l = dcs_index_policy_limits(pol);
     assert_true(l.pue_min == 1.0 && l.pue_max == 4.0 && l.meter_class_pct == 1.0 &&
-                l.min_coverage == 0.95);
+                l.min_coverage == 0.95 && l.scale_step_max == 100);
     dcs_index_policy_free(pol);
 }
 
@@ -202,6 +226,7 @@ int main(void)
         cmocka_unit_test(test_it_above_facility),
         cmocka_unit_test(test_racks_above_ups),
         cmocka_unit_test(test_counter_and_utilisation),
+        cmocka_unit_test(test_scale_step),
         cmocka_unit_test(test_coverage_threshold),
         cmocka_unit_test(test_shipped_limits),
     };

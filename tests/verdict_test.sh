@@ -4,7 +4,8 @@
 # ceiling: exit 2, the finding in the table and the JSON, the verdicts withheld,
 # and a report still written with its "Not publishable" banner; --allow-partial
 # prints it marked and exits 0. A facility gap without a counter: coverage below
-# 95 %, exit 2. A month of 15-minute history at its own interval: 100 %. An unknown zone, an impossible date and an empty window: exit 1.
+# 95 %, exit 2. A month of 15-minute history at its own interval: 100 %. A
+# meter's scale slipping x1000 on one day: exit 2, though the PUE looks fine. An unknown zone, an impossible date and an empty window: exit 1.
 set -u
 BUILD=$(cd "${DCS_BUILD:-build}" && pwd)
 D=$BUILD/dcscore
@@ -108,6 +109,25 @@ assert abs(j["pue"] - 1.3) < 1e-9, j["pue"]
 b = j["buckets"]["rows"]
 assert len(b) == 30 and b[0]["start_local"].startswith("2026-11-01T00:00:00+08:00"), (len(b), b[0])
 PY
+
+# The UPS meter's scale slips on the third day (kW into the W channel). Over the
+# 288 quarter-hours, trapezoids: E_DC = 288 x 1.3 MW, E_IT = 191 x 1 MW + one of
+# (1 MW + 1 kW) / 2 + 96 x 1 kW, so PUE = 374.4 / 191.5965 = 1.9541, inside the
+# ceiling; but the UPS's day mean steps from (95 x 1 MW + 0.5005 MW) / 96 =
+# 994797 W on the second day to 1000 W on the third (x0.001005): refused.
+/usr/bin/python3 - >slip.csv <<'PY'
+print("time,fac (W),ups (W)")
+t0 = 1793462400  # 2026-11-01T00:00:00+08:00
+for q in range(3 * 96 + 1):
+    print(f"@{t0 + 900 * q},1300000,{1000 if q >= 2 * 96 else 1000000}")
+PY
+site slip
+"$D" import --csv slip.csv slip.yaml >/dev/null 2>&1 || fail "import slip"
+"$D" score --from 2026-11-01 --to 2026-11-04 slip.yaml >slip.txt 2>slip.err; rc=$?
+[ $rc -eq 2 ] || fail "scale slip: exit $rc, want 2"
+grep -q '^PUE1       1.9541' slip.txt || fail "slip PUE: $(grep PUE1 slip.txt)"
+grep -q 'not publishable: ups: mean power 994797 W the day before 2026-11-03, 1000 W that day (x0.001005,' slip.err ||
+    fail "slip reason: $(cat slip.err)"
 
 # Inputs that cannot be mistaken.
 sed 's/store_dir: store}/store_dir: store, timezone: Asia\/Shangai}/' good.yaml >zone.yaml

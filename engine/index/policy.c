@@ -15,7 +15,7 @@ typedef struct { char *source; dcs_index_grade_t *levels; unsigned levels_count;
 typedef struct { dcs_index_anchor_t a[DCS_INDEX_N]; } anchors_t;
 typedef struct { double f[4]; } fp32eq_t;
 typedef struct { double kgco2_per_kwh; char *source; } carbon_t;
-typedef struct { double pue_min, pue_max, meter_class_pct, min_coverage; char *source; } plaus_t;
+typedef struct { double pue_min, pue_max, meter_class_pct, min_coverage, scale_step_max; char *source; } plaus_t;
 
 typedef struct {
     char *formula_version;
@@ -69,6 +69,7 @@ static const cyaml_schema_field_t carbon_f[] = {
 static const cyaml_schema_field_t plaus_f[] = {
     FLT("pue_min", plaus_t, pue_min, 0), FLT("pue_max", plaus_t, pue_max, 0),
     FLT("meter_class_pct", plaus_t, meter_class_pct, 0), FLT("min_coverage", plaus_t, min_coverage, 0),
+    FLT("scale_step_max", plaus_t, scale_step_max, CYAML_FLAG_OPTIONAL),
     STR("source", plaus_t, source, CYAML_FLAG_OPTIONAL), CYAML_FIELD_END};
 static const cyaml_schema_value_t float_s = {CYAML_VALUE_FLOAT(CYAML_FLAG_DEFAULT, double)};
 static const cyaml_schema_field_t doc_f[] = {
@@ -97,11 +98,13 @@ int dcs_index_policy_load(const char *path, dcs_index_policy_t **out)
                      path);
             return DCS_ECONFIG;
         }
-    const plaus_t *pl = &p->doc->plausibility;
+    plaus_t *pl = &p->doc->plausibility;
+    if (pl->scale_step_max == 0)
+        pl->scale_step_max = 100; /* not given */
     if (!(pl->pue_min >= 1.0 && pl->pue_max > pl->pue_min && pl->meter_class_pct > 0 &&
-          pl->min_coverage >= 0 && pl->min_coverage <= 1)) {
+          pl->min_coverage >= 0 && pl->min_coverage <= 1 && pl->scale_step_max > 1)) {
         snprintf(p->errmsg, sizeof p->errmsg, "%s: plausibility: need 1 <= pue_min < pue_max, "
-                 "meter_class_pct > 0 and min_coverage in 0..1", path);
+                 "meter_class_pct > 0, min_coverage in 0..1 and scale_step_max > 1", path);
         return DCS_ECONFIG;
     }
     double w[3], lmax, cr;
@@ -156,7 +159,8 @@ dcs_metric_limits_t dcs_index_policy_limits(const dcs_index_policy_t *p)
     const plaus_t *pl = &p->doc->plausibility;
     return (dcs_metric_limits_t){.pue_min = pl->pue_min, .pue_max = pl->pue_max,
                                  .meter_class_pct = pl->meter_class_pct,
-                                 .min_coverage = pl->min_coverage};
+                                 .min_coverage = pl->min_coverage,
+                                 .scale_step_max = pl->scale_step_max};
 }
 
 size_t dcs_index_policy_rules(const dcs_index_policy_t *p, const dcs_index_rule_t **rules)

@@ -34,6 +34,11 @@ typedef struct {
     double bridged_s, bridged_wh;
     const char *bridged_by;
     int counter_index;       /* the counter that may bridge its gaps, -1 none */
+    /* Power and energy channels: the largest step of the mean power between two
+     * consecutive local days with data (max(a/b, b/a), 1 = none), the second
+     * day's start and the two means (W). A meter's scale slipping (x1000). */
+    double step_ratio, step_before_w, step_after_w;
+    int64_t step_day_ns;
 } dcs_metric_channel_t;
 
 /* pPUE of a zone (ISO/IEC 30134-2 Annex, partial PUE):
@@ -58,6 +63,7 @@ typedef struct {
     double pue_min, pue_max;  /* PUE outside [pue_min, pue_max] is an error */
     double meter_class_pct;   /* meters' accuracy class (%): two meters may differ by twice it */
     double min_coverage;      /* below it (0..1) the figures are not publishable */
+    double scale_step_max;    /* a channel's day-over-day mean power ratio above it is an error */
 } dcs_metric_limits_t;
 
 typedef struct {
@@ -87,7 +93,8 @@ typedef struct {
 /* Run the plausibility checks on a scored window into sc->findings: PUE below
  * pue_min or above pue_max or missing; IT above facility in a bucket; rack PDUs
  * above the UPS output; a counter against its role's integrated power; mean
- * utilisation outside 0..100 %; coverage below min_coverage. Limits are
+ * utilisation outside 0..100 %; a channel's mean power stepping between days
+ * beyond scale_step_max; coverage below min_coverage. Limits are
  * inclusive (PUE exactly pue_min passes). */
 void dcs_metric_check(const dcs_config_t *cfg, dcs_metric_score_t *sc, const dcs_metric_limits_t *lim);
 /* The reason the window's figures are not publishable (the first error

@@ -109,6 +109,14 @@ static void check_channels(const dcs_config_t *cfg, dcs_metric_score_t *sc, cons
                 "%.1f %% meter class)%s", c->id, m->e_wh / 1000, m->e_wh / (1 + rel) / 1000,
                 rel * 100, lim->meter_class_pct, used ? "; it filled power gaps" : "");
         }
+        if (lim->scale_step_max > 0 && m->step_ratio > lim->scale_step_max && !c->cross_check) {
+            char day[48];
+            dcs_time_format(m->step_day_ns, cfg->site->timezone, day, sizeof day);
+            add(sc, "scale_step", DCS_FINDING_ERROR, c->id,
+                "%s: mean power %.6g W the day before %.10s, %.6g W that day (x%.4g, above the "
+                "x%g a meter's scale slip is judged by)", c->id, m->step_before_w, day,
+                m->step_after_w, m->step_after_w / m->step_before_w, lim->scale_step_max);
+        }
         if (c->kind == DCS_CONFIG_UTILISATION && isfinite(m->mean) && (m->mean < 0 || m->mean > 100))
             add(sc, "utilisation_range", DCS_FINDING_ERROR, c->id,
                 "%s: mean utilisation %.2f %% outside 0..100 %% (unit or scale?)", c->id, m->mean);

@@ -352,6 +352,36 @@ static int zones(dcs_metric_score_t *sc, const dcs_config_t *cfg)
     return 0;
 }
 
+/* Channel mc's mean power per local day from its buckets b (days with at
+ * least an hour covered), and the largest ratio between consecutive such days
+ * whose means are both non-zero. */
+static void day_steps(const dcs_config_t *cfg, const dcs_agg_buckets_t *b, dcs_metric_channel_t *mc)
+{
+    const dcs_config_channel_t *c = &cfg->channels[mc->channel];
+    mc->step_ratio = 1;
+    if ((c->kind != DCS_CONFIG_POWER && c->kind != DCS_CONFIG_ENERGY) || b->width_ns > 86400 * DCS_NS_PER_S)
+        return;
+    double prev = NAN, e = 0, cov = 0;
+    int64_t day = INT64_MIN, start = 0;
+    for (size_t k = 0; k <= b->n; k++) {
+        int64_t t = b->t0_ns + (int64_t)k * b->width_ns;
+        int64_t d = k == b->n ? INT64_MAX
+                              : dcs_time_day(t + dcs_tz_offset_s(t, cfg->site->timezone) * DCS_NS_PER_S);
+        if (d != day && cov >= 3600) { /* close the day that began at start */
+            double mean = fabs(e) * 3600 / cov, r = prev > 0 && mean > 0 ? mean / prev : 1;
+            r = r < 1 ? 1 / r : r;
+            if (r > mc->step_ratio)
+                mc->step_ratio = r, mc->step_before_w = prev,
+                mc->step_after_w = mean, mc->step_day_ns = start > b->from_ns ? start : b->from_ns;
+            prev = mean;
+        }
+        if (d != day)
+            day = d, start = t, e = 0, cov = 0;
+        if (k < b->n)
+            e += b->e_wh[k], cov += b->covered_s[k];
+    }
+}
+
 /* Integrate every channel into the score, a group at a time. The window's
  * buckets b serve the group's first channel; the others' are made here. */
 static int integrate_all(const dcs_config_t *cfg, dcs_store_t *st, dcs_agg_buckets_t *b,
@@ -373,9 +403,11 @@ static int integrate_all(const dcs_config_t *cfg, dcs_store_t *st, dcs_agg_bucke
             memset(bs[j].covered_s, 0, b->n * sizeof *b->covered_s);
         }
         rc = integrate_group(cfg, st, g0, m, bs, use, &sc->channels[g0]);
-        for (unsigned j = 0; !rc && j < m; j++)
+        for (unsigned j = 0; !rc && j < m; j++) {
             fold_channel(sc, &cfg->channels[g0 + j], &bs[j], &sc->channels[g0 + j], has_it_total,
                          acc);
+            day_steps(cfg, &bs[j], &sc->channels[g0 + j]);
+        }
         if (progress)
             progress(ctx, g0 + m, cfg->channels_count);
     }
