@@ -165,7 +165,19 @@ static void test_own_gap_limit(void **state)
     dcs_metric_score_t *sc = score_hours(cfg, 8);
     if (fabs(sc->e_dc_wh - 11725) > 1e-6 || fabs(sc->coverage - 469.0 / 480) > 1e-12)
         fail_msg("E_DC %.6f Wh, coverage %.9f", sc->e_dc_wh, sc->coverage);
+    assert_true(fabs(sc->channels[0].covered_s - 469 * 60) < 1e-6);
     dcs_metric_score_free(sc);
+    /* inspect counts the same: 28140 s of the UTC day (32.6 %), one gap. */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    snprintf(path, sizeof path, "%s/store/csv-01/csv-01_20261124.h5", dir);
+    assert_int_equal(dcs_store_inspect(path, out), 0);
+    fclose(out);
+    const char *fac = strstr(buf, "  fac ");
+    if (!fac || !strstr(fac, "1 gaps  coverage  32.6 % of the day"))
+        fail_msg("inspect: %s", buf);
+    free(buf);
     /* --interval states the limit instead of the median: 5 min -> 600 s, so the
      * 15-minute rows of a third file count as missing between them. */
     snprintf(path, sizeof path, "%s", rows_csv(dir, "r.csv", 17, 0, 5, 15, 0, 0));

@@ -443,11 +443,13 @@ static void test_inspect(void **state)
     fclose(out);
     assert_non_null(strstr(buf, "st-01_20261120.h5: not a dcscore store"));
     assert_non_null(strstr(buf, "st-01_20261123.h5: schema 2, day 2026-11-23 (UTC)"));
-    /* fac: 15 samples, none flagged, one gap; 9 + 4 one-second steps = 13 s of a 44 s span. */
+    /* fac: 15 samples, none flagged, one gap over the site's 3 s (3 polls of 1 s);
+     * 9 + 4 one-second steps = 13 s of the day's 86400 s. */
+    assert_non_null(strstr(buf, "  gap limit 3 s (the site's when the file was made"));
     const char *fac = strstr(buf, "  fac ");
     assert_non_null(fac);
     assert_non_null(strstr(fac, "15 samples      0 flagged"));
-    assert_non_null(strstr(fac, "1 gaps  coverage  29.5 %"));
+    assert_non_null(strstr(fac, "1 gaps  coverage   0.0 % of the day"));
     const char *it = strstr(buf, "  it ");
     assert_non_null(strstr(it, "15 samples      4 flagged")); /* i = 2, 5, 8 and then 2 */
     free(buf);

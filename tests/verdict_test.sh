@@ -76,6 +76,10 @@ site gap && rows 1300000 1000000 30 40 >gap.csv
 [ $rc -eq 2 ] || fail "gap: exit $rc, want 2"
 grep -q 'coverage 90.8 % (E_DC 90.8 %, E_IT 100.0 %) is below min_coverage 95 %' gap.err || fail "gap reason: $(cat gap.err)"
 
+# inspect counts the gap as score does: fac 90.8 % over the stored span.
+"$D" inspect gap.yaml >gap.inspect 2>&1 || fail "inspect gap: $(cat gap.inspect)"
+grep -q '^fac .* 90.8 %$' gap.inspect && grep -q '^ups .* 100.0 %$' gap.inspect || fail "inspect: $(cat gap.inspect)"
+
 # The gap site's last hour is whole and publishable; its month to date (from
 # 2026-11-01, almost no data) is not: the report's periods row withholds that PUE.
 "$D" report --from 2026-11-24T09:00:00+08:00 --to 2026-11-24T10:00:00+08:00 -o gap.html gap.yaml \

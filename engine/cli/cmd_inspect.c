@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "../base/dcs_base.h"
+#include "../metric/dcs_metric.h"
 #include "../store/dcs_store.h"
 
 #include <stdio.h>
@@ -11,10 +12,12 @@ static const char *help =
     "usage: dcscore inspect SITE.yaml | FILE.h5 | DIR\n"
     "\n"
     "SITE.yaml: for every channel, samples stored, of which flagged, first and last\n"
-    "sample (site zone), unit and role. FILE.h5 or DIR (no config needed): per store\n"
-    "file its schema version and day, and per channel samples, flagged, time range,\n"
-    "gaps and coverage (a rollup file: samples, minutes with data, energy in Wh and\n"
-    "coverage that day); a file that is not a dcscore store is named on one line.\n";
+    "sample (site zone), unit, role and coverage from the first stored sample to the\n"
+    "last, counted as `dcscore score` counts it over that window. FILE.h5 or DIR (no\n"
+    "config needed): per store file its schema version, day and gap limit, and per\n"
+    "channel samples, flagged, time range, gaps and coverage of the UTC day by the\n"
+    "same rules (a rollup file: samples, minutes with data, energy in Wh and coverage\n"
+    "that day); a file that is not a dcscore store is named on one line.\n";
 
 int cmd_inspect(int argc, char **argv)
 {
@@ -40,9 +43,13 @@ int cmd_inspect(int argc, char **argv)
     dcs_store_t *st = NULL;
     if (!rc && dcs_store_open(cfg, 'r', &st))
         rc = CLI_FAIL;
+    dcs_metric_score_t *sc = NULL; /* coverage as score counts it, when the site scores */
+    char err[400];
+    if (!rc && dcs_metric_score(cfg, st, first, last, 86400 * DCS_NS_PER_S, &sc, err, sizeof err))
+        sc = NULL;
     if (!rc)
-        printf("%-24s %-5s %-15s %9s %9s  %-25s  %-25s\n", "channel", "unit", "role", "samples",
-               "flagged", "first", "last");
+        printf("%-24s %-5s %-15s %9s %9s  %-25s  %-25s %9s\n", "channel", "unit", "role", "samples",
+               "flagged", "first", "last", "coverage");
     for (unsigned i = 0; !rc && i < cfg->channels_count; i++) {
         const dcs_config_channel_t *c = &cfg->channels[i];
         dcs_store_series_t s;
@@ -59,10 +66,14 @@ int cmd_inspect(int argc, char **argv)
             dcs_time_format(s.t_ns[0], cfg->site->timezone, a, sizeof a);
             dcs_time_format(s.t_ns[s.n - 1], cfg->site->timezone, b, sizeof b);
         }
-        printf("%-24s %-5s %-15s %9zu %9zu  %-25s  %-25s\n", c->id, dcs_config_si_unit(c->kind),
-               dcs_config_role_name(c->role), s.n, flagged, a, b);
+        char cov[16] = "-";
+        if (sc)
+            snprintf(cov, sizeof cov, "%.1f %%", sc->channels[i].coverage * 100);
+        printf("%-24s %-5s %-15s %9zu %9zu  %-25s  %-25s %9s\n", c->id, dcs_config_si_unit(c->kind),
+               dcs_config_role_name(c->role), s.n, flagged, a, b, cov);
         dcs_store_series_free(&s);
     }
+    dcs_metric_score_free(sc);
     dcs_store_close(st);
     dcs_config_free(cfg);
     return rc;

@@ -144,12 +144,7 @@ static void integrate_raw(const dcs_config_t *cfg, unsigned ci, const dcs_store_
         mc->counter.resets += k.resets;
         mc->counter.implausible += k.implausible;
     } else { /* imported days judge their steps by their own gap limit */
-        for (int64_t a = lo, b; a < hi; a = b) {
-            int64_t g = dcs_store_gap_run(s, a, hi, gap_ns, &b);
-            part.from_ns = a;
-            part.to_ns = b;
-            dcs_agg_power(s->t_ns, s->value, s->n, g, &part);
-        }
+        dcs_store_integrate_power(s, gap_ns, &part);
     }
 }
 

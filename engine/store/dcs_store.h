@@ -82,6 +82,10 @@ typedef struct {
 /* The gap limit at time t (of a step starting there, or a part of one): within
  * an imported span or one gap after its last sample, its own; else site_gap_ns. */
 int64_t dcs_store_gap_at(const dcs_store_series_t *s, int64_t t, int64_t site_gap_ns);
+/* Integrate power series s into b over b's window [from_ns, to_ns), each run of
+ * time by its own gap limit (dcs_store_gap_run): what score, rollups and
+ * inspect count as energy and covered time. */
+void dcs_store_integrate_power(const dcs_store_series_t *s, int64_t site_gap_ns, dcs_agg_buckets_t *b);
 /* The run of [lo, hi) from lo that has one gap limit: returns that limit and
  * sets *run_hi (<= hi) where the run ends. Loop: for (a = lo; a < hi; a = b). */
 int64_t dcs_store_gap_run(const dcs_store_series_t *s, int64_t lo, int64_t hi, int64_t site_gap_ns,

@@ -1,7 +1,7 @@
 /* inspect.c: describe store files without a site config: `dcscore inspect
- * FILE|DIR`. Per file: schema version, site and day; per channel: samples,
- * flagged, first and last time, gaps (steps over 3x the median step) and
- * coverage (time spanned by normal steps between valid samples / span); for a
+ * FILE|DIR`. Per file: schema version, site and day, the gap limit; per
+ * channel: samples, flagged, first and last time, gaps and coverage of the UTC
+ * day by score's rules (dcs_store_integrate_power); for a
  * rollup file per channel its samples, energy and coverage that day.
  * A file that is not a dcscore store gets one line naming it. */
 #define _GNU_SOURCE
@@ -20,36 +20,48 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* One line for a raw channel's samples s. */
-static void describe(const char *id, const dcs_store_series_t *s, FILE *out)
+/* The median step of s (0 below two samples). */
+static int64_t median_step(const dcs_store_series_t *s)
 {
-    const int64_t *t = s->t_ns;
+    int64_t *steps = s->n > 1 ? malloc((s->n - 1) * sizeof *steps) : NULL, m = 0;
+    for (size_t i = 1; steps && i < s->n; i++)
+        steps[i - 1] = s->t_ns[i] - s->t_ns[i - 1];
+    if (steps) {
+        qsort(steps, s->n - 1, sizeof *steps, cmp_i64);
+        m = steps[(s->n - 1) / 2];
+    }
+    free(steps);
+    return m;
+}
+
+/* One line for a raw channel's samples s in the day file of day_ns: gaps are
+ * steps over the gap limit (the site's when the file was made, the imported
+ * history's own over its span, 3 x the median step in files that state none),
+ * and coverage is the share of the UTC day those rules count, as score does. */
+static void describe(const char *id, const dcs_store_series_t *s, int64_t day_ns, int64_t gap_ns,
+                     FILE *out)
+{
     size_t n = s->n, flagged = 0, gaps = 0;
-    double covered = 0;
-    int64_t *steps = malloc((n ? n : 1) * sizeof *steps);
+    if (gap_ns <= 0)
+        gap_ns = 3 * median_step(s);
     for (size_t i = 0; i < n; i++)
         flagged += s->flag[i] != 0;
-    for (size_t i = 1; steps && i < n; i++)
-        steps[i - 1] = t[i] - t[i - 1];
-    int64_t median = 0;
-    if (steps && n > 1) {
-        qsort(steps, n - 1, sizeof *steps, cmp_i64);
-        median = steps[(n - 1) / 2];
+    for (size_t i = 1; i < n; i++)
+        gaps += s->t_ns[i] - s->t_ns[i - 1] > dcs_store_gap_at(s, s->t_ns[i - 1], gap_ns);
+    double covered = 0;
+    dcs_agg_buckets_t b;
+    if (day_ns >= 0 && !dcs_agg_buckets_init(&b, day_ns, day_ns + 86400 * DCS_NS_PER_S, 86400 * DCS_NS_PER_S)) {
+        dcs_store_integrate_power(s, gap_ns, &b);
+        covered = dcs_agg_buckets_covered_s(&b);
+        dcs_agg_buckets_free(&b);
     }
-    for (size_t i = 1; i < n; i++) {
-        int64_t dt = t[i] - t[i - 1];
-        gaps += dt > 3 * median;
-        covered += dt <= 3 * median && !s->flag[i] && !s->flag[i - 1] ? (double)dt : 0;
-    }
-    char a[48] = "-", b[48] = "-";
+    char a[48] = "-", z[48] = "-";
     if (n) {
-        dcs_time_format(t[0], NULL, a, sizeof a);
-        dcs_time_format(t[n - 1], NULL, b, sizeof b);
+        dcs_time_format(s->t_ns[0], NULL, a, sizeof a);
+        dcs_time_format(s->t_ns[n - 1], NULL, z, sizeof z);
     }
-    double span = n > 1 ? (double)(t[n - 1] - t[0]) : 0;
-    fprintf(out, "  %-24s %8zu samples %6zu flagged  %s .. %s  %4zu gaps  coverage %5.1f %%\n",
-            id, n, flagged, a, b, gaps, span > 0 ? 100 * covered / span : 0.0);
-    free(steps);
+    fprintf(out, "  %-24s %8zu samples %6zu flagged  %s .. %s  %4zu gaps  coverage %5.1f %% of the day\n",
+            id, n, flagged, a, z, gaps, 100 * covered / 86400);
 }
 
 static int is_rollup(hid_t chans, const char *id)
@@ -66,6 +78,13 @@ static int is_rollup(hid_t chans, const char *id)
 #define INSPECT_GROUP 64
 static void channels(store_file_t *sf, char **names, FILE *out)
 {
+    long long gap_ms = store_attr_read(sf->f, "gap_limit_ms");
+    int64_t gap_ns = gap_ms > 0 ? (int64_t)gap_ms * 1000000 : 0;
+    if (gap_ms > 0)
+        fprintf(out, "  gap limit %g s (the site's when the file was made; imported history its own)\n",
+                (double)gap_ms / 1000);
+    else
+        fprintf(out, "  gap limit 3 x each channel's median step (the file states none)\n");
     for (size_t g0 = 0; names[g0];) {
         const char *ids[INSPECT_GROUP];
         dcs_store_series_t s[INSPECT_GROUP] = {{0}};
@@ -82,7 +101,7 @@ static void channels(store_file_t *sf, char **names, FILE *out)
                             store_file_read(sf, &ids[j], 1, INT64_MIN, INT64_MAX, &s[j])))
                 fprintf(out, "  %-24s unreadable\n", ids[j]);
             else
-                describe(ids[j], &s[j], out);
+                describe(ids[j], &s[j], sf->day_ns, gap_ns, out);
             dcs_store_series_free(&s[j]);
         }
         g0 += m;

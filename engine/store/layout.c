@@ -345,6 +345,17 @@ int64_t dcs_store_gap_run(const dcs_store_series_t *s, int64_t lo, int64_t hi, i
     return g;
 }
 
+void dcs_store_integrate_power(const dcs_store_series_t *s, int64_t site_gap_ns, dcs_agg_buckets_t *b)
+{
+    dcs_agg_buckets_t part = *b; /* the same buckets, one run's window */
+    for (int64_t a = b->from_ns, e; a < b->to_ns; a = e) {
+        int64_t g = dcs_store_gap_run(s, a, b->to_ns, site_gap_ns, &e);
+        part.from_ns = a;
+        part.to_ns = e;
+        dcs_agg_power(s->t_ns, s->value, s->n, g, &part);
+    }
+}
+
 /* Schema 2: one read of the wanted columns of the three matrices. */
 static int read_v2(store_file_t *sf, const char *const *ids, size_t n, int64_t from, int64_t to,
                    dcs_store_series_t *out)

@@ -126,13 +126,7 @@ static int rollup_power(const dcs_store_series_t *s, int64_t lo, int64_t hi, int
     dcs_agg_buckets_t e;
     if ((rc = dcs_agg_buckets_init(&e, lo, hi, w)))
         return rc;
-    for (int64_t a = lo; a < hi; a = b) {
-        dcs_agg_buckets_t part = e;
-        part.from_ns = a;
-        g = dcs_store_gap_run(s, a, hi, gap, &b);
-        part.to_ns = b;
-        dcs_agg_power(s->t_ns, s->value, s->n, g, &part);
-    }
+    dcs_store_integrate_power(s, gap, &e);
     for (size_t k = 0; k < got && k < e.n; k++) {
         r[k].e_wh = e.e_wh[k];
         r[k].covered_s = e.covered_s[k];

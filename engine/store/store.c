@@ -110,6 +110,7 @@ static int write_root_attrs(const dcs_store_t *st, hid_t f, int64_t day)
            store_attr_str(f, "site_name", s->name) | store_attr_str(f, "region", s->region) |
            store_attr_str(f, "timezone", s->timezone) |
            store_attr_int(f, "pue_category", s->pue_category) |
+           store_attr_int(f, "gap_limit_ms", llround(s->gap_limit_s * 1000)) |
            store_attr_int(f, "day_start_ns", day * 86400 * DCS_NS_PER_S);
 }
 
