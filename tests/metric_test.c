@@ -391,6 +391,19 @@ static void test_counter_bridges_power_gap(void **state)
     /* Hour 0 holds the whole gap: E(60) = (60000 + 18000)/60 = 1300 Wh. */
     near(sc->bucket_e_dc_wh[0], 1300, 1e-9, "hour 0");
     dcs_metric_score_free(sc);
+    /* Rolled up, the day still scores raw (a rollup holds no samples to bridge
+     * the facility gap with): the same 3200 Wh, the gap bridged. */
+    dcs_store_t *st;
+    char err[256];
+    assert_int_equal(dcs_store_open(cfg, 'r', &st), 0);
+    assert_int_equal(dcs_store_rollup_day(st, dcs_time_day(T0)), 0);
+    assert_true(dcs_store_rollup_current(st, dcs_time_day(T0)));
+    assert_int_equal(dcs_metric_score(cfg, st, T0, T0 + 2 * H, H, &sc, err, sizeof err), 0);
+    dcs_store_close(st);
+    near(sc->e_dc_wh, 3200, 1e-9, "E_DC bridged on a rolled-up day");
+    assert_int_equal(sc->days_from_rollups, 0);
+    assert_int_equal(sc->channels[0].bridged_gaps, 1);
+    dcs_metric_score_free(sc);
     dcs_config_free(cfg);
     /* No counter: the gap stays missing. Measured 3200 - 14795/60 Wh in 109 min;
      * the 11 minutes are estimated at that mean for the coverage only. */

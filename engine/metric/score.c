@@ -60,27 +60,55 @@ static int rollup_level(const dcs_agg_buckets_t *b)
     return DCS_STORE_PT1M;
 }
 
-/* Which days of the window are read from rollups, found once per score:
- * use[d] for day dcs_time_day(from) + d. A day whose raw file is gone
- * (compacted) is; so is a day whose rollup is current (its raw file unchanged
- * since) when the rollup answers the buckets exactly. The other days are read
- * raw. NULL when out of memory. */
-static uint8_t *rollup_days(dcs_store_t *st, const dcs_agg_buckets_t *b)
-{
-    int64_t first = dcs_time_day(b->from_ns), last = dcs_time_day(b->to_ns - 1);
-    int exact = rollup_exact(b, rollup_level(b));
-    uint8_t *use = calloc((size_t)(last - first + 1), 1);
-    for (int64_t day = first; use && day <= last; day++)
-        use[day - first] = !dcs_store_day_exists(st, day) ||
-                           (exact && dcs_store_rollup_current(st, day));
-    return use;
-}
-
 /* Channels read together: a day file is read once per group (its chunks are 64
  * channels wide), and a long run of raw days a slice of days at a time, so
  * memory stays bounded. */
 #define SCORE_GROUP 64
 #define SCORE_SLICE_DAYS 31
+
+/* 1 when a power channel that a counter may bridge (mc[].counter_index) has
+ * uncovered time in day's rollup: rollups hold no samples to bridge with. */
+static int rollup_has_bridgeable_gap(const dcs_config_t *cfg, dcs_store_t *st,
+                                     const dcs_metric_channel_t *mc, int64_t day)
+{
+    const char *ids[SCORE_GROUP];
+    unsigned m = 0;
+    for (unsigned i = 0; i < cfg->channels_count && m < SCORE_GROUP; i++)
+        if (mc[i].counter_index >= 0)
+            ids[m++] = cfg->channels[i].id;
+    size_t nb = dcs_store_rollup_buckets(DCS_STORE_PT1H);
+    dcs_agg_rollup_t *r = m ? malloc(m * nb * sizeof *r) : NULL;
+    uint8_t have[SCORE_GROUP];
+    int gap = m && (!r || dcs_store_rollup_read_many(st, ids, m, day, DCS_STORE_PT1H, r, have));
+    for (unsigned j = 0; !gap && j < m; j++) {
+        double cov = 0;
+        for (size_t k = 0; have[j] && k < nb; k++)
+            cov += r[j * nb + k].covered_s;
+        gap = !have[j] || cov < 86400 - 1e-6;
+    }
+    free(r);
+    return gap;
+}
+
+/* Which days of the window are read from rollups, found once per score:
+ * use[d] for day dcs_time_day(from) + d. A day whose raw file is gone
+ * (compacted) is; so is a day whose rollup is current (its raw file unchanged
+ * since) when the rollup answers the buckets exactly, unless a bridgeable
+ * power channel has a gap that day (read raw, so its counter bridges it). The
+ * other days are read raw. NULL when out of memory. */
+static uint8_t *rollup_days(const dcs_config_t *cfg, dcs_store_t *st, const dcs_agg_buckets_t *b,
+                            const dcs_metric_channel_t *mc)
+{
+    int64_t first = dcs_time_day(b->from_ns), last = dcs_time_day(b->to_ns - 1);
+    int exact = rollup_exact(b, rollup_level(b));
+    uint8_t *use = calloc((size_t)(last - first + 1), 1);
+    for (int64_t day = first; use && day <= last; day++) {
+        int raw = dcs_store_day_exists(st, day);
+        use[day - first] = !raw || (exact && dcs_store_rollup_current(st, day) &&
+                                    !rollup_has_bridgeable_gap(cfg, st, mc, day));
+    }
+    return use;
+}
 
 /* Add rollup bucket r (of `level`) into b when it lies wholly inside the
  * window. Partial buckets at the edges are left out (their coverage says so). */
@@ -454,7 +482,7 @@ int dcs_metric_score_progress(const dcs_config_t *cfg, dcs_store_t *st, int64_t 
     sc->nchannels = cfg->channels_count;
     cover_acc_t acc = {.b_have = calloc(2 * b.n, sizeof(double)),
                        .b_miss = calloc(2 * b.n, sizeof(double))};
-    uint8_t *use = rollup_days(st, &b);
+    uint8_t *use = rollup_days(cfg, st, &b, sc->channels);
     sc->days = (size_t)(dcs_time_day(to_ns - 1) - dcs_time_day(from_ns) + 1);
     for (size_t d = 0; use && d < sc->days; d++)
         sc->days_from_rollups += use[d];
