@@ -40,7 +40,8 @@ static const char *snmpd_conf =
     "override .1.3.6.1.2.1.33.1.4.4.1.4.2 integer 1100\n"
     "override .1.3.6.1.2.1.33.1.4.4.1.4.3 integer 1200\n"
     "override .1.3.6.1.4.1.99999.1.1.0 counter 4294967000\n"
-    "override .1.3.6.1.4.1.99999.1.2.0 integer 42\n";
+    "override .1.3.6.1.4.1.99999.1.2.0 integer 42\n"
+    "override .1.3.6.1.4.1.318.1.1.12.1.16.0 integer -1\n"; /* APC: "not supported" */
 
 static int setup(void **state)
 {
@@ -141,8 +142,9 @@ static void test_v2c_v3_walk_entity_counters(void **state)
              "  - {id: a3, protocol: snmp, host: 127.0.0.1, port: %d, version: '3', %s}\n"
              "  - {id: ups, protocol: snmp, host: 127.0.0.1, port: %d, profile: ups-mib}\n"
              "  - {id: ent, protocol: snmp, host: 127.0.0.1, port: %d, profile: entity-sensor,"
-             " version: '3', %s}\n",
-             agent_port, agent_port, v3, agent_port, agent_port, v3);
+             " version: '3', %s}\n"
+             "  - {id: apc, protocol: snmp, host: 127.0.0.1, port: %d, profile: apc-rpdu}\n",
+             agent_port, agent_port, v3, agent_port, agent_port, v3, agent_port);
     const char *chans =
         "  - {id: c32, device: a2, role: it_rack, kind: energy, unit: Wh, oid: .1.3.6.1.4.1.99999.1.1.0}\n"
         "  - {id: i42, device: a2, role: it_rack, kind: power, unit: W, oid: .1.3.6.1.4.1.99999.1.2.0}\n"
@@ -155,7 +157,8 @@ static void test_v2c_v3_walk_entity_counters(void **state)
         "  - {id: upsw, device: ups, role: it_total, point: total_output_power}\n"
         "  - {id: line2, device: ups, role: it_rack, point: line_output_power, index: 2}\n"
         "  - {id: sensor, device: ent, role: it_rack, point: sensor_power, index: 7}\n"
-        "  - {id: nosuch, device: a2, role: it_rack, kind: power, unit: W, oid: .1.3.6.1.4.1.99999.9.0}\n";
+        "  - {id: nosuch, device: a2, role: it_rack, kind: power, unit: W, oid: .1.3.6.1.4.1.99999.9.0}\n"
+        "  - {id: apcw, device: apc, role: it_rack, point: total_power}\n";
     got_t g;
     dcs_config_t *cfg;
     dcs_poller_stats_t st = run(devs, chans, &g, &cfg);
@@ -175,6 +178,7 @@ static void test_v2c_v3_walk_entity_counters(void **state)
     assert_int_equal(g.flag[7], DCS_SAMPLE_OK);  /* 2505 * 10^(3*(10-9)) * 10^-3 = 2505 W */
     assert_true(g.value[7] == 2505.0);
     assert_int_equal(g.flag[8], DCS_SAMPLE_NOSUCH);
+    assert_int_equal(g.flag[9], DCS_SAMPLE_NOSUCH); /* -1 is "no value", not -1 W */
     assert_int_equal(st.overruns, 0);
     dcs_config_free(cfg);
 }

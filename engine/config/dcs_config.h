@@ -92,6 +92,7 @@ typedef struct {
     bool indexed;                  /* SNMP: the channel appends `index` */
     dcs_config_walk_t walk;
     bool entity_sensor;
+    double *not_supported;         /* a raw reading the device gives for "no value" */
 } dcs_config_point_t;
 
 typedef struct {
@@ -143,6 +144,8 @@ typedef struct {
     /* Resolved by dcs_config_load (also from a profile point): */
     int sf_address;        /* Modbus: int16 power-of-ten scale register (SunSpec), -1 none */
     bool entity_sensor;    /* SNMP: scale by ENTITY-SENSOR-MIB scale and precision */
+    bool has_not_supported; /* the profile names a raw "no value" reading, */
+    double not_supported;  /* stored as missing (no-such-object), never as a value */
     uint32_t device_index;
     double to_si;          /* value_in_unit * to_si = value in W, Wh or % */
     double counter_modulus_raw; /* raw counter modulus (0 = none known) */

@@ -76,6 +76,7 @@ static const cyaml_schema_field_t point_fields[] = {
     CYAML_FIELD_BOOL("indexed", OPT, dcs_config_point_t, indexed),
     ENUM("walk", dcs_config_point_t, walk, dcs_config_walk_names, OPT),
     CYAML_FIELD_BOOL("entity_sensor", OPT, dcs_config_point_t, entity_sensor),
+    OPT_FLOAT("not_supported", dcs_config_point_t, not_supported),
     CYAML_FIELD_END};
 static const cyaml_schema_value_t point_schema = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, dcs_config_point_t, point_fields)};
@@ -354,6 +355,8 @@ int dcs_config_point_apply(dcs_config_t *cfg, dcs_config_channel_t *c, int line)
     if (!c->scale_yaml)
         c->scale = p->scale ? *p->scale : 1.0;
     c->sf_address = p->sf_address ? *p->sf_address - prof->addressing : -1;
+    c->has_not_supported = p->not_supported != NULL;
+    c->not_supported = p->not_supported ? *p->not_supported : 0;
     if (d->protocol != DCS_CONFIG_SNMP) {
         c->function = p->function;
         c->address = p->address - prof->addressing;

@@ -255,6 +255,8 @@ static int decode(const mb_state_t *s, size_t i, double *value)
     if (s->flag[i] != DCS_SAMPLE_OK)
         return s->flag[i];
     double raw = dcs_sample_decode(r, c->type, c->order), sf = 0;
+    if (c->has_not_supported && raw == c->not_supported)
+        return DCS_SAMPLE_NOSUCH; /* the profile's "no value" reading */
     if (s->sf_point[i] >= 0) {
         int p = s->sf_point[i];
         if (s->flag[p] != DCS_SAMPLE_OK)

@@ -120,6 +120,14 @@ static void set_err(sn_state_t *s, const char *what, const sn_chan_t *ch)
                  ch ? s->cfg->channels[ch->chan].oid : "");
 }
 
+/* The profile's "no value" reading (PowerNet-MIB answers -1 for "not
+ * supported"): a missing sample, never a value. */
+static int not_supported(const sn_state_t *s, const sn_chan_t *ch, double x)
+{
+    const dcs_config_channel_t *c = &s->cfg->channels[ch->chan];
+    return c->has_not_supported && x == c->not_supported;
+}
+
 /* A GET answer: varbinds in request order. */
 static void got_get(sn_state_t *s, const sn_req_t *q, netsnmp_pdu *pdu)
 {
@@ -128,6 +136,8 @@ static void got_get(sn_state_t *s, const sn_req_t *q, netsnmp_pdu *pdu)
         sn_chan_t *ch = &s->ch[q->vb_chan[k]];
         double x = NAN;
         int flag = !v ? DCS_SAMPLE_GARBAGE : varbind_value(v, &x);
+        if (flag == DCS_SAMPLE_OK && q->vb_role[k] == 0 && not_supported(s, ch, x))
+            flag = DCS_SAMPLE_NOSUCH;
         if (q->vb_role[k] == 0) {
             ch->flag = (uint8_t)flag, ch->sum = x, ch->count = flag == DCS_SAMPLE_OK;
             if (flag != DCS_SAMPLE_OK)
@@ -154,7 +164,7 @@ static void got_walk(sn_state_t *s, const sn_req_t *q, netsnmp_pdu *pdu)
                  v->type != SNMP_ENDOFMIBVIEW;
         if (!inside)
             break;
-        if (varbind_value(v, &x) == DCS_SAMPLE_OK)
+        if (varbind_value(v, &x) == DCS_SAMPLE_OK && !not_supported(s, ch, x))
             ch->sum += x, ch->count++;
         last = v;
     }
