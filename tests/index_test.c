@@ -139,10 +139,10 @@ static void test_composite(void **state)
 }
 
 static const dcs_index_entry_t cohort[] = {
-    {"a", "A", "qingpu", {1.20, 20, 10}, {0.01, 0.05, 0.02}, 0.99, -1, NAN, NAN},
-    {"b", "B", "lingang", {1.35, 30, 12}, {0.01, 0.05, 0.02}, 0.98, -1, NAN, NAN},
-    {"c", "C", "qingpu", {1.50, 10, 5}, {0.01, 0.05, 0.02}, 0.97, -1, NAN, NAN},
-    {"d", "D", "lingang", {1.25, 25, 11}, {0.01, 0.05, 0.02}, 0.50, -1, NAN, NAN}, /* low coverage */
+    {"a", "A", "qingpu", {1.20, 20, 10}, {0.01, 0.05, 0.02}, 0.99, -1, NAN, NAN, NULL},
+    {"b", "B", "lingang", {1.35, 30, 12}, {0.01, 0.05, 0.02}, 0.98, -1, NAN, NAN, NULL},
+    {"c", "C", "qingpu", {1.50, 10, 5}, {0.01, 0.05, 0.02}, 0.97, -1, NAN, NAN, NULL},
+    {"d", "D", "lingang", {1.25, 25, 11}, {0.01, 0.05, 0.02}, 0.50, -1, NAN, NAN, NULL}, /* low coverage */
 };
 
 static unsigned progress_calls, progress_last;
@@ -283,15 +283,13 @@ static void test_cohort_files(void **state)
     dcs_index_policy_free(p);
 }
 
-static void test_cohort_entry_scored_from_its_store(void **state)
+/* A site file ID.yaml and one hour of its store: facility 1500 W, IT it_w,
+ * one server (FP32 10 TFLOPS) at 50 %. */
+static void store_site(const char *dir, const char *id, double it_w)
 {
-    (void)state;
-    const char *dir = tu_tmpdir("cohort-store");
-    char path[1024];
-    /* One hour: facility 1500 W, IT 1000 W, one server (FP32 10 TFLOPS) at 50 %.
-     * PUE 1.5; CUE 10 x 0.5 / 1 kW = 5; EUE 10 yuan / 1.5 kWh = 6.667; coverage 1. */
-    tu_write(dir, "site.yaml",
-             "site: {id: s-01, name: Store site, region: lingang, pue_category: 1,\n"
+    char path[1024], yaml[2048];
+    snprintf(yaml, sizeof yaml,
+             "site: {id: %s, name: Store site, region: lingang, pue_category: 1,\n"
              "       poll_interval_ms: 60000, gap_limit_s: 120, store_dir: store}\n"
              "devices: [{id: m, protocol: modbus_tcp, host: 127.0.0.1, port: 1502, profile: sdm630}]\n"
              "channels:\n"
@@ -299,14 +297,15 @@ static void test_cohort_entry_scored_from_its_store(void **state)
              "  - {id: it, device: m, point: total_power, role: it_total}\n"
              "  - {id: u, device: m, function: 4, address: 9, type: uint16, kind: utilisation, unit: percent, role: server}\n"
              "inventory: {servers: [{id: g, utilisation: u, fp32_tflops: 10}]}\n"
-             "finance: {output_yuan_per_year: 87660, basis: value_added}\n");
-    snprintf(path, sizeof path, "%s/site.yaml", dir);
+             "finance: {output_yuan_per_year: 87660, basis: value_added}\n", id);
+    snprintf(path, sizeof path, "%s/%s.yaml", dir, id);
+    tu_write(dir, strrchr(path, '/') + 1, yaml);
     dcs_config_t *cfg;
     assert_int_equal(dcs_config_load(path, &cfg), 0);
     dcs_store_t *st;
     assert_int_equal(dcs_store_open(cfg, 'w', &st), 0);
     int64_t t0 = (int64_t)1795478400 * DCS_NS_PER_S;
-    const double level[3] = {1500, 1000, 50};
+    const double level[3] = {1500, it_w, 50};
     for (unsigned ch = 0; ch < 3; ch++)
         for (int i = 0; i <= 60; i++) {
             dcs_sample_t s = {.channel = ch, .t_ns = t0 + i * 60 * DCS_NS_PER_S, .value = level[ch]};
@@ -314,11 +313,24 @@ static void test_cohort_entry_scored_from_its_store(void **state)
         }
     dcs_store_close(st);
     dcs_config_free(cfg);
+}
+
+/* PUE 1.5; CUE 10 x 0.5 / 1 kW = 5; EUE 10 yuan / 1.5 kWh = 6.667; coverage 1.
+ * A second store whose IT meter reads 100 W (PUE 15, above the ceiling) is
+ * listed, not ranked, with the finding as its reason. */
+static void test_cohort_entry_scored_from_its_store(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("cohort-store");
+    char path[1024];
+    store_site(dir, "s-01", 1000);
+    store_site(dir, "s-02", 100);
     tu_write(dir, "cohort.yaml",
              "cohort: {name: t, method: fixed, weights: {pue: 1, cue: 1, eue: 1}, draws: 0}\n"
              "sites:\n"
-             "  - {id: s-01, config: site.yaml}\n"
-             "  - {id: v-01, name: Vendor, region: qingpu, pue: 1.3, cue_tflops_per_kw: 3, eue_yuan_per_kwh: 5, coverage: 0.99}\n");
+             "  - {id: s-01, config: s-01.yaml}\n"
+             "  - {id: v-01, name: Vendor, region: qingpu, pue: 1.3, cue_tflops_per_kw: 3, eue_yuan_per_kwh: 5, coverage: 0.99}\n"
+             "  - {id: s-02, config: s-02.yaml}\n");
     snprintf(path, sizeof path, "%s/cohort.yaml", dir);
     dcs_index_policy_t *p = policy();
     dcs_index_cohort_t *c;
@@ -326,7 +338,16 @@ static void test_cohort_entry_scored_from_its_store(void **state)
         fail_msg("%s", dcs_index_cohort_errmsg(c));
     size_t n;
     const dcs_index_entry_t *e = dcs_index_cohort_entries(c, &n);
-    assert_int_equal(n, 2);
+    assert_int_equal(n, 3);
+    assert_null(e[0].withheld);
+    if (!e[2].withheld || !strstr(e[2].withheld, "not publishable: PUE 15.0000 is above the plausible ceiling"))
+        fail_msg("withheld: %s", e[2].withheld ? e[2].withheld : "(none)");
+    dcs_index_ranking_t rk;
+    char err[256];
+    assert_int_equal(dcs_index_rank(e, n, p, dcs_index_cohort_options(c), &rk, err, sizeof err), 0);
+    assert_true(rk.r[0].ranked && rk.r[1].ranked && !rk.r[2].ranked);
+    assert_ptr_equal(rk.r[2].why_not, e[2].withheld);
+    dcs_index_ranking_free(&rk, n);
     near(e[0].x[DCS_INDEX_PUE], 1.5, 1e-12, "PUE from the store");
     near(e[0].x[DCS_INDEX_CUE], 5.0, 1e-9, "CUE from the store (rounding through the integral)");
     near(e[0].x[DCS_INDEX_EUE], 10.0 / 1.5, 1e-9, "EUE from the store");

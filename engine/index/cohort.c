@@ -99,6 +99,7 @@ void dcs_index_uncertainty(double meter_class_pct, double coverage, double u_cue
 static void fill_entry(dcs_index_entry_t *e, const site_t *s)
 {
     e->id = s->id;
+    e->withheld = NULL;
     e->name = s->name;
     e->region = s->region;
     e->x[DCS_INDEX_PUE] = s->pue;
@@ -213,7 +214,7 @@ static int load_csv(dcs_index_cohort_t *c, const char *cohort_path, const char *
  * and fill s's figures; *scored is the site's config. Returns 0 or an error with
  * errmsg set. */
 static int score_site(dcs_index_cohort_t *c, const dcs_index_policy_t *pol, site_t *s,
-                      const char *cohort_path, dcs_config_t **scored)
+                      const char *cohort_path, dcs_config_t **scored, const char **withheld)
 {
     char path[4096], err[512];
     const char *slash = strrchr(cohort_path, '/');
@@ -257,6 +258,13 @@ static int score_site(dcs_index_cohort_t *c, const dcs_index_policy_t *pol, site
         s->cue_tflops_per_kw = ind.cue_it_tflops_per_kw;
         s->eue_yuan_per_kwh = ind.eue_yuan_per_kwh;
         s->coverage = sc->coverage;
+        dcs_metric_limits_t lim = dcs_index_policy_limits(pol);
+        dcs_metric_check(cfg, sc, &lim);
+        const char *why = dcs_metric_withheld(sc);
+        char line[400];
+        snprintf(line, sizeof line, "not publishable: %s", why ? why : "");
+        if (why && !(*withheld = keep(c, line)))
+            rc = DCS_ENOMEM;
         s->peak_tflops = ind.peak_fp32eq_tflops;
         s->c_eff_tflops = ind.c_eff_fp32eq_tflops;
         if (cfg->inventory && cfg->inventory->rack_occupancy > 0 && !(s->rack_occupancy > 0))
@@ -318,8 +326,9 @@ int dcs_index_cohort_load(const char *path, const dcs_index_policy_t *pol,
     for (unsigned i = 0; !rc && i < c->doc->sites_count; i++) {
         site_t *st = &c->doc->sites[i];
         dcs_config_t *scored = NULL;
+        const char *withheld = NULL;
         if (st->config)
-            rc = score_site(c, pol, st, path, &scored);
+            rc = score_site(c, pol, st, path, &scored, &withheld);
         else if (!st->name || !st->region || !(st->coverage > 0))
             rc = (snprintf(c->errmsg, sizeof c->errmsg, "%s: site '%s': give config, or name, "
                            "region, pue, cue_tflops_per_kw, eue_yuan_per_kwh and coverage",
@@ -327,6 +336,7 @@ int dcs_index_cohort_load(const char *path, const dcs_index_policy_t *pol,
         if (rc)
             break;
         fill_entry(&c->e[c->n], st);
+        c->e[c->n].withheld = withheld;
         if (scored && !st->name)
             c->e[c->n].name = scored->site->name;
         if (scored && !st->region)

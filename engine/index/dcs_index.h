@@ -120,6 +120,8 @@ typedef struct {
     double occupancy;           /* rack occupancy 0..1, -1 unknown */
     double peak_tflops;         /* rated FP32-eq compute, NaN unknown */
     double c_eff_tflops;        /* effective compute in the window, NaN unknown */
+    const char *withheld;       /* scored from a store: why its figures are not
+                                 * publishable (an error finding), NULL when they are */
 } dcs_index_entry_t;
 
 typedef struct {

@@ -153,6 +153,8 @@ static int monte_carlo(const cohort_t *c, const double *w0, dcs_index_ranking_t 
 
 static const char *why_not_ranked(const dcs_index_entry_t *e, double min_coverage)
 {
+    if (e->withheld)
+        return e->withheld;
     if (!(e->coverage >= min_coverage))
         return "coverage below the cohort's threshold";
     for (int j = 0; j < DCS_INDEX_N; j++)
