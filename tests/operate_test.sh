@@ -26,10 +26,10 @@ until grep -q "metrics on http" poll.log; do i=$((i + 1)); [ $i -gt 100 ] && fai
 port=$(sed -n 's|.*metrics on http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' poll.log)
 sleep 2.5
 
-scrape() {
-    /usr/bin/python3 - "$port" "$1" <<'PY' || fail "scrape: $1"
+scrape() { # scrape CHANNEL [slip]: slip = the IT meter reads 1/1000 (PUE far above 4)
+    /usr/bin/python3 - "$port" "$1" "${2:-}" <<'PY' || fail "scrape: $1 $2"
 import re, sys, urllib.request
-port, want = sys.argv[1], sys.argv[2]
+port, want, slip = sys.argv[1], sys.argv[2], sys.argv[3] == "slip"
 text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
 line_re = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*")*)\})? (NaN|[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?|[-+]Inf)$')
 series, types = {}, {}
@@ -52,8 +52,12 @@ assert want in ch, f"no series for channel {want}"
 # The load model's facility power spans about 695-979 kW over a day (fixtures/loadmodel.c).
 assert 650e3 < ch["facility_power"] < 1.05e6, ch["facility_power"]
 pue = series["dcscore_live_pue"][0][1]
-assert 1.2 < pue < 1.7, pue
 live = {l["id"]: v for l, v in series["dcscore_live_finding"]}
+if slip:  # the gauge of the finding is 1, the others 0
+    assert pue > 1000, pue
+    assert live == {"no_pue": 0, "pue_below_min": 0, "pue_above_max": 1}, live
+    raise SystemExit(0)
+assert 1.2 < pue < 1.7, pue
 assert live == {"no_pue": 0, "pue_below_min": 0, "pue_above_max": 0}, live
 assert series["dcscore_poll_cycles_total"][0][1] >= 1
 assert {l["status"] for l, v in series["dcscore_samples_total"]} >= {"ok", "timeout", "no-connection"}
@@ -75,6 +79,14 @@ sleep 2
 grep -q "reload refused" poll.log || fail "a broken config was not refused"
 kill -0 "$pid" || fail "poll died on a broken config"
 scrape rack1_energy
+# The IT meter's scale slips (read as kW into the W channel): the live finding's gauge is 1.
+sed 's|point: total_power,  role: it_total,|point: total_power,  role: it_total, scale: 0.001,|' site.orig.yaml >site.yaml
+grep -q 'scale: 0.001' site.yaml || fail "no IT channel to mis-scale"
+kill -HUP "$pid"
+i=0
+until [ "$(grep -c "reloaded" poll.log)" -ge 2 ]; do i=$((i + 1)); [ $i -gt 50 ] && fail "no second reload"; sleep 0.1; done
+sleep 2
+scrape it_power slip
 
 # A device that stays down: logged once.
 kill -9 "$(awk '$2 == "cooling-meter" {print $1}' fleet.pids)"

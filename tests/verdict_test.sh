@@ -76,6 +76,9 @@ site gap && rows 1300000 1000000 30 40 >gap.csv
 [ $rc -eq 2 ] || fail "gap: exit $rc, want 2"
 grep -q 'coverage 90.8 % (E_DC 90.8 %, E_IT 100.0 %) is below min_coverage 95 %' gap.err || fail "gap reason: $(cat gap.err)"
 
+"$D" report $W -o gap.html gap.yaml >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q 'Not publishable:</b> coverage 90.8 %' gap.html || fail "gap report: exit $rc, no banner"
+
 # inspect counts the gap as score does: fac 90.8 % over the stored span.
 "$D" inspect gap.yaml >gap.inspect 2>&1 || fail "inspect gap: $(cat gap.inspect)"
 grep -q '^fac .* 90.8 %$' gap.inspect && grep -q '^ups .* 100.0 %$' gap.inspect || fail "inspect: $(cat gap.inspect)"
