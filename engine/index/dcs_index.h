@@ -58,11 +58,53 @@ const char *dcs_index_grade(const dcs_index_policy_t *p, double pue);
  * fails with reason "rack occupancy unknown"). Limits are inclusive. */
 int dcs_index_rule_met(const dcs_index_rule_t *r, double pue, double occupancy);
 
-/* AHP weights (Saaty): principal eigenvector of the n x n pairwise matrix a
- * (row-major), normalised to sum 1; lambda_max, CR = CI / RI(n), CI =
- * (lambda_max - n)/(n - 1). Returns 0; DCS_EINVAL when the matrix is not
- * positive and reciprocal (a_ji = 1/a_ij within 1e-6) or n is outside 1..10;
- * DCS_ECONFIG when CR >= 0.10 (w, lambda_max and cr are still filled). */
+/* ---- AHP (ahp.c) ---- */
+
+#define DCS_INDEX_AHP_MAX 15 /* criteria per matrix */
+typedef enum { DCS_AHP_EIGEN, DCS_AHP_APPROX, DCS_AHP_GEOMETRIC } dcs_index_ahp_method_t;
+typedef enum { DCS_RI_SAATY1980, DCS_RI_ALONSO_LAMATA2006 } dcs_index_ri_t;
+
+typedef struct {
+    dcs_index_ahp_method_t method; /* eigenvector (default), approximate, geometric */
+    dcs_index_ri_t ri;             /* random-index table (default Saaty 1980) */
+    double cr_max;                 /* CR must be below it; 0 = 0.10 */
+    int decimals;                  /* the matrix's printed precision; 0 = 2 */
+} dcs_index_ahp_opts_t;
+
+typedef struct {
+    double w[DCS_INDEX_AHP_MAX];   /* weights, sum 1 */
+    double lambda_max, ci, ri, cr; /* CI = (lambda_max - n)/(n - 1), CR = CI/RI(n) */
+    size_t worst_i, worst_j;       /* the least reciprocal pair (0-based), */
+    double worst_dev;              /* |a_ij a_ji - 1| there (0 when exact) */
+} dcs_index_ahp_result_t;
+
+/* Weights of the n x n pairwise matrix a (row-major, n = 1..15). Entries must
+ * be positive with a unit diagonal, and each pair reciprocal to o->decimals:
+ * the entry below 1 within half a unit of that decimal of 1 / its partner
+ * (0.33 and 0.14 pass beside 3 and 7 at 2 decimals). The matrix used is the
+ * exact one: each pair keeps its entry >= 1. Lambda_max: the Perron root
+ * (eigenvector), or mean_i (A w)_i / w_i (approximate, geometric). o NULL =
+ * defaults. Returns 0; DCS_EINVAL (err says which entries); DCS_ECONFIG when
+ * CR >= cr_max (r still filled). */
+int dcs_index_ahp_solve(const double *a, size_t n, const dcs_index_ahp_opts_t *o,
+                        dcs_index_ahp_result_t *r, char *err, size_t errlen);
+
+/* The full matrix from its upper triangle, row by row (a_12, a_13, .., a_1n,
+ * a_23, ..): n(n-1)/2 positive entries. Returns 0 or DCS_EINVAL. */
+int dcs_index_ahp_upper(const double *upper, size_t n, double *full);
+
+/* AIJ: the element-wise geometric mean of k experts' n x n matrices (mats[e *
+ * n * n + c]), itself reciprocal when theirs are. Returns 0 or DCS_EINVAL. */
+int dcs_index_ahp_aij(const double *mats, size_t k, size_t n, double *agg);
+
+double dcs_index_ri(dcs_index_ri_t table, size_t n);   /* NaN outside 0..15 */
+const char *dcs_index_ri_name(dcs_index_ri_t table);    /* "saaty1980", ... */
+const char *dcs_index_ahp_method_name(dcs_index_ahp_method_t m);
+int dcs_index_ri_parse(const char *name, dcs_index_ri_t *out);             /* 0 or DCS_EINVAL */
+int dcs_index_ahp_method_parse(const char *name, dcs_index_ahp_method_t *out);
+
+/* dcs_index_ahp_solve with the defaults: w[0..n-1], lambda_max and cr. Returns
+ * 0, DCS_EINVAL (w untouched) or DCS_ECONFIG (CR >= 0.10; w filled). */
 int dcs_index_ahp(const double *a, size_t n, double *w, double *lambda_max, double *cr);
 
 /* Entropy weights of an m x n matrix of non-negative values x (row-major, one row

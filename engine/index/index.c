@@ -1,11 +1,9 @@
-/* index.c: indicator scores, AHP / entropy weights, TOPSIS, composite, policy
- * verdicts. Pure maths on small arrays (n = 3 indicators, m = cohort size);
- * GSL provides the eigen-solver. Formulas: METRICS.md, reference/metrics.md. */
+/* index.c: indicator scores, entropy weights, TOPSIS, composite, policy
+ * verdicts (AHP: ahp.c). Pure maths on small arrays (n indicators, m = cohort
+ * size). Formulas: METRICS.md, reference/metrics.md. */
 #include "dcs_index.h"
 #include "../base/dcs_base.h"
 
-#include <gsl/gsl_eigen.h>
-#include <gsl/gsl_errno.h>
 #include <math.h>
 #include <string.h>
 
@@ -36,55 +34,6 @@ int dcs_index_rule_met(const dcs_index_rule_t *r, double pue, double occupancy)
     if (r->min_rack_occupancy > 0 && !(occupancy >= r->min_rack_occupancy))
         return 0;
     return 1;
-}
-
-/* Saaty's random index RI(n), n = 1..10 (reference/metrics.md). */
-static const double random_index[11] = {0, 0, 0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49};
-
-static int reciprocal(const double *a, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < n; j++)
-            if (!(a[i * n + j] > 0) || fabs(a[i * n + j] * a[j * n + i] - 1.0) > 1e-6)
-                return 0;
-    return 1;
-}
-
-int dcs_index_ahp(const double *a, size_t n, double *w, double *lambda_max, double *cr)
-{
-    *cr = NAN;
-    if (n < 1 || n > 10 || !reciprocal(a, n))
-        return DCS_EINVAL;
-    gsl_set_error_handler_off();
-    double m[100];
-    memcpy(m, a, n * n * sizeof *m);
-    gsl_matrix_view mv = gsl_matrix_view_array(m, n, n);
-    gsl_vector_complex *eval = gsl_vector_complex_alloc(n);
-    gsl_matrix_complex *evec = gsl_matrix_complex_alloc(n, n);
-    gsl_eigen_nonsymmv_workspace *ws = gsl_eigen_nonsymmv_alloc(n);
-    int rc = !eval || !evec || !ws ? DCS_ENOMEM : gsl_eigen_nonsymmv(&mv.matrix, eval, evec, ws) ? DCS_EINVAL : 0;
-    if (!rc) {
-        /* Perron root: the eigenvalue with the largest real part; its vector has
-         * one sign, so |v| normalised to sum 1 gives the weights. */
-        size_t k = 0;
-        for (size_t i = 1; i < n; i++)
-            if (GSL_REAL(gsl_vector_complex_get(eval, i)) > GSL_REAL(gsl_vector_complex_get(eval, k)))
-                k = i;
-        double sum = 0;
-        for (size_t i = 0; i < n; i++)
-            sum += w[i] = fabs(GSL_REAL(gsl_matrix_complex_get(evec, i, k)));
-        for (size_t i = 0; i < n; i++)
-            w[i] /= sum;
-        *lambda_max = GSL_REAL(gsl_vector_complex_get(eval, k));
-        double ci = n > 2 ? (*lambda_max - (double)n) / (double)(n - 1) : 0;
-        *cr = n > 2 ? ci / random_index[n] : 0;
-        if (*cr >= 0.10)
-            rc = DCS_ECONFIG;
-    }
-    gsl_eigen_nonsymmv_free(ws);
-    gsl_matrix_complex_free(evec);
-    gsl_vector_complex_free(eval);
-    return rc;
 }
 
 void dcs_index_entropy(const double *x, size_t m, size_t n, double *w)

@@ -107,10 +107,10 @@ int dcs_index_policy_load(const char *path, dcs_index_policy_t **out)
                  "meter_class_pct > 0, min_coverage in 0..1 and scale_step_max > 1", path);
         return DCS_ECONFIG;
     }
-    double w[3], lmax, cr;
-    if (dcs_index_ahp(p->doc->ahp, 3, w, &lmax, &cr)) {
-        snprintf(p->errmsg, sizeof p->errmsg, "%s: ahp matrix is not a consistent pairwise "
-                 "matrix (CR %.3f; must be positive, reciprocal, CR < 0.10)", path, cr);
+    dcs_index_ahp_result_t r;
+    char why[256];
+    if (dcs_index_ahp_solve(p->doc->ahp, 3, NULL, &r, why, sizeof why)) {
+        snprintf(p->errmsg, sizeof p->errmsg, "%s: ahp: %s", path, why);
         return DCS_ECONFIG;
     }
     return 0;

@@ -72,13 +72,17 @@ static int base_weights(const cohort_t *c, double *w, dcs_index_ranking_t *out, 
     }
     if (o->method == DCS_INDEX_ENTROPY)
         return 0; /* from the data, in composites() */
-    int rc = dcs_index_ahp(o->ahp, DCS_INDEX_N, w, &out->lambda_max, &out->cr);
+    dcs_index_ahp_result_t r;
+    char why[256];
+    int rc = dcs_index_ahp_solve(o->ahp, DCS_INDEX_N, NULL, &r, why, sizeof why);
+    out->lambda_max = r.lambda_max;
+    out->cr = r.cr;
+    for (int j = 0; !rc && j < DCS_INDEX_N; j++)
+        w[j] = r.w[j];
     if (rc)
-        snprintf(err, errlen, "AHP matrix [[%g, %g, %g], [%g, %g, %g], [%g, %g, %g]] %s (CR %.3f)",
-                 o->ahp[0], o->ahp[1], o->ahp[2], o->ahp[3], o->ahp[4], o->ahp[5], o->ahp[6],
-                 o->ahp[7], o->ahp[8],
-                 rc == DCS_ECONFIG ? "is inconsistent: CR >= 0.10" : "is not positive and reciprocal",
-                 out->cr);
+        snprintf(err, errlen, "AHP matrix [[%g, %g, %g], [%g, %g, %g], [%g, %g, %g]]: %s", o->ahp[0],
+                 o->ahp[1], o->ahp[2], o->ahp[3], o->ahp[4], o->ahp[5], o->ahp[6], o->ahp[7],
+                 o->ahp[8], why);
     return rc ? DCS_ECONFIG : 0;
 }
 
