@@ -70,7 +70,7 @@ SIM_SRC = fixtures/sim.c fixtures/sim_modbus.c fixtures/sim_snmp.c fixtures/load
 FLEET_SRC = fixtures/mb_fleet.c fixtures/mb_fleet_serve.c fixtures/fleet_util.c engine/base/base.c
 SNMPFLEET_SRC = fixtures/snmp_fleet.c fixtures/fleet_util.c engine/base/base.c
 TESTS   = base_test sample_test config_test aggregate_test kernel_test metric_test store_test csv_test \
-          rollup_test report_test index_test ahp_test findings_test \
+          rollup_test report_test index_test ahp_test weights_test findings_test \
           integration_test probe_test snmp_test snmp_fleet_test
 
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)

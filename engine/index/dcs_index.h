@@ -110,15 +110,26 @@ int dcs_index_ahp(const double *a, size_t n, double *w, double *lambda_max, doub
 /* Entropy weights of an m x n matrix of non-negative values x (row-major, one row
  * per site). Column j: p_ij = x_ij / sum_i x_ij, e_j = -(1/ln m) sum_i p_ij ln p_ij
  * (0 ln 0 = 0), w_j = (1 - e_j) / sum_k (1 - e_k). A column summing to 0 has
- * e_j = 1. When m < 2 or every e_j = 1, the weights are equal (1/n). */
-void dcs_index_entropy(const double *x, size_t m, size_t n, double *w);
+ * e_j = 1. When m < 2 or every e_j = 1, the weights are equal (1/n). Returns 0,
+ * or DCS_EINVAL for a negative or non-finite value (shift or rescale first). */
+int dcs_index_entropy(const double *x, size_t m, size_t n, double *w);
 
-/* TOPSIS closeness (0..1) of m alternatives on n criteria: vector-normalise each
- * column, weight, take the ideal best/worst per criterion (max for benefit[j] != 0,
- * min for cost), closeness = d- / (d+ + d-). A column of zeros is skipped; a
- * site equal to both ideals gets 1. */
-void dcs_index_topsis(const double *x, size_t m, size_t n, const double *w, const int *benefit,
-                      double *closeness);
+/* TOPSIS closeness (0..1) of m alternatives on any n criteria: normalise each
+ * column (vector: x / ||x||, non-negative values only; min-max when minmax:
+ * (x - min) / (max - min), cost columns reversed), weight, take the ideal best
+ * and worst per criterion (max for benefit[j] != 0, min for cost), closeness =
+ * d- / (d+ + d-). A column with no information (zeros, or constant for
+ * min-max) adds no distance; an alternative equal to both ideals gets 1.
+ * Returns 0, DCS_EINVAL (a NaN, or a negative value for vector) or DCS_ENOMEM. */
+int dcs_index_topsis(const double *x, size_t m, size_t n, const double *w, const int *benefit,
+                     int minmax, double *closeness);
+
+/* CRITIC weights (Diakoulaki et al. 1995) of an m x n matrix x: each column
+ * min-max normalised (cost columns reversed), sigma_j its standard deviation,
+ * rho_jk the Pearson correlation of columns j and k, C_j = sigma_j sum_k (1 -
+ * rho_jk), w_j = C_j / sum C. A constant column gets 0 (equal weights when all
+ * are). Returns 0, DCS_EINVAL (NaN) or DCS_ENOMEM. */
+int dcs_index_critic(const double *x, size_t m, size_t n, const int *benefit, double *w);
 
 /* Weighted sum of scores; NaN if any score with a weight > 0 is NaN. */
 double dcs_index_composite(const double *scores, const double *w, size_t n);

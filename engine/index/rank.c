@@ -24,22 +24,23 @@ typedef struct {
 
 /* Composite of every ranked entry from values x (m x N) and weights w. For the
  * entropy method w is recomputed from the scores. */
-static void composites(const cohort_t *c, const double *x, double *w, double *scores, double *out)
+static int composites(const cohort_t *c, const double *x, double *w, double *scores, double *out)
 {
     for (size_t i = 0; i < c->m; i++)
         for (int j = 0; j < DCS_INDEX_N; j++)
             scores[i * DCS_INDEX_N + j] =
                 dcs_index_score(x[i * DCS_INDEX_N + j], dcs_index_policy_anchor(c->pol, j));
-    if (c->opt->method == DCS_INDEX_ENTROPY)
-        dcs_index_entropy(scores, c->m, DCS_INDEX_N, w);
+    if (c->opt->method == DCS_INDEX_ENTROPY && dcs_index_entropy(scores, c->m, DCS_INDEX_N, w))
+        return DCS_EINVAL;
     if (c->opt->method == DCS_INDEX_TOPSIS) {
-        dcs_index_topsis(x, c->m, DCS_INDEX_N, w, benefit, out);
+        int rc = dcs_index_topsis(x, c->m, DCS_INDEX_N, w, benefit, 0, out);
         for (size_t i = 0; i < c->m; i++)
             out[i] *= 100.0;
-        return;
+        return rc;
     }
     for (size_t i = 0; i < c->m; i++)
         out[i] = dcs_index_composite(&scores[i * DCS_INDEX_N], w, DCS_INDEX_N);
+    return 0;
 }
 
 /* rank_of[i] = 1 + number of entries with a higher composite (ties: lower index first). */
@@ -128,13 +129,13 @@ static int monte_carlo(const cohort_t *c, const double *w0, dcs_index_ranking_t 
         double w[DCS_INDEX_N], s = 0;
         for (size_t i = 0; i < m; i++)
             for (int j = 0; j < DCS_INDEX_N; j++)
-                x[i * DCS_INDEX_N + j] = c->e[c->idx[i]].x[j] *
-                    (1.0 + c->e[c->idx[i]].rel_sd[j] * gsl_ran_gaussian(rng, 1.0));
+                x[i * DCS_INDEX_N + j] = fmax(0.0, c->e[c->idx[i]].x[j] * /* a quantity */
+                    (1.0 + c->e[c->idx[i]].rel_sd[j] * gsl_ran_gaussian(rng, 1.0)));
         for (int j = 0; j < DCS_INDEX_N; j++)
             s += w[j] = fmax(0.0, w0[j] * (1.0 + c->opt->weight_sd * gsl_ran_gaussian(rng, 1.0)));
         for (int j = 0; j < DCS_INDEX_N; j++)
             w[j] = s > 0 ? w[j] / s : w0[j];
-        composites(c, x, w, sc, comp);
+        rc = composites(c, x, w, sc, comp);
         ranks(comp, m, rk);
         for (size_t i = 0; i < m; i++) {
             out->r[c->idx[i]].p_rank[rk[i] - 1] += 1.0 / (double)draws;
@@ -203,8 +204,9 @@ int dcs_index_rank(const dcs_index_entry_t *e, size_t m, const dcs_index_policy_
         if (!(out->r[c.idx[i]].p_rank = calloc(c.m, sizeof(double))))
             rc = DCS_ENOMEM;
     }
+    if (!rc && (rc = composites(&c, x, out->w, sc, comp)))
+        snprintf(err, errlen, "a cohort value is negative or not a number");
     if (!rc) {
-        composites(&c, x, out->w, sc, comp);
         ranks(comp, c.m, rk);
         for (size_t i = 0; i < c.m; i++) {
             out->r[c.idx[i]].composite = comp[i];
