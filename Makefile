@@ -9,7 +9,7 @@ SAN     ?=
 
 # Debian packages: build + run + test (tools/deps.sh installs only what is missing).
 DEB_PKGS = gcc make pkg-config libmodbus-dev libsnmp-dev snmpd libhdf5-dev hdf5-tools \
-           libgsl-dev libcyaml-dev libcmocka-dev libsimde-dev libmicrohttpd-dev \
+           libgsl-dev libcyaml-dev libcmocka-dev libsimde-dev libmicrohttpd-dev libsodium-dev \
           python3 python3-h5py python3-numpy \
           python3-pandas chromium fonts-noto-cjk poppler-utils \
            procps tzdata socat time
@@ -17,7 +17,7 @@ DEB_PKGS = gcc make pkg-config libmodbus-dev libsnmp-dev snmpd libhdf5-dev hdf5-
 # The pollers `make bench` compares dcscore with (bench/peers.py); not needed to test.
 BENCH_PKGS = collectd-core prometheus-snmp-exporter zabbix-agent2
 
-PKGS    = libmodbus hdf5 libcyaml netsnmp gsl libmicrohttpd
+PKGS    = libmodbus hdf5 libcyaml netsnmp gsl libmicrohttpd libsodium
 # snprintf truncating an over-long message is intended: no format-truncation warnings.
 WARN    = -Wall -Wextra -Werror -Wno-format-truncation
 CFLAGS ?= -O2 -g
@@ -58,7 +58,8 @@ LIB_SRC = engine/base/base.c engine/base/zone.c \
           engine/aggregate/kernel_scalar.c engine/aggregate/kernel_neon.c $(ARCH_KERNELS) \
           engine/metric/score.c engine/metric/indicators.c engine/metric/json.c engine/metric/findings.c engine/metric/bridge.c \
           engine/index/policy.c engine/index/index.c engine/index/rank.c engine/index/assess.c \
-          engine/index/cohort.c engine/index/ahp.c \
+          engine/index/cohort.c engine/index/ahp.c engine/index/catalogue.c engine/index/system.c \
+          engine/index/system_load.c \
           probes/registry.c probes/poller.c probes/task.c \
           probes/modbus/modbus_probe.c probes/modbus/plan.c probes/modbus/line.c \
           probes/snmp/snmp_probe.c probes/snmp/snmp_session.c \

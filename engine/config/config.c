@@ -214,7 +214,7 @@ int dcs_config_line_of_id(const char *path, const char *id)
             continue;
         p += 3 + strspn(p + 3, " \t\"'");
         size_t n = strlen(id);
-        found = strncmp(p, id, n) == 0 && strchr("\"' \t\r\n#", p[n] ? p[n] : '\n');
+        found = strncmp(p, id, n) == 0 && strchr("\"' \t\r\n#,}", p[n] ? p[n] : '\n');
     }
     fclose(f);
     return found ? line : 0;

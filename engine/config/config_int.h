@@ -29,8 +29,6 @@ extern const cyaml_schema_value_t dcs_config_device_schema;
 /* Set cfg->errmsg to "PATH:LINE: detail" (no line when line <= 0). */
 void dcs_config_set_err(dcs_config_t *cfg, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Line of "id: ID" in the config file, 0 when not found. */
-int dcs_config_line_of_id(const char *path, const char *id);
 int dcs_config_valid_name(const char *s);
 
 /* Validate device i (defaults, ranges, its profile); 0 or DCS_ECONFIG/DCS_ENOMEM. */

@@ -223,6 +223,9 @@ void dcs_config_free(dcs_config_t *cfg);
  * Unknown keys are errors. Returns 0 with *data set, DCS_EIO or DCS_ECONFIG. */
 int dcs_config_yaml_load(const char *path, const void *schema, void **data, char *err,
                          size_t errlen);
+/* Line (1-based) of "id: ID" (or "- id: ID", "{id: ID") in a YAML file, 0 when
+ * not found: for semantic errors with FILE:LINE. */
+int dcs_config_line_of_id(const char *path, const char *id);
 /* Free what dcs_config_yaml_load returned. NULL data does nothing. */
 void dcs_config_yaml_free(const void *schema, void *data);
 

@@ -251,6 +251,96 @@ void dcs_index_cohort_free(dcs_index_cohort_t *c);
 void dcs_index_uncertainty(double meter_class_pct, double coverage, double u_cue_pct,
                            double u_eue_pct, double rel_sd[DCS_INDEX_N]);
 
+/* ---- the indicator catalogue (catalogue.c) ---- */
+
+typedef struct {
+    const char *id;          /* dcscore's id, e.g. "compute_eff_it" */
+    const char *label;       /* as the measures name it, e.g. "CUE_IT" */
+    const char *name_zh, *name_en, *unit;
+    int benefit;             /* 1: more is better; 0: a cost (PUE) */
+    const char *source;      /* standard or METRICS.md section */
+    const char *measured;    /* how dcscore measures it */
+} dcs_index_indicator_t;
+
+const dcs_index_indicator_t *dcs_index_catalogue(size_t *n);
+const dcs_index_indicator_t *dcs_index_indicator_find(const char *id); /* NULL: not listed */
+/* The value of catalogue indicator id for a scored site (rack_occupancy < 0:
+ * unknown); NaN when it cannot be computed or is not a site figure. */
+double dcs_index_indicator_value(const char *id, const dcs_metric_score_t *sc,
+                                 const dcs_metric_indicators_t *ind, double rack_occupancy);
+
+/* ---- index systems (system.c, system_load.c): a tree of groups and
+ * indicator leaves, a normalisation per leaf, a weighting per group, and an
+ * aggregation; loaded from a YAML file (docs/index-system.md). ---- */
+
+typedef enum { DCS_NORM_LINEAR, DCS_NORM_MINMAX, DCS_NORM_VECTOR, DCS_NORM_TARGET } dcs_index_norm_t;
+typedef enum { DCS_W_FIXED, DCS_W_AHP, DCS_W_ENTROPY, DCS_W_CRITIC, DCS_W_BLEND } dcs_index_wmethod_t;
+typedef enum { DCS_AGG_SUM, DCS_AGG_TOPSIS } dcs_index_agg_t;
+
+#define DCS_INDEX_MAX_NODES 64
+#define DCS_INDEX_MAX_EXPERTS 16
+
+typedef struct {
+    const char *id, *name_en, *name_zh;
+    int parent;                   /* node index; -1: under the root */
+    int leaf;                     /* 1: an indicator */
+    /* leaf */
+    const char *indicator, *unit; /* catalogue id (or operator's) and its unit */
+    int benefit;
+    dcs_index_norm_t norm;
+    double best, worst;           /* linear: score 100 at best, 0 at worst, clamped */
+    double target, tolerance;     /* target: 100 at target, 0 at |x - target| >= tolerance */
+    /* group (and the root, node -1): how its children are weighted */
+    dcs_index_wmethod_t wmethod, blend_objective;
+    double blend_alpha;           /* blend: alpha x subjective + (1 - alpha) x objective */
+    int subjective_ahp;           /* blend: subjective part from AHP (else fixed) */
+    double weight;                /* fixed: this node's weight among its siblings */
+    size_t nexperts;              /* AHP: 1 matrix, or k experts aggregated by AIJ */
+    double *ahp;                  /* nexperts full n x n matrices (n = children) */
+    dcs_index_ahp_opts_t ahp_opts;
+    /* filled when loaded (fixed, AHP) or evaluated (objective) */
+    dcs_index_ahp_result_t ahp_result, expert_result[DCS_INDEX_MAX_EXPERTS];
+    double local_w, global_w;
+} dcs_index_node_t;
+
+typedef struct dcs_index_system dcs_index_system_t;
+
+/* Load an index-system file. Returns 0, DCS_EIO, DCS_ECONFIG (errmsg "FILE:LINE:
+ * what": an unknown method, an AHP matrix of the wrong size or inconsistent, a
+ * vector normalisation without TOPSIS, ...) or DCS_ENOMEM; *out set unless out
+ * of memory. */
+int dcs_index_system_load(const char *path, dcs_index_system_t **out);
+const char *dcs_index_system_errmsg(const dcs_index_system_t *s);
+void dcs_index_system_free(dcs_index_system_t *s);
+
+const char *dcs_index_system_id(const dcs_index_system_t *s);
+const char *dcs_index_system_version(const dcs_index_system_t *s);
+const char *dcs_index_system_hash(const dcs_index_system_t *s); /* SHA-256 of the file, hex */
+dcs_index_agg_t dcs_index_system_aggregation(const dcs_index_system_t *s);
+/* Nodes in file order (the root is not a node: its weighting is root()). */
+const dcs_index_node_t *dcs_index_system_nodes(const dcs_index_system_t *s, size_t *n);
+const dcs_index_node_t *dcs_index_system_root(const dcs_index_system_t *s);
+/* Leaves in file order: leaf k is nodes[leaf_node[k]]. */
+size_t dcs_index_system_leaves(const dcs_index_system_t *s, const size_t **leaf_node);
+
+/* One evaluation over a cohort of m entries, x[i * L + k] the raw value of leaf k
+ * (NaN = missing). */
+typedef struct {
+    size_t m, nleaves;
+    double *score;          /* [i * L + k] 0..100 (NaN: missing) */
+    double *global_w;       /* [k] product of local weights down the tree */
+    double *contribution;   /* [i * L + k] global_w x score, points */
+    double *composite;      /* [i] 0..100; NaN when a leaf with weight > 0 is missing */
+    const char **missing;   /* [i] the first missing leaf's id, or NULL */
+} dcs_index_eval_t;
+
+/* Normalise, weight (objective weights from the entries with every leaf) and
+ * aggregate. Node local/global weights are stored in s. Returns 0, DCS_EINVAL
+ * (err: e.g. entropy over a negative value) or DCS_ENOMEM. */
+int dcs_index_system_eval(dcs_index_system_t *s, const double *x, size_t m, dcs_index_eval_t *out,
+                          char *err, size_t errlen);
+void dcs_index_eval_free(dcs_index_eval_t *e);
+
 const char *dcs_index_name(int indicator);     /* "PUE", "CUE", "EUE" */
 const char *dcs_index_method_name(dcs_index_method_t m);
 
