@@ -49,7 +49,7 @@ $(BUILD)/engine/aggregate/kernel_avx512.o: ALL_CFLAGS += -mavx512f -mavx512dq \
 $(BUILD)/engine/aggregate/%.o: ALL_CFLAGS += -ffp-contract=off
 
 # The library: engine stages in data-flow order, then probes and reports.
-LIB_SRC = engine/base/base.c engine/base/zone.c \
+LIB_SRC = engine/base/base.c engine/base/zone.c engine/base/text.c \
           engine/sample/decode.c \
           engine/config/config.c engine/config/device.c \
           engine/store/store.c engine/store/store_read.c engine/store/csv.c engine/store/rollup.c \
@@ -59,13 +59,13 @@ LIB_SRC = engine/base/base.c engine/base/zone.c \
           engine/metric/score.c engine/metric/indicators.c engine/metric/json.c engine/metric/findings.c engine/metric/bridge.c \
           engine/index/policy.c engine/index/index.c engine/index/rank.c engine/index/assess.c \
           engine/index/cohort.c engine/index/ahp.c engine/index/catalogue.c engine/index/system.c \
-          engine/index/system_load.c \
+          engine/index/system_load.c engine/index/scohort.c engine/index/srank.c \
           probes/registry.c probes/poller.c probes/task.c \
           probes/modbus/modbus_probe.c probes/modbus/plan.c probes/modbus/line.c \
           probes/snmp/snmp_probe.c probes/snmp/snmp_session.c \
           reports/page.c reports/i18n.c reports/site.c reports/region.c reports/procurement.c \
           reports/svg.c
-CLI_SRC = engine/cli/main.c engine/cli/cmd_poll.c engine/cli/cmd_score.c engine/cli/cmd_inspect.c \
+CLI_SRC = engine/cli/main.c engine/cli/cmd_srank.c engine/cli/cmd_poll.c engine/cli/cmd_score.c engine/cli/cmd_inspect.c \
           engine/cli/cmd_rank.c engine/cli/cmd_csv.c engine/cli/cmd_report.c engine/cli/cli_metrics.c
 SIM_SRC = fixtures/sim.c fixtures/sim_modbus.c fixtures/sim_snmp.c fixtures/loadmodel.c
 FLEET_SRC = fixtures/mb_fleet.c fixtures/mb_fleet_serve.c fixtures/fleet_util.c engine/base/base.c

@@ -75,6 +75,14 @@ void dcs_json_str(FILE *f, const char *s);
  * "quoted" fields may hold commas, "" is a quote). Returns the field count. */
 int dcs_csv_split(char *line, char **fields, int max);
 
+/* Read a whole text file as UTF-8 (text.c): a UTF-8 BOM is dropped; a file
+ * that is not UTF-8 but valid GB18030 (GBK, what Chinese Excel writes) is
+ * converted and *encoding says "GB18030" (else "UTF-8"). *text is malloc'd and
+ * NUL-terminated. Returns 0, DCS_EIO, DCS_ENOMEM or DCS_EINVAL (err: "FILE:LINE:
+ * neither UTF-8 nor GB18030 ..."). */
+int dcs_text_read(const char *path, char **text, size_t *len, const char **encoding, char *err,
+                  size_t errlen);
+
 /* Write s as a CSV field: quoted, inner quotes doubled. NULL writes nothing. */
 void dcs_csv_str(FILE *f, const char *s);
 

@@ -72,4 +72,12 @@ int cmd_import(int argc, char **argv);
 int cmd_rollup(int argc, char **argv);
 int cmd_compact(int argc, char **argv);
 
+/* `dcscore rank --system SYSTEM COHORT.csv` (cmd_srank.c): fmt 0 table, 'j'
+ * JSON, 'c' CSV (with a BOM when bom). Returns a CLI_* code. */
+int cmd_srank(const char *system, const char *cohort, int fmt, int explain, int bom,
+              const dcs_index_sopts_t *o);
+/* Print s in a column `width` terminal cells wide (CJK counted as two cells,
+ * cut at a character boundary, padded). */
+void cli_print_col(const char *s, int width);
+
 #endif

@@ -14,6 +14,8 @@
 
 static const char *help =
     "usage: dcscore rank [--json | --csv] COHORT.yaml\n"
+    "       dcscore rank --system SYSTEM.yaml [--explain] [--json | --csv [--no-bom]]\n"
+    "                    [--min-coverage X] [--draws N] [--seed S] COHORT.csv\n"
     "\n"
     "Rank a cohort of sites or cloud vendors on the composite of PUE, CUE and EUE.\n"
     "Weights: AHP (pairwise matrix; CR >= 0.10 is rejected), entropy (from the\n"
@@ -23,26 +25,17 @@ static const char *help =
     "cohort's min_coverage are listed, not ranked. Cohort format: docs/rank.md.\n"
     "\n"
     "  --json   JSON (schema dcscore.rank/1) with the full P(rank = k) table\n"
-    "  --csv    CSV for spreadsheets, one row per entry\n";
-
-/* Print s in a column `width` terminal cells wide: cut at a character boundary,
- * CJK (3-byte UTF-8) counted as two cells, padded with spaces. */
-static void print_col(const char *s, int width)
-{
-    int used = 0;
-    while (*s) {
-        unsigned char c = (unsigned char)*s;
-        int len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4, cells = len >= 3 ? 2 : 1;
-        if (used + cells > width)
-            break;
-        fwrite(s, 1, (size_t)len, stdout);
-        used += cells;
-        s += len;
-        while (len-- > 1 && *s && (*s & 0xC0) != 0x80)
-            break; /* malformed: stop at the next lead byte */
-    }
-    printf("%*s", width - used + 1, "");
-}
+    "  --csv    CSV for spreadsheets, one row per entry\n"
+    "\n"
+    "With --system, the cohort CSV has a column per leaf of that index system\n"
+    "(docs/index-system.md) and is ranked on it: the system's weights, each entry's\n"
+    "composite, confidence in words and gap to the entry above; an entry missing a\n"
+    "figure is listed, not ranked. GBK/GB18030 input is converted.\n"
+    "  --explain          each ranked entry's figures, scores, weights and points\n"
+    "  --json             JSON (schema dcscore.rank/2)\n"
+    "  --csv, --no-bom    CSV with a UTF-8 BOM (for Excel), or without\n"
+    "  --min-coverage X   entries below X (0..1) are not ranked (default: the policy's)\n"
+    "  --draws N, --seed S  Monte-Carlo draws (default 2000) and seed (default 1)\n";
 
 static void print_method(const dcs_index_cohort_t *c, const dcs_index_ranking_t *r)
 {
@@ -71,13 +64,13 @@ static void print_table(const dcs_index_cohort_t *c, const dcs_index_ranking_t *
         const dcs_index_result_t *res = &r->r[o[k]];
         if (!res->ranked) {
             printf("%-4s %-10s ", "-", x->id);
-            print_col(x->name, 26);
+            cli_print_col(x->name, 26);
             printf("%-8s %6.3f %7.2f %6.2f  not ranked: %s (coverage %.0f %%)\n", x->region,
                    x->x[0], x->x[1], x->x[2], res->why_not, x->coverage * 100);
             continue;
         }
         printf("%-4d %-10s ", res->rank, x->id);
-        print_col(x->name, 26);
+        cli_print_col(x->name, 26);
         printf("%-8s %6.3f %7.2f %6.2f %6.1f  [%5.1f, %5.1f] %9.2f %9.2f  %s %+.1f pts\n",
                x->region, x->x[0], x->x[1], x->x[2], res->composite,
                res->ci90_lo, res->ci90_hi, res->p_rank ? res->p_rank[res->rank - 1] : NAN,
@@ -123,18 +116,45 @@ static void print_json(const dcs_index_cohort_t *c, const dcs_index_ranking_t *r
 
 int cmd_rank(int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, 0, 'j'}, {"csv", no_argument, 0, 'c'},
-                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int fmt = 0, ch;
+    static const struct option opts[] = {
+        {"json", no_argument, 0, 'j'}, {"csv", no_argument, 0, 'c'}, {"help", no_argument, 0, 'h'},
+        {"system", required_argument, 0, 's'}, {"explain", no_argument, 0, 'x'},
+        {"no-bom", no_argument, 0, 'B'}, {"min-coverage", required_argument, 0, 'm'},
+        {"draws", required_argument, 0, 'd'}, {"seed", required_argument, 0, 'S'}, {0, 0, 0, 0}};
+    int fmt = 0, ch, explain = 0, bom = 1;
+    const char *system = NULL;
+    dcs_index_sopts_t so = {.min_coverage = NAN, .draws = 2000, .seed = 1, .weight_sd = 0.10};
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (ch == 'h')
-            return fputs(help, stdout), CLI_OK;
-        if (ch != 'j' && ch != 'c')
-            return fputs(help, stderr), CLI_USAGE;
-        fmt = ch;
+        char *end = NULL;
+        switch (ch) {
+        case 'h': return fputs(help, stdout), CLI_OK;
+        case 'j': case 'c': fmt = ch; break;
+        case 's': system = optarg; break;
+        case 'x': explain = 1; break;
+        case 'B': bom = 0; break;
+        case 'm': so.min_coverage = strtod(optarg, &end); break;
+        case 'd': so.draws = (unsigned)strtoul(optarg, &end, 10); break;
+        case 'S': so.seed = strtoul(optarg, &end, 10); break;
+        default: return fputs(help, stderr), CLI_USAGE;
+        }
+        if (end && (*end || end == optarg || so.draws > 100000 || !(isnan(so.min_coverage) ||
+                                                                   (so.min_coverage >= 0 && so.min_coverage <= 1))))
+            return fprintf(stderr, "dcscore: bad value '%s' for --%s\n", optarg,
+                           ch == 'm' ? "min-coverage (0..1)" : ch == 'd' ? "draws (0..100000)" : "seed"),
+                   CLI_USAGE;
     }
     if (optind != argc - 1)
         return fputs(help, stderr), CLI_USAGE;
+    if (system) {
+        if (isnan(so.min_coverage)) {
+            dcs_index_policy_t *p = cli_policy_load();
+            if (!p)
+                return CLI_USAGE;
+            so.min_coverage = dcs_index_policy_limits(p).min_coverage;
+            dcs_index_policy_free(p);
+        }
+        return cmd_srank(system, argv[optind], fmt, explain, bom, &so);
+    }
     dcs_index_policy_t *pol = cli_policy_load();
     dcs_index_cohort_t *c = NULL;
     int rc = pol ? dcs_index_cohort_load(argv[optind], pol, &c) : DCS_ECONFIG;

@@ -205,3 +205,22 @@ int main(int argc, char **argv)
     fprintf(stderr, "dcscore: unknown command '%s'\n%s", argv[1], usage);
     return CLI_USAGE;
 }
+
+/* Print s in a column `width` terminal cells wide: cut at a character boundary,
+ * CJK (3-byte UTF-8) counted as two cells, padded with spaces. */
+void cli_print_col(const char *s, int width)
+{
+    int used = 0;
+    while (*s) {
+        unsigned char c = (unsigned char)*s;
+        int len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4, cells = len >= 3 ? 2 : 1;
+        if (used + cells > width)
+            break;
+        fwrite(s, 1, (size_t)len, stdout);
+        used += cells;
+        s += len;
+        while (len-- > 1 && *s && (*s & 0xC0) != 0x80)
+            break; /* malformed: stop at the next lead byte */
+    }
+    printf("%*s", width - used + 1, "");
+}

@@ -341,6 +341,68 @@ int dcs_index_system_eval(dcs_index_system_t *s, const double *x, size_t m, dcs_
                           char *err, size_t errlen);
 void dcs_index_eval_free(dcs_index_eval_t *e);
 
+/* ---- ranking on an index system (scohort.c, srank.c) ---- */
+
+/* One cohort entry: a site or vendor with a raw value per leaf. */
+typedef struct {
+    const char *id, *name, *region;
+    double *x;               /* [nleaves], NaN = missing */
+    double coverage;         /* 0..1 */
+    double meter_class_pct;  /* accuracy class of its meters (%), 0.5 when not given */
+    int line;                /* its line in the CSV */
+} dcs_index_sentry_t;
+
+typedef struct dcs_index_scohort dcs_index_scohort_t;
+
+/* Load a cohort CSV for system sys: columns id, name, region, coverage, one per
+ * leaf (named by its indicator id or its node id; cue_tflops_per_kw and
+ * eue_yuan_per_kwh are read as compute_eff_it and econ_output), and optionally
+ * meter_class_pct. An empty leaf cell is a missing figure (the entry is listed,
+ * not ranked). Duplicate ids, coverage outside 0..1, a value that is not a
+ * number, an unknown column, a row with more fields than the header: errors
+ * with FILE:LINE. GB18030/GBK is converted (dcs_text_read). Returns 0,
+ * DCS_EIO, DCS_ECONFIG or DCS_ENOMEM; errmsg one line. */
+int dcs_index_scohort_load(const char *path, const dcs_index_system_t *sys, dcs_index_scohort_t **out);
+const char *dcs_index_scohort_errmsg(const dcs_index_scohort_t *c);
+const char *dcs_index_scohort_encoding(const dcs_index_scohort_t *c); /* "UTF-8" / "GB18030" */
+const dcs_index_sentry_t *dcs_index_scohort_entries(const dcs_index_scohort_t *c, size_t *n);
+void dcs_index_scohort_free(dcs_index_scohort_t *c);
+
+typedef struct {
+    double min_coverage;     /* entries below are listed, not ranked */
+    unsigned draws;          /* Monte-Carlo draws (0: none) */
+    unsigned long seed;
+    double weight_sd;        /* relative sd of each leaf's global weight per draw */
+    double u_default_pct;    /* relative uncertainty of a leaf that is not PUE (%), 5 */
+} dcs_index_sopts_t;
+
+typedef struct {
+    int ranked, rank;        /* rank 1 = best */
+    const char *why_not;     /* not ranked: the reason */
+    double composite;
+    double *p_rank;          /* [nranked] P(rank = k + 1) over the draws */
+    double ci90_lo, ci90_hi; /* 5th and 95th percentile of the composite */
+    double gap_above;        /* points behind the entry ranked just above (NaN for the first) */
+    int above;               /* that entry's index, -1 */
+} dcs_index_sresult_t;
+
+typedef struct {
+    size_t n, nranked, nleaves;
+    dcs_index_sresult_t *r;  /* per entry, in cohort order */
+    dcs_index_eval_t eval;   /* scores, global weights, contributions of the ranked entries */
+    size_t *row;             /* entry i's row in eval, or (size_t)-1 */
+} dcs_index_sranking_t;
+
+/* Rank the entries on sys: the ranked ones are those with coverage >=
+ * min_coverage and every leaf. Returns 0, DCS_ENODATA (none can be ranked),
+ * DCS_EINVAL (err) or DCS_ENOMEM. */
+int dcs_index_srank(dcs_index_system_t *sys, const dcs_index_sentry_t *e, size_t n,
+                    const dcs_index_sopts_t *o, dcs_index_sranking_t *out, char *err, size_t errlen);
+void dcs_index_sranking_free(dcs_index_sranking_t *r);
+/* "ranked 3rd in 72 % of 2,000 draws; 2nd in 20 %" (the two likeliest ranks). */
+void dcs_index_confidence_words(const dcs_index_sresult_t *r, size_t nranked, unsigned draws, char *buf,
+                                size_t len);
+
 const char *dcs_index_name(int indicator);     /* "PUE", "CUE", "EUE" */
 const char *dcs_index_method_name(dcs_index_method_t m);
 

@@ -1,0 +1,182 @@
+/* scohort.c: a cohort CSV for an index system, as spreadsheets write it: a
+ * header naming the columns (UTF-8 with or without BOM, or GBK/GB18030
+ * converted), one row per site or vendor, a figure per leaf. A missing figure
+ * keeps the entry (listed, not ranked, with the reason); a malformed file is
+ * refused with FILE:LINE. Format: docs/index-system.md. */
+#define _GNU_SOURCE
+#include "system_int.h"
+#include "../base/dcs_base.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_COLS 128
+enum { C_ID = -2, C_NAME = -3, C_REGION = -4, C_COVERAGE = -5, C_CLASS = -6 };
+
+struct dcs_index_scohort {
+    char *text;                 /* the file as UTF-8; fields point into it */
+    const char *encoding;
+    dcs_index_sentry_t *e;
+    double *x;                  /* n x nleaves */
+    size_t n, nleaves;
+    int cov_leaf;               /* a leaf whose indicator is coverage: the coverage column, or -1 */
+    char errmsg[512];
+};
+
+/* Column name -> leaf index (>= 0) or a C_* code; -1 unknown. */
+static int column(const dcs_index_system_t *s, const char *name)
+{
+    static const struct { const char *name; int code; } fixed[] = {
+        {"id", C_ID}, {"name", C_NAME}, {"region", C_REGION}, {"coverage", C_COVERAGE},
+        {"meter_class_pct", C_CLASS}};
+    static const struct { const char *alias, *id; } aliases[] = {
+        {"cue_tflops_per_kw", "compute_eff_it"}, {"eue_yuan_per_kwh", "econ_output"}};
+    for (size_t k = 0; k < sizeof fixed / sizeof fixed[0]; k++)
+        if (strcmp(name, fixed[k].name) == 0)
+            return fixed[k].code;
+    for (size_t k = 0; k < sizeof aliases / sizeof aliases[0]; k++)
+        if (strcmp(name, aliases[k].alias) == 0)
+            name = aliases[k].id;
+    for (size_t k = 0; k < s->nleaves; k++) {
+        const dcs_index_node_t *nd = &s->nodes[s->leaf_node[k]];
+        if (strcmp(name, nd->indicator) == 0 || strcmp(name, nd->id) == 0)
+            return (int)k;
+    }
+    return -1;
+}
+
+static int header(dcs_index_scohort_t *c, const dcs_index_system_t *s, char *line, const char *path,
+                  int *col, int *nf)
+{
+    char *f[MAX_COLS];
+    int have[MAX_COLS] = {0}, base[5] = {0};
+    *nf = dcs_csv_split(line, f, MAX_COLS);
+    for (int i = 0; i < *nf; i++) {
+        col[i] = column(s, f[i]);
+        if (col[i] == -1)
+            return snprintf(c->errmsg, sizeof c->errmsg, "%s:1: unknown column '%s' (not a leaf of "
+                            "index system %s, nor id, name, region, coverage, meter_class_pct)",
+                            path, f[i], s->id), DCS_ECONFIG;
+        int *seen = col[i] >= 0 ? &have[col[i]] : &base[-col[i] - 2];
+        if ((*seen)++)
+            return snprintf(c->errmsg, sizeof c->errmsg, "%s:1: column '%s' appears twice", path, f[i]),
+                   DCS_ECONFIG;
+    }
+    for (int k = 0; k < 4; k++)
+        if (!base[k])
+            return snprintf(c->errmsg, sizeof c->errmsg, "%s:1: missing column '%s'", path,
+                            (const char *[]){"id", "name", "region", "coverage"}[k]), DCS_ECONFIG;
+    c->cov_leaf = -1;
+    for (size_t k = 0; k < s->nleaves; k++)
+        if (strcmp(s->nodes[s->leaf_node[k]].indicator, "coverage") == 0 && !have[k])
+            have[k] = 1, c->cov_leaf = (int)k; /* scored from the coverage column */
+    for (size_t k = 0; k < s->nleaves; k++)
+        if (!have[k])
+            return snprintf(c->errmsg, sizeof c->errmsg, "%s:1: missing column for leaf '%s' "
+                            "(indicator %s)", path, s->nodes[s->leaf_node[k]].id,
+                            s->nodes[s->leaf_node[k]].indicator), DCS_ECONFIG;
+    return 0;
+}
+
+static int number(dcs_index_scohort_t *c, const char *v, double *out, const char *path, int line,
+                  const char *what)
+{
+    char *end;
+    if (!*v)
+        return *out = NAN, 0;
+    *out = strtod(v, &end);
+    if (end == v || *end || !isfinite(*out))
+        return snprintf(c->errmsg, sizeof c->errmsg, "%s:%d: column '%s': '%s' is not a number",
+                        path, line, what, v), DCS_ECONFIG;
+    return 0;
+}
+
+static int row(dcs_index_scohort_t *c, const dcs_index_system_t *s, char *line, int lineno,
+               const int *col, int nh, const char *path)
+{
+    char *f[MAX_COLS + 1];
+    int nf = dcs_csv_split(line, f, MAX_COLS + 1);
+    if (nf != nh)
+        return snprintf(c->errmsg, sizeof c->errmsg, "%s:%d: %d fields, the header has %d", path,
+                        lineno, nf, nh), DCS_ECONFIG;
+    dcs_index_sentry_t *e = &c->e[c->n];
+    *e = (dcs_index_sentry_t){.x = c->x + c->n * c->nleaves, .meter_class_pct = 0.5, .line = lineno,
+                              .coverage = NAN, .id = "", .name = "", .region = ""};
+    int rc = 0;
+    for (int i = 0; !rc && i < nf; i++) {
+        if (col[i] >= 0)
+            rc = number(c, f[i], &e->x[col[i]], path, lineno, s->nodes[s->leaf_node[col[i]]].indicator);
+        else if (col[i] == C_COVERAGE) {
+            rc = number(c, f[i], &e->coverage, path, lineno, "coverage");
+            if (c->cov_leaf >= 0)
+                e->x[c->cov_leaf] = e->coverage;
+        }
+        else if (col[i] == C_CLASS)
+            rc = *f[i] ? number(c, f[i], &e->meter_class_pct, path, lineno, "meter_class_pct") : 0;
+        else
+            *(col[i] == C_ID ? &e->id : col[i] == C_NAME ? &e->name : &e->region) = f[i];
+    }
+    if (!rc && !*e->id)
+        rc = (snprintf(c->errmsg, sizeof c->errmsg, "%s:%d: empty id", path, lineno), DCS_ECONFIG);
+    if (!rc && !(e->coverage >= 0 && e->coverage <= 1))
+        rc = (snprintf(c->errmsg, sizeof c->errmsg, "%s:%d: coverage %g is outside 0..1 (a share, "
+                       "e.g. 0.95, not a percentage)", path, lineno, e->coverage), DCS_ECONFIG);
+    for (size_t j = 0; !rc && j < c->n; j++)
+        if (strcmp(c->e[j].id, e->id) == 0)
+            rc = (snprintf(c->errmsg, sizeof c->errmsg, "%s:%d: id '%s' already on line %d", path,
+                           lineno, e->id, c->e[j].line), DCS_ECONFIG);
+    c->n += !rc;
+    return rc;
+}
+
+int dcs_index_scohort_load(const char *path, const dcs_index_system_t *s, dcs_index_scohort_t **out)
+{
+    dcs_index_scohort_t *c = calloc(1, sizeof *c);
+    *out = c;
+    if (!c)
+        return DCS_ENOMEM;
+    size_t len, lines = 1;
+    int rc = dcs_text_read(path, &c->text, &len, &c->encoding, c->errmsg, sizeof c->errmsg);
+    if (rc)
+        return rc == DCS_EINVAL ? DCS_ECONFIG : rc;
+    for (size_t i = 0; i < len; i++)
+        lines += c->text[i] == '\n';
+    c->nleaves = s->nleaves;
+    c->e = calloc(lines, sizeof *c->e);
+    c->x = malloc(lines * (s->nleaves ? s->nleaves : 1) * sizeof *c->x);
+    if (!c->e || !c->x)
+        return DCS_ENOMEM;
+    int col[MAX_COLS], nh = 0;
+    char *line = c->text;
+    for (int lineno = 1; !rc && line && *line; lineno++) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        if (lineno == 1)
+            rc = header(c, s, line, path, col, &nh);
+        else if (line[strspn(line, " \t\r")] != '\0')
+            rc = row(c, s, line, lineno, col, nh, path);
+        line = nl ? nl + 1 : NULL;
+    }
+    if (!rc && !nh)
+        rc = (snprintf(c->errmsg, sizeof c->errmsg, "%s: empty file", path), DCS_ECONFIG);
+    return rc;
+}
+
+const char *dcs_index_scohort_errmsg(const dcs_index_scohort_t *c) { return c ? c->errmsg : "out of memory"; }
+const char *dcs_index_scohort_encoding(const dcs_index_scohort_t *c) { return c->encoding; }
+
+const dcs_index_sentry_t *dcs_index_scohort_entries(const dcs_index_scohort_t *c, size_t *n)
+{
+    *n = c->n;
+    return c->e;
+}
+
+void dcs_index_scohort_free(dcs_index_scohort_t *c)
+{
+    if (!c)
+        return;
+    free(c->text), free(c->e), free(c->x), free(c);
+}
