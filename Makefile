@@ -171,6 +171,8 @@ install: all
 	install -m 0644 engine/index/policy.yaml $(DESTDIR)$(DATADIR)/policy.yaml
 	install -d $(DESTDIR)$(DATADIR)/profiles
 	install -m 0644 probes/profiles/*.yaml $(DESTDIR)$(DATADIR)/profiles/
+	install -d $(DESTDIR)$(DATADIR)/systems
+	install -m 0644 engine/index/systems/*.yaml $(DESTDIR)$(DATADIR)/systems/
 	install -m 0644 fixtures/demo-site.yaml.in $(DESTDIR)$(DATADIR)/example-site.yaml
 	install -m 0644 docs/man/dcscore.1 $(DESTDIR)$(MANDIR)/man1/dcscore.1
 	for u in $(UNITS_IN); do \
@@ -184,6 +186,8 @@ uninstall:
 	for u in $(UNITS_IN) $(TIMERS); do rm -f $(DESTDIR)$(UNITDIR)/$$(basename $$u .in); done
 	rm -f $(patsubst probes/profiles/%,$(DESTDIR)$(DATADIR)/profiles/%,$(wildcard probes/profiles/*.yaml))
 	-rmdir $(DESTDIR)$(DATADIR)/profiles
+	rm -f $(patsubst engine/index/systems/%,$(DESTDIR)$(DATADIR)/systems/%,$(wildcard engine/index/systems/*.yaml))
+	-rmdir $(DESTDIR)$(DATADIR)/systems
 	-rmdir $(DESTDIR)$(DATADIR)
 
 clean:
