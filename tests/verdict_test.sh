@@ -34,6 +34,18 @@ for m in range(121):
     print(f"2026-11-24 {8 + m // 60:02d}:{m % 60:02d}:00,{'' if lo <= m < hi else fac},{ups}")
 PY
 }
+quarters() { # quarters HEADER DAYS FAC_EVEN FAC_ODD UPS [FROM_ROW UPS_FROM_THEN]:
+    # 15-minute rows from 2026-11-01T00:00:00+08:00, DAYS x 96 + 1 of them; the
+    # facility alternates FAC_EVEN/FAC_ODD; the UPS reads UPS_FROM_THEN from row FROM_ROW
+    /usr/bin/python3 - "$@" <<'PY'
+import sys
+head, days, even, odd, ups = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+row, later = (int(sys.argv[6]), sys.argv[7]) if len(sys.argv) > 7 else (-1, ups)
+print("time," + head)
+for q in range(days * 96 + 1):
+    print(f"@{1793462400 + 900 * q},{even if q % 2 == 0 else odd},{later if 0 <= row <= q else ups}")
+PY
+}
 W="--from 2026-11-24T08:00:00+08:00 --to 2026-11-24T10:00:00+08:00"
 
 site good && rows 1300000 1000000 >good.csv
@@ -96,12 +108,7 @@ grep -q 'Month to date.*Not publishable: coverage' gap.html || fail "month-to-da
 # alternates 1200/1400 kW, the UPS gives 1000 kW: every 15-minute trapezoid
 # averages 1300 kW, so PUE = 1.3 exactly (the mean of the samples would give
 # (1441 x 1200 + 1440 x 1400) / 2881 / 1000 = 1.29993). 30 local days.
-/usr/bin/python3 - >bms.csv <<'PY'
-print("time,fac (kW),ups (kW)")
-t0 = 1793462400  # 2026-11-01T00:00:00+08:00
-for q in range(30 * 96 + 1):
-    print(f"@{t0 + 900 * q},{1200 if q % 2 == 0 else 1400},1000")
-PY
+quarters "fac (kW),ups (kW)" 30 1200 1400 1000 >bms.csv
 site bms
 "$D" import --csv bms.csv bms.yaml >bms.out 2>bms.err || fail "import bms: $(cat bms.err)"
 grep -q 'imported 2881 rows, 5762 samples, one row every 900 s (median step); gap limit for these days 1800 s' bms.out ||
@@ -122,12 +129,7 @@ PY
 # (1 MW + 1 kW) / 2 + 96 x 1 kW, so PUE = 374.4 / 191.5965 = 1.9541, inside the
 # ceiling; but the UPS's day mean steps from (95 x 1 MW + 0.5005 MW) / 96 =
 # 994797 W on the second day to 1000 W on the third (x0.001005): refused.
-/usr/bin/python3 - >slip.csv <<'PY'
-print("time,fac (W),ups (W)")
-t0 = 1793462400  # 2026-11-01T00:00:00+08:00
-for q in range(3 * 96 + 1):
-    print(f"@{t0 + 900 * q},1300000,{1000 if q >= 2 * 96 else 1000000}")
-PY
+quarters "fac (W),ups (W)" 3 1300000 1300000 1000000 192 1000 >slip.csv
 site slip
 "$D" import --csv slip.csv slip.yaml >/dev/null 2>&1 || fail "import slip"
 "$D" score --from 2026-11-01 --to 2026-11-04 slip.yaml >slip.txt 2>slip.err; rc=$?
