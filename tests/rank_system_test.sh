@@ -4,7 +4,8 @@
 # names the system and its hash, lists the two entries that cannot be ranked
 # with their reasons; --explain's points add up to each composite (0.01);
 # --json is dcscore.rank/2 and agrees with the table; --csv starts with a UTF-8
-# BOM (Excel), --no-bom without; the same draws and seed give the same answer.
+# BOM (Excel), --no-bom without; the same draws and seed give the same answer;
+# report --procurement --system writes the report a vendor can check.
 set -u
 BUILD=$(cd "${DCS_BUILD:-build}" && pwd)
 SRC=$(cd "${DCS_SRC:-.}" && pwd)
@@ -42,4 +43,14 @@ head -c 3 r.csv | od -An -tx1 | grep -q 'ef bb bf' || fail "no BOM"
 "$D" rank --system "$SYS" --draws 300 --json "$C" 2>/dev/null | cmp -s - r.json || fail "same seed, other answer"
 "$D" rank --system "$SYS" --min-coverage 95 "$C" >/dev/null 2>bad.err; rc=$?
 [ $rc -eq 1 ] && grep -q "bad value '95' for --min-coverage (0..1)" bad.err || fail "--min-coverage 95: exit $rc"
+# The procurement report on the system: dated, the system's hash, every ranked
+# entry, each expert's CR, and the ranking CSV (with a BOM) beside it.
+"$D" report --procurement --system "$SYS" --lang zh -o proc.html "$C" >proc.out 2>proc.err ||
+    fail "report --procurement --system: exit $? ($(cat proc.err))"
+hash=$(/usr/bin/python3 -c 'import json; print(json.load(open("r.json"))["system"]["sha256"])')
+grep -q "SHA-256 $hash" proc.html || fail "report: no system hash"
+grep -q '日期' proc.html && grep -q '专家 1: CR 0.0074' proc.html || fail "report: date or expert CR"
+for id in lg-01 qp-04 qp-06; do grep -q "($id)" proc.html || fail "report: $id missing"; done
+grep -q '未参与排名: 临港存储L Lingang Storage L &mdash; no wue figure' proc.html || fail "report: not ranked"
+head -c 3 proc.csv | od -An -tx1 | grep -q 'ef bb bf' || fail "report CSV: no BOM"
 echo "ok   rank_system_test.sh"

@@ -52,6 +52,7 @@ typedef struct {
     int64_t bucket_ns;
     int json, procurement, pdf, eu_kpi, allow_partial;
     dcs_report_lang_t lang;
+    const char *system;      /* report --procurement --system SYSTEM.yaml COHORT.csv */
 } score_args_t;
 
 /* A report was written to `path`: print its absolute path and, with pdf, print
@@ -79,5 +80,10 @@ int cmd_srank(const char *system, const char *cohort, int fmt, int explain, int 
 /* Print s in a column `width` terminal cells wide (CJK counted as two cells,
  * cut at a character boundary, padded). */
 void cli_print_col(const char *s, int width);
+
+/* `dcscore report --procurement --system SYSTEM COHORT.csv` (cmd_srank.c):
+ * the HTML report and the ranking CSV beside it. Returns a CLI_* code. */
+int cli_system_report(const score_args_t *a, const char *system, const char *cohort,
+                      const dcs_index_sopts_t *o);
 
 #endif

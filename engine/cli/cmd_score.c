@@ -40,6 +40,8 @@ static const char *report_help =
     "                      SITE.yaml\n"
     "       dcscore report --region REGION [--lang en|zh] [--pdf] [-o FILE] COHORT.yaml\n"
     "       dcscore report --procurement [--lang en|zh] [--pdf] [-o FILE] COHORT.yaml\n"
+    "       dcscore report --procurement --system SYSTEM.yaml [--lang en|zh] [--pdf]\n"
+    "                      [-o FILE] COHORT.csv\n"
     "\n"
     "Write a report as one self-contained HTML file (inline CSS and SVG, no scripts)\n"
     "and print its path:\n"
@@ -48,7 +50,9 @@ static const char *report_help =
     "  --region: the pilot office's report on every site of REGION in the cohort, with\n"
     "    the compute-scheduling feed written beside it (FILE.schedule.json and .csv);\n"
     "  --procurement: the cohort ranked with confidence and weight sensitivity, with\n"
-    "    the ranking as CSV beside it (FILE.csv).\n"
+    "    the ranking as CSV beside it (FILE.csv). With --system, ranked on that index\n"
+    "    system: every weight, AHP matrix and CR, each indicator's anchors, and per\n"
+    "    entry each submitted figure, score, weight and points, dated.\n"
     "  --lang en|zh   language of labels and dates (default en)\n"
     "  --pdf          also print it to FILE.pdf with headless Chromium\n"
     "  -o FILE        output (default: SITE_ID-report.html, REGION-report.html or\n"
@@ -66,7 +70,7 @@ static int parse_args(int argc, char **argv, score_args_t *a, const char *help)
         {"lang", required_argument, 0, 'L'}, {"region", required_argument, 0, 'R'},
         {"procurement", no_argument, 0, 'P'}, {"pdf", no_argument, 0, 'p'},
         {"eu-kpi", no_argument, 0, 'E'}, {"period", required_argument, 0, 'D'},
-        {"allow-partial", no_argument, 0, 'A'},
+        {"allow-partial", no_argument, 0, 'A'}, {"system", required_argument, 0, 'S'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     a->bucket_ns = 3600 * DCS_NS_PER_S;
@@ -82,6 +86,7 @@ static int parse_args(int argc, char **argv, score_args_t *a, const char *help)
         case 'E': a->eu_kpi = 1; break;
         case 'D': a->period = optarg; break;
         case 'A': a->allow_partial = 1; break;
+        case 'S': a->system = optarg; break;
         case 'L':
             if (dcs_report_lang_parse(optarg, &a->lang)) {
                 fprintf(stderr, "dcscore: --lang takes en or zh\n");

@@ -162,70 +162,110 @@ static void print_json(const srank_t *s)
     printf("  ]\n}\n");
 }
 
-static void print_csv(const srank_t *s, int bom)
+static void print_csv(FILE *out, const srank_t *s, int bom)
 {
     size_t L = s->r.nleaves;
     if (bom)
-        fputs("\xEF\xBB\xBF", stdout);
-    printf("rank,id,name,region,composite,ci90_lo,ci90_hi,confidence,not_ranked");
+        fputs("\xEF\xBB\xBF", out);
+    fprintf(out, "rank,id,name,region,composite,ci90_lo,ci90_hi,confidence,not_ranked");
     for (size_t k = 0; k < L; k++)
-        printf(",%s (%s),%s score,%s points", leaf(s, k)->id, leaf(s, k)->unit, leaf(s, k)->id, leaf(s, k)->id);
-    printf("\r\n");
+        fprintf(out, ",%s (%s),%s score,%s points", leaf(s, k)->id, leaf(s, k)->unit, leaf(s, k)->id, leaf(s, k)->id);
+    fprintf(out, "\r\n");
     for (size_t i = 0; i < s->n; i++) {
         const dcs_index_sresult_t *r = &s->r.r[i];
         char words[128] = "";
         if (r->ranked)
-            printf("%d,", r->rank), dcs_index_confidence_words(r, s->r.nranked, s->o.draws, words, sizeof words);
+            fprintf(out, "%d,", r->rank), dcs_index_confidence_words(r, s->r.nranked, s->o.draws, words, sizeof words);
         else
-            putchar(',');
-        dcs_csv_str(stdout, s->e[i].id), putchar(','), dcs_csv_str(stdout, s->e[i].name), putchar(',');
-        dcs_csv_str(stdout, s->e[i].region);
+            fputc(',', out);
+        dcs_csv_str(out, s->e[i].id), fputc(',', out), dcs_csv_str(out, s->e[i].name), fputc(',', out);
+        dcs_csv_str(out, s->e[i].region);
         if (r->ranked)
-            printf(",%.4f,%.4f,%.4f,", r->composite, r->ci90_lo, r->ci90_hi);
+            fprintf(out, ",%.4f,%.4f,%.4f,", r->composite, r->ci90_lo, r->ci90_hi);
         else
-            printf(",,,,");
-        dcs_csv_str(stdout, words), putchar(','), dcs_csv_str(stdout, r->ranked ? "" : r->why_not);
+            fprintf(out, ",,,,");
+        dcs_csv_str(out, words), fputc(',', out), dcs_csv_str(out, r->ranked ? "" : r->why_not);
         for (size_t k = 0; k < L; k++) {
             size_t row = s->r.row[i];
-            printf(isfinite(s->e[i].x[k]) ? ",%.6g" : ",", s->e[i].x[k]);
+            fprintf(out, isfinite(s->e[i].x[k]) ? ",%.6g" : ",", s->e[i].x[k]);
             if (r->ranked)
-                printf(",%.4f,%.4f", s->r.eval.score[row * L + k], s->r.eval.contribution[row * L + k]);
+                fprintf(out, ",%.4f,%.4f", s->r.eval.score[row * L + k], s->r.eval.contribution[row * L + k]);
             else
-                printf(",,");
+                fprintf(out, ",,");
         }
-        printf("\r\n");
+        fprintf(out, "\r\n");
     }
+}
+
+/* Load the system and the cohort and rank; prints the reason on failure. */
+static int srank_load(srank_t *s, const char *system, const char *cohort)
+{
+    char err[512];
+    int rc = dcs_index_system_load(system, &s->sys);
+    if (rc)
+        fprintf(stderr, "dcscore: %s\n", dcs_index_system_errmsg(s->sys));
+    if (!rc && (rc = dcs_index_scohort_load(cohort, s->sys, &s->co)))
+        fprintf(stderr, "dcscore: %s\n", dcs_index_scohort_errmsg(s->co));
+    if (!rc && strcmp(dcs_index_scohort_encoding(s->co), "UTF-8") != 0)
+        fprintf(stderr, "dcscore: %s: read as %s and converted to UTF-8\n", cohort,
+                dcs_index_scohort_encoding(s->co));
+    if (!rc) {
+        s->e = dcs_index_scohort_entries(s->co, &s->n);
+        if ((rc = dcs_index_srank(s->sys, s->e, s->n, &s->o, &s->r, err, sizeof err)))
+            fprintf(stderr, "dcscore: %s: %s\n", cohort, err);
+    }
+    return rc;
+}
+
+static int srank_done(srank_t *s, int rc)
+{
+    dcs_index_sranking_free(&s->r);
+    dcs_index_scohort_free(s->co);
+    dcs_index_system_free(s->sys);
+    return !rc ? CLI_OK : rc == DCS_ENOMEM ? CLI_FAIL : rc == DCS_ENODATA ? CLI_DATA : CLI_USAGE;
 }
 
 int cmd_srank(const char *system, const char *cohort, int fmt, int explain, int bom, const dcs_index_sopts_t *o)
 {
     srank_t s = {.path = cohort, .o = *o};
-    char err[512];
-    int rc = dcs_index_system_load(system, &s.sys);
-    if (rc)
-        fprintf(stderr, "dcscore: %s\n", dcs_index_system_errmsg(s.sys));
-    if (!rc && (rc = dcs_index_scohort_load(cohort, s.sys, &s.co)))
-        fprintf(stderr, "dcscore: %s\n", dcs_index_scohort_errmsg(s.co));
-    if (!rc && strcmp(dcs_index_scohort_encoding(s.co), "UTF-8") != 0)
-        fprintf(stderr, "dcscore: %s: read as %s and converted to UTF-8\n", cohort,
-                dcs_index_scohort_encoding(s.co));
-    if (!rc) {
-        s.e = dcs_index_scohort_entries(s.co, &s.n);
-        if ((rc = dcs_index_srank(s.sys, s.e, s.n, &s.o, &s.r, err, sizeof err)))
-            fprintf(stderr, "dcscore: %s: %s\n", cohort, err);
-    }
+    int rc = srank_load(&s, system, cohort);
     if (!rc && fmt == 'j')
         print_json(&s);
     else if (!rc && fmt == 'c')
-        print_csv(&s, bom);
+        print_csv(stdout, &s, bom);
     else if (!rc) {
         print_system(&s);
         print_ranking(&s);
         if (explain)
             print_explain(&s);
     }
-    dcs_index_sranking_free(&s.r);
-    dcs_index_scohort_free(s.co);
-    dcs_index_system_free(s.sys);
-    return !rc ? CLI_OK : rc == DCS_ENOMEM ? CLI_FAIL : rc == DCS_ENODATA ? CLI_DATA : CLI_USAGE;
+    return srank_done(&s, rc);
+}
+
+int cli_system_report(const score_args_t *a, const char *system, const char *cohort,
+                      const dcs_index_sopts_t *o)
+{
+    srank_t s = {.path = cohort, .o = *o};
+    const char *out = a->out ? a->out : "procurement-report.html";
+    char csv[4200];
+    snprintf(csv, sizeof csv, "%.*s.csv", (int)(strlen(out) > 5 && !strcmp(out + strlen(out) - 5, ".html")
+                                                ? strlen(out) - 5 : strlen(out)), out);
+    int rc = srank_load(&s, system, cohort);
+    FILE *h = rc ? NULL : fopen(out, "w"), *c = h ? fopen(csv, "w") : NULL;
+    if (!rc && (!h || !c)) {
+        fprintf(stderr, "dcscore: %s: cannot write\n", !h ? out : csv);
+        rc = DCS_EIO;
+    }
+    const char *slash = strrchr(cohort, '/');
+    if (!rc)
+        rc = dcs_report_system_procurement_html(h, a->lang, s.sys, slash ? slash + 1 : cohort, s.e, s.n,
+                                                &s.r, &s.o, dcs_time_now_ns());
+    if (!rc)
+        print_csv(c, &s, 1);
+    if (h && fclose(h) && !rc)
+        rc = DCS_EIO;
+    if (c && fclose(c) && !rc)
+        rc = DCS_EIO;
+    rc = srank_done(&s, rc == DCS_EIO ? DCS_ENOMEM : rc);
+    return rc ? rc : cli_report_done(out, a->pdf);
 }

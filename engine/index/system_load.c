@@ -202,6 +202,10 @@ static int load_leaf(dcs_index_system_t *s, const node_t *x, dcs_index_node_t *n
         return fail(s, x->id, "%s: operator-supplied indicator '%s' needs a unit", x->id, x->indicator);
     nd->leaf = 1;
     nd->indicator = x->indicator;
+    if (ind && !x->name_en)
+        nd->name_en = ind->name_en;
+    if (ind && !x->name_zh)
+        nd->name_zh = ind->name_zh;
     nd->unit = x->unit ? x->unit : ind->unit;
     nd->benefit = dir;
     const norm_t *z = x->normalise;
