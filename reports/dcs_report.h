@@ -72,7 +72,8 @@ int dcs_report_system_procurement_html(FILE *f, dcs_report_lang_t lang, const dc
                                        const char *cohort, const dcs_index_sentry_t *e, size_t n,
                                        const dcs_index_sranking_t *r, const dcs_index_sopts_t *o,
                                        int64_t now_ns);
-int dcs_report_ranking_csv(FILE *f, const dcs_index_entry_t *e, size_t n, const dcs_index_ranking_t *r);
+int dcs_report_ranking_csv(FILE *f, const dcs_index_entry_t *e, size_t n, const dcs_index_ranking_t *r,
+                           int bom); /* bom: start with a UTF-8 BOM (Excel) */
 
 /* Write s to f with & < > " ' escaped. NULL writes nothing. */
 void dcs_report_escape(FILE *f, const char *s);

@@ -108,11 +108,14 @@ int dcs_report_procurement_html(FILE *f, dcs_report_lang_t lang, const char *coh
     return ferror(f) ? DCS_EIO : 0;
 }
 
-int dcs_report_ranking_csv(FILE *f, const dcs_index_entry_t *e, size_t n, const dcs_index_ranking_t *r)
+int dcs_report_ranking_csv(FILE *f, const dcs_index_entry_t *e, size_t n, const dcs_index_ranking_t *r,
+                           int bom)
 {
     size_t *o = dcs_index_rank_order(r, n);
     if (!o)
         return DCS_ENOMEM;
+    if (bom) /* Excel reads the Chinese names right only with it */
+        fputs("\xEF\xBB\xBF", f);
     fputs("rank,id,name,region,pue,cue_tflops_per_kw,eue_yuan_per_kwh,coverage,score_pue,score_cue,"
           "score_eue,composite,ci90_lo,ci90_hi,p_rank,p_first,key_indicator,key_points,note\r\n", f);
     for (size_t k = 0; k < n; k++) {

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <iconv.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -363,6 +364,65 @@ static void test_cohort_entry_scored_from_its_store(void **state)
     dcs_index_policy_free(p);
 }
 
+/* The three-indicator cohort CSV as spreadsheets write it: a vendor missing its
+ * EUE is listed, not ranked (the file is kept); a duplicate id, coverage 95, an
+ * unknown column and a row with an extra field are refused with FILE:LINE; a
+ * GBK file is converted and reads the same names. */
+static void cohort_csv(const char *dir, const char *csv, int want_rc, const char *want)
+{
+    char path[1024];
+    tu_write(dir, "v.csv", csv);
+    snprintf(path, sizeof path, "%s", tu_write(dir, "c.yaml", "cohort: {name: t, method: ahp, draws: 0, "
+                                                               "csv: v.csv}\n"));
+    dcs_index_policy_t *p = policy();
+    dcs_index_cohort_t *c;
+    int rc = dcs_index_cohort_load(path, p, &c);
+    if (rc != want_rc || (want && !strstr(dcs_index_cohort_errmsg(c), want)))
+        fail_msg("rc %d: %s (want %s)", rc, dcs_index_cohort_errmsg(c), want ? want : "ok");
+    if (!rc) {
+        size_t n;
+        const dcs_index_entry_t *e = dcs_index_cohort_entries(c, &n);
+        dcs_index_ranking_t r;
+        char err[256];
+        assert_int_equal(dcs_index_rank(e, n, p, dcs_index_cohort_options(c), &r, err, sizeof err), 0);
+        assert_int_equal(n, 3);
+        assert_string_equal(e[1].name, "临港乙");
+        assert_false(r.r[2].ranked);
+        assert_string_equal(r.r[2].why_not, "no valid EUE");
+        dcs_index_ranking_free(&r, n);
+    }
+    dcs_index_cohort_free(c);
+    dcs_index_policy_free(p);
+}
+
+static void test_cohort_spreadsheets(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("cohort-sheets");
+    const char *h = "id,name,region,pue,cue_tflops_per_kw,eue_yuan_per_kwh,coverage\n";
+    const char *rows = "a,青浦甲,qingpu,1.2,20,10,0.99\nb,临港乙,lingang,1.3,25,12,0.98\n"
+                       "c,青浦丙,qingpu,1.25,22,,0.97\n";
+    char t[1024];
+    snprintf(t, sizeof t, "%s%s", h, rows);
+    cohort_csv(dir, t, 0, NULL);
+    snprintf(t, sizeof t, "%sa,A,q,1.2,20,10,0.99\na,B,q,1.3,25,12,0.98\n", h);
+    cohort_csv(dir, t, DCS_ECONFIG, "v.csv:3: id 'a' appears twice in the cohort");
+    snprintf(t, sizeof t, "%sa,A,q,1.2,20,10,95\n", h);
+    cohort_csv(dir, t, DCS_ECONFIG, "v.csv:2: site 'a': coverage 95 is outside 0..1");
+    cohort_csv(dir, "id,name,region,pue,cue_tflops_per_kw,eue_yuan_per_kwh,coverage,colour\n",
+               DCS_ECONFIG, "v.csv:1: unknown column 'colour'");
+    snprintf(t, sizeof t, "%sa,A,q,1.2,20,10,0.99,extra\n", h);
+    cohort_csv(dir, t, DCS_ECONFIG, "v.csv:2: 8 fields, the header has 7");
+    iconv_t cd = iconv_open("GBK", "UTF-8");
+    char gbk[1024], *in = t, *out = gbk;
+    snprintf(t, sizeof t, "%s%s", h, rows);
+    size_t inleft = strlen(t), outleft = sizeof gbk - 1;
+    assert_true(cd != (iconv_t)-1 && iconv(cd, &in, &inleft, &out, &outleft) != (size_t)-1);
+    iconv_close(cd);
+    *out = '\0';
+    cohort_csv(dir, gbk, 0, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -376,6 +436,7 @@ int main(void)
         cmocka_unit_test(test_rank_methods_and_errors),
         cmocka_unit_test(test_cohort_files),
         cmocka_unit_test(test_cohort_entry_scored_from_its_store),
+        cmocka_unit_test(test_cohort_spreadsheets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

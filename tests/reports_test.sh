@@ -78,5 +78,7 @@ top=$("$D" rank --json "$C" | /usr/bin/python3 -c 'import json,sys; e=[x for x i
 grep -q "${top% *}" proc.txt && grep -q "${top#* }" proc.txt || fail "procurement PDF lacks the first place ($top)"
 grep -q "Sensitivity to weights" proc.txt || fail "no sensitivity table"
 [ "$(wc -l <proc.csv)" -eq 15 ] || fail "procurement CSV should have 14 rows and a header"
+head -c 3 proc.csv | od -An -tx1 | grep -q 'ef bb bf' || fail "procurement CSV: no BOM for Excel"
+"$D" rank --csv --no-bom "$C" 2>/dev/null | head -c 4 | grep -q '^rank' || fail "rank --csv --no-bom"
 shot "$DIR/proc.html" proc.png
 echo "ok reports_test: site, region and procurement reports in en and zh: HTML, PNG, PDF"

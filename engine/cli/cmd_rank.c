@@ -14,6 +14,7 @@
 
 static const char *help =
     "usage: dcscore rank [--json | --csv] COHORT.yaml\n"
+    "       dcscore rank --csv [--no-bom] COHORT.yaml\n"
     "       dcscore rank --system SYSTEM.yaml [--explain] [--json | --csv [--no-bom]]\n"
     "                    [--min-coverage X] [--draws N] [--seed S] COHORT.csv\n"
     "\n"
@@ -25,7 +26,8 @@ static const char *help =
     "cohort's min_coverage are listed, not ranked. Cohort format: docs/rank.md.\n"
     "\n"
     "  --json   JSON (schema dcscore.rank/1) with the full P(rank = k) table\n"
-    "  --csv    CSV for spreadsheets, one row per entry\n"
+    "  --csv    CSV for spreadsheets, one row per entry, with a UTF-8 BOM (--no-bom:\n"
+    "           without)\n"
     "\n"
     "With --system, the cohort CSV has a column per leaf of that index system\n"
     "(docs/index-system.md) and is ranked on it: the system's weights, each entry's\n"
@@ -174,7 +176,7 @@ int cmd_rank(int argc, char **argv)
         else if (fmt == 'j')
             print_json(c, &r);
         else if (fmt == 'c')
-            dcs_report_ranking_csv(stdout, e, n, &r);
+            dcs_report_ranking_csv(stdout, e, n, &r, bom);
         else
             print_table(c, &r);
     }

@@ -140,7 +140,7 @@ static int procurement_html(FILE *f, void *p)
 static int procurement_csv(FILE *f, void *p)
 {
     cohort_ctx_t *x = p;
-    return dcs_report_ranking_csv(f, x->e, x->n, x->r);
+    return dcs_report_ranking_csv(f, x->e, x->n, x->r, 1);
 }
 
 static int procurement(cohort_ctx_t *x, const char *out)

@@ -12,12 +12,14 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 typedef struct {
     char *id, *name, *region;
     char *config, *from, *to; /* score this site's own store instead of given figures */
     double pue, cue_tflops_per_kw, eue_yuan_per_kwh, coverage;
+    double *yaml_x[3];        /* inline YAML: pue, cue, eue as written (NULL when absent) */
     double meter_class_pct, u_cue_pct, u_eue_pct;
     double rack_occupancy, peak_tflops, c_eff_tflops; /* optional: 0 = unknown */
 } site_t;
@@ -48,18 +50,21 @@ struct dcs_index_cohort {
     size_t n;
     char **strings;  /* CSV-owned strings */
     size_t nstrings;
+    const char *encoding;       /* of the CSV: "UTF-8" or "GB18030" (converted) */
     dcs_index_options_t opt;
     char errmsg[600];
 };
 
 #define OPT CYAML_FLAG_OPTIONAL
 #define STR(k, st, f, fl) CYAML_FIELD_STRING_PTR(k, CYAML_FLAG_POINTER | (fl), st, f, 0, CYAML_UNLIMITED)
+#define OPT_FLOAT(name, st, field) \
+    {.key = name, .value = {.type = CYAML_FLOAT, .flags = CYAML_FLAG_POINTER | OPT, \
+                           .data_size = sizeof(double)}, .data_offset = offsetof(st, field)}
 static const cyaml_schema_field_t site_f[] = {
     STR("id", site_t, id, 0), STR("name", site_t, name, OPT), STR("region", site_t, region, OPT),
     STR("config", site_t, config, OPT), STR("from", site_t, from, OPT), STR("to", site_t, to, OPT),
-    CYAML_FIELD_FLOAT("pue", OPT, site_t, pue),
-    CYAML_FIELD_FLOAT("cue_tflops_per_kw", OPT, site_t, cue_tflops_per_kw),
-    CYAML_FIELD_FLOAT("eue_yuan_per_kwh", OPT, site_t, eue_yuan_per_kwh),
+    OPT_FLOAT("pue", site_t, yaml_x[0]), OPT_FLOAT("cue_tflops_per_kw", site_t, yaml_x[1]),
+    OPT_FLOAT("eue_yuan_per_kwh", site_t, yaml_x[2]),
     CYAML_FIELD_FLOAT("coverage", OPT, site_t, coverage),
     CYAML_FIELD_FLOAT("meter_class_pct", OPT, site_t, meter_class_pct),
     CYAML_FIELD_FLOAT("u_cue_pct", OPT, site_t, u_cue_pct),
@@ -133,7 +138,21 @@ static char *keep(dcs_index_cohort_t *c, const char *s)
     return c->strings[c->nstrings++] = strdup(s);
 }
 
-static int csv_row(dcs_index_cohort_t *c, char **f, int nf, const int *col, const char *file,
+/* An entry's id must be new and its coverage a share (0..1). */
+static int check_entry(dcs_index_cohort_t *c, const site_t *s, const char *file, int line)
+{
+    for (size_t j = 0; j < c->n; j++)
+        if (strcmp(c->e[j].id, s->id) == 0)
+            return snprintf(c->errmsg, sizeof c->errmsg, "%s:%d: id '%s' appears twice in the cohort",
+                            file, line, s->id), DCS_ECONFIG;
+    if (!(s->coverage >= 0 && s->coverage <= 1))
+        return snprintf(c->errmsg, sizeof c->errmsg, "%s:%d: site '%s': coverage %g is outside 0..1 "
+                        "(a share, e.g. 0.95, not a percentage)", file, line, s->id, s->coverage),
+               DCS_ECONFIG;
+    return 0;
+}
+
+static int csv_row(dcs_index_cohort_t *c, char **f, int nf, int nh, const int *col, const char *file,
                    int line)
 {
     site_t s = {0};
@@ -142,18 +161,25 @@ static int csv_row(dcs_index_cohort_t *c, char **f, int nf, const int *col, cons
                           [COL_CLASS] = &s.meter_class_pct, [COL_UCUE] = &s.u_cue_pct,
                           [COL_UEUE] = &s.u_eue_pct, [COL_OCC] = &s.rack_occupancy,
                           [COL_PEAK] = &s.peak_tflops, [COL_CEFF] = &s.c_eff_tflops};
+    if (nf != nh)
+        return snprintf(c->errmsg, sizeof c->errmsg, "%s:%d: %d fields, the header has %d", file, line,
+                        nf, nh), DCS_ECONFIG;
     for (int k = COL_PUE; k < NCOLS; k++) {
         if (col[k] < 0)
             continue;
-        const char *v = col[k] < nf ? f[col[k]] : "";
+        const char *v = f[col[k]];
         char *end;
-        *num[k] = strtod(v, &end);
-        if (end == v || *end)
+        *num[k] = k <= COL_EUE && !*v ? NAN : strtod(v, &end); /* an empty figure: not ranked */
+        if (!(k <= COL_EUE && !*v) && (end == v || *end))
             return snprintf(c->errmsg, sizeof c->errmsg, "%s:%d: column '%s': '%s' is not a "
                             "number", file, line, col_names[k], v), DCS_ECONFIG;
     }
-    if (col[COL_ID] >= nf || !f[col[COL_ID]][0])
+    if (!f[col[COL_ID]][0])
         return snprintf(c->errmsg, sizeof c->errmsg, "%s:%d: empty id", file, line), DCS_ECONFIG;
+    s.id = f[col[COL_ID]];
+    int rc = check_entry(c, &s, file, line);
+    if (rc)
+        return rc;
     s.id = keep(c, f[col[COL_ID]]);
     s.name = keep(c, col[COL_NAME] < nf ? f[col[COL_NAME]] : "");
     s.region = keep(c, col[COL_REGION] < nf ? f[col[COL_REGION]] : "");
@@ -167,12 +193,18 @@ static int csv_row(dcs_index_cohort_t *c, char **f, int nf, const int *col, cons
     return 0;
 }
 
-static int csv_header(dcs_index_cohort_t *c, char *line, int *col, const char *file)
+static int csv_header(dcs_index_cohort_t *c, char *line, int *col, int *nh, const char *file)
 {
     char *f[64];
-    if ((unsigned char)line[0] == 0xEF && (unsigned char)line[1] == 0xBB && (unsigned char)line[2] == 0xBF)
-        line += 3; /* UTF-8 BOM from spreadsheets */
-    int nf = dcs_csv_split(line, f, 64);
+    int nf = *nh = dcs_csv_split(line, f, 64);
+    for (int i = 0; i < nf; i++) {
+        int known = 0;
+        for (int k = 0; k < NCOLS; k++)
+            known |= strcmp(f[i], col_names[k]) == 0;
+        if (!known)
+            return snprintf(c->errmsg, sizeof c->errmsg, "%s:1: unknown column '%s' (docs/rank.md "
+                            "lists the columns)", file, f[i]), DCS_ECONFIG;
+    }
     for (int k = 0; k < NCOLS; k++) {
         col[k] = -1;
         for (int i = 0; i < nf; i++)
@@ -185,28 +217,36 @@ static int csv_header(dcs_index_cohort_t *c, char *line, int *col, const char *f
     return 0;
 }
 
-/* Load the CSV named by the cohort (relative to the cohort file's folder). */
+/* Load the CSV named by the cohort (relative to the cohort file's folder), as
+ * UTF-8 or GBK/GB18030 (converted). */
 static int load_csv(dcs_index_cohort_t *c, const char *cohort_path, const char *csv)
 {
-    char path[4096], buf[4096];
-    const char *slash = strrchr(cohort_path, '/');
+    char path[4096];
+    const char *slash = strrchr(cohort_path, '/'), *enc;
     if (csv[0] != '/' && slash)
         snprintf(path, sizeof path, "%.*s/%s", (int)(slash - cohort_path), cohort_path, csv);
     else
         snprintf(path, sizeof path, "%s", csv);
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        return snprintf(c->errmsg, sizeof c->errmsg, "%s: cannot open", path), DCS_EIO;
-    int col[NCOLS], rc = fgets(buf, sizeof buf, fp) ? csv_header(c, buf, col, path)
-                           : (snprintf(c->errmsg, sizeof c->errmsg, "%s: empty file", path), DCS_ECONFIG);
-    for (int line = 2; !rc && fgets(buf, sizeof buf, fp); line++) {
-        char *f[64];
-        if (buf[strspn(buf, " \t\r\n")] == '\0')
-            continue; /* blank line */
-        int nf = dcs_csv_split(buf, f, 64);
-        rc = csv_row(c, f, nf, col, path, line);
+    char *text;
+    size_t len;
+    int rc = dcs_text_read(path, &text, &len, &enc, c->errmsg, sizeof c->errmsg), col[NCOLS], nh = 0;
+    if (rc)
+        return rc == DCS_EINVAL ? DCS_ECONFIG : rc;
+    c->encoding = enc;
+    char *line = text;
+    for (int lineno = 1; !rc && line && *line; lineno++) {
+        char *nl = strchr(line, '\n'), *f[64];
+        if (nl)
+            *nl = '\0';
+        if (lineno == 1)
+            rc = csv_header(c, line, col, &nh, path);
+        else if (line[strspn(line, " \t\r")] != '\0')
+            rc = csv_row(c, f, dcs_csv_split(line, f, 64), nh, col, path, lineno);
+        line = nl ? nl + 1 : NULL;
     }
-    fclose(fp);
+    if (!rc && !nh)
+        rc = (snprintf(c->errmsg, sizeof c->errmsg, "%s: empty file", path), DCS_ECONFIG);
+    free(text);
     return rc;
 }
 
@@ -327,12 +367,17 @@ int dcs_index_cohort_load(const char *path, const dcs_index_policy_t *pol,
         site_t *st = &c->doc->sites[i];
         dcs_config_t *scored = NULL;
         const char *withheld = NULL;
+        double *given[3] = {&st->pue, &st->cue_tflops_per_kw, &st->eue_yuan_per_kwh};
+        for (int j = 0; !st->config && j < 3; j++) /* a figure not given: listed, not ranked */
+            *given[j] = st->yaml_x[j] ? *st->yaml_x[j] : NAN;
         if (st->config)
             rc = score_site(c, pol, st, path, &scored, &withheld);
         else if (!st->name || !st->region || !(st->coverage > 0))
             rc = (snprintf(c->errmsg, sizeof c->errmsg, "%s: site '%s': give config, or name, "
                            "region, pue, cue_tflops_per_kw, eue_yuan_per_kwh and coverage",
                            path, st->id), DCS_ECONFIG);
+        if (!rc)
+            rc = check_entry(c, st, path, dcs_config_line_of_id(path, st->id));
         if (rc)
             break;
         fill_entry(&c->e[c->n], st);
