@@ -117,6 +117,14 @@ static void test_refusals(void **state)
     snprintf(t, sizeof t, "%sa,A,q,0.9,1.2,lots\n", head);
     refused(s, dir, t, "bad.csv:2: column 'compute_eff_it': 'lots' is not a number");
     refused(s, dir, "id,name,region,coverage,pue\n", "bad.csv:1: missing column for leaf 'c'");
+    refused(s, dir, "id,name,region,coverage,pue,compute_eff_it,u_wue_pct\n", "unknown column 'u_wue_pct'");
+    dcs_index_scohort_t *c; /* a stated uncertainty per figure: u_cue_pct is CUE's */
+    snprintf(t, sizeof t, "%s", "id,name,region,coverage,pue,compute_eff_it,u_cue_pct\na,A,q,0.9,1.2,20,8\n");
+    assert_int_equal(dcs_index_scohort_load(tu_write(dir, "u.csv", t), s, &c), 0);
+    size_t n;
+    const dcs_index_sentry_t *e = dcs_index_scohort_entries(c, &n);
+    assert_true(isnan(e[0].u_pct[0]) && e[0].u_pct[1] == 8);
+    dcs_index_scohort_free(c);
     refused(s, dir, "id,name,region,coverage,pue,compute_eff_it\na,\xff\xfe\xff,q,0.9,1,1\n",
             "bad.csv:2: neither UTF-8 nor GB18030/GBK text");
     dcs_index_system_free(s);

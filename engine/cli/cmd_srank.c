@@ -197,6 +197,28 @@ static void print_csv(FILE *out, const srank_t *s, int bom)
     }
 }
 
+/* A note for each AHP matrix whose pairs are reciprocal only to the printed
+ * precision: the least reciprocal pair, and that the exact one was used. */
+static void ahp_notes(const dcs_index_system_t *sys, const char *path)
+{
+    size_t nn;
+    const dcs_index_node_t *nodes = dcs_index_system_nodes(sys, &nn);
+    for (int p = -1; p < (int)nn; p++) {
+        const dcs_index_node_t *g = p < 0 ? dcs_index_system_root(sys) : &nodes[p];
+        for (size_t e = 0; g->ahp && e < g->nexperts; e++) {
+            const dcs_index_ahp_result_t *r = g->nexperts > 1 ? &g->expert_result[e] : &g->ahp_result;
+            if (r->worst_dev > 1e-9) {
+                char who[160];
+                snprintf(who, sizeof who, g->nexperts > 1 ? "%s, expert %zu" : "%s", g->id, e + 1);
+                fprintf(stderr, "dcscore: note: %s: %s: AHP entries (%zu,%zu) and (%zu,%zu) are "
+                        "reciprocal to the printed precision only (|a_ij a_ji - 1| = %.2g); the exact "
+                        "reciprocal of the larger was used\n", path, who, r->worst_i + 1, r->worst_j + 1,
+                        r->worst_j + 1, r->worst_i + 1, r->worst_dev);
+            }
+        }
+    }
+}
+
 /* Load the system and the cohort and rank; prints the reason on failure. */
 static int srank_load(srank_t *s, const char *system, const char *cohort)
 {
@@ -204,6 +226,8 @@ static int srank_load(srank_t *s, const char *system, const char *cohort)
     int rc = dcs_index_system_load(system, &s->sys);
     if (rc)
         fprintf(stderr, "dcscore: %s\n", dcs_index_system_errmsg(s->sys));
+    if (!rc && cli_verbosity >= 2)
+        ahp_notes(s->sys, system);
     if (!rc && (rc = dcs_index_scohort_load(cohort, s->sys, &s->co)))
         fprintf(stderr, "dcscore: %s\n", dcs_index_scohort_errmsg(s->co));
     if (!rc && strcmp(dcs_index_scohort_encoding(s->co), "UTF-8") != 0)

@@ -347,6 +347,7 @@ void dcs_index_eval_free(dcs_index_eval_t *e);
 typedef struct {
     const char *id, *name, *region;
     double *x;               /* [nleaves], NaN = missing */
+    double *u_pct;           /* [nleaves] stated relative uncertainty (%), NaN = the default */
     double coverage;         /* 0..1 */
     double meter_class_pct;  /* accuracy class of its meters (%), 0.5 when not given */
     int line;                /* its line in the CSV */
@@ -357,7 +358,8 @@ typedef struct dcs_index_scohort dcs_index_scohort_t;
 /* Load a cohort CSV for system sys: columns id, name, region, coverage, one per
  * leaf (named by its indicator id or its node id; cue_tflops_per_kw and
  * eue_yuan_per_kwh are read as compute_eff_it and econ_output), and optionally
- * meter_class_pct. An empty leaf cell is a missing figure (the entry is listed,
+ * meter_class_pct and u_<indicator>_pct (the figure's stated uncertainty; u_cue_pct
+ * and u_eue_pct as before). An empty leaf cell is a missing figure (the entry is listed,
  * not ranked). Duplicate ids, coverage outside 0..1, a value that is not a
  * number, an unknown column, a row with more fields than the header: errors
  * with FILE:LINE. GB18030/GBK is converted (dcs_text_read). Returns 0,

@@ -14,19 +14,35 @@
 
 #define MAX_COLS 128
 enum { C_ID = -2, C_NAME = -3, C_REGION = -4, C_COVERAGE = -5, C_CLASS = -6 };
+#define C_U(k) (-100 - (k)) /* u_<indicator>_pct of leaf k */
 
 struct dcs_index_scohort {
     char *text;                 /* the file as UTF-8; fields point into it */
     const char *encoding;
     dcs_index_sentry_t *e;
-    double *x;                  /* n x nleaves */
+    double *x, *u;              /* n x nleaves: figures and stated uncertainties */
     size_t n, nleaves;
     int cov_leaf;               /* a leaf whose indicator is coverage: the coverage column, or -1 */
     char errmsg[512];
 };
 
 /* Column name -> leaf index (>= 0) or a C_* code; -1 unknown. */
+static int leaf_column(const dcs_index_system_t *s, const char *name);
+
 static int column(const dcs_index_system_t *s, const char *name)
+{
+    size_t len = strlen(name);
+    if (len > 6 && strncmp(name, "u_", 2) == 0 && strcmp(name + len - 4, "_pct") == 0) {
+        char id[128];
+        snprintf(id, sizeof id, "%.*s", (int)(len - 6), name + 2);
+        int k = strcmp(id, "cue") == 0 ? leaf_column(s, "compute_eff_it")
+              : strcmp(id, "eue") == 0 ? leaf_column(s, "econ_output") : leaf_column(s, id);
+        return k >= 0 ? C_U(k) : -1;
+    }
+    return leaf_column(s, name);
+}
+
+static int leaf_column(const dcs_index_system_t *s, const char *name)
 {
     static const struct { const char *name; int code; } fixed[] = {
         {"id", C_ID}, {"name", C_NAME}, {"region", C_REGION}, {"coverage", C_COVERAGE},
@@ -51,15 +67,17 @@ static int header(dcs_index_scohort_t *c, const dcs_index_system_t *s, char *lin
                   int *col, int *nf)
 {
     char *f[MAX_COLS];
-    int have[MAX_COLS] = {0}, base[5] = {0};
+    int have[MAX_COLS] = {0}, base[5] = {0}, uhave[MAX_COLS] = {0};
     *nf = dcs_csv_split(line, f, MAX_COLS);
     for (int i = 0; i < *nf; i++) {
         col[i] = column(s, f[i]);
         if (col[i] == -1)
             return snprintf(c->errmsg, sizeof c->errmsg, "%s:1: unknown column '%s' (not a leaf of "
-                            "index system %s, nor id, name, region, coverage, meter_class_pct)",
+                            "index system %s or its u_..._pct, nor id, name, region, coverage, "
+                            "meter_class_pct)",
                             path, f[i], s->id), DCS_ECONFIG;
-        int *seen = col[i] >= 0 ? &have[col[i]] : &base[-col[i] - 2];
+        int *seen = col[i] >= 0 ? &have[col[i]] : col[i] <= C_U(0) ? &uhave[C_U(0) - col[i]]
+                                                                  : &base[-col[i] - 2];
         if ((*seen)++)
             return snprintf(c->errmsg, sizeof c->errmsg, "%s:1: column '%s' appears twice", path, f[i]),
                    DCS_ECONFIG;
@@ -102,8 +120,11 @@ static int row(dcs_index_scohort_t *c, const dcs_index_system_t *s, char *line, 
         return snprintf(c->errmsg, sizeof c->errmsg, "%s:%d: %d fields, the header has %d", path,
                         lineno, nf, nh), DCS_ECONFIG;
     dcs_index_sentry_t *e = &c->e[c->n];
-    *e = (dcs_index_sentry_t){.x = c->x + c->n * c->nleaves, .meter_class_pct = 0.5, .line = lineno,
-                              .coverage = NAN, .id = "", .name = "", .region = ""};
+    *e = (dcs_index_sentry_t){.x = c->x + c->n * c->nleaves, .u_pct = c->u + c->n * c->nleaves,
+                              .meter_class_pct = 0.5, .line = lineno, .coverage = NAN, .id = "",
+                              .name = "", .region = ""};
+    for (size_t k = 0; k < c->nleaves; k++)
+        e->u_pct[k] = NAN;
     int rc = 0;
     for (int i = 0; !rc && i < nf; i++) {
         if (col[i] >= 0)
@@ -113,6 +134,8 @@ static int row(dcs_index_scohort_t *c, const dcs_index_system_t *s, char *line, 
             if (c->cov_leaf >= 0)
                 e->x[c->cov_leaf] = e->coverage;
         }
+        else if (col[i] <= C_U(0))
+            rc = number(c, f[i], &e->u_pct[C_U(0) - col[i]], path, lineno, "u_pct");
         else if (col[i] == C_CLASS)
             rc = *f[i] ? number(c, f[i], &e->meter_class_pct, path, lineno, "meter_class_pct") : 0;
         else
@@ -146,7 +169,8 @@ int dcs_index_scohort_load(const char *path, const dcs_index_system_t *s, dcs_in
     c->nleaves = s->nleaves;
     c->e = calloc(lines, sizeof *c->e);
     c->x = malloc(lines * (s->nleaves ? s->nleaves : 1) * sizeof *c->x);
-    if (!c->e || !c->x)
+    c->u = malloc(lines * (s->nleaves ? s->nleaves : 1) * sizeof *c->u);
+    if (!c->e || !c->x || !c->u)
         return DCS_ENOMEM;
     int col[MAX_COLS], nh = 0;
     char *line = c->text;
@@ -178,5 +202,5 @@ void dcs_index_scohort_free(dcs_index_scohort_t *c)
 {
     if (!c)
         return;
-    free(c->text), free(c->e), free(c->x), free(c);
+    free(c->text), free(c->e), free(c->x), free(c->u), free(c);
 }

@@ -39,10 +39,12 @@ static void ranks(const double *comp, size_t m, int *rank)
 }
 
 /* Relative 1-sigma of leaf k for an entry: PUE from two meters of class c;
- * another leaf u_default and one meter; both widened by half the missing share. */
-static double rel_sd(const dcs_index_node_t *leaf, const dcs_index_sentry_t *e, double u_pct)
+ * another leaf its stated u (u_<indicator>_pct) or u_default and one meter;
+ * both widened by half the missing share. */
+static double rel_sd(const dcs_index_node_t *leaf, const dcs_index_sentry_t *e, size_t k, double u_pct)
 {
-    double c = e->meter_class_pct / 100, gap = (1 - e->coverage) / 2, u = u_pct / 100;
+    double c = e->meter_class_pct / 100, gap = (1 - e->coverage) / 2;
+    double u = (e->u_pct && isfinite(e->u_pct[k]) ? e->u_pct[k] : u_pct) / 100;
     return strcmp(leaf->indicator, "pue") == 0 ? sqrt(2 * c * c + gap * gap) : sqrt(u * u + c * c + gap * gap);
 }
 
@@ -60,7 +62,7 @@ static int draw(dcs_index_system_t *s, const dcs_index_sentry_t *const *ent, con
     size_t L = s->nleaves;
     for (size_t i = 0; i < m; i++)
         for (size_t k = 0; k < L; k++)
-            x[i * L + k] = fmax(0.0, x0[i * L + k] * (1 + rel_sd(&s->nodes[s->leaf_node[k]], ent[i],
+            x[i * L + k] = fmax(0.0, x0[i * L + k] * (1 + rel_sd(&s->nodes[s->leaf_node[k]], ent[i], k,
                                                    o->u_default_pct > 0 ? o->u_default_pct : 5) *
                                                    gsl_ran_gaussian(rng, 1.0)));
     dcs_index_eval_t e;
