@@ -67,11 +67,13 @@ int dcs_report_procurement_html(FILE *f, dcs_report_lang_t lang, const char *coh
 /* The ranking as CSV (one row per entry, ranked first). */
 /* The procurement report on an index system (procurement_system.c): the
  * ranking, every weight with its AHP matrices and CRs, each leaf's anchors, and
- * per entry every leaf's figure, score, weight and points. now_ns dates it. */
+ * per entry every leaf's figure, score, weight and points; sens (NULL: none) the
+ * ranks with each group's and leaf's weight +-delta (dcs_index_ssensitivity).
+ * now_ns dates it. */
 int dcs_report_system_procurement_html(FILE *f, dcs_report_lang_t lang, const dcs_index_system_t *sys,
                                        const char *cohort, const dcs_index_sentry_t *e, size_t n,
                                        const dcs_index_sranking_t *r, const dcs_index_sopts_t *o,
-                                       int64_t now_ns);
+                                       const int *sens, double delta, int64_t now_ns);
 int dcs_report_ranking_csv(FILE *f, const dcs_index_entry_t *e, size_t n, const dcs_index_ranking_t *r,
                            int bom); /* bom: start with a UTF-8 BOM (Excel) */
 

@@ -7,6 +7,9 @@
 static const struct { const char *en, *zh; } words[] = {
     {"dcscore site report", "dcscore 数据中心评估报告"},
     {"Group", "分组"},
+    {"Groups", "一级指标分组"},
+    {"Indicators", "指标"},
+    {"Rank with one weight raised or lowered by", "单项权重上调或下调后的排名，幅度"},
     {"Direction", "方向"},
     {"Normalisation", "标准化方法"},
     {"Local weight", "局部权重"},

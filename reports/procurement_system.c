@@ -166,10 +166,41 @@ static void breakdown(FILE *f, dcs_report_lang_t lang, const dcs_index_system_t 
     }
 }
 
+/* Ranks with each node's weight raised and lowered: groups, then leaves. */
+static void sensitivity(FILE *f, dcs_report_lang_t lang, const dcs_index_system_t *sys,
+                        const dcs_index_sentry_t *e, size_t n, const dcs_index_sranking_t *r,
+                        const int *sens, double delta, int leaves)
+{
+    size_t nn;
+    const dcs_index_node_t *nodes = dcs_index_system_nodes(sys, &nn);
+    fprintf(f, "<h3>%s</h3>\n<table><tr><th class=\"l\">%s</th><th>%s</th>",
+            leaves ? T("Indicators") : T("Groups"), T("Name"), T("Rank"));
+    for (size_t j = 0; j < nn; j++)
+        if (nodes[j].leaf == leaves)
+            fputs("<th>", f), dcs_report_escape(f, nodes[j].id),
+                fprintf(f, " +%.0f%%</th><th>", delta * 100), dcs_report_escape(f, nodes[j].id),
+                fprintf(f, " &minus;%.0f%%</th>", delta * 100);
+    fputs("</tr>\n", f);
+    for (int k = 1; k <= (int)r->nranked; k++)
+        for (size_t i = 0; i < n; i++) {
+            if (!r->r[i].ranked || r->r[i].rank != k)
+                continue;
+            fputs("<tr><td class=\"l\">", f), dcs_report_escape(f, e[i].name);
+            fprintf(f, "</td><td>%d</td>", k);
+            for (size_t j = 0; j < nn; j++)
+                for (int d = 0; nodes[j].leaf == leaves && d < 2; d++) {
+                    int rk = sens[(2 * j + (size_t)d) * n + i];
+                    fprintf(f, "<td class=\"%s\">%d</td>", rk == k ? "" : "warn", rk);
+                }
+            fputs("</tr>\n", f);
+        }
+    fputs("</table>\n", f);
+}
+
 int dcs_report_system_procurement_html(FILE *f, dcs_report_lang_t lang, const dcs_index_system_t *sys,
                                        const char *cohort, const dcs_index_sentry_t *e, size_t n,
                                        const dcs_index_sranking_t *r, const dcs_index_sopts_t *o,
-                                       int64_t now_ns)
+                                       const int *sens, double delta, int64_t now_ns)
 {
     char date[64];
     time_text(lang, now_ns, "Asia/Shanghai", date, sizeof date);
@@ -184,6 +215,12 @@ int dcs_report_system_procurement_html(FILE *f, dcs_report_lang_t lang, const dc
             T("Date"), date, DCS_VERSION);
     ranking(f, lang, e, n, r, o->draws);
     weights(f, lang, sys, r);
+    if (sens) {
+        fprintf(f, "<h2>%s</h2>\n<p>%s %.0f %%.</p>\n", T("Sensitivity to weights"),
+                T("Rank with one weight raised or lowered by"), delta * 100);
+        sensitivity(f, lang, sys, e, n, r, sens, delta, 0);
+        sensitivity(f, lang, sys, e, n, r, sens, delta, 1);
+    }
     breakdown(f, lang, sys, e, n, r);
     fputs("<p>Scores 0&ndash;100; points = global weight &times; score, and they add up to the "
           "composite. Confidence: how often the entry holds its likeliest ranks over the draws "

@@ -32,6 +32,9 @@ assert len(ranked) == 10 and [e["id"] for e in j["entries"] if not e["ranked"]] 
 for e in ranked:  # the points add up to the composite
     assert abs(sum(l["points"] for l in e["leaves"]) - e["composite"]) < 1e-3, e["id"]
 leaves = [n for n in j["system"]["nodes"] if n["leaf"]]
+for e in ranked:  # a rank under each node's weight +-20 %, for every node
+    assert set(e["sensitivity"]) == {n["id"] for n in j["system"]["nodes"]}, e["id"]
+    assert all(1 <= r <= 10 for pair in e["sensitivity"].values() for r in pair), e["id"]
 assert abs(sum(n["global_weight"] for n in leaves) - 1) < 1e-6
 text = open(sys.argv[1]).read()
 for e in ranked:  # the table shows the JSON's composite
@@ -50,6 +53,7 @@ head -c 3 r.csv | od -An -tx1 | grep -q 'ef bb bf' || fail "no BOM"
 hash=$(/usr/bin/python3 -c 'import json; print(json.load(open("r.json"))["system"]["sha256"])')
 grep -q "SHA-256 $hash" proc.html || fail "report: no system hash"
 grep -q '日期' proc.html && grep -q '专家 1: CR 0.0074' proc.html || fail "report: date or expert CR"
+grep -q '权重敏感性' proc.html && grep -q 'energy +20%' proc.html || fail "report: no sensitivity per group"
 for id in lg-01 qp-04 qp-06; do grep -q "($id)" proc.html || fail "report: $id missing"; done
 grep -q '未参与排名: 临港存储L Lingang Storage L &mdash; no wue figure' proc.html || fail "report: not ranked"
 head -c 3 proc.csv | od -An -tx1 | grep -q 'ef bb bf' || fail "report CSV: no BOM"

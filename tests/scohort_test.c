@@ -3,7 +3,8 @@
  * kept); duplicate ids, coverage 95, unknown columns and extra fields are
  * errors with FILE:LINE; a GBK file is converted and reads the same names; a
  * file in neither encoding is refused by line. Ranking by hand on the two-level
- * system: composites, gaps to the entry above, confidence in words. */
+ * system: composites, gaps to the entry above, confidence in words, and the
+ * ranks with one weight moved. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -86,6 +87,14 @@ static void test_load_and_rank(void **state)
     snprintf(want, sizeof want, "ranked 1st in %.0f %% of 400 draws", r.r[0].p_rank[0] * 100);
     assert_true(strncmp(words, want, strlen(want)) == 0);
     near(r.eval.contribution[1], 0.25 * 50, 1e-12, "a's points from c");
+    /* Sensitivity: c's weight +90 % gives (0.75, 0.475) / 1.225, so a = (60 +
+     * 23.75) / 1.225 = 68.37 and b = (37.5 + 47.5) / 1.225 = 69.39: b moves up.
+     * p's weight up keeps the order; entries not ranked get 0. */
+    int sens[2 * 2 * 4];
+    assert_int_equal(dcs_index_ssensitivity(s, e, n, &r, 0.9, sens), 0);
+    assert_true(sens[(2 * 1 + 0) * 4 + 0] == 2 && sens[(2 * 1 + 0) * 4 + 1] == 1); /* c +90 % */
+    assert_true(sens[(2 * 0 + 0) * 4 + 0] == 1 && sens[(2 * 0 + 0) * 4 + 1] == 2); /* p +90 % */
+    assert_int_equal(sens[(2 * 1 + 0) * 4 + 2], 0);
     dcs_index_sranking_free(&r);
     dcs_index_scohort_free(c);
     dcs_index_system_free(s);

@@ -22,7 +22,28 @@ typedef struct {
     dcs_index_sranking_t r;
     dcs_index_sopts_t o;
     const char *path;
+    int *sens;               /* dcs_index_ssensitivity at +-20 % */
 } srank_t;
+
+#define SENS_DELTA 0.20
+
+/* The rank changes of entry i when one node's weight moves by 20 %, e.g.
+ * "energy +20 %: 2; cue -20 %: 4", or "none". */
+static void sens_text(const srank_t *s, size_t i, char *buf, size_t len)
+{
+    size_t nn, used = 0;
+    const dcs_index_node_t *nodes = dcs_index_system_nodes(s->sys, &nn);
+    buf[0] = '\0';
+    for (size_t j = 0; j < nn; j++)
+        for (int k = 0; k < 2; k++) {
+            int rk = s->sens[(2 * j + (size_t)k) * s->n + i];
+            if (rk && rk != s->r.r[i].rank && used + 40 < len)
+                used += (size_t)snprintf(buf + used, len - used, "%s%s %s%.0f %%: %d", used ? "; " : "",
+                                         nodes[j].id, k ? "-" : "+", SENS_DELTA * 100, rk);
+        }
+    if (!used)
+        snprintf(buf, len, "none");
+}
 
 static const dcs_index_node_t *leaf(const srank_t *s, size_t k)
 {
@@ -102,6 +123,9 @@ static void print_explain(const srank_t *s)
                 printf(" %+8.2f", pts - s->r.eval.contribution[up * L + k]);
             putchar('\n');
         }
+        char sens[1024];
+        sens_text(s, i, sens, sizeof sens);
+        printf("  rank changes with one weight %.0f %% up or down: %s\n", SENS_DELTA * 100, sens);
     }
 }
 
@@ -149,7 +173,13 @@ static void print_json(const srank_t *s)
         dcs_json_str(stdout, words);
         printf(", \"above\": ");
         dcs_json_str(stdout, r->above >= 0 ? s->e[r->above].id : NULL);
-        printf(", \"leaves\": [");
+        printf(", \"sensitivity\": {");
+        for (size_t j = 0; j < nn; j++) {
+            printf("%s", j ? ", " : "");
+            dcs_json_str(stdout, nodes[j].id);
+            printf(": [%d, %d]", s->sens[2 * j * s->n + i], s->sens[(2 * j + 1) * s->n + i]);
+        }
+        printf("}, \"leaves\": [");
         size_t row = s->r.row[i];
         for (size_t k = 0; k < L; k++) {
             printf("%s{\"id\": ", k ? ", " : "");
@@ -238,11 +268,18 @@ static int srank_load(srank_t *s, const char *system, const char *cohort)
         if ((rc = dcs_index_srank(s->sys, s->e, s->n, &s->o, &s->r, err, sizeof err)))
             fprintf(stderr, "dcscore: %s: %s\n", cohort, err);
     }
+    size_t nn;
+    dcs_index_system_nodes(s->sys, &nn);
+    if (!rc && !(s->sens = calloc(2 * nn * (s->n ? s->n : 1), sizeof *s->sens)))
+        rc = DCS_ENOMEM;
+    if (!rc && (rc = dcs_index_ssensitivity(s->sys, s->e, s->n, &s->r, SENS_DELTA, s->sens)))
+        fprintf(stderr, "dcscore: %s: sensitivity: a figure is negative or not a number\n", cohort);
     return rc;
 }
 
 static int srank_done(srank_t *s, int rc)
 {
+    free(s->sens);
     dcs_index_sranking_free(&s->r);
     dcs_index_scohort_free(s->co);
     dcs_index_system_free(s->sys);
@@ -283,7 +320,7 @@ int cli_system_report(const score_args_t *a, const char *system, const char *coh
     const char *slash = strrchr(cohort, '/');
     if (!rc)
         rc = dcs_report_system_procurement_html(h, a->lang, s.sys, slash ? slash + 1 : cohort, s.e, s.n,
-                                                &s.r, &s.o, dcs_time_now_ns());
+                                                &s.r, &s.o, s.sens, SENS_DELTA, dcs_time_now_ns());
     if (!rc)
         print_csv(c, &s, 1);
     if (h && fclose(h) && !rc)

@@ -401,6 +401,14 @@ typedef struct {
 int dcs_index_srank(dcs_index_system_t *sys, const dcs_index_sentry_t *e, size_t n,
                     const dcs_index_sopts_t *o, dcs_index_sranking_t *out, char *err, size_t errlen);
 void dcs_index_sranking_free(dcs_index_sranking_t *r);
+/* Sensitivity of the ranks to each node's weight: the global weights of the
+ * leaves under node j (a group, or a leaf itself) scaled by 1 + delta (k = 0)
+ * and 1 - delta (k = 1), all renormalised, and the ranked entries ranked again.
+ * ranks[(2 * j + k) * n + i] for entry i of the cohort (0 when not ranked),
+ * j over the system's nodes. Returns 0, DCS_EINVAL or DCS_ENOMEM. */
+int dcs_index_ssensitivity(const dcs_index_system_t *sys, const dcs_index_sentry_t *e, size_t n,
+                           const dcs_index_sranking_t *r, double delta, int *ranks);
+
 /* "ranked 3rd in 72 % of 2,000 draws; 2nd in 20 %" (the two likeliest ranks). */
 void dcs_index_confidence_words(const dcs_index_sresult_t *r, size_t nranked, unsigned draws, char *buf,
                                 size_t len);

@@ -29,7 +29,7 @@ static const char *why_not(const dcs_index_system_t *s, const dcs_index_sentry_t
 }
 
 /* rank[i] = 1 + entries with a higher composite (ties: the earlier first). */
-static void ranks(const double *comp, size_t m, int *rank)
+static void ranks_of(const double *comp, size_t m, int *rank)
 {
     for (size_t i = 0; i < m; i++) {
         rank[i] = 1;
@@ -93,7 +93,7 @@ static int monte_carlo(dcs_index_system_t *s, const dcs_index_sentry_t *const *e
         gsl_rng_set(rng, o->seed);
     for (size_t d = 0; !rc && d < D; d++) {
         rc = draw(s, ent, x0, m, o, rng, x, comp);
-        ranks(comp, m, rk);
+        ranks_of(comp, m, rk);
         for (size_t i = 0; !rc && i < m; i++) {
             res[i]->p_rank[rk[i] - 1] += 1.0 / (double)D;
             samples[i * D + d] = comp[i];
@@ -165,7 +165,7 @@ int dcs_index_srank(dcs_index_system_t *s, const dcs_index_sentry_t *e, size_t n
     if (!rc)
         rc = dcs_index_system_eval(s, x, m, &out->eval, err, errlen);
     if (!rc) {
-        ranks(out->eval.composite, m, rk);
+        ranks_of(out->eval.composite, m, rk);
         for (size_t i = 0; i < m; i++) {
             res[i]->rank = rk[i];
             res[i]->composite = out->eval.composite[i];
@@ -197,6 +197,63 @@ void dcs_index_sranking_free(dcs_index_sranking_t *r)
     free(r->r), free(r->row);
     dcs_index_eval_free(&r->eval);
     memset(r, 0, sizeof *r);
+}
+
+/* 1 when leaf node `leaf` lies under node j (or is j). */
+static int under(const dcs_index_system_t *s, size_t leaf, size_t j)
+{
+    for (int p = (int)leaf; p >= 0; p = s->nodes[p].parent)
+        if ((size_t)p == j)
+            return 1;
+    return 0;
+}
+
+/* Composites of the ranked entries with global weights w: the weighted sum of
+ * their scores, or TOPSIS over their figures. */
+static int recompose(const dcs_index_system_t *s, const dcs_index_sentry_t *e, size_t n,
+                     const dcs_index_sranking_t *r, const double *w, double *x, double *comp)
+{
+    size_t L = s->nleaves, m = r->nranked;
+    int ben[DCS_INDEX_MAX_NODES];
+    for (size_t i = 0; i < n; i++)
+        if (r->row[i] != (size_t)-1)
+            memcpy(x + r->row[i] * L, e[i].x, L * sizeof *x);
+    for (size_t k = 0; k < L; k++)
+        ben[k] = s->nodes[s->leaf_node[k]].benefit;
+    if (s->agg == DCS_AGG_TOPSIS) {
+        int rc = dcs_index_topsis(x, m, L, w, ben, s->topsis_minmax, comp);
+        for (size_t i = 0; i < m; i++)
+            comp[i] *= 100;
+        return rc;
+    }
+    for (size_t i = 0; i < m; i++) {
+        comp[i] = 0;
+        for (size_t k = 0; k < L; k++)
+            comp[i] += w[k] * r->eval.score[i * L + k];
+    }
+    return 0;
+}
+
+int dcs_index_ssensitivity(const dcs_index_system_t *s, const dcs_index_sentry_t *e, size_t n,
+                           const dcs_index_sranking_t *r, double delta, int *ranks)
+{
+    size_t L = s->nleaves, m = r->nranked;
+    double *x = malloc((m ? m : 1) * L * sizeof *x), *comp = malloc((m ? m : 1) * sizeof *comp), w[DCS_INDEX_MAX_NODES];
+    int *rk = malloc((m ? m : 1) * sizeof *rk), rc = x && comp && rk ? 0 : DCS_ENOMEM;
+    for (size_t j = 0; !rc && j < s->nnodes; j++)
+        for (int k = 0; !rc && k < 2; k++) {
+            double sum = 0;
+            for (size_t l = 0; l < L; l++)
+                sum += w[l] = r->eval.global_w[l] * (under(s, s->leaf_node[l], j) ? 1 + (k ? -delta : delta) : 1);
+            for (size_t l = 0; l < L; l++)
+                w[l] = sum > 0 ? w[l] / sum : w[l];
+            rc = recompose(s, e, n, r, w, x, comp);
+            ranks_of(comp, m, rk);
+            for (size_t i = 0; i < n; i++)
+                ranks[(2 * j + (size_t)k) * n + i] = r->row[i] == (size_t)-1 ? 0 : rk[r->row[i]];
+        }
+    free(x), free(comp), free(rk);
+    return rc;
 }
 
 static const char *ordinal(int k, char *buf, size_t len)
