@@ -41,10 +41,20 @@ typedef struct {
     char withheld[240];      /* "" or why its PUE is not publishable (the PUE is NaN) */
 } dcs_report_period_t;
 
+/* A site on an index system, for its report: the system, the site's leaf values
+ * x and their evaluation, or why it could not be scored on it. */
+typedef struct {
+    const dcs_index_system_t *sys;
+    const double *x;
+    const dcs_index_eval_t *ev;  /* NULL when why is set */
+    const char *why;
+} dcs_report_site_system_t;
+
 int dcs_report_site_html(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,
                          const dcs_metric_score_t *sc, const dcs_metric_indicators_t *ind,
                          const dcs_index_assessment_t *as, const dcs_report_series_t *series,
-                         size_t nseries, const dcs_report_period_t *periods, size_t nperiods);
+                         size_t nseries, const dcs_report_period_t *periods, size_t nperiods,
+                         const dcs_report_site_system_t *system);
 
 /* Inline SVG scatter: mean IT load (kW) of each bucket against its PUE. */
 void dcs_report_svg_load_pue(FILE *f, const dcs_metric_score_t *sc);

@@ -244,10 +244,56 @@ static void findings_banner(FILE *f, dcs_report_lang_t lang, const dcs_metric_sc
     fputs("</ul></div>\n", f);
 }
 
+/* The site on an index system: every group and leaf in the tree, the site's
+ * value, score, weights and points; the composite (withheld when the figures are
+ * not publishable). */
+static void system_tree(FILE *f, dcs_report_lang_t lang, const dcs_report_site_system_t *y,
+                        const dcs_index_assessment_t *as)
+{
+    size_t nn;
+    const dcs_index_node_t *nodes = dcs_index_system_nodes(y->sys, &nn);
+    fprintf(f, "<h2>%s: ", T("Index system"));
+    dcs_report_escape(f, dcs_index_system_id(y->sys));
+    fputs(" ", f), dcs_report_escape(f, dcs_index_system_version(y->sys)), fputs("</h2>\n", f);
+    if (y->why) {
+        fputs("<p class=\"warn\">", f), dcs_report_escape(f, y->why), fputs("</p>\n", f);
+        return;
+    }
+    static const char *const head[] = {"Indicator", "Value", "Unit", "Leaf score", "Global weight", "Points",
+                                       NULL};
+    table_head(f, lang, head);
+    size_t k = 0;
+    for (size_t j = 0; j < nn; j++) {
+        int depth = 0;
+        for (int p = nodes[j].parent; p >= 0; p = nodes[p].parent)
+            depth++;
+        fprintf(f, "<tr><td class=\"l\" style=\"padding-left:%dem\">", 1 + 2 * depth);
+        dcs_report_escape(f, lang == DCS_REPORT_ZH && nodes[j].name_zh ? nodes[j].name_zh : nodes[j].name_en);
+        if (!nodes[j].leaf) {
+            fprintf(f, "</td><td></td><td></td><td></td><td>%.4f</td><td></td></tr>\n", nodes[j].global_w);
+            continue;
+        }
+        fputs("</td><td>", f), num(f, y->x[k], 4), fputs("</td><td class=\"l\">", f);
+        dcs_report_escape(f, nodes[j].unit);
+        fputs("</td><td>", f), num(f, y->ev->score[k], 1);
+        fprintf(f, "</td><td>%.4f</td><td>", y->ev->global_w[k]);
+        num(f, as && as->withheld ? NAN : y->ev->contribution[k], 2);
+        fputs("</td></tr>\n", f);
+        k++;
+    }
+    fprintf(f, "</table>\n<p>%s: <b>", T("Composite"));
+    if (as && as->withheld)
+        fputs(T("withheld"), f);
+    else
+        num(f, y->ev->composite[0], 2);
+    fputs("</b></p>\n", f);
+}
+
 int dcs_report_site_html(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,
                          const dcs_metric_score_t *sc, const dcs_metric_indicators_t *ind,
                          const dcs_index_assessment_t *as, const dcs_report_series_t *series,
-                         size_t nseries, const dcs_report_period_t *periods, size_t nperiods)
+                         size_t nseries, const dcs_report_period_t *periods, size_t nperiods,
+                         const dcs_report_site_system_t *system)
 {
     header(f, lang, cfg, sc);
     findings_banner(f, lang, sc);
@@ -255,6 +301,8 @@ int dcs_report_site_html(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cf
     periods_table(f, lang, cfg, sc, periods, nperiods);
     if (ind)
         indicators(f, lang, ind, as);
+    if (system)
+        system_tree(f, lang, system, as);
     if (nseries) {
         fprintf(f, "<h2>%s</h2>\n", T("Power"));
         dcs_report_svg_chart(f, series, nseries, sc->from_ns, sc->to_ns, cfg->site->timezone);

@@ -72,6 +72,38 @@ static void test_default_reproduces_composite(void **state)
     dcs_index_policy_free(pol);
 }
 
+/* One site on a system: its leaf values come from the scored window (PUE 1.5,
+ * CUE 150 TFLOPS/kW, EUE 6.67 yuan/kWh: the METRICS.md worked example), the same
+ * composite as dcs_index_assess (1e-12); a system that weighs over a cohort is
+ * refused with the node named. */
+static void test_site_on_system(void **state)
+{
+    (void)state;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/engine/index/policy.yaml", tu_src());
+    dcs_index_policy_t *pol;
+    assert_int_equal(dcs_index_policy_load(path, &pol), 0);
+    dcs_metric_score_t sc = {.pue = 1.5, .coverage = 1};
+    dcs_metric_indicators_t ind = {.cue_it_tflops_per_kw = 150, .eue_yuan_per_kwh = 10.0 / 1.5};
+    dcs_index_system_t *s = shipped("default.yaml");
+    double x[DCS_INDEX_MAX_NODES];
+    dcs_index_eval_t e;
+    char err[256];
+    assert_int_equal(dcs_index_system_site(s, &sc, &ind, -1, x, &e, err, sizeof err), 0);
+    const double v[3] = {1.5, 150, 10.0 / 1.5};
+    dcs_index_assessment_t a;
+    dcs_index_assess(pol, v, -1, "qingpu", &a);
+    near(x[1], 150, 0, "CUE from the window");
+    near(e.composite[0], a.composite, 1e-12, "site composite on the default system");
+    dcs_index_eval_free(&e);
+    dcs_index_system_free(s);
+    s = shipped("shanghai-pilot-example.yaml");
+    assert_int_equal(dcs_index_system_site(s, &sc, &ind, -1, x, &e, err, sizeof err), DCS_EINVAL);
+    assert_non_null(strstr(err, "compute is weighted over a cohort: one site cannot be scored on it"));
+    dcs_index_system_free(s);
+    dcs_index_policy_free(pol);
+}
+
 /* Root: fixed 0.6 (group a) / 0.4 (group b). Group a: AHP over three experts
  * who judge a1 over a2 as 2, 4 and 8: AIJ 4, so (0.8, 0.2). Group b: fixed 1:1.
  * Global weights a1 0.48, a2 0.12, b1 0.2, b2 0.2. Leaves linear on 0..100 (b2
@@ -222,6 +254,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_reproduces_composite),
         cmocka_unit_test(test_two_levels_by_hand),
+        cmocka_unit_test(test_site_on_system),
         cmocka_unit_test(test_blend_and_example),
         cmocka_unit_test(test_topsis_aggregation),
         cmocka_unit_test(test_bad_files),

@@ -47,7 +47,7 @@ static void test_site_report(void **state)
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    assert_int_equal(dcs_report_site_html(f, DCS_REPORT_EN, cfg, &sc, NULL, NULL, &series, 1, NULL, 0), 0);
+    assert_int_equal(dcs_report_site_html(f, DCS_REPORT_EN, cfg, &sc, NULL, NULL, &series, 1, NULL, 0, NULL), 0);
     fclose(f);
     assert_null(strstr(buf, "<script>"));
     assert_non_null(strstr(buf, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; 青浦"));

@@ -8,6 +8,7 @@
 # meter's scale slipping x1000 on one day: exit 2, though the PUE looks fine. An unknown zone, an impossible date and an empty window: exit 1.
 set -u
 BUILD=$(cd "${DCS_BUILD:-build}" && pwd)
+SRC=$(cd "${DCS_SRC:-.}" && pwd)
 D=$BUILD/dcscore
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/dcscore-verdict.XXXXXX")
 fail() { echo "FAIL verdict_test: $*"; exit 1; }
@@ -72,6 +73,13 @@ assert j["findings"][0]["severity"] == "error"
 a = j["assessment"]
 assert a["grade"] is None and a["composite"] is None and a["withheld"]
 assert all(p["met"] is None for p in a["policies"])
+PY
+# On an index system the composite is withheld too.
+"$D" score --json --system "$SRC/engine/index/systems/default.yaml" $W bad.yaml >bads.json 2>/dev/null
+/usr/bin/python3 - <<'PY' || fail "index system composite not withheld"
+import json
+s = json.load(open("bads.json"))["index_system"]
+assert s["id"] == "dcscore-default" and s["composite"] is None and "ceiling" in s["withheld"], s
 PY
 "$D" report $W -o bad.html bad.yaml >/dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] || fail "report of the mis-scaled site: exit $rc, want 2"

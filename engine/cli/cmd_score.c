@@ -17,6 +17,7 @@
 
 static const char *score_help =
     "usage: dcscore score [--from T] [--to T] [--period day|month] [--bucket D]\n"
+    "                     [--system SYSTEM.yaml]\n"
     "                     [--json | --eu-kpi] [--allow-partial] SITE.yaml\n"
     "\n"
     "Integrate power to energy (trapezoid over real timestamps; gaps longer than the\n"
@@ -33,11 +34,14 @@ static const char *score_help =
     "  --bucket D         bucket width: 15m, 1h (default), 1d\n"
     "  --json             JSON (schema dcscore.score/1, docs/json.md) instead of a table\n"
     "  --eu-kpi           the EU 2024/1364-style KPI set as JSON (dcscore.eu-kpi/1)\n"
-    "  --allow-partial    print figures that are not publishable marked partial, exit 0\n";
+    "  --allow-partial    print figures that are not publishable marked partial, exit 0\n"
+    "  --system FILE      also score the site on that index system (docs/index-system.md):\n"
+    "                     each indicator's value, score, weight and points, and the\n"
+    "                     composite; a system that needs a cohort says so\n";
 
 static const char *report_help =
     "usage: dcscore report [--lang en|zh] [--pdf] [-o FILE] [--from T] [--to T] [--period P]\n"
-    "                      SITE.yaml\n"
+    "                      [--system SYSTEM.yaml] SITE.yaml\n"
     "       dcscore report --region REGION [--lang en|zh] [--pdf] [-o FILE] COHORT.yaml\n"
     "       dcscore report --procurement [--lang en|zh] [--pdf] [-o FILE] COHORT.yaml\n"
     "       dcscore report --procurement --system SYSTEM.yaml [--lang en|zh] [--pdf]\n"
@@ -57,6 +61,7 @@ static const char *report_help =
     "  --pdf          also print it to FILE.pdf with headless Chromium\n"
     "  -o FILE        output (default: SITE_ID-report.html, REGION-report.html or\n"
     "                 procurement-report.html in the current folder)\n"
+    "  --system FILE  site report: the site on that index system, leaf by leaf\n"
     "  --from, --to, --period, --bucket, --allow-partial as for `dcscore score` (site\n"
     "                 report; one that is not publishable is written with the reason\n"
     "                 in a banner and exits 2)\n";
@@ -122,7 +127,55 @@ typedef struct {
     dcs_index_assessment_t as;
     dcs_metric_limits_t lim;   /* the policy's checks, with the site's min_coverage */
     dcs_report_lang_t lang;
+    dcs_index_system_t *sys;   /* --system: the site on that index system */
+    double sx[DCS_INDEX_MAX_NODES];
+    dcs_index_eval_t sev;
+    char sys_why[512];         /* why it could not be scored on it, "" when it was */
 } scored_t;
+
+/* --system: evaluate the scored site on that index system. A system that needs
+ * a cohort is noted (sys_why), not an error; a bad file is. */
+static int run_system(const score_args_t *a, scored_t *s)
+{
+    if (!a->system)
+        return CLI_OK;
+    if (dcs_index_system_load(a->system, &s->sys))
+        return fprintf(stderr, "dcscore: %s\n", dcs_index_system_errmsg(s->sys)), CLI_USAGE;
+    double occupancy = s->cfg->inventory ? s->cfg->inventory->rack_occupancy : -1;
+    int rc = dcs_index_system_site(s->sys, s->sc, &s->ind, occupancy, s->sx, &s->sev, s->sys_why,
+                                   sizeof s->sys_why);
+    if (rc == DCS_ENOMEM)
+        return CLI_FAIL;
+    if (!rc && isnan(s->sev.composite[0]))
+        snprintf(s->sys_why, sizeof s->sys_why, "no %s figure for this site: no composite on %s",
+                 s->sev.missing[0] ? s->sev.missing[0] : "?", dcs_index_system_id(s->sys));
+    return CLI_OK;
+}
+
+/* The site on the index system: a line per leaf, then the composite. */
+static void print_system(const scored_t *s)
+{
+    if (!s->sys)
+        return;
+    printf("index system %s %s\n", dcs_index_system_id(s->sys), dcs_index_system_version(s->sys));
+    if (s->sys_why[0] && !s->sev.score) {
+        printf("  %s\n", s->sys_why);
+        return;
+    }
+    size_t nn;
+    const size_t *ln;
+    const dcs_index_node_t *nodes = dcs_index_system_nodes(s->sys, &nn);
+    size_t L = dcs_index_system_leaves(s->sys, &ln);
+    for (size_t k = 0; k < L; k++)
+        printf("  %-12s %12.4g %-12s score %6.1f  weight %.4f  points %6.2f\n", nodes[ln[k]].id, s->sx[k],
+               nodes[ln[k]].unit, s->sev.score[k], s->sev.global_w[k], s->sev.contribution[k]);
+    if (s->as.withheld)
+        printf("  composite withheld: %s\n", s->as.withheld);
+    else if (s->sys_why[0])
+        printf("  %s\n", s->sys_why);
+    else
+        printf("  composite %.2f\n", s->sev.composite[0]);
+}
 
 /* Load config and policy, open the store, score the window, derive indicators
  * and the assessment. Returns a CLI_* code. */
@@ -159,7 +212,7 @@ static int run_score(const char *path, const score_args_t *a, scored_t *s)
     double occupancy = s->cfg->inventory ? s->cfg->inventory->rack_occupancy : -1;
     dcs_index_assess(s->pol, x, occupancy, s->cfg->site->region, &s->as);
     s->as.withheld = dcs_metric_withheld(s->sc);
-    return CLI_OK;
+    return run_system(a, s);
 }
 
 static void print_assessment(const scored_t *s)
@@ -269,11 +322,44 @@ static int score_command(int argc, char **argv, const char *help, score_action_f
     rc = run_score(argv[optind], &a, &s);
     if (!rc)
         rc = action(&a, &s);
+    dcs_index_eval_free(&s.sev);
+    dcs_index_system_free(s.sys);
     dcs_metric_score_free(s.sc);
     dcs_store_close(s.st);
     dcs_index_policy_free(s.pol);
     dcs_config_free(s.cfg);
     return rc;
+}
+
+/* `,"index_system": {...}` for --json --system. */
+static void print_system_json(const scored_t *s)
+{
+    if (!s->sys)
+        return;
+    printf(",\n  \"index_system\": {\"id\": ");
+    dcs_json_str(stdout, dcs_index_system_id(s->sys));
+    printf(", \"version\": ");
+    dcs_json_str(stdout, dcs_index_system_version(s->sys));
+    printf(", \"sha256\": \"%s\", \"composite\": ", dcs_index_system_hash(s->sys));
+    if (s->sev.score && !s->sys_why[0] && !s->as.withheld)
+        printf("%.4f", s->sev.composite[0]);
+    else
+        printf("null");
+    printf(", \"withheld\": ");
+    dcs_json_str(stdout, s->as.withheld ? s->as.withheld : s->sys_why[0] ? s->sys_why : NULL);
+    printf(", \"leaves\": [");
+    size_t nn;
+    const size_t *ln;
+    const dcs_index_node_t *nodes = dcs_index_system_nodes(s->sys, &nn);
+    size_t L = s->sev.score ? dcs_index_system_leaves(s->sys, &ln) : 0;
+    for (size_t k = 0; k < L; k++) {
+        printf("%s{\"id\": ", k ? ", " : "");
+        dcs_json_str(stdout, nodes[ln[k]].id);
+        printf(isfinite(s->sx[k]) ? ", \"value\": %.6g" : ", \"value\": null", s->sx[k]);
+        printf(isfinite(s->sev.score[k]) ? ", \"score\": %.4f" : ", \"score\": null", s->sev.score[k]);
+        printf(", \"global_weight\": %.6f}", s->sev.global_w[k]);
+    }
+    printf("]}");
 }
 
 static int print_score(const score_args_t *a, const scored_t *s)
@@ -284,9 +370,11 @@ static int print_score(const score_args_t *a, const scored_t *s)
         dcs_metric_score_json_begin(s->sc, s->cfg, &s->ind, stdout);
         fputs(",\n", stdout);
         dcs_index_assessment_json(&s->as, stdout);
+        print_system_json(s);
         fputs("\n}\n", stdout);
     } else {
         print_table(s);
+        print_system(s);
     }
     return publish_verdict(a, s);
 }
@@ -353,8 +441,11 @@ static int write_report(const char *path, const scored_t *s)
     FILE *f = fopen(path, "w");
     dcs_report_period_t periods[2];
     size_t np = period_pues(s, periods);
+    dcs_report_site_system_t sy = {.sys = s->sys, .x = s->sx, .ev = s->sev.score ? &s->sev : NULL,
+                                   .why = s->sys_why[0] ? s->sys_why : NULL};
     int rc = !f ? DCS_EIO
-                : dcs_report_site_html(f, s->lang, cfg, sc, &s->ind, &s->as, series, ns, periods, np);
+                : dcs_report_site_html(f, s->lang, cfg, sc, &s->ind, &s->as, series, ns, periods, np,
+                                       s->sys ? &sy : NULL);
     if (f && fclose(f))
         rc = DCS_EIO;
     for (size_t i = 0; i < ns; i++)

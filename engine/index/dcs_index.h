@@ -341,6 +341,15 @@ int dcs_index_system_eval(dcs_index_system_t *s, const double *x, size_t m, dcs_
                           char *err, size_t errlen);
 void dcs_index_eval_free(dcs_index_eval_t *e);
 
+/* One site on system s: x[k] = its value of leaf k's catalogue indicator
+ * (dcs_index_indicator_value; rack_occupancy < 0 unknown), then the evaluation
+ * of that single entry. A system that needs a cohort (a min-max or vector
+ * normalisation, entropy, CRITIC or blend weights) is refused: err names the
+ * node. Returns 0, DCS_EINVAL or DCS_ENOMEM. */
+int dcs_index_system_site(dcs_index_system_t *s, const dcs_metric_score_t *sc,
+                          const dcs_metric_indicators_t *ind, double rack_occupancy, double *x,
+                          dcs_index_eval_t *out, char *err, size_t errlen);
+
 /* ---- ranking on an index system (scohort.c, srank.c) ---- */
 
 /* One cohort entry: a site or vendor with a raw value per leaf. */

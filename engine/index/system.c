@@ -219,3 +219,22 @@ void dcs_index_eval_free(dcs_index_eval_t *e)
     free(e->score), free(e->contribution), free(e->global_w), free(e->composite), free(e->missing);
     memset(e, 0, sizeof *e);
 }
+
+int dcs_index_system_site(dcs_index_system_t *s, const dcs_metric_score_t *sc,
+                          const dcs_metric_indicators_t *ind, double rack_occupancy, double *x,
+                          dcs_index_eval_t *out, char *err, size_t errlen)
+{
+    for (int p = -1; p < (int)s->nnodes; p++) {
+        const dcs_index_node_t *nd = system_node(s, p);
+        int cohort = nd->leaf ? nd->norm == DCS_NORM_MINMAX || nd->norm == DCS_NORM_VECTOR
+                              : nd->wmethod == DCS_W_ENTROPY || nd->wmethod == DCS_W_CRITIC ||
+                                    nd->wmethod == DCS_W_BLEND;
+        if (cohort || (p < 0 && s->agg == DCS_AGG_TOPSIS))
+            return snprintf(err, errlen, "index system %s: %s %s over a cohort: one site cannot be "
+                            "scored on it (rank it with others: dcscore rank --system)", s->id, nd->id,
+                            nd->leaf ? "is normalised" : "is weighted"), DCS_EINVAL;
+    }
+    for (size_t k = 0; k < s->nleaves; k++)
+        x[k] = dcs_index_indicator_value(s->nodes[s->leaf_node[k]].indicator, sc, ind, rack_occupancy);
+    return dcs_index_system_eval(s, x, 1, out, err, errlen);
+}
