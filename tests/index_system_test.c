@@ -39,15 +39,21 @@ static dcs_index_system_t *shipped(const char *name)
     return load(path);
 }
 
+static dcs_index_policy_t *shipped_policy(void)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/engine/index/policy.yaml", tu_src());
+    dcs_index_policy_t *pol;
+    assert_int_equal(dcs_index_policy_load(path, &pol), 0);
+    return pol;
+}
+
 /* The default system against dcs_index_assess (the policy file's anchors and
  * AHP weights) for sites inside, at and beyond the anchors: 1e-12. */
 static void test_default_reproduces_composite(void **state)
 {
     (void)state;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/engine/index/policy.yaml", tu_src());
-    dcs_index_policy_t *pol;
-    assert_int_equal(dcs_index_policy_load(path, &pol), 0);
+    dcs_index_policy_t *pol = shipped_policy();
     dcs_index_system_t *s = shipped("default.yaml");
     const double x[5][3] = {{1.5, 150, 6.67}, {1.25, 20, 10}, {1.1, 40, 30}, {2.3, 0, 0}, {1.31, 12.5, 17}};
     dcs_index_eval_t e;
@@ -79,10 +85,7 @@ static void test_default_reproduces_composite(void **state)
 static void test_site_on_system(void **state)
 {
     (void)state;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/engine/index/policy.yaml", tu_src());
-    dcs_index_policy_t *pol;
-    assert_int_equal(dcs_index_policy_load(path, &pol), 0);
+    dcs_index_policy_t *pol = shipped_policy();
     dcs_metric_score_t sc = {.pue = 1.5, .coverage = 1};
     dcs_metric_indicators_t ind = {.cue_it_tflops_per_kw = 150, .eue_yuan_per_kwh = 10.0 / 1.5};
     dcs_index_system_t *s = shipped("default.yaml");
