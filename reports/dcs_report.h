@@ -84,6 +84,11 @@ int dcs_report_system_procurement_html(FILE *f, dcs_report_lang_t lang, const dc
                                        const char *cohort, const dcs_index_sentry_t *e, size_t n,
                                        const dcs_index_sranking_t *r, const dcs_index_sopts_t *o,
                                        const int *sens, double delta, int64_t now_ns);
+/* The regional report on an index system (region_system.c): every site of the
+ * region with its cohort rank, composite, and figure and score per leaf. */
+int dcs_report_system_region_html(FILE *f, dcs_report_lang_t lang, const char *region,
+                                  const dcs_index_system_t *sys, const char *cohort,
+                                  const dcs_index_sentry_t *e, size_t n, const dcs_index_sranking_t *r);
 int dcs_report_ranking_csv(FILE *f, const dcs_index_entry_t *e, size_t n, const dcs_index_ranking_t *r,
                            int bom); /* bom: start with a UTF-8 BOM (Excel) */
 

@@ -7,6 +7,8 @@
 static const struct { const char *en, *zh; } words[] = {
     {"dcscore site report", "dcscore 数据中心评估报告"},
     {"Group", "分组"},
+    {"Rank in the whole cohort; each cell: the submitted figure and its score", "排名为全体参评单位中的名次；每格为申报数值及其得分"},
+    {"No site of this region in the cohort", "参评名单中没有本区域的数据中心"},
     {"Value", "数值"},
     {"Composite", "综合评分"},
     {"withheld", "暂不公布"},

@@ -57,4 +57,10 @@ grep -q '权重敏感性' proc.html && grep -q 'energy +20%' proc.html || fail "
 for id in lg-01 qp-04 qp-06; do grep -q "($id)" proc.html || fail "report: $id missing"; done
 grep -q '未参与排名: 临港存储L Lingang Storage L &mdash; no wue figure' proc.html || fail "report: not ranked"
 head -c 3 proc.csv | od -An -tx1 | grep -q 'ef bb bf' || fail "report CSV: no BOM"
+# The regional report on the system: Qingpu's sites only, in cohort rank order,
+# every leaf's figure and score.
+"$D" report --region qingpu --system "$SYS" --lang zh -o qp.html "$C" >/dev/null 2>qp.err ||
+    fail "report --region --system: exit $? ($(cat qp.err))"
+grep -q '水资源使用效率' qp.html && grep -q '青浦算力D' qp.html || fail "regional report: leaves or sites missing"
+! grep -q '临港' qp.html || fail "regional report shows another region's site"
 echo "ok   rank_system_test.sh"

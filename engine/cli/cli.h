@@ -81,8 +81,9 @@ int cmd_srank(const char *system, const char *cohort, int fmt, int explain, int 
  * cut at a character boundary, padded). */
 void cli_print_col(const char *s, int width);
 
-/* `dcscore report --procurement --system SYSTEM COHORT.csv` (cmd_srank.c):
- * the HTML report and the ranking CSV beside it. Returns a CLI_* code. */
+/* `dcscore report --procurement | --region R --system SYSTEM COHORT.csv`
+ * (cmd_srank.c): the HTML report and the ranking CSV beside it. Returns a CLI_*
+ * code. */
 int cli_system_report(const score_args_t *a, const char *system, const char *cohort,
                       const dcs_index_sopts_t *o);
 

@@ -307,8 +307,9 @@ int cli_system_report(const score_args_t *a, const char *system, const char *coh
                       const dcs_index_sopts_t *o)
 {
     srank_t s = {.path = cohort, .o = *o};
-    const char *out = a->out ? a->out : "procurement-report.html";
-    char csv[4200];
+    char def[300], csv[4200];
+    snprintf(def, sizeof def, "%s-report.html", a->region ? a->region : "procurement");
+    const char *out = a->out ? a->out : def;
     snprintf(csv, sizeof csv, "%.*s.csv", (int)(strlen(out) > 5 && !strcmp(out + strlen(out) - 5, ".html")
                                                 ? strlen(out) - 5 : strlen(out)), out);
     int rc = srank_load(&s, system, cohort);
@@ -318,7 +319,10 @@ int cli_system_report(const score_args_t *a, const char *system, const char *coh
         rc = DCS_EIO;
     }
     const char *slash = strrchr(cohort, '/');
-    if (!rc)
+    if (!rc && a->region)
+        rc = dcs_report_system_region_html(h, a->lang, a->region, s.sys, slash ? slash + 1 : cohort, s.e,
+                                           s.n, &s.r);
+    else if (!rc)
         rc = dcs_report_system_procurement_html(h, a->lang, s.sys, slash ? slash + 1 : cohort, s.e, s.n,
                                                 &s.r, &s.o, s.sens, SENS_DELTA, dcs_time_now_ns());
     if (!rc)
