@@ -237,6 +237,9 @@ static void test_bad_files(void **state)
         {"index_system: {id: b, version: '1', source: t, weights: {method: entropy}}\n"
          "nodes:\n  - {id: z, indicator: my_kpi, normalise: {method: minmax}}\n",
          "b.yaml:3: z: indicator 'my_kpi' is not in the catalogue: give its unit and direction"},
+        {"index_system: {id: b, version: '1', source: t, weights: {method: entropy}}\n"
+         "nodes:\n  - {id: p, indicator: pue, direction: benefit, normalise: {method: minmax}}\n",
+         "b.yaml:3: p: pue is a cost in the catalogue; direction benefit would score it upside down"},
         {"index_system: {id: b, version: '1', source: t, weights: {method: ahp, matrix: [1, 9, 0.2, 1]}}\n"
          "nodes:\n  - {id: p, indicator: pue, normalise: {method: minmax}}\n"
          "  - {id: c, indicator: compute_eff_it, normalise: {method: minmax}}\n",

@@ -143,6 +143,9 @@ static int row(dcs_index_scohort_t *c, const dcs_index_system_t *s, char *line, 
     }
     if (!rc && !*e->id)
         rc = (snprintf(c->errmsg, sizeof c->errmsg, "%s:%d: empty id", path, lineno), DCS_ECONFIG);
+    if (!rc && isnan(e->coverage))
+        rc = (snprintf(c->errmsg, sizeof c->errmsg, "%s:%d: empty coverage (a share of 0..1)", path,
+                       lineno), DCS_ECONFIG);
     if (!rc && !(e->coverage >= 0 && e->coverage <= 1))
         rc = (snprintf(c->errmsg, sizeof c->errmsg, "%s:%d: coverage %g is outside 0..1 (a share, "
                        "e.g. 0.95, not a percentage)", path, lineno, e->coverage), DCS_ECONFIG);

@@ -195,9 +195,14 @@ static int load_leaf(dcs_index_system_t *s, const node_t *x, dcs_index_node_t *n
     static const char *const norms[] = {"linear", "minmax", "vector", "target"};
     const dcs_index_indicator_t *ind = dcs_index_indicator_find(x->indicator);
     int dir = pick(x->direction, (const char *const[]){"cost", "benefit"}, 2, ind ? ind->benefit : -1);
+    if (x->direction && dir < 0)
+        return fail(s, x->id, "%s: direction '%s' is not cost or benefit", x->id, x->direction);
     if (dir < 0)
         return fail(s, x->id, "%s: indicator '%s' is not in the catalogue: give its unit and "
                     "direction (cost or benefit)", x->id, x->indicator);
+    if (ind && dir != ind->benefit)
+        return fail(s, x->id, "%s: %s is a %s in the catalogue; direction %s would score it upside "
+                    "down", x->id, x->indicator, ind->benefit ? "benefit" : "cost", x->direction);
     if (!ind && !x->unit)
         return fail(s, x->id, "%s: operator-supplied indicator '%s' needs a unit", x->id, x->indicator);
     nd->leaf = 1;
