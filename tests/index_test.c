@@ -140,10 +140,10 @@ static void test_composite(void **state)
 }
 
 static const dcs_index_entry_t cohort[] = {
-    {"a", "A", "qingpu", {1.20, 20, 10}, {0.01, 0.05, 0.02}, 0.99, -1, NAN, NAN, NULL},
-    {"b", "B", "lingang", {1.35, 30, 12}, {0.01, 0.05, 0.02}, 0.98, -1, NAN, NAN, NULL},
-    {"c", "C", "qingpu", {1.50, 10, 5}, {0.01, 0.05, 0.02}, 0.97, -1, NAN, NAN, NULL},
-    {"d", "D", "lingang", {1.25, 25, 11}, {0.01, 0.05, 0.02}, 0.50, -1, NAN, NAN, NULL}, /* low coverage */
+    {"a", "A", "qingpu", {1.20, 20, 10}, {0.01, 0.05, 0.02}, 0.99, -1, NAN, NAN, NULL, 0, {0}},
+    {"b", "B", "lingang", {1.35, 30, 12}, {0.01, 0.05, 0.02}, 0.98, -1, NAN, NAN, NULL, 0, {0}},
+    {"c", "C", "qingpu", {1.50, 10, 5}, {0.01, 0.05, 0.02}, 0.97, -1, NAN, NAN, NULL, 0, {0}},
+    {"d", "D", "lingang", {1.25, 25, 11}, {0.01, 0.05, 0.02}, 0.50, -1, NAN, NAN, NULL, 0, {0}}, /* low coverage */
 };
 
 static unsigned progress_calls, progress_last;
@@ -348,6 +348,33 @@ static void test_cohort_entry_scored_from_its_store(void **state)
     assert_int_equal(dcs_index_rank(e, n, p, dcs_index_cohort_options(c), &rk, err, sizeof err), 0);
     assert_true(rk.r[0].ranked && rk.r[1].ranked && !rk.r[2].ranked);
     assert_ptr_equal(rk.r[2].why_not, e[2].withheld);
+    /* The same cohort on the default index system: the store-scored entry's
+     * leaves come from its catalogue values; each composite is the one
+     * dcs_index_assess gives its figures (the policy's AHP weights, 1e-9); the
+     * withheld entry keeps its reason. */
+    char spath[4096];
+    snprintf(spath, sizeof spath, "%s/engine/index/systems/default.yaml", tu_src());
+    dcs_index_system_t *sys;
+    assert_int_equal(dcs_index_system_load(spath, &sys), 0);
+    dcs_index_scohort_t *sc;
+    assert_int_equal(dcs_index_scohort_from_entries(e, n, sys, &sc), 0);
+    size_t sn;
+    const dcs_index_sentry_t *se = dcs_index_scohort_entries(sc, &sn);
+    assert_true(e[0].has_cat && !e[1].has_cat);
+    near(se[0].x[1], 5.0, 1e-9, "CUE leaf from the store's catalogue values");
+    dcs_index_sopts_t so = {.min_coverage = 0.9, .draws = 0};
+    dcs_index_sranking_t sr;
+    assert_int_equal(dcs_index_srank(sys, se, sn, &so, &sr, err, sizeof err), 0);
+    for (int i = 0; i < 2; i++) {
+        dcs_index_assessment_t a;
+        dcs_index_assess(p, e[i].x, -1, "qingpu", &a);
+        near(sr.r[i].composite, a.composite, 1e-9, "same composite on the default system");
+    }
+    assert_false(sr.r[2].ranked);
+    assert_non_null(strstr(sr.r[2].why_not, "not publishable: PUE 15.0000"));
+    dcs_index_sranking_free(&sr);
+    dcs_index_scohort_free(sc);
+    dcs_index_system_free(sys);
     dcs_index_ranking_free(&rk, n);
     near(e[0].x[DCS_INDEX_PUE], 1.5, 1e-12, "PUE from the store");
     near(e[0].x[DCS_INDEX_CUE], 5.0, 1e-9, "CUE from the store (rounding through the integral)");

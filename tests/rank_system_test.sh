@@ -57,6 +57,21 @@ grep -q '权重敏感性' proc.html && grep -q 'energy +20%' proc.html || fail "
 for id in lg-01 qp-04 qp-06; do grep -q "($id)" proc.html || fail "report: $id missing"; done
 grep -q '未参与排名: 临港存储L Lingang Storage L &mdash; no wue figure' proc.html || fail "report: not ranked"
 head -c 3 proc.csv | od -An -tx1 | grep -q 'ef bb bf' || fail "report CSV: no BOM"
+# A cohort YAML (docs/rank.md) on the default system ranks as `rank` does.
+"$D" rank --json "$SRC/fixtures/cohort/pilot-2026q4.yaml" >v1.json 2>/dev/null || fail "rank v1"
+"$D" rank --system "$SRC/engine/index/systems/default.yaml" --json "$SRC/fixtures/cohort/pilot-2026q4.yaml" \
+    >v2.json 2>/dev/null || fail "rank --system on a cohort YAML"
+/usr/bin/python3 - <<'PY' || fail "default system on the cohort YAML differs from rank"
+import json
+a = {e["id"]: e for e in json.load(open("v1.json"))["entries"]}
+b = {e["id"]: e for e in json.load(open("v2.json"))["entries"]}
+assert a.keys() == b.keys()
+for i in a:
+    assert a[i]["ranked"] == b[i]["ranked"], i
+    if a[i]["ranked"]:
+        assert a[i]["rank"] == b[i]["rank"] and abs(a[i]["composite"] - b[i]["composite"]) < 1e-3, i
+PY
+
 # The regional report on the system: Qingpu's sites only, in cohort rank order,
 # every leaf's figure and score.
 "$D" report --region qingpu --system "$SYS" --lang zh -o qp.html "$C" >/dev/null 2>qp.err ||

@@ -16,7 +16,7 @@ static const char *help =
     "usage: dcscore rank [--json | --csv] COHORT.yaml\n"
     "       dcscore rank --csv [--no-bom] COHORT.yaml\n"
     "       dcscore rank --system SYSTEM.yaml [--explain] [--json | --csv [--no-bom]]\n"
-    "                    [--min-coverage X] [--draws N] [--seed S] COHORT.csv\n"
+    "                    [--min-coverage X] [--draws N] [--seed S] COHORT.csv|COHORT.yaml\n"
     "\n"
     "Rank a cohort of sites or cloud vendors on the composite of PUE, CUE and EUE.\n"
     "Weights: AHP (pairwise matrix; CR >= 0.10 is rejected), entropy (from the\n"
@@ -36,7 +36,8 @@ static const char *help =
     "  --explain          each ranked entry's figures, scores, weights and points\n"
     "  --json             JSON (schema dcscore.rank/2)\n"
     "  --csv, --no-bom    CSV with a UTF-8 BOM (for Excel), or without\n"
-    "  --min-coverage X   entries below X (0..1) are not ranked (default: the policy's)\n"
+    "  --min-coverage X   entries below X (0..1) are not ranked (default: a cohort\n"
+    "                     YAML's min_coverage, else the policy's)\n"
     "  --draws N, --seed S  Monte-Carlo draws (default 2000) and seed (default 1)\n";
 
 static void print_method(const dcs_index_cohort_t *c, const dcs_index_ranking_t *r)
@@ -147,16 +148,8 @@ int cmd_rank(int argc, char **argv)
     }
     if (optind != argc - 1)
         return fputs(help, stderr), CLI_USAGE;
-    if (system) {
-        if (isnan(so.min_coverage)) {
-            dcs_index_policy_t *p = cli_policy_load();
-            if (!p)
-                return CLI_USAGE;
-            so.min_coverage = dcs_index_policy_limits(p).min_coverage;
-            dcs_index_policy_free(p);
-        }
+    if (system) /* min coverage NaN: the YAML cohort's, or the policy's */
         return cmd_srank(system, argv[optind], fmt, explain, bom, &so);
-    }
     dcs_index_policy_t *pol = cli_policy_load();
     dcs_index_cohort_t *c = NULL;
     int rc = pol ? dcs_index_cohort_load(argv[optind], pol, &c) : DCS_ECONFIG;

@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,8 +169,7 @@ int cli_cohort_report(const score_args_t *a, const char *cohort_path)
 {
     dcs_index_policy_t *pol = cli_policy_load();
     if (pol && a->system) { /* procurement or regional report on an index system */
-        dcs_index_sopts_t o = {.min_coverage = dcs_index_policy_limits(pol).min_coverage, .draws = 2000,
-                               .seed = 1, .weight_sd = 0.10};
+        dcs_index_sopts_t o = {.min_coverage = NAN, .draws = 2000, .seed = 1, .weight_sd = 0.10};
         dcs_index_policy_free(pol);
         return cli_system_report(a, a->system, cohort_path, &o);
     }

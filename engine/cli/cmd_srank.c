@@ -23,7 +23,32 @@ typedef struct {
     dcs_index_sopts_t o;
     const char *path;
     int *sens;               /* dcs_index_ssensitivity at +-20 % */
+    dcs_index_policy_t *pol; /* a YAML cohort (sites scored from their stores): */
+    dcs_index_cohort_t *yc;  /* kept while its entries are ranked */
 } srank_t;
+
+static int is_yaml(const char *path)
+{
+    size_t n = strlen(path);
+    return (n > 5 && strcmp(path + n - 5, ".yaml") == 0) || (n > 4 && strcmp(path + n - 4, ".yml") == 0);
+}
+
+/* A cohort YAML (docs/rank.md: inline entries, a CSV, sites scored from their
+ * own stores) read for the system: each leaf from the store-scored catalogue
+ * values, or from PUE, CUE and EUE. */
+static int load_yaml_cohort(srank_t *s, const char *cohort)
+{
+    if (!(s->pol = cli_policy_load()))
+        return DCS_ECONFIG;
+    int rc = dcs_index_cohort_load(cohort, s->pol, &s->yc);
+    if (rc)
+        return fprintf(stderr, "dcscore: %s\n", dcs_index_cohort_errmsg(s->yc)), rc;
+    size_t n;
+    const dcs_index_entry_t *e = dcs_index_cohort_entries(s->yc, &n);
+    if (isnan(s->o.min_coverage))
+        s->o.min_coverage = dcs_index_cohort_options(s->yc)->min_coverage;
+    return dcs_index_scohort_from_entries(e, n, s->sys, &s->co);
+}
 
 #define SENS_DELTA 0.20
 
@@ -258,7 +283,16 @@ static int srank_load(srank_t *s, const char *system, const char *cohort)
         fprintf(stderr, "dcscore: %s\n", dcs_index_system_errmsg(s->sys));
     if (!rc && cli_verbosity >= 2)
         ahp_notes(s->sys, system);
-    if (!rc && (rc = dcs_index_scohort_load(cohort, s->sys, &s->co)))
+    int yaml = is_yaml(cohort);
+    if (!rc && yaml)
+        rc = load_yaml_cohort(s, cohort);
+    if (!rc && !yaml && isnan(s->o.min_coverage)) { /* a CSV cohort: the policy's threshold */
+        dcs_index_policy_t *p = cli_policy_load();
+        s->o.min_coverage = p ? dcs_index_policy_limits(p).min_coverage : NAN;
+        rc = p ? 0 : DCS_ECONFIG;
+        dcs_index_policy_free(p);
+    }
+    if (!rc && !yaml && (rc = dcs_index_scohort_load(cohort, s->sys, &s->co)))
         fprintf(stderr, "dcscore: %s\n", dcs_index_scohort_errmsg(s->co));
     if (!rc && strcmp(dcs_index_scohort_encoding(s->co), "UTF-8") != 0)
         fprintf(stderr, "dcscore: %s: read as %s and converted to UTF-8\n", cohort,
@@ -282,6 +316,8 @@ static int srank_done(srank_t *s, int rc)
     free(s->sens);
     dcs_index_sranking_free(&s->r);
     dcs_index_scohort_free(s->co);
+    dcs_index_cohort_free(s->yc);
+    dcs_index_policy_free(s->pol);
     dcs_index_system_free(s->sys);
     return !rc ? CLI_OK : rc == DCS_ENOMEM ? CLI_FAIL : rc == DCS_ENODATA ? CLI_DATA : CLI_USAGE;
 }

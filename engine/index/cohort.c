@@ -22,6 +22,8 @@ typedef struct {
     double *yaml_x[3];        /* inline YAML: pue, cue, eue as written (NULL when absent) */
     double meter_class_pct, u_cue_pct, u_eue_pct;
     double rack_occupancy, peak_tflops, c_eff_tflops; /* optional: 0 = unknown */
+    int has_cat;              /* scored from its store: every catalogue value */
+    double cat[24];
 } site_t;
 
 typedef struct { double pue, cue, eue; } weights_t;
@@ -105,6 +107,8 @@ static void fill_entry(dcs_index_entry_t *e, const site_t *s)
 {
     e->id = s->id;
     e->withheld = NULL;
+    e->has_cat = s->has_cat;
+    memcpy(e->cat, s->cat, sizeof e->cat);
     e->name = s->name;
     e->region = s->region;
     e->x[DCS_INDEX_PUE] = s->pue;
@@ -307,6 +311,12 @@ static int score_site(dcs_index_cohort_t *c, const dcs_index_policy_t *pol, site
             rc = DCS_ENOMEM;
         s->peak_tflops = ind.peak_fp32eq_tflops;
         s->c_eff_tflops = ind.c_eff_fp32eq_tflops;
+        size_t nc;
+        const dcs_index_indicator_t *cat = dcs_index_catalogue(&nc);
+        double occ = cfg->inventory && cfg->inventory->rack_occupancy > 0 ? cfg->inventory->rack_occupancy : -1;
+        for (size_t k = 0; k < nc && k < 24; k++)
+            s->cat[k] = dcs_index_indicator_value(cat[k].id, sc, &ind, occ);
+        s->has_cat = 1;
         if (cfg->inventory && cfg->inventory->rack_occupancy > 0 && !(s->rack_occupancy > 0))
             s->rack_occupancy = cfg->inventory->rack_occupancy;
         *scored = cfg; /* name and region come from it (never stored in s: libcyaml owns s) */

@@ -175,6 +175,8 @@ typedef struct {
     double c_eff_tflops;        /* effective compute in the window, NaN unknown */
     const char *withheld;       /* scored from a store: why its figures are not
                                  * publishable (an error finding), NULL when they are */
+    int has_cat;                /* scored from a store: cat[] holds every catalogue */
+    double cat[24];             /* indicator's value (dcs_index_catalogue order) */
 } dcs_index_entry_t;
 
 typedef struct {
@@ -360,6 +362,7 @@ typedef struct {
     double coverage;         /* 0..1 */
     double meter_class_pct;  /* accuracy class of its meters (%), 0.5 when not given */
     int line;                /* its line in the CSV */
+    const char *withheld;    /* its figures are not publishable: why (not ranked) */
 } dcs_index_sentry_t;
 
 typedef struct dcs_index_scohort dcs_index_scohort_t;
@@ -374,6 +377,12 @@ typedef struct dcs_index_scohort dcs_index_scohort_t;
  * with FILE:LINE. GB18030/GBK is converted (dcs_text_read). Returns 0,
  * DCS_EIO, DCS_ECONFIG or DCS_ENOMEM; errmsg one line. */
 int dcs_index_scohort_load(const char *path, const dcs_index_system_t *sys, dcs_index_scohort_t **out);
+/* The same from a three-indicator cohort's entries (dcs_index_cohort_load): a
+ * leaf takes an entry's store-scored catalogue value (cat[]), or its PUE, CUE or
+ * EUE; another leaf of an entry not scored from a store is missing (listed, not
+ * ranked). An entry whose figures are withheld keeps the reason. */
+int dcs_index_scohort_from_entries(const dcs_index_entry_t *e, size_t n, const dcs_index_system_t *sys,
+                                   dcs_index_scohort_t **out);
 const char *dcs_index_scohort_errmsg(const dcs_index_scohort_t *c);
 const char *dcs_index_scohort_encoding(const dcs_index_scohort_t *c); /* "UTF-8" / "GB18030" */
 const dcs_index_sentry_t *dcs_index_scohort_entries(const dcs_index_scohort_t *c, size_t *n);

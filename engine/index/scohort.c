@@ -192,6 +192,55 @@ int dcs_index_scohort_load(const char *path, const dcs_index_system_t *s, dcs_in
     return rc;
 }
 
+/* The value of leaf indicator id for entry e, NaN when the entry has none. */
+static double entry_value(const dcs_index_entry_t *e, const char *id)
+{
+    size_t nc;
+    const dcs_index_indicator_t *cat = dcs_index_catalogue(&nc);
+    for (size_t k = 0; e->has_cat && k < nc && k < 24; k++)
+        if (strcmp(cat[k].id, id) == 0)
+            return e->cat[k];
+    if (strcmp(id, "pue") == 0)
+        return e->x[DCS_INDEX_PUE];
+    if (strcmp(id, "compute_eff_it") == 0)
+        return e->x[DCS_INDEX_CUE];
+    if (strcmp(id, "econ_output") == 0)
+        return e->x[DCS_INDEX_EUE];
+    if (strcmp(id, "coverage") == 0)
+        return e->coverage;
+    if (strcmp(id, "rack_occupancy") == 0 && e->occupancy >= 0)
+        return e->occupancy;
+    return NAN;
+}
+
+int dcs_index_scohort_from_entries(const dcs_index_entry_t *e, size_t n, const dcs_index_system_t *s,
+                                   dcs_index_scohort_t **out)
+{
+    dcs_index_scohort_t *c = calloc(1, sizeof *c);
+    *out = c;
+    if (!c)
+        return DCS_ENOMEM;
+    c->encoding = "UTF-8";
+    c->nleaves = s->nleaves;
+    c->e = calloc(n ? n : 1, sizeof *c->e);
+    c->x = malloc((n ? n : 1) * (s->nleaves ? s->nleaves : 1) * sizeof *c->x);
+    c->u = malloc((n ? n : 1) * (s->nleaves ? s->nleaves : 1) * sizeof *c->u);
+    if (!c->e || !c->x || !c->u)
+        return DCS_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        dcs_index_sentry_t *x = &c->e[c->n++];
+        *x = (dcs_index_sentry_t){.id = e[i].id, .name = e[i].name, .region = e[i].region,
+                                  .x = c->x + i * c->nleaves, .u_pct = c->u + i * c->nleaves,
+                                  .coverage = e[i].coverage, .meter_class_pct = 0.5,
+                                  .withheld = e[i].withheld, .line = (int)i + 1};
+        for (size_t k = 0; k < s->nleaves; k++) {
+            x->x[k] = entry_value(&e[i], s->nodes[s->leaf_node[k]].indicator);
+            x->u_pct[k] = NAN;
+        }
+    }
+    return 0;
+}
+
 const char *dcs_index_scohort_errmsg(const dcs_index_scohort_t *c) { return c ? c->errmsg : "out of memory"; }
 const char *dcs_index_scohort_encoding(const dcs_index_scohort_t *c) { return c->encoding; }
 

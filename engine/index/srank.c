@@ -18,6 +18,8 @@
 static const char *why_not(const dcs_index_system_t *s, const dcs_index_sentry_t *e, double min_cov,
                            char *buf, size_t len)
 {
+    if (e->withheld)
+        return snprintf(buf, len, "%s", e->withheld), buf;
     if (!(e->coverage >= min_cov))
         return snprintf(buf, len, "coverage %.0f %% below the cohort's %.0f %%", e->coverage * 100,
                         min_cov * 100), buf;
