@@ -97,6 +97,18 @@ static void test_load_and_rank(void **state)
     assert_int_equal(sens[(2 * 1 + 0) * 4 + 2], 0);
     dcs_index_sranking_free(&r);
     dcs_index_scohort_free(c);
+    /* A PUE below 1 (a -1 "no value" typed in, or a swapped meter) is not a real
+     * figure: listed with the reason, never scored as the best PUE. */
+    const char *odd = "id,name,region,coverage,pue,compute_eff_it\na,A,q,0.99,1.2,20\nz,Z,q,0.99,0.9,30\n"
+                      "y,Y,q,0.99,1.3,-1\n";
+    assert_int_equal(dcs_index_scohort_load(tu_write(dir, "odd.csv", odd), s, &c), 0);
+    e = dcs_index_scohort_entries(c, &n);
+    assert_int_equal(dcs_index_srank(s, e, n, &o, &r, err, sizeof err), 0);
+    assert_true(r.r[0].ranked && !r.r[1].ranked && !r.r[2].ranked);
+    assert_string_equal(r.r[1].why_not, "pue 0.9 is outside 1 .. inf, the range of a real figure (leaf p)");
+    assert_non_null(strstr(r.r[2].why_not, "compute_eff_it -1 is outside 0 .. inf"));
+    dcs_index_sranking_free(&r);
+    dcs_index_scohort_free(c);
     dcs_index_system_free(s);
 }
 

@@ -319,7 +319,8 @@ static int srank_done(srank_t *s, int rc)
     dcs_index_cohort_free(s->yc);
     dcs_index_policy_free(s->pol);
     dcs_index_system_free(s->sys);
-    return !rc ? CLI_OK : rc == DCS_ENOMEM ? CLI_FAIL : rc == DCS_ENODATA ? CLI_DATA : CLI_USAGE;
+    return !rc ? CLI_OK : rc == DCS_ENOMEM || rc == DCS_EIO ? CLI_FAIL : rc == DCS_ENODATA ? CLI_DATA
+                                                                                     : CLI_USAGE;
 }
 
 int cmd_srank(const char *system, const char *cohort, int fmt, int explain, int bom, const dcs_index_sopts_t *o)
@@ -367,6 +368,6 @@ int cli_system_report(const score_args_t *a, const char *system, const char *coh
         rc = DCS_EIO;
     if (c && fclose(c) && !rc)
         rc = DCS_EIO;
-    rc = srank_done(&s, rc == DCS_EIO ? DCS_ENOMEM : rc);
+    rc = srank_done(&s, rc);
     return rc ? rc : cli_report_done(out, a->pdf);
 }

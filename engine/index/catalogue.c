@@ -4,7 +4,8 @@
  * Green Grid's CUE is carbon, EPA's EUE is energy): compute_eff_it is the
  * measures' CUE (有效算力效率). Index-system files name leaves by these ids;
  * an id not listed is an operator-supplied indicator, which then states its own
- * unit and direction. Definitions: METRICS.md. */
+ * unit and direction. Each listed indicator has the range a real figure lies in
+ * (PUE >= 1, shares 0..1): a figure outside is not ranked. Definitions: METRICS.md. */
 #include "dcs_index.h"
 #include "../base/dcs_base.h"
 
@@ -13,38 +14,38 @@
 
 static const dcs_index_indicator_t catalogue[] = {
     {"pue", "PUE", "电能使用效率", "Power usage effectiveness", "1", 0,
-     "ISO/IEC 30134-2; GB 40879-2021", "E_DC / E_IT over the window, from meters (METRICS.md PUE)"},
+     "ISO/IEC 30134-2; GB 40879-2021", "E_DC / E_IT over the window, from meters (METRICS.md PUE)", 1, INFINITY},
     {"ppue", "pPUE", "局部电能使用效率", "Partial PUE of a zone", "1", 0, "ISO/IEC 30134-2 Annex",
-     "(E_IT,zone + E_infra,zone) / E_IT,zone"},
+     "(E_IT,zone + E_infra,zone) / E_IT,zone", 1, INFINITY},
     {"compute_eff_it", "CUE_IT", "有效算力效率(IT)", "Effective compute efficiency (IT power)",
      "TFLOPS/kW", 1, "Shanghai measures; dcscore METRICS.md CUE",
-     "FP32-equivalent effective compute / mean IT power"},
+     "FP32-equivalent effective compute / mean IT power", 0, INFINITY},
     {"compute_eff_dc", "CUE_DC", "有效算力效率(全站)", "Effective compute efficiency (facility power)",
-     "TFLOPS/kW", 1, "Shanghai measures; dcscore METRICS.md CUE", "CUE_IT / PUE"},
+     "TFLOPS/kW", 1, "Shanghai measures; dcscore METRICS.md CUE", "CUE_IT / PUE", 0, INFINITY},
     {"compute_eff_it_fp64", "CUE_IT FP64", "有效算力效率(FP64)", "Effective compute efficiency, FP64",
-     "TFLOPS/kW", 1, "dcscore METRICS.md CUE", "FP64 effective compute / mean IT power"},
+     "TFLOPS/kW", 1, "dcscore METRICS.md CUE", "FP64 effective compute / mean IT power", 0, INFINITY},
     {"compute_eff_it_fp32", "CUE_IT FP32", "有效算力效率(FP32)", "Effective compute efficiency, FP32",
-     "TFLOPS/kW", 1, "dcscore METRICS.md CUE", "FP32 effective compute / mean IT power"},
+     "TFLOPS/kW", 1, "dcscore METRICS.md CUE", "FP32 effective compute / mean IT power", 0, INFINITY},
     {"compute_eff_it_fp16", "CUE_IT FP16", "有效算力效率(FP16)", "Effective compute efficiency, FP16",
-     "TFLOPS/kW", 1, "dcscore METRICS.md CUE", "FP16 effective compute / mean IT power"},
+     "TFLOPS/kW", 1, "dcscore METRICS.md CUE", "FP16 effective compute / mean IT power", 0, INFINITY},
     {"compute_eff_it_int8", "CUE_IT INT8", "有效算力效率(INT8)", "Effective compute efficiency, INT8",
-     "TOPS/kW", 1, "dcscore METRICS.md CUE", "INT8 effective compute / mean IT power"},
+     "TOPS/kW", 1, "dcscore METRICS.md CUE", "INT8 effective compute / mean IT power", 0, INFINITY},
     {"econ_output", "EUE", "经济产出效益", "Economic output per energy", "yuan/kWh", 1,
-     "Shanghai measures; dcscore METRICS.md EUE", "yearly output pro-rated to the window / E_DC"},
+     "Shanghai measures; dcscore METRICS.md EUE", "yearly output pro-rated to the window / E_DC", 0, INFINITY},
     {"carbon_intensity", "CUE (carbon)", "碳排放强度", "Carbon usage effectiveness", "kgCO2/kWh", 0,
-     "ISO/IEC 30134-8", "grid emission factor x PUE (all energy from the grid)"},
+     "ISO/IEC 30134-8", "grid emission factor x PUE (all energy from the grid)", 0, INFINITY},
     {"wue", "WUE", "水资源使用效率", "Water usage effectiveness", "L/kWh", 0, "ISO/IEC 30134-9",
-     "site water / E_IT"},
+     "site water / E_IT", 0, INFINITY},
     {"erf", "ERF", "能源再利用率", "Energy reuse factor", "1", 1, "ISO/IEC 30134-6",
-     "reused energy / E_DC"},
+     "reused energy / E_DC", 0, 1},
     {"ref", "REF", "可再生能源利用率", "Renewable energy factor", "1", 1, "ISO/IEC 30134-3",
-     "renewable energy / E_DC"},
+     "renewable energy / E_DC", 0, 1},
     {"rack_occupancy", "上架率", "机架上架率", "Rack occupancy", "1", 1,
-     "Shanghai measures (Qingpu 65 % condition)", "racks in use / racks built (operator)"},
+     "Shanghai measures (Qingpu 65 % condition)", "racks in use / racks built (operator)", 0, 1},
     {"compute_util", "算力利用率", "算力利用率", "Compute utilisation", "%", 1, "dcscore METRICS.md CUE",
-     "effective / rated FP32-equivalent compute x 100"},
+     "effective / rated FP32-equivalent compute x 100", 0, 100},
     {"coverage", "coverage", "数据覆盖率", "Measurement coverage", "1", 1, "dcscore METRICS.md Coverage",
-     "measured share of the window's energy (PUE roles)"},
+     "measured share of the window's energy (PUE roles)", 0, 1},
 };
 
 const dcs_index_indicator_t *dcs_index_catalogue(size_t *n)

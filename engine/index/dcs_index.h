@@ -262,6 +262,7 @@ typedef struct {
     int benefit;             /* 1: more is better; 0: a cost (PUE) */
     const char *source;      /* standard or METRICS.md section */
     const char *measured;    /* how dcscore measures it */
+    double lo, hi;           /* a real figure lies in [lo, hi] (PUE >= 1, a share 0..1) */
 } dcs_index_indicator_t;
 
 const dcs_index_indicator_t *dcs_index_catalogue(size_t *n);

@@ -23,10 +23,15 @@ static const char *why_not(const dcs_index_system_t *s, const dcs_index_sentry_t
     if (!(e->coverage >= min_cov))
         return snprintf(buf, len, "coverage %.0f %% below the cohort's %.0f %%", e->coverage * 100,
                         min_cov * 100), buf;
-    for (size_t k = 0; k < s->nleaves; k++)
+    for (size_t k = 0; k < s->nleaves; k++) {
+        const dcs_index_node_t *leaf = &s->nodes[s->leaf_node[k]];
+        const dcs_index_indicator_t *ind = dcs_index_indicator_find(leaf->indicator);
         if (!isfinite(e->x[k]))
-            return snprintf(buf, len, "no %s figure (leaf %s)", s->nodes[s->leaf_node[k]].indicator,
-                            s->nodes[s->leaf_node[k]].id), buf;
+            return snprintf(buf, len, "no %s figure (leaf %s)", leaf->indicator, leaf->id), buf;
+        if (ind && !(e->x[k] >= ind->lo && e->x[k] <= ind->hi))
+            return snprintf(buf, len, "%s %g is outside %g .. %g, the range of a real figure (leaf %s)",
+                            leaf->indicator, e->x[k], ind->lo, ind->hi, leaf->id), buf;
+    }
     return NULL;
 }
 
