@@ -4,6 +4,7 @@
 #define DCS_CONFIG_INT_H
 
 #include "dcs_config.h"
+#include "dcs_yaml.h"
 
 #include <cyaml/cyaml.h>
 
@@ -13,13 +14,8 @@
     CYAML_FIELD_STRING_PTR(key, CYAML_FLAG_POINTER | (flags), st, field, 1, CYAML_UNLIMITED)
 #define ENUM(key, st, field, names, flags) \
     CYAML_FIELD_ENUM(key, CYAML_FLAG_STRICT | (flags), st, field, names, N(names))
-/* An optional int or double kept as a pointer, so "absent" differs from 0. */
-#define OPT_INT(name, st, field) \
-    {.key = name, .value = {.type = CYAML_INT, .flags = CYAML_FLAG_POINTER | OPT, \
-                           .data_size = sizeof(int)}, .data_offset = offsetof(st, field)}
-#define OPT_FLOAT(name, st, field) \
-    {.key = name, .value = {.type = CYAML_FLOAT, .flags = CYAML_FLAG_POINTER | OPT, \
-                           .data_size = sizeof(double)}, .data_offset = offsetof(st, field)}
+#define OPT_INT DCS_YAML_OPT_INT
+#define OPT_FLOAT DCS_YAML_OPT_FLOAT
 
 extern const cyaml_strval_t dcs_config_kind_names[3], dcs_config_unit_names[7],
     dcs_config_type_names[8], dcs_config_order_names[4], dcs_config_walk_names[3],

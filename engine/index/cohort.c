@@ -5,6 +5,7 @@
 #include "dcs_index.h"
 #include "../base/dcs_base.h"
 #include "../config/dcs_config.h"
+#include "../config/dcs_yaml.h"
 #include "../metric/dcs_metric.h"
 #include "../store/dcs_store.h"
 
@@ -59,9 +60,7 @@ struct dcs_index_cohort {
 
 #define OPT CYAML_FLAG_OPTIONAL
 #define STR(k, st, f, fl) CYAML_FIELD_STRING_PTR(k, CYAML_FLAG_POINTER | (fl), st, f, 0, CYAML_UNLIMITED)
-#define OPT_FLOAT(name, st, field) \
-    {.key = name, .value = {.type = CYAML_FLOAT, .flags = CYAML_FLAG_POINTER | OPT, \
-                           .data_size = sizeof(double)}, .data_offset = offsetof(st, field)}
+#define OPT_FLOAT DCS_YAML_OPT_FLOAT
 static const cyaml_schema_field_t site_f[] = {
     STR("id", site_t, id, 0), STR("name", site_t, name, OPT), STR("region", site_t, region, OPT),
     STR("config", site_t, config, OPT), STR("from", site_t, from, OPT), STR("to", site_t, to, OPT),

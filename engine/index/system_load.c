@@ -8,6 +8,7 @@
 #include "system_int.h"
 #include "../base/dcs_base.h"
 #include "../config/dcs_config.h"
+#include "../config/dcs_yaml.h"
 
 #include <cyaml/cyaml.h>
 #include <math.h>
@@ -43,8 +44,7 @@ typedef struct { head_t *index_system; node_t *nodes; unsigned nodes_count; } do
 
 #define OPT CYAML_FLAG_OPTIONAL
 #define STR(k, st, f, fl) CYAML_FIELD_STRING_PTR(k, CYAML_FLAG_POINTER | (fl), st, f, 1, CYAML_UNLIMITED)
-#define FLTP(k, st, f) {.key = k, .value = {.type = CYAML_FLOAT, .flags = CYAML_FLAG_POINTER | OPT, \
-                        .data_size = sizeof(double)}, .data_offset = offsetof(st, f)}
+#define FLTP DCS_YAML_OPT_FLOAT
 #define FLTS(k, st, f) CYAML_FIELD_SEQUENCE(k, CYAML_FLAG_POINTER | OPT, st, f, &float_s, 1, 225)
 
 static const cyaml_schema_value_t float_s = {CYAML_VALUE_FLOAT(CYAML_FLAG_DEFAULT, double)};
