@@ -196,18 +196,14 @@ int dcs_index_system_eval(dcs_index_system_t *s, const double *x, size_t m, dcs_
             rows[mc++] = i;
     }
     rc = weigh(s, -1, out->score, rows, mc, NULL, err, errlen);
-    for (size_t k = 0; !rc && k < L; k++) { /* global weight: the product up the path */
-        double g = 1;
-        for (int p = (int)s->leaf_node[k]; p >= 0; p = s->nodes[p].parent)
-            g *= s->nodes[p].local_w;
-        out->global_w[k] = s->nodes[s->leaf_node[k]].global_w = g;
-    }
-    for (size_t i = 0; !rc && i < s->nnodes; i++) {
+    for (size_t i = 0; !rc && i < s->nnodes; i++) { /* global weight: the product up the path */
         double g = 1;
         for (int p = (int)i; p >= 0; p = s->nodes[p].parent)
             g *= s->nodes[p].local_w;
         s->nodes[i].global_w = g;
     }
+    for (size_t k = 0; !rc && k < L; k++)
+        out->global_w[k] = s->nodes[s->leaf_node[k]].global_w;
     if (!rc)
         rc = aggregate(s, x, rows, mc, out, err, errlen);
     free(rows);
