@@ -57,15 +57,15 @@ LIB_SRC = engine/base/base.c engine/base/zone.c engine/base/text.c \
           engine/aggregate/aggregate.c engine/aggregate/dispatch.c \
           engine/aggregate/kernel_scalar.c engine/aggregate/kernel_neon.c $(ARCH_KERNELS) \
           engine/metric/score.c engine/metric/indicators.c engine/metric/json.c engine/metric/findings.c engine/metric/bridge.c \
-          engine/index/policy.c engine/index/index.c engine/index/rank.c engine/index/assess.c \
+          engine/index/policy.c engine/index/index.c engine/index/assess.c \
           engine/index/cohort.c engine/index/ahp.c engine/index/catalogue.c engine/index/system.c \
           engine/index/system_load.c engine/index/scohort.c engine/index/srank.c \
           probes/registry.c probes/poller.c probes/task.c \
           probes/modbus/modbus_probe.c probes/modbus/plan.c probes/modbus/line.c \
           probes/snmp/snmp_probe.c probes/snmp/snmp_session.c \
-          reports/page.c reports/i18n.c reports/site.c reports/region.c reports/procurement.c reports/procurement_system.c reports/region_system.c \
+          reports/page.c reports/i18n.c reports/site.c reports/region.c reports/procurement.c \
           reports/svg.c
-CLI_SRC = engine/cli/main.c engine/cli/cmd_srank.c engine/cli/cmd_poll.c engine/cli/cmd_score.c engine/cli/cmd_inspect.c \
+CLI_SRC = engine/cli/main.c engine/cli/cmd_poll.c engine/cli/cmd_score.c engine/cli/cmd_inspect.c \
           engine/cli/cmd_rank.c engine/cli/cmd_csv.c engine/cli/cmd_report.c engine/cli/cli_metrics.c
 SIM_SRC = fixtures/sim.c fixtures/sim_modbus.c fixtures/sim_snmp.c fixtures/loadmodel.c
 FLEET_SRC = fixtures/mb_fleet.c fixtures/mb_fleet_serve.c fixtures/fleet_util.c engine/base/base.c

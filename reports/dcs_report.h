@@ -59,38 +59,29 @@ int dcs_report_site_html(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cf
 /* Inline SVG scatter: mean IT load (kW) of each bucket against its PUE. */
 void dcs_report_svg_load_pue(FILE *f, const dcs_metric_score_t *sc);
 
-/* Regional pilot report over the cohort entries of `region`: evaluation table,
- * distributions, compliance with the policy rules. Returns 0, DCS_EIO or DCS_ENOMEM. */
+/* The regional pilot report (region.c) on index system sys over the entries of
+ * `region` in a cohort ranked on it: each ranked site's rank, composite, and
+ * figure and score per leaf; PUE and CUE medians, distributions and compliance
+ * with the policy rules over the ranked sites; the others with the reason.
+ * Returns 0, DCS_EIO or DCS_ENOMEM. */
 int dcs_report_region_html(FILE *f, dcs_report_lang_t lang, const char *region, const char *cohort,
-                           const dcs_index_entry_t *e, size_t n, const dcs_index_policy_t *pol);
+                           const dcs_index_system_t *sys, const dcs_index_policy_t *pol,
+                           const dcs_index_sentry_t *e, size_t n, const dcs_index_sranking_t *r);
 /* Regional compute-scheduling feed: per site PUE, CUE_IT, CUE_DC, coverage and
  * rated / effective / available TFLOPS (null when unknown). JSON schema
  * "dcscore.schedule/1", or CSV with the same columns. */
-int dcs_report_schedule_json(FILE *f, const char *region, const dcs_index_entry_t *e, size_t n);
-int dcs_report_schedule_csv(FILE *f, const char *region, const dcs_index_entry_t *e, size_t n);
+int dcs_report_schedule_json(FILE *f, const char *region, const dcs_index_sentry_t *e, size_t n);
+int dcs_report_schedule_csv(FILE *f, const char *region, const dcs_index_sentry_t *e, size_t n);
 
-/* Procurement report of a ranked cohort; sens: dcs_index_sensitivity ranks
- * (6 x n) or NULL. Returns 0, DCS_EIO or DCS_ENOMEM. */
-int dcs_report_procurement_html(FILE *f, dcs_report_lang_t lang, const char *cohort,
-                                const dcs_index_entry_t *e, size_t n, const dcs_index_ranking_t *r,
-                                const dcs_index_options_t *opt, const int *sens, const char *version);
-/* The ranking as CSV (one row per entry, ranked first). */
-/* The procurement report on an index system (procurement_system.c): the
- * ranking, every weight with its AHP matrices and CRs, each leaf's anchors, and
- * per entry every leaf's figure, score, weight and points; sens (NULL: none) the
+/* The procurement report (procurement_system.c): the ranking on index system
+ * sys, every weight with its AHP matrices and CRs, each leaf's anchors, and per
+ * entry every leaf's figure, score, weight and points; sens (NULL: none) the
  * ranks with each group's and leaf's weight +-delta (dcs_index_ssensitivity).
  * now_ns dates it. */
-int dcs_report_system_procurement_html(FILE *f, dcs_report_lang_t lang, const dcs_index_system_t *sys,
-                                       const char *cohort, const dcs_index_sentry_t *e, size_t n,
-                                       const dcs_index_sranking_t *r, const dcs_index_sopts_t *o,
-                                       const int *sens, double delta, int64_t now_ns);
-/* The regional report on an index system (region_system.c): every site of the
- * region with its cohort rank, composite, and figure and score per leaf. */
-int dcs_report_system_region_html(FILE *f, dcs_report_lang_t lang, const char *region,
-                                  const dcs_index_system_t *sys, const char *cohort,
-                                  const dcs_index_sentry_t *e, size_t n, const dcs_index_sranking_t *r);
-int dcs_report_ranking_csv(FILE *f, const dcs_index_entry_t *e, size_t n, const dcs_index_ranking_t *r,
-                           int bom); /* bom: start with a UTF-8 BOM (Excel) */
+int dcs_report_procurement_html(FILE *f, dcs_report_lang_t lang, const dcs_index_system_t *sys,
+                                const char *cohort, const dcs_index_sentry_t *e, size_t n,
+                                const dcs_index_sranking_t *r, const dcs_index_sopts_t *o,
+                                const int *sens, double delta, int64_t now_ns);
 
 /* Write s to f with & < > " ' escaped. NULL writes nothing. */
 void dcs_report_escape(FILE *f, const char *s);

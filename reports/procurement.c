@@ -1,143 +1,231 @@
-/* procurement.c: the procurement report: vendors ranked on the composite index,
- * per-indicator scores, rank confidence (90 % interval, P(rank)), the indicator
- * that most moves each rank, sensitivity of the ranks to the weights, and the
- * method and formula version, so that a listing decision can be defended.
- * Plus the same table as CSV for spreadsheets. */
+/* procurement.c: the procurement report on an index system, one that a
+ * vendor ranked 7th can check by hand: the system (id, version, SHA-256, date),
+ * every node's weighting with its AHP matrices and CRs, each leaf's anchors, the
+ * ranking with confidence in words and the gap to the entry above, and per
+ * entry the submitted figure, score, weight and points of every leaf. */
 #include "report_int.h"
 #include "../engine/base/dcs_base.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-static void method(FILE *f, dcs_report_lang_t lang, const dcs_index_ranking_t *r,
-                   const dcs_index_options_t *opt, const char *version)
+static const char *wname(const dcs_index_node_t *nd)
 {
-    fprintf(f, "<p>%s: <b>%s</b>. %s: PUE %.3f, CUE %.3f, EUE %.3f", T("Method"),
-            dcs_index_method_name(opt->method), T("Weights"), r->w[0], r->w[1], r->w[2]);
-    if (isfinite(r->cr))
-        fprintf(f, " (AHP &lambda;<sub>max</sub> %.4f, CR %.3f)", r->lambda_max, r->cr);
-    fprintf(f, ". %s %u, %s %lu. %s ", T("Monte-Carlo draws"), opt->draws, T("seed"), opt->seed,
-            T("Formula"));
-    dcs_report_escape(f, version);
-    fprintf(f, ", dcscore %s.</p>\n", DCS_VERSION);
+    static const char *const names[] = {"fixed", "AHP", "entropy", "CRITIC", "blend"};
+    return (unsigned)nd->wmethod < 5 ? names[nd->wmethod] : "?";
 }
 
-static void ranked(FILE *f, dcs_report_lang_t lang, const dcs_index_entry_t *e, size_t n,
-                   const dcs_index_ranking_t *r, const size_t *o)
+/* One matrix n x n as a table; rows and columns named by the children. */
+static void matrix(FILE *f, const double *a, size_t n, const dcs_index_node_t *nodes, const size_t *ch)
 {
-    static const char *const head[] = {"Rank", "Name", "region", "Score", "90 % interval", "P(rank)",
-                                       "PUE", "CUE", "EUE", "Moved most by", NULL};
-    table_head(f, lang, head);
-    for (size_t k = 0; k < n; k++) {
-        const dcs_index_result_t *x = &r->r[o[k]];
-        if (!x->ranked)
-            continue;
-        fprintf(f, "<tr><td class=\"l\">%d</td><td class=\"l\">", x->rank);
-        dcs_report_escape(f, e[o[k]].name);
-        fputs(" (", f);
-        dcs_report_escape(f, e[o[k]].id);
-        fputs(")</td><td class=\"l\">", f);
-        dcs_report_escape(f, e[o[k]].region);
-        fputs("</td><td><b>", f);
-        num(f, x->composite, 1);
-        fputs("</b></td><td>", f);
-        num(f, x->ci90_lo, 1);
-        fputs(" &ndash; ", f);
-        num(f, x->ci90_hi, 1);
-        fputs("</td><td>", f);
-        num(f, x->p_rank ? x->p_rank[x->rank - 1] : NAN, 2);
-        for (int j = 0; j < DCS_INDEX_N; j++) {
-            fputs("</td><td>", f);
-            num(f, x->score[j], 1);
-        }
-        fprintf(f, "</td><td class=\"l\">%s %+.1f</td></tr>\n", dcs_index_name(x->key), x->key_points);
-    }
-    fputs("</table>\n", f);
-    for (size_t k = 0; k < n; k++)
-        if (!r->r[o[k]].ranked) {
-            fprintf(f, "<p class=\"warn\">%s: ", T("Not ranked"));
-            dcs_report_escape(f, e[o[k]].name);
-            fputs(" &mdash; ", f);
-            dcs_report_escape(f, r->r[o[k]].why_not);
-            fputs("</p>\n", f);
-        }
-}
-
-static void sensitivity(FILE *f, dcs_report_lang_t lang, const dcs_index_entry_t *e, size_t n,
-                        const dcs_index_ranking_t *r, const size_t *o, const int *sens)
-{
-    fprintf(f, "<h2>%s</h2>\n<p>%s.</p>\n<table><tr><th class=\"l\">%s</th><th>%s</th>",
-            T("Sensitivity to weights"), T("Rank with each weight raised or lowered by 20 %"),
-            T("Name"), T("Rank"));
-    for (int j = 0; j < DCS_INDEX_N; j++)
-        fprintf(f, "<th>%s +20%%</th><th>%s &minus;20%%</th>", dcs_index_name(j), dcs_index_name(j));
+    fputs("<table class=\"m\"><tr><th></th>", f);
+    for (size_t j = 0; j < n; j++)
+        fputs("<th>", f), dcs_report_escape(f, nodes[ch[j]].id), fputs("</th>", f);
     fputs("</tr>\n", f);
-    for (size_t k = 0; k < n; k++) {
-        size_t i = o[k];
-        if (!r->r[i].ranked)
-            continue;
-        fputs("<tr><td class=\"l\">", f);
-        dcs_report_escape(f, e[i].name);
-        fprintf(f, "</td><td>%d</td>", r->r[i].rank);
-        for (int c = 0; c < 2 * DCS_INDEX_N; c++) {
-            int rk = sens[(size_t)c * n + i];
-            fprintf(f, "<td class=\"%s\">%d</td>", rk == r->r[i].rank ? "" : "warn", rk);
-        }
+    for (size_t i = 0; i < n; i++) {
+        fputs("<tr><th class=\"l\">", f);
+        dcs_report_escape(f, nodes[ch[i]].id);
+        fputs("</th>", f);
+        for (size_t j = 0; j < n; j++)
+            fprintf(f, "<td>%.4g</td>", a[i * n + j]);
         fputs("</tr>\n", f);
     }
     fputs("</table>\n", f);
 }
 
-int dcs_report_procurement_html(FILE *f, dcs_report_lang_t lang, const char *cohort,
-                                const dcs_index_entry_t *e, size_t n, const dcs_index_ranking_t *r,
-                                const dcs_index_options_t *opt, const int *sens, const char *version)
+/* A group's weighting: method, and for AHP each expert's matrix and CR and
+ * the aggregate's weights, lambda_max, CI and CR. */
+static void group(FILE *f, dcs_report_lang_t lang, const dcs_index_node_t *g, int p,
+                  const dcs_index_node_t *nodes, size_t nn)
 {
-    size_t *o = dcs_index_rank_order(r, n);
-    if (!o)
-        return DCS_ENOMEM;
-    page_open(f, lang, cohort, "dcscore procurement ranking");
-    fprintf(f, "<p class=\"sub\">%s</p>\n", T("dcscore procurement ranking"));
-    method(f, lang, r, opt, version);
-    ranked(f, lang, e, n, r, o);
-    if (sens)
-        sensitivity(f, lang, e, n, r, o, sens);
-    fputs("<p>Score 0&ndash;100 (METRICS.md). P(rank): probability of holding the rank shown "
-          "under measurement uncertainty and weight perturbation.</p>\n", f);
-    page_close(f);
-    free(o);
-    return ferror(f) ? DCS_EIO : 0;
+    size_t ch[DCS_INDEX_MAX_NODES], n = 0;
+    for (size_t i = 0; i < nn; i++)
+        if (nodes[i].parent == p)
+            ch[n++] = i;
+    fprintf(f, "<h3>%s: ", T("Group"));
+    dcs_report_escape(f, p < 0 ? T("first level") : g->name_zh && lang == DCS_REPORT_ZH ? g->name_zh : g->name_en);
+    fprintf(f, " (%s", wname(g));
+    if (g->wmethod == DCS_W_BLEND)
+        fprintf(f, " %.2f &times; %s + %.2f &times; %s", g->blend_alpha, g->subjective_ahp ? "AHP" : "fixed",
+                1 - g->blend_alpha, g->blend_objective == DCS_W_ENTROPY ? "entropy" : "CRITIC");
+    fputs(")</h3>\n", f);
+    for (size_t e = 0; g->ahp && e < g->nexperts; e++) {
+        if (g->nexperts > 1)
+            fprintf(f, "<p>%s %zu: CR %.4f</p>\n", T("Expert"), e + 1, g->expert_result[e].cr);
+        matrix(f, g->ahp + e * n * n, n, nodes, ch);
+    }
+    if (g->ahp)
+        fprintf(f, "<p>%s%s: &lambda;<sub>max</sub> %.4f, CI %.4f, CR %.4f (RI %s, %s)</p>\n",
+                g->nexperts > 1 ? T("Aggregate (AIJ, geometric mean) of ") : "",
+                g->nexperts > 1 ? T("the experts") : T("Matrix"), g->ahp_result.lambda_max, g->ahp_result.ci,
+                g->ahp_result.cr, dcs_index_ri_name(g->ahp_opts.ri), dcs_index_ahp_method_name(g->ahp_opts.method));
 }
 
-int dcs_report_ranking_csv(FILE *f, const dcs_index_entry_t *e, size_t n, const dcs_index_ranking_t *r,
-                           int bom)
+static void anchors(FILE *f, const dcs_index_node_t *nd)
 {
-    size_t *o = dcs_index_rank_order(r, n);
-    if (!o)
-        return DCS_ENOMEM;
-    if (bom) /* Excel reads the Chinese names right only with it */
-        fputs("\xEF\xBB\xBF", f);
-    fputs("rank,id,name,region,pue,cue_tflops_per_kw,eue_yuan_per_kwh,coverage,score_pue,score_cue,"
-          "score_eue,composite,ci90_lo,ci90_hi,p_rank,p_first,key_indicator,key_points,note\r\n", f);
-    for (size_t k = 0; k < n; k++) {
-        const dcs_index_entry_t *x = &e[o[k]];
-        const dcs_index_result_t *res = &r->r[o[k]];
-        if (res->ranked)
-            fprintf(f, "%d", res->rank);
-        fputc(',', f);
-        dcs_csv_str(f, x->id), fputc(',', f), dcs_csv_str(f, x->name), fputc(',', f);
-        dcs_csv_str(f, x->region);
-        fprintf(f, ",%.4f,%.4f,%.4f,%.4f,%.2f,%.2f,%.2f,", x->x[0], x->x[1], x->x[2], x->coverage,
-                res->score[0], res->score[1], res->score[2]);
-        if (res->ranked)
-            fprintf(f, "%.2f,%.2f,%.2f,%.4f,%.4f,%s,%.2f,\r\n", res->composite, res->ci90_lo,
-                    res->ci90_hi, res->p_rank ? res->p_rank[res->rank - 1] : 0.0, res->p_top,
-                    dcs_index_name(res->key), res->key_points);
-        else {
-            fputs(",,,,,,,", f);
-            dcs_csv_str(f, res->why_not);
-            fputs("\r\n", f);
-        }
+    switch (nd->norm) {
+    case DCS_NORM_LINEAR: fprintf(f, "linear: 100 at %.4g, 0 at %.4g", nd->best, nd->worst); break;
+    case DCS_NORM_MINMAX: fputs("min&ndash;max over the cohort", f); break;
+    case DCS_NORM_TARGET: fprintf(f, "target %.4g &plusmn; %.4g", nd->target, nd->tolerance); break;
+    case DCS_NORM_VECTOR: fputs("vector (TOPSIS)", f); break;
     }
-    free(o);
+}
+
+static void weights(FILE *f, dcs_report_lang_t lang, const dcs_index_system_t *sys, const dcs_index_sranking_t *r)
+{
+    size_t nn;
+    const dcs_index_node_t *nodes = dcs_index_system_nodes(sys, &nn);
+    static const char *const head[] = {"Indicator", "Group", "Unit", "Direction", "Normalisation",
+                                       "Local weight", "Global weight", NULL};
+    fprintf(f, "<h2>%s</h2>\n", T("Indicators and weights"));
+    table_head(f, lang, head);
+    const size_t *ln;
+    size_t L = dcs_index_system_leaves(sys, &ln);
+    for (size_t k = 0; k < L; k++) {
+        const dcs_index_node_t *nd = &nodes[ln[k]];
+        fputs("<tr><td class=\"l\">", f);
+        dcs_report_escape(f, lang == DCS_REPORT_ZH && nd->name_zh ? nd->name_zh : nd->name_en);
+        fputs(" (", f), dcs_report_escape(f, nd->indicator), fputs(")</td><td class=\"l\">", f);
+        dcs_report_escape(f, nd->parent < 0 ? "-" : nodes[nd->parent].id);
+        fputs("</td><td class=\"l\">", f), dcs_report_escape(f, nd->unit);
+        fprintf(f, "</td><td class=\"l\">%s</td><td class=\"l\">", nd->benefit ? "benefit" : "cost");
+        anchors(f, nd);
+        fprintf(f, "</td><td>%.4f</td><td><b>%.4f</b></td></tr>\n", nd->local_w, r->eval.global_w[k]);
+    }
+    fputs("</table>\n", f);
+    group(f, lang, dcs_index_system_root(sys), -1, nodes, nn);
+    for (size_t i = 0; i < nn; i++)
+        if (!nodes[i].leaf)
+            group(f, lang, &nodes[i], (int)i, nodes, nn);
+}
+
+static void ranking(FILE *f, dcs_report_lang_t lang, const dcs_index_sentry_t *e, size_t n,
+                    const dcs_index_sranking_t *r, unsigned draws)
+{
+    static const char *const head[] = {"Rank", "Name", "region", "Score", "90 % interval", "Behind",
+                                       "Confidence", NULL};
+    fprintf(f, "<h2>%s</h2>\n", T("Ranking"));
+    table_head(f, lang, head);
+    for (int k = 1; k <= (int)r->nranked; k++)
+        for (size_t i = 0; i < n; i++) {
+            const dcs_index_sresult_t *x = &r->r[i];
+            if (!x->ranked || x->rank != k)
+                continue;
+            char words[128];
+            dcs_index_confidence_words(x, r->nranked, draws, words, sizeof words);
+            fprintf(f, "<tr><td class=\"l\">%d</td><td class=\"l\">", x->rank);
+            dcs_report_escape(f, e[i].name), fputs(" (", f), dcs_report_escape(f, e[i].id);
+            fputs(")</td><td class=\"l\">", f), dcs_report_escape(f, T(e[i].region));
+            fputs("</td><td><b>", f), num(f, x->composite, 2), fputs("</b></td><td>", f);
+            num(f, x->ci90_lo, 2), fputs(" &ndash; ", f), num(f, x->ci90_hi, 2), fputs("</td><td>", f);
+            num(f, x->gap_above, 2);
+            fputs("</td><td class=\"l\">", f), dcs_report_escape(f, words), fputs("</td></tr>\n", f);
+        }
+    fputs("</table>\n", f);
+    for (size_t i = 0; i < n; i++)
+        if (!r->r[i].ranked) {
+            fprintf(f, "<p class=\"warn\">%s: ", T("Not ranked"));
+            dcs_report_escape(f, e[i].name), fputs(" &mdash; ", f), dcs_report_escape(f, r->r[i].why_not);
+            fputs("</p>\n", f);
+        }
+}
+
+/* Per ranked entry: figure, score, weight and points per leaf, and the points
+ * against the entry above: the sum of the points is the composite. */
+static void breakdown(FILE *f, dcs_report_lang_t lang, const dcs_index_system_t *sys,
+                      const dcs_index_sentry_t *e, size_t n, const dcs_index_sranking_t *r)
+{
+    size_t nn, L = r->nleaves;
+    const dcs_index_node_t *nodes = dcs_index_system_nodes(sys, &nn);
+    const size_t *ln;
+    dcs_index_system_leaves(sys, &ln);
+    static const char *const head[] = {"Indicator", "Submitted figure", "Unit", "Score", "Global weight",
+                                       "Points", "Against the entry above", NULL};
+    fprintf(f, "<h2>%s</h2>\n", T("How each score is made"));
+    for (size_t i = 0; i < n; i++) {
+        const dcs_index_sresult_t *x = &r->r[i];
+        if (!x->ranked)
+            continue;
+        size_t row = r->row[i], up = x->above >= 0 ? r->row[x->above] : (size_t)-1;
+        fprintf(f, "<h3>%d. ", x->rank);
+        dcs_report_escape(f, e[i].name);
+        fprintf(f, ": %.2f</h3>\n", x->composite);
+        table_head(f, lang, head);
+        for (size_t k = 0; k < L; k++) {
+            double pts = r->eval.contribution[row * L + k];
+            fputs("<tr><td class=\"l\">", f), dcs_report_escape(f, nodes[ln[k]].id);
+            fprintf(f, "</td><td>%.6g</td><td class=\"l\">", e[i].x[k]);
+            dcs_report_escape(f, nodes[ln[k]].unit);
+            fputs("</td><td>", f), num(f, r->eval.score[row * L + k], 2);
+            fprintf(f, "</td><td>%.4f</td><td>%.2f</td><td>", r->eval.global_w[k], pts);
+            if (up != (size_t)-1)
+                fprintf(f, "%+.2f", pts - r->eval.contribution[up * L + k]);
+            fputs("</td></tr>\n", f);
+        }
+        fputs("</table>\n", f);
+    }
+}
+
+/* Ranks with each node's weight raised and lowered: groups, then leaves. */
+static void sensitivity(FILE *f, dcs_report_lang_t lang, const dcs_index_system_t *sys,
+                        const dcs_index_sentry_t *e, size_t n, const dcs_index_sranking_t *r,
+                        const int *sens, double delta, int leaves)
+{
+    size_t nn;
+    const dcs_index_node_t *nodes = dcs_index_system_nodes(sys, &nn);
+    fprintf(f, "<h3>%s</h3>\n<table><tr><th class=\"l\">%s</th><th>%s</th>",
+            leaves ? T("Indicators") : T("Groups"), T("Name"), T("Rank"));
+    for (size_t j = 0; j < nn; j++)
+        if (nodes[j].leaf == leaves)
+            fputs("<th>", f), dcs_report_escape(f, nodes[j].id),
+                fprintf(f, " +%.0f%%</th><th>", delta * 100), dcs_report_escape(f, nodes[j].id),
+                fprintf(f, " &minus;%.0f%%</th>", delta * 100);
+    fputs("</tr>\n", f);
+    for (int k = 1; k <= (int)r->nranked; k++)
+        for (size_t i = 0; i < n; i++) {
+            if (!r->r[i].ranked || r->r[i].rank != k)
+                continue;
+            fputs("<tr><td class=\"l\">", f), dcs_report_escape(f, e[i].name);
+            fprintf(f, "</td><td>%d</td>", k);
+            for (size_t j = 0; j < nn; j++)
+                for (int d = 0; nodes[j].leaf == leaves && d < 2; d++) {
+                    int rk = sens[(2 * j + (size_t)d) * n + i];
+                    fprintf(f, "<td class=\"%s\">%d</td>", rk == k ? "" : "warn", rk);
+                }
+            fputs("</tr>\n", f);
+        }
+    fputs("</table>\n", f);
+}
+
+int dcs_report_procurement_html(FILE *f, dcs_report_lang_t lang, const dcs_index_system_t *sys,
+                                       const char *cohort, const dcs_index_sentry_t *e, size_t n,
+                                       const dcs_index_sranking_t *r, const dcs_index_sopts_t *o,
+                                       const int *sens, double delta, int64_t now_ns)
+{
+    char date[64];
+    time_text(lang, now_ns, "Asia/Shanghai", date, sizeof date);
+    page_open(f, lang, cohort, "dcscore procurement ranking");
+    fprintf(f, "<p class=\"sub\">%s</p>\n<p>%s: <b>", T("dcscore procurement ranking"), T("Index system"));
+    dcs_report_escape(f, dcs_index_system_id(sys));
+    fputs("</b> ", f), dcs_report_escape(f, dcs_index_system_version(sys));
+    fprintf(f, " (SHA-256 %s), %s. %s %u, %s %lu, %s %.0f %%. %s: %s. dcscore %s.</p>\n",
+            dcs_index_system_hash(sys),
+            dcs_index_system_aggregation(sys) == DCS_AGG_TOPSIS ? "TOPSIS" : T("weighted sum"),
+            T("Monte-Carlo draws"), o->draws, T("seed"), o->seed, T("min coverage"), o->min_coverage * 100,
+            T("Date"), date, DCS_VERSION);
+    ranking(f, lang, e, n, r, o->draws);
+    weights(f, lang, sys, r);
+    if (sens) {
+        fprintf(f, "<h2>%s</h2>\n<p>%s %.0f %%.</p>\n", T("Sensitivity to weights"),
+                T("Rank with one weight raised or lowered by"), delta * 100);
+        sensitivity(f, lang, sys, e, n, r, sens, delta, 0);
+        sensitivity(f, lang, sys, e, n, r, sens, delta, 1);
+    }
+    breakdown(f, lang, sys, e, n, r);
+    fputs("<p>Scores 0&ndash;100; points = global weight &times; score, and they add up to the "
+          "composite. Confidence: how often the entry holds its likeliest ranks over the draws "
+          "(measurement uncertainty and weight perturbation). Formulas: METRICS.md \"Index "
+          "systems\".</p>\n", f);
+    page_close(f);
     return ferror(f) ? DCS_EIO : 0;
 }

@@ -1,8 +1,9 @@
-/* region.c: the pilot office's regional report (青浦, 临港, ...): every site of
- * the region side by side, their effective compute efficiency, distributions,
- * compliance with the regional limits, and the machine-readable regional
- * compute-scheduling feed (JSON and CSV) for placing work where it is most
- * efficient. Input: a cohort (docs/rank.md) and the policy data. */
+/* region.c: the pilot office's regional report (青浦, 临港, ...) on an index
+ * system: every site of the region with its cohort rank, composite and figure
+ * and score for every leaf; the medians, distributions and compliance with the
+ * regional limits of the ranked (publishable) sites; the sites that could not
+ * be ranked, with the reason; and the regional compute-scheduling feed (JSON
+ * and CSV). Input: a cohort ranked on the system (srank.c) and the policy. */
 #include "report_int.h"
 #include "../engine/base/dcs_base.h"
 
@@ -10,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int in_region(const dcs_index_entry_t *e, const char *region)
+static int in_region(const dcs_index_sentry_t *e, const char *region)
 {
     return region && e->region && strcmp(e->region, region) == 0;
 }
@@ -21,12 +22,17 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Median of the finite values of v[0..n-1] (sorted in place). */
 static double median(double *v, size_t n)
 {
-    if (!n)
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(v[i]))
+            v[k++] = v[i];
+    if (!k)
         return NAN;
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    qsort(v, k, sizeof *v, cmp_double);
+    return k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
 }
 
 /* The tightest PUE limit that applies in the region (for the chart's line). */
@@ -41,99 +47,111 @@ static double regional_limit(const dcs_index_policy_t *pol, const char *region)
     return lim;
 }
 
-/* A site of the region with its assessment, made once per report. */
+/* The region's ranked sites in rank order, each assessed once. */
 typedef struct {
-    const dcs_index_entry_t *e;
+    const dcs_index_sentry_t *e;
+    const dcs_index_sresult_t *r;
+    size_t row;
     dcs_index_assessment_t as;
 } site_t;
 
-/* pue and cue are scratch space (median sorts them). */
-static void summary(FILE *f, dcs_report_lang_t lang, const site_t *s, size_t k, double *pue,
-                    double *cue)
+typedef struct {
+    FILE *f;
+    dcs_report_lang_t lang;
+    const char *region;
+    const dcs_index_system_t *sys;
+    const dcs_index_policy_t *pol;
+    const dcs_index_sranking_t *rk;
+    site_t *s;
+    size_t k;            /* ranked sites of the region */
+    double *scratch;     /* k values */
+    const char **labels; /* k labels */
+} region_t;
+
+static void summary(const region_t *g, size_t all)
 {
+    dcs_report_lang_t lang = g->lang;
     size_t met = 0;
-    for (size_t i = 0; i < k; i++) {
-        int all = 1;
-        for (size_t r = 0; r < s[i].as.nrules; r++)
-            all &= s[i].as.met[r] != 0;
-        met += (size_t)all;
-        pue[i] = s[i].e->x[DCS_INDEX_PUE];
-        cue[i] = s[i].e->x[DCS_INDEX_CUE];
+    for (size_t i = 0; i < g->k; i++) {
+        int every = 1;
+        for (size_t r = 0; r < g->s[i].as.nrules; r++)
+            every &= g->s[i].as.met[r] != 0;
+        met += (size_t)every;
     }
-    kpi(f, T("Sites"), (double)k, 0, "");
-    kpi(f, "PUE (median)", median(pue, k), 3, "");
-    kpi(f, "CUE_IT (median)", median(cue, k), 2, "TFLOPS/kW");
-    kpi(f, T("Meeting every rule"), k ? 100.0 * (double)met / (double)k : NAN, 0, "%");
+    kpi(g->f, T("Sites"), (double)all, 0, "");
+    kpi(g->f, T("Ranked"), (double)g->k, 0, "");
+    for (size_t i = 0; i < g->k; i++)
+        g->scratch[i] = dcs_index_sentry_value(g->s[i].e, "pue");
+    kpi(g->f, "PUE (median)", median(g->scratch, g->k), 3, "");
+    for (size_t i = 0; i < g->k; i++)
+        g->scratch[i] = dcs_index_sentry_value(g->s[i].e, "compute_eff_it");
+    kpi(g->f, "CUE_IT (median)", median(g->scratch, g->k), 2, "TFLOPS/kW");
+    kpi(g->f, T("Meeting every rule"), g->k ? 100.0 * (double)met / (double)g->k : NAN, 0, "%");
+    fprintf(g->f, "<p>%s</p>\n", T("Medians, distributions and compliance count the ranked sites only"));
 }
 
-static void evaluation(FILE *f, dcs_report_lang_t lang, const site_t *s, size_t k)
+static void leaf_table(const region_t *g)
 {
-    static const char *const head[] = {"Site", "Name", "PUE", "CUE_IT", "CUE_DC", "EUE", "Coverage",
-                                       "Composite score", "Grade", NULL};
-    fprintf(f, "<h2>%s</h2>\n", T("Effective compute efficiency evaluation"));
-    table_head(f, lang, head);
-    for (size_t i = 0; i < k; i++) {
-        const dcs_index_entry_t *e = s[i].e;
-        fputs("<tr><td class=\"l\">", f);
-        dcs_report_escape(f, e->id);
-        fputs("</td><td class=\"l\">", f);
-        dcs_report_escape(f, e->name);
-        fputs("</td><td>", f);
-        num(f, e->x[DCS_INDEX_PUE], 3);
-        fputs("</td><td>", f);
-        num(f, e->x[DCS_INDEX_CUE], 2);
-        fputs("</td><td>", f);
-        num(f, e->x[DCS_INDEX_CUE] / e->x[DCS_INDEX_PUE], 2);
-        fputs("</td><td>", f);
-        num(f, e->x[DCS_INDEX_EUE], 2);
-        fputs("</td><td>", f);
-        num(f, e->coverage * 100, 1);
-        fputs(" %</td><td>", f);
-        num(f, s[i].as.composite, 1);
-        fputs("</td><td class=\"l\">", f);
-        dcs_report_escape(f, s[i].as.grade);
-        fputs("</td></tr>\n", f);
+    dcs_report_lang_t lang = g->lang;
+    FILE *f = g->f;
+    size_t nn, L = g->rk->nleaves;
+    const size_t *ln;
+    const dcs_index_node_t *nodes = dcs_index_system_nodes(g->sys, &nn);
+    dcs_index_system_leaves(g->sys, &ln);
+    fprintf(f, "<h2>%s</h2>\n<table><tr><th class=\"l\">%s</th><th class=\"l\">%s</th><th>%s</th>",
+            T("Effective compute efficiency evaluation"), T("Rank"), T("Name"), T("Composite"));
+    for (size_t l = 0; l < L; l++) {
+        const dcs_index_node_t *nd = &nodes[ln[l]];
+        fputs("<th>", f);
+        dcs_report_escape(f, lang == DCS_REPORT_ZH && nd->name_zh ? nd->name_zh : nd->name_en);
+        fputs("<br>", f), dcs_report_escape(f, nd->unit), fputs("</th>", f);
     }
-    fputs("</table>\n<p>CUE in TFLOPS (FP32-eq) per kW; EUE in yuan/kWh; METRICS.md.</p>\n", f);
+    fprintf(f, "<th>%s</th><th class=\"l\">%s</th></tr>\n", T("Coverage"), T("Grade"));
+    for (size_t i = 0; i < g->k; i++) {
+        const site_t *s = &g->s[i];
+        fprintf(f, "<tr><td class=\"l\">%d</td><td class=\"l\">", s->r->rank);
+        dcs_report_escape(f, s->e->name);
+        fputs("</td><td><b>", f), num(f, s->r->composite, 2), fputs("</b></td>", f);
+        for (size_t l = 0; l < L; l++) {
+            fputs("<td>", f), num(f, s->e->x[l], 3), fputs(" (", f);
+            num(f, g->rk->eval.score[s->row * L + l], 0), fputs(")</td>", f);
+        }
+        fputs("<td>", f), num(f, s->e->coverage * 100, 1), fputs(" %</td><td class=\"l\">", f);
+        dcs_report_escape(f, s->as.grade), fputs("</td></tr>\n", f);
+    }
+    fprintf(f, "</table>\n<p>%s</p>\n", T("Rank in the whole cohort; each cell: the submitted figure and its score"));
 }
 
-/* labels, pue and cue are scratch space for the bars, in site order. */
-static void distributions(FILE *f, dcs_report_lang_t lang, const site_t *s, size_t k, double *pue,
-                          double *cue, const char **labels, const char *region,
-                          const dcs_index_policy_t *pol)
+static void distributions(const region_t *g)
 {
-    for (size_t i = 0; i < k; i++) {
-        labels[i] = s[i].e->id;
-        pue[i] = s[i].e->x[DCS_INDEX_PUE];
-        cue[i] = s[i].e->x[DCS_INDEX_CUE];
-    }
+    dcs_report_lang_t lang = g->lang;
     char lim[64];
-    double limit = regional_limit(pol, region);
+    double limit = regional_limit(g->pol, g->region);
     snprintf(lim, sizeof lim, "%s %.2f", lang == DCS_REPORT_ZH ? "限值" : "limit", limit);
-    fprintf(f, "<h2>%s</h2>\n<h3>PUE</h3>\n", T("Distribution"));
-    bar_chart(f, labels, pue, k, "PUE", limit, lim);
-    fputs("<h3>CUE_IT</h3>\n", f);
-    bar_chart(f, labels, cue, k, "TFLOPS/kW", NAN, "");
+    for (size_t i = 0; i < g->k; i++)
+        g->labels[i] = g->s[i].e->id, g->scratch[i] = dcs_index_sentry_value(g->s[i].e, "pue");
+    fprintf(g->f, "<h2>%s</h2>\n<h3>PUE</h3>\n", T("Distribution"));
+    bar_chart(g->f, g->labels, g->scratch, g->k, "PUE", limit, lim);
+    for (size_t i = 0; i < g->k; i++)
+        g->scratch[i] = dcs_index_sentry_value(g->s[i].e, "compute_eff_it");
+    fputs("<h3>CUE_IT</h3>\n", g->f);
+    bar_chart(g->f, g->labels, g->scratch, g->k, "TFLOPS/kW", NAN, "");
 }
 
-static void compliance(FILE *f, dcs_report_lang_t lang, const site_t *s, size_t k,
-                       const dcs_index_policy_t *pol)
+static void compliance(const region_t *g)
 {
+    dcs_report_lang_t lang = g->lang;
+    FILE *f = g->f;
     const dcs_index_rule_t *rules;
-    size_t nr = dcs_index_policy_rules(pol, &rules);
+    size_t nr = dcs_index_policy_rules(g->pol, &rules);
     fprintf(f, "<h2>%s</h2>\n<table><tr><th class=\"l\">%s</th>", T("Compliance with the regional limits"),
             T("Site"));
-    for (size_t r = 0; r < nr; r++) {
-        fputs("<th>", f);
-        dcs_report_escape(f, rules[r].id);
-        fputs("</th>", f);
-    }
+    for (size_t r = 0; r < nr; r++)
+        fputs("<th>", f), dcs_report_escape(f, rules[r].id), fputs("</th>", f);
     fputs("</tr>\n", f);
-    for (size_t i = 0; i < k; i++) {
-        const dcs_index_assessment_t *as = &s[i].as;
-        fputs("<tr><td class=\"l\">", f);
-        dcs_report_escape(f, s[i].e->id);
-        fputs("</td>", f);
+    for (size_t i = 0; i < g->k; i++) {
+        const dcs_index_assessment_t *as = &g->s[i].as;
+        fputs("<tr><td class=\"l\">", f), dcs_report_escape(f, g->s[i].e->id), fputs("</td>", f);
         for (size_t r = 0; r < as->nrules; r++)
             fprintf(f, "<td class=\"%s\">%s</td>", as->met[r] > 0 ? "ok" : as->met[r] ? "" : "warn",
                     T(as->met[r] < 0 ? "not applicable" : as->met[r] ? "met" : "not met"));
@@ -141,67 +159,91 @@ static void compliance(FILE *f, dcs_report_lang_t lang, const site_t *s, size_t 
     }
     fputs("</table>\n<ul>", f);
     for (size_t r = 0; r < nr; r++) {
-        fputs("<li><b>", f);
-        dcs_report_escape(f, rules[r].id);
-        fputs("</b>: ", f);
-        dcs_report_escape(f, rules[r].name);
-        fputs(" (", f);
-        dcs_report_escape(f, rules[r].source);
-        fputs(")</li>", f);
+        fputs("<li><b>", f), dcs_report_escape(f, rules[r].id), fputs("</b>: ", f);
+        dcs_report_escape(f, rules[r].name), fputs(" (", f);
+        dcs_report_escape(f, rules[r].source), fputs(")</li>", f);
     }
     fputs("</ul>\n", f);
 }
 
-int dcs_report_region_html(FILE *f, dcs_report_lang_t lang, const char *region, const char *cohort,
-                           const dcs_index_entry_t *e, size_t n, const dcs_index_policy_t *pol)
+/* The region's ranked sites in rank order into g->s; returns how many
+ * entries of the region there are (ranked or not). */
+static size_t gather(region_t *g, const dcs_index_sentry_t *e, size_t n)
 {
-    /* The region's sites, each assessed once for every section. */
-    site_t *s = malloc((n ? n : 1) * sizeof *s);
-    double *pue = malloc((n ? n : 1) * sizeof *pue), *cue = malloc((n ? n : 1) * sizeof *cue);
-    const char **labels = malloc((n ? n : 1) * sizeof *labels);
-    if (!s || !pue || !cue || !labels) {
-        free(s), free(pue), free(cue), free(labels);
+    size_t all = 0;
+    for (size_t i = 0; i < n; i++)
+        all += (size_t)in_region(&e[i], g->region);
+    for (int rank = 1; rank <= (int)g->rk->nranked; rank++)
+        for (size_t i = 0; i < n; i++) {
+            const dcs_index_sresult_t *r = &g->rk->r[i];
+            if (!in_region(&e[i], g->region) || !r->ranked || r->rank != rank)
+                continue;
+            site_t *s = &g->s[g->k++];
+            *s = (site_t){.e = &e[i], .r = r, .row = g->rk->row[i]};
+            double occ = dcs_index_sentry_value(&e[i], "rack_occupancy");
+            dcs_index_assess(g->pol, dcs_index_sentry_value(&e[i], "pue"), isfinite(occ) ? occ : -1,
+                             g->region, &s->as);
+        }
+    return all;
+}
+
+int dcs_report_region_html(FILE *f, dcs_report_lang_t lang, const char *region, const char *cohort,
+                           const dcs_index_system_t *sys, const dcs_index_policy_t *pol,
+                           const dcs_index_sentry_t *e, size_t n, const dcs_index_sranking_t *rk)
+{
+    size_t cap = n ? n : 1;
+    region_t g = {.f = f, .lang = lang, .region = region, .sys = sys, .pol = pol, .rk = rk,
+                  .s = malloc(cap * sizeof *g.s), .scratch = malloc(cap * sizeof *g.scratch),
+                  .labels = malloc(cap * sizeof *g.labels)};
+    if (!g.s || !g.scratch || !g.labels) {
+        free(g.s), free(g.scratch), free(g.labels);
         return DCS_ENOMEM;
     }
+    size_t all = gather(&g, e, n);
     char title[300];
     snprintf(title, sizeof title, "%s: %s", T("dcscore regional pilot report"), T(region));
     page_open(f, lang, title, "dcscore regional pilot report");
     fputs("<p class=\"sub\">", f);
     dcs_report_escape(f, cohort);
-    fprintf(f, ". %s %s, dcscore %s.</p>\n", T("Formula"), dcs_index_policy_version(pol), DCS_VERSION);
-    size_t k = 0;
+    fprintf(f, ". %s: <b>", T("Index system"));
+    dcs_report_escape(f, dcs_index_system_id(sys));
+    fputs("</b> ", f), dcs_report_escape(f, dcs_index_system_version(sys));
+    fprintf(f, " (SHA-256 %.16s&hellip;). %s %s, dcscore %s.</p>\n", dcs_index_system_hash(sys), T("Formula"),
+            dcs_index_policy_version(pol), DCS_VERSION);
+    summary(&g, all);
+    leaf_table(&g);
+    distributions(&g);
+    compliance(&g);
     for (size_t i = 0; i < n; i++)
-        if (in_region(&e[i], region)) {
-            s[k].e = &e[i];
-            dcs_index_assess(pol, e[i].x, e[i].occupancy, region, &s[k++].as);
+        if (!rk->r[i].ranked && in_region(&e[i], region)) {
+            fprintf(f, "<p class=\"warn\">%s: ", T("Not ranked"));
+            dcs_report_escape(f, e[i].name), fputs(" &mdash; ", f), dcs_report_escape(f, rk->r[i].why_not);
+            fputs("</p>\n", f);
         }
-    summary(f, lang, s, k, pue, cue);
-    evaluation(f, lang, s, k);
-    distributions(f, lang, s, k, pue, cue, labels, region, pol);
-    compliance(f, lang, s, k, pol);
-    free(s), free(pue), free(cue), free(labels);
     fprintf(f, "<h2>%s</h2>\n<p>JSON: <code>dcscore.schedule/1</code>; CSV: %s.</p>\n",
-            T("Regional compute-scheduling feed"),
-            lang == DCS_REPORT_ZH ? "每个数据中心一行" : "one row per site");
+            T("Regional compute-scheduling feed"), lang == DCS_REPORT_ZH ? "每个数据中心一行" : "one row per site");
     page_close(f);
+    free(g.s), free(g.scratch), free(g.labels);
     return ferror(f) ? DCS_EIO : 0;
 }
 
-/* Headroom: rated minus effective compute, when both are known. */
-static double available(const dcs_index_entry_t *e)
+/* The feed's figures of entry e: PUE, CUE_IT, CUE_DC, coverage, rated,
+ * effective and available (rated minus effective) TFLOPS; NaN unknown. */
+static void feed_values(const dcs_index_sentry_t *e, double v[7])
 {
-    return isfinite(e->peak_tflops) && isfinite(e->c_eff_tflops) ? e->peak_tflops - e->c_eff_tflops : NAN;
+    v[0] = dcs_index_sentry_value(e, "pue");
+    v[1] = dcs_index_sentry_value(e, "compute_eff_it");
+    v[2] = v[1] / v[0];
+    v[3] = e->coverage;
+    v[4] = e->peak_tflops;
+    v[5] = e->c_eff_tflops;
+    v[6] = isfinite(v[4]) && isfinite(v[5]) ? v[4] - v[5] : NAN;
 }
 
-static void jnum(FILE *f, double v)
-{
-    if (isfinite(v))
-        fprintf(f, "%.6g", v);
-    else
-        fputs("null", f);
-}
+static const char *const feed_cols[7] = {"pue", "cue_it_tflops_per_kw", "cue_dc_tflops_per_kw", "coverage",
+                                         "peak_tflops", "effective_tflops", "available_tflops"};
 
-int dcs_report_schedule_json(FILE *f, const char *region, const dcs_index_entry_t *e, size_t n)
+int dcs_report_schedule_json(FILE *f, const char *region, const dcs_index_sentry_t *e, size_t n)
 {
     fputs("{\n  \"schema\": \"dcscore.schedule/1\",\n  \"region\": ", f);
     dcs_json_str(f, region);
@@ -210,22 +252,12 @@ int dcs_report_schedule_json(FILE *f, const char *region, const dcs_index_entry_
     for (size_t i = 0; i < n; i++) {
         if (!in_region(&e[i], region))
             continue;
+        double v[7];
+        feed_values(&e[i], v);
         fprintf(f, "%s\n    {\"id\": ", first ? "" : ",");
         dcs_json_str(f, e[i].id);
-        fputs(", \"pue\": ", f);
-        jnum(f, e[i].x[DCS_INDEX_PUE]);
-        fputs(", \"cue_it_tflops_per_kw\": ", f);
-        jnum(f, e[i].x[DCS_INDEX_CUE]);
-        fputs(", \"cue_dc_tflops_per_kw\": ", f);
-        jnum(f, e[i].x[DCS_INDEX_CUE] / e[i].x[DCS_INDEX_PUE]);
-        fputs(", \"coverage\": ", f);
-        jnum(f, e[i].coverage);
-        fputs(", \"peak_tflops\": ", f);
-        jnum(f, e[i].peak_tflops);
-        fputs(", \"effective_tflops\": ", f);
-        jnum(f, e[i].c_eff_tflops);
-        fputs(", \"available_tflops\": ", f);
-        jnum(f, available(&e[i]));
+        for (int k = 0; k < 7; k++)
+            fprintf(f, isfinite(v[k]) ? ", \"%s\": %.6g" : ", \"%s\": null", feed_cols[k], v[k]);
         fputs("}", f);
         first = 0;
     }
@@ -233,19 +265,18 @@ int dcs_report_schedule_json(FILE *f, const char *region, const dcs_index_entry_
     return ferror(f) ? DCS_EIO : 0;
 }
 
-int dcs_report_schedule_csv(FILE *f, const char *region, const dcs_index_entry_t *e, size_t n)
+int dcs_report_schedule_csv(FILE *f, const char *region, const dcs_index_sentry_t *e, size_t n)
 {
-    fputs("id,region,pue,cue_it_tflops_per_kw,cue_dc_tflops_per_kw,coverage,peak_tflops,"
-          "effective_tflops,available_tflops\r\n", f);
+    fputs("id,region", f);
+    for (int k = 0; k < 7; k++)
+        fprintf(f, ",%s", feed_cols[k]);
+    fputs("\r\n", f);
     for (size_t i = 0; i < n; i++) {
         if (!in_region(&e[i], region))
             continue;
-        double v[7] = {e[i].x[DCS_INDEX_PUE], e[i].x[DCS_INDEX_CUE],
-                       e[i].x[DCS_INDEX_CUE] / e[i].x[DCS_INDEX_PUE], e[i].coverage,
-                       e[i].peak_tflops, e[i].c_eff_tflops, available(&e[i])};
-        dcs_csv_str(f, e[i].id);
-        fputc(',', f);
-        dcs_csv_str(f, e[i].region);
+        double v[7];
+        feed_values(&e[i], v);
+        dcs_csv_str(f, e[i].id), fputc(',', f), dcs_csv_str(f, e[i].region);
         for (int k = 0; k < 7; k++)
             isfinite(v[k]) ? fprintf(f, ",%.6g", v[k]) : fputs(",", f);
         fputs("\r\n", f);

@@ -99,10 +99,7 @@ static void indicators(FILE *f, dcs_report_lang_t lang, const dcs_metric_indicat
         fprintf(f, "</td><td class=\"l %s\">%s</td></tr>\n", as->met[i] > 0 ? "ok" : as->met[i] ? "" : "warn",
                 T(as->met[i] < 0 ? "not applicable" : as->met[i] ? "met" : "not met"));
     }
-    fputs("</table>\n", f);
-    kpi(f, T("Composite score"), as->composite, 1, "/ 100");
-    fprintf(f, "<p>PUE %.1f, CUE %.1f, EUE %.1f; AHP %.2f / %.2f / %.2f (CR %.3f); ", as->score[0],
-            as->score[1], as->score[2], as->w[0], as->w[1], as->w[2], as->cr);
+    fprintf(f, "</table>\n<p>%s ", T("Formula"));
     dcs_report_escape(f, as->policy_version);
     fputs(".</p>\n", f);
 }
@@ -281,12 +278,9 @@ static void system_tree(FILE *f, dcs_report_lang_t lang, const dcs_report_site_s
         fputs("</td></tr>\n", f);
         k++;
     }
-    fprintf(f, "</table>\n<p>%s: <b>", T("Composite"));
-    if (as && as->withheld)
-        fputs(T("withheld"), f);
-    else
-        num(f, y->ev->composite[0], 2);
-    fputs("</b></p>\n", f);
+    fputs("</table>\n", f);
+    kpi(f, T("Composite score"), as && as->withheld ? NAN : y->ev->composite[0], 2, "/ 100");
+    fprintf(f, "<p>%s</p>\n", as && as->withheld ? T("withheld") : T("The composite is the sum of the points"));
 }
 
 int dcs_report_site_html(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,

@@ -1,5 +1,6 @@
 /* index_system_test.c: index systems as data. The shipped default system
- * reproduces today's composite to 1e-12; a two-level hierarchy gives global
+ * reproduces today's composite to 1e-12 (computed here from the anchors and
+ * AHP matrix dcscore used before index systems); a two-level hierarchy gives global
  * weights by hand (AHP over three experts by AIJ in one group, fixed in the
  * other); a missing leaf withholds only that entry's composite; a blend of
  * fixed and CRITIC weights; TOPSIS aggregation; the fuller Shanghai example
@@ -39,53 +40,57 @@ static dcs_index_system_t *shipped(const char *name)
     return load(path);
 }
 
-static dcs_index_policy_t *shipped_policy(void)
+/* Today's composite, as dcscore defined it before index systems: linear scores
+ * between the anchors PUE 1.10..2.00, CUE 40..0, EUE 30..0, weighted by the
+ * eigenvector of the AHP matrix [[1, 1/2, 2], [2, 1, 3], [1/2, 1/3, 1]]
+ * (0.2970, 0.5396, 0.1634; CR 0.008). */
+static double today(const double x[3], double score[3], double w[3])
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/engine/index/policy.yaml", tu_src());
-    dcs_index_policy_t *pol;
-    assert_int_equal(dcs_index_policy_load(path, &pol), 0);
-    return pol;
+    const double a[9] = {1, 0.5, 2, 2, 1, 3, 0.5, 1.0 / 3, 1};
+    const dcs_index_anchor_t an[3] = {{1.10, 2.00}, {40, 0}, {30, 0}};
+    double lmax, cr, c = 0;
+    assert_int_equal(dcs_index_ahp(a, 3, w, &lmax, &cr), 0);
+    for (int k = 0; k < 3; k++)
+        c += w[k] * (score[k] = dcs_index_score(x[k], an[k]));
+    return c;
 }
 
-/* The default system against dcs_index_assess (the policy file's anchors and
- * AHP weights) for sites inside, at and beyond the anchors: 1e-12. */
+/* The default system against today's composite for sites inside, at and
+ * beyond the anchors: 1e-12; its weights to 1e-4 against the printed ones. */
 static void test_default_reproduces_composite(void **state)
 {
     (void)state;
-    dcs_index_policy_t *pol = shipped_policy();
     dcs_index_system_t *s = shipped("default.yaml");
     const double x[5][3] = {{1.5, 150, 6.67}, {1.25, 20, 10}, {1.1, 40, 30}, {2.3, 0, 0}, {1.31, 12.5, 17}};
     dcs_index_eval_t e;
     char err[256];
     assert_int_equal(dcs_index_system_eval(s, &x[0][0], 5, &e, err, sizeof err), 0);
+    double sc[3], w[3];
     for (int i = 0; i < 5; i++) {
-        dcs_index_assessment_t a;
-        dcs_index_assess(pol, x[i], -1, "qingpu", &a);
-        near(e.composite[i], a.composite, 1e-12, "default system = today's composite");
+        near(e.composite[i], today(x[i], sc, w), 1e-12, "default system = today's composite");
         for (int k = 0; k < 3; k++)
-            near(e.score[i * 3 + k], a.score[k], 1e-12, "leaf score = today's score");
+            near(e.score[i * 3 + k], sc[k], 1e-12, "leaf score = today's score");
     }
-    for (int k = 0; k < 3; k++) {
-        dcs_index_assessment_t a;
-        dcs_index_assess(pol, x[0], -1, "qingpu", &a);
-        near(e.global_w[k], a.w[k], 1e-12, "weights");
-    }
+    for (int k = 0; k < 3; k++)
+        near(e.global_w[k], w[k], 1e-12, "weights");
+    near(e.global_w[0], 0.2970, 1e-4, "PUE weight"), near(e.global_w[1], 0.5396, 1e-4, "CUE weight");
+    near(e.global_w[2], 0.1634, 1e-4, "EUE weight");
+    /* (1.25, 20, 10): scores 83.333, 50, 33.333 -> 0.296961 x 83.333 + 0.539615 x 50
+     * + 0.163424 x 33.333 = 57.1750 */
+    near(e.composite[1], 57.1750, 1e-3, "by hand");
     assert_string_equal(dcs_index_system_id(s), "dcscore-default");
     assert_int_equal(strlen(dcs_index_system_hash(s)), 64);
     dcs_index_eval_free(&e);
     dcs_index_system_free(s);
-    dcs_index_policy_free(pol);
 }
 
 /* One site on a system: its leaf values come from the scored window (PUE 1.5,
- * CUE 150 TFLOPS/kW, EUE 6.67 yuan/kWh: the METRICS.md worked example), the same
- * composite as dcs_index_assess (1e-12); a system that weighs over a cohort is
- * refused with the node named. */
+ * CUE 150 TFLOPS/kW, EUE 6.67 yuan/kWh: the METRICS.md worked example), today's
+ * composite (1e-12); a system that weighs over a cohort is refused with the
+ * node named. */
 static void test_site_on_system(void **state)
 {
     (void)state;
-    dcs_index_policy_t *pol = shipped_policy();
     dcs_metric_score_t sc = {.pue = 1.5, .coverage = 1};
     dcs_metric_indicators_t ind = {.cue_it_tflops_per_kw = 150, .eue_yuan_per_kwh = 10.0 / 1.5};
     dcs_index_system_t *s = shipped("default.yaml");
@@ -94,17 +99,15 @@ static void test_site_on_system(void **state)
     char err[256];
     assert_int_equal(dcs_index_system_site(s, &sc, &ind, -1, x, &e, err, sizeof err), 0);
     const double v[3] = {1.5, 150, 10.0 / 1.5};
-    dcs_index_assessment_t a;
-    dcs_index_assess(pol, v, -1, "qingpu", &a);
+    double score[3], w[3];
     near(x[1], 150, 0, "CUE from the window");
-    near(e.composite[0], a.composite, 1e-12, "site composite on the default system");
+    near(e.composite[0], today(v, score, w), 1e-12, "site composite on the default system");
     dcs_index_eval_free(&e);
     dcs_index_system_free(s);
     s = shipped("shanghai-pilot-example.yaml");
     assert_int_equal(dcs_index_system_site(s, &sc, &ind, -1, x, &e, err, sizeof err), DCS_EINVAL);
     assert_non_null(strstr(err, "compute is weighted over a cohort: one site cannot be scored on it"));
     dcs_index_system_free(s);
-    dcs_index_policy_free(pol);
 }
 
 /* Root: fixed 0.6 (group a) / 0.4 (group b). Group a: AHP over three experts

@@ -1,7 +1,8 @@
 /* index_test.c: scores, verdicts at the exact thresholds, AHP on a published
  * example, entropy weights (m = 1, constant column, zeros), TOPSIS on a
- * hand-computed example, composite, and ranking with a seeded Monte-Carlo.
- * Tolerances are stated per check. */
+ * hand-computed example, ranking with a seeded Monte-Carlo and weight
+ * sensitivity, and cohort files (inline, CSV, sites scored from their stores)
+ * ranked on an index system. Tolerances are stated per check. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -128,23 +129,33 @@ static void test_topsis(void **state)
     near(c[2], 1.0, 1e-12, "A3");
 }
 
-static void test_composite(void **state)
+/* Fixed weights 1 : 1 : 2 over PUE, CUE and EUE with the default anchors. */
+static dcs_index_system_t *fixed_system(void)
 {
-    (void)state;
-    double s[3] = {80, 50, 20}, w[3] = {0.5, 0.3, 0.2};
-    near(dcs_index_composite(s, w, 3), 59, 1e-12, "0.5*80 + 0.3*50 + 0.2*20");
-    s[2] = NAN;
-    assert_true(isnan(dcs_index_composite(s, w, 3)));
-    w[2] = 0;
-    near(dcs_index_composite(s, w, 3), 55, 1e-12, "NaN with weight 0 ignored");
+    const char *dir = tu_tmpdir("fixed-system");
+    const char *path = tu_write(dir, "fixed.yaml",
+        "index_system: {id: fixed3, version: '1', source: test, weights: {method: fixed}}\n"
+        "nodes:\n"
+        "  - {id: pue, weight: 1, indicator: pue, normalise: {method: linear, best: 1.10, worst: 2.00}}\n"
+        "  - {id: cue, weight: 1, indicator: compute_eff_it, normalise: {method: linear, best: 40, worst: 0}}\n"
+        "  - {id: eue, weight: 2, indicator: econ_output, normalise: {method: linear, best: 30, worst: 0}}\n");
+    dcs_index_system_t *s;
+    if (dcs_index_system_load(path, &s))
+        fail_msg("%s", dcs_index_system_errmsg(s));
+    return s;
 }
 
-static const dcs_index_entry_t cohort[] = {
-    {"a", "A", "qingpu", {1.20, 20, 10}, {0.01, 0.05, 0.02}, 0.99, -1, NAN, NAN, NULL, 0, {0}},
-    {"b", "B", "lingang", {1.35, 30, 12}, {0.01, 0.05, 0.02}, 0.98, -1, NAN, NAN, NULL, 0, {0}},
-    {"c", "C", "qingpu", {1.50, 10, 5}, {0.01, 0.05, 0.02}, 0.97, -1, NAN, NAN, NULL, 0, {0}},
-    {"d", "D", "lingang", {1.25, 25, 11}, {0.01, 0.05, 0.02}, 0.50, -1, NAN, NAN, NULL, 0, {0}}, /* low coverage */
-};
+static double cohort_x[4][3] = {{1.20, 20, 10}, {1.35, 30, 12}, {1.50, 10, 5}, {1.25, 25, 11}};
+static double cohort_u[4][3] = {{NAN, 5, 2}, {NAN, 5, 2}, {NAN, 5, 2}, {NAN, 5, 2}};
+
+static void cohort(dcs_index_sentry_t e[4])
+{
+    const char *id[4] = {"a", "b", "c", "d"}, *region[4] = {"qingpu", "lingang", "qingpu", "lingang"};
+    const double cov[4] = {0.99, 0.98, 0.97, 0.50}; /* d: low coverage */
+    for (int i = 0; i < 4; i++)
+        e[i] = (dcs_index_sentry_t){.id = id[i], .name = id[i], .region = region[i], .x = cohort_x[i],
+                                    .u_pct = cohort_u[i], .coverage = cov[i], .meter_class_pct = 0.5};
+}
 
 static unsigned progress_calls, progress_last;
 static void count_progress(void *ctx, unsigned done, unsigned total)
@@ -157,88 +168,84 @@ static void count_progress(void *ctx, unsigned done, unsigned total)
 static void test_rank_fixed_and_monte_carlo(void **state)
 {
     (void)state;
-    dcs_index_policy_t *p = policy();
-    dcs_index_options_t o = {.method = DCS_INDEX_FIXED, .w_fixed = {1, 1, 2},
-                             .min_coverage = 0.9, .weight_sd = 0.1, .draws = 500, .seed = 7,
-                             .progress = count_progress};
-    dcs_index_ranking_t r1, r2, r3;
+    dcs_index_system_t *sys = fixed_system();
+    dcs_index_sentry_t e[4];
+    cohort(e);
+    dcs_index_sopts_t o = {.min_coverage = 0.9, .weight_sd = 0.1, .draws = 500, .seed = 7,
+                           .progress = count_progress};
+    dcs_index_sranking_t r1, r2, r3;
     char err[256];
-    assert_int_equal(dcs_index_rank(cohort, 4, p, &o, &r1, err, sizeof err), 0);
+    assert_int_equal(dcs_index_srank(sys, e, 4, &o, &r1, err, sizeof err), 0);
+    assert_int_equal(progress_calls, 5); /* every 100 of 500 draws */
+    assert_int_equal(progress_last, 500);
+    o.progress = NULL;
     /* Weights 0.25, 0.25, 0.5. Scores: A PUE (1.2-2)/(1.1-2) = 88.888.., CUE 50,
      * EUE 33.333..: 0.25*88.889 + 0.25*50 + 0.5*33.333 = 51.3889.
      * B: PUE 72.222.., CUE 75, EUE 40: 18.0556 + 18.75 + 20 = 56.8056.
      * C: PUE 55.556, CUE 25, EUE 16.667: 13.889 + 6.25 + 8.333 = 28.4722. */
-    assert_int_equal(progress_calls, 5); /* every 100 of 500 draws */
-    assert_int_equal(progress_last, 500);
     near(r1.r[0].composite, 51.388889, 1e-5, "A");
     near(r1.r[1].composite, 56.805556, 1e-5, "B");
     near(r1.r[2].composite, 28.472222, 1e-5, "C");
     assert_int_equal(r1.r[1].rank, 1);
     assert_int_equal(r1.r[0].rank, 2);
     assert_int_equal(r1.r[2].rank, 3);
+    near(r1.r[0].gap_above, 56.805556 - 51.388889, 1e-5, "A behind B");
+    assert_int_equal(r1.r[0].above, 1);
     assert_false(r1.r[3].ranked);
-    assert_string_equal(r1.r[3].why_not, "coverage below the cohort's threshold");
+    assert_string_equal(r1.r[3].why_not, "coverage 50 % below the cohort's 90 %");
     assert_int_equal(r1.nranked, 3);
-    /* C's largest gap to the cohort mean is EUE: 0.5*(16.667-30) = -6.667 points. */
-    assert_int_equal(r1.r[2].key, DCS_INDEX_EUE);
-    near(r1.r[2].key_points, -6.666667, 1e-5, "C's key points");
     double psum = 0;
     for (size_t k = 0; k < 3; k++)
         psum += r1.r[1].p_rank[k];
     near(psum, 1.0, 1e-9, "P(rank) sums to 1");
     assert_true(r1.r[1].ci90_lo <= r1.r[1].composite && r1.r[1].composite <= r1.r[1].ci90_hi);
     /* Same seed: identical; another seed: different draws. */
-    assert_int_equal(dcs_index_rank(cohort, 4, p, &o, &r2, err, sizeof err), 0);
+    assert_int_equal(dcs_index_srank(sys, e, 4, &o, &r2, err, sizeof err), 0);
     assert_true(memcmp(r1.r[0].p_rank, r2.r[0].p_rank, 3 * sizeof(double)) == 0);
     assert_true(r1.r[0].ci90_lo == r2.r[0].ci90_lo && r1.r[2].ci90_hi == r2.r[2].ci90_hi);
     o.seed = 8;
-    assert_int_equal(dcs_index_rank(cohort, 4, p, &o, &r3, err, sizeof err), 0);
+    assert_int_equal(dcs_index_srank(sys, e, 4, &o, &r3, err, sizeof err), 0);
     assert_true(r1.r[0].ci90_lo != r3.r[0].ci90_lo);
     /* Sensitivity, delta 1.0 (a weight doubled, or set to 0), from w = 0.25/0.25/0.5:
      * CUE weight 0 -> 1/3, 0, 2/3: A 88.889/3 + 33.333*2/3 = 51.85, B 24.07 + 26.67
      * = 50.74, C 29.63: A first, B second. EUE weight doubled -> 1/6, 1/6, 2/3:
-     * A 14.81 + 8.33 + 22.22 = 45.37, B 12.04 + 12.50 + 26.67 = 51.20: B first. */
+     * A 14.81 + 8.33 + 22.22 = 45.37, B 12.04 + 12.50 + 26.67 = 51.20: B first.
+     * ranks[(2 * node + k) * 4 + entry], nodes pue 0, cue 1, eue 2; k 0 up, 1 down. */
     int sens[6 * 4];
-    assert_int_equal(dcs_index_sensitivity(cohort, 4, p, &o, r1.w, 1.0, sens), 0);
-    assert_int_equal(sens[(2 * DCS_INDEX_CUE + 1) * 4 + 0], 1); /* A first without CUE */
-    assert_int_equal(sens[(2 * DCS_INDEX_CUE + 1) * 4 + 1], 2);
-    assert_int_equal(sens[(2 * DCS_INDEX_EUE + 0) * 4 + 1], 1); /* B first with EUE doubled */
-    assert_int_equal(sens[(2 * DCS_INDEX_PUE + 0) * 4 + 3], 0); /* D is never ranked */
-    dcs_index_ranking_free(&r1, 4);
-    dcs_index_ranking_free(&r2, 4);
-    dcs_index_ranking_free(&r3, 4);
-    dcs_index_policy_free(p);
+    assert_int_equal(dcs_index_ssensitivity(sys, e, 4, &r1, 1.0, sens), 0);
+    assert_int_equal(sens[(2 * 1 + 1) * 4 + 0], 1); /* A first without CUE */
+    assert_int_equal(sens[(2 * 1 + 1) * 4 + 1], 2);
+    assert_int_equal(sens[(2 * 2 + 0) * 4 + 1], 1); /* B first with EUE doubled */
+    assert_int_equal(sens[(2 * 0 + 0) * 4 + 3], 0); /* D is never ranked */
+    dcs_index_sranking_free(&r1);
+    dcs_index_sranking_free(&r2);
+    dcs_index_sranking_free(&r3);
+    dcs_index_system_free(sys);
 }
 
-static void test_rank_methods_and_errors(void **state)
+static dcs_index_system_t *default_system(void)
 {
-    (void)state;
-    dcs_index_policy_t *p = policy();
-    dcs_index_ranking_t r;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/engine/index/systems/default.yaml", tu_src());
+    dcs_index_system_t *s;
+    if (dcs_index_system_load(path, &s))
+        fail_msg("%s", dcs_index_system_errmsg(s));
+    return s;
+}
+
+/* A cohort YAML's entries ranked on system sys with its options. */
+static void rank_cohort(const dcs_index_cohort_t *c, dcs_index_system_t *sys, dcs_index_scohort_t **sc,
+                        dcs_index_sranking_t *r)
+{
+    size_t n, sn;
+    const dcs_index_entry_t *e = dcs_index_cohort_entries(c, &n);
+    assert_int_equal(dcs_index_scohort_from_entries(e, n, sys, sc), 0);
+    const dcs_index_sentry_t *se = dcs_index_scohort_entries(*sc, &sn);
+    dcs_index_sopts_t o = {.min_coverage = 0.9, .draws = 0, .weight_sd = 0.1};
+    dcs_index_cohort_sopts(c, &o);
     char err[256];
-    dcs_index_options_t o = {.method = DCS_INDEX_AHP, .min_coverage = 0.9};
-    memcpy(o.ahp, dcs_index_policy_ahp(p), sizeof o.ahp);
-    assert_int_equal(dcs_index_rank(cohort, 4, p, &o, &r, err, sizeof err), 0);
-    near(r.w[0] + r.w[1] + r.w[2], 1.0, 1e-12, "AHP weights sum");
-    assert_true(r.cr < 0.10);
-    dcs_index_ranking_free(&r, 4);
-    o.method = DCS_INDEX_TOPSIS;
-    assert_int_equal(dcs_index_rank(cohort, 4, p, &o, &r, err, sizeof err), 0);
-    for (int i = 0; i < 3; i++)
-        assert_true(r.r[i].composite >= 0 && r.r[i].composite <= 100);
-    dcs_index_ranking_free(&r, 4);
-    o.method = DCS_INDEX_ENTROPY;
-    assert_int_equal(dcs_index_rank(cohort, 4, p, &o, &r, err, sizeof err), 0);
-    near(r.w[0] + r.w[1] + r.w[2], 1.0, 1e-12, "entropy weights sum");
-    dcs_index_ranking_free(&r, 4);
-    double bad[9] = {1, 9, 1.0 / 9, 1.0 / 9, 1, 9, 9, 1.0 / 9, 1};
-    o.method = DCS_INDEX_AHP;
-    memcpy(o.ahp, bad, sizeof bad);
-    assert_int_equal(dcs_index_rank(cohort, 4, p, &o, &r, err, sizeof err), DCS_ECONFIG);
-    assert_non_null(strstr(err, "AHP matrix [[1, 9, 0.111111]"));
-    assert_non_null(strstr(err, "inconsistent"));
-    dcs_index_ranking_free(&r, 4);
-    dcs_index_policy_free(p);
+    if (dcs_index_srank(sys, se, sn, &o, r, err, sizeof err))
+        fail_msg("%s", err);
 }
 
 static void test_cohort_files(void **state)
@@ -249,24 +256,30 @@ static void test_cohort_files(void **state)
     dcs_index_cohort_t *c;
     snprintf(path, sizeof path, "%s/fixtures/cohort/pilot-2026q4.yaml", tu_src());
     assert_int_equal(dcs_index_cohort_load(path, p, &c), 0);
+    assert_null(dcs_index_cohort_system(c));
     size_t n;
     const dcs_index_entry_t *e = dcs_index_cohort_entries(c, &n);
     assert_int_equal(n, 14); /* 8 inline + 6 from the CSV */
     assert_string_equal(e[8].id, "lg-03");
     assert_string_equal(e[11].name, "Lingang AI L 临港智算L"); /* quoted CSV field */
-    near(e[9].rel_sd[DCS_INDEX_CUE], sqrt(0.08 * 0.08 + 0.005 * 0.005 + 0.015 * 0.015), 1e-12,
-         "CUE sd: 8 %, class 0.5 %, half of 3 % missing");
-    dcs_index_ranking_t r;
-    char err[256];
-    assert_int_equal(dcs_index_rank(e, n, p, dcs_index_cohort_options(c), &r, err, sizeof err), 0);
+    near(e[9].u_cue_pct, 8, 0, "stated CUE uncertainty");
+    dcs_index_system_t *sys = default_system();
+    dcs_index_scohort_t *sc;
+    dcs_index_sranking_t r;
+    rank_cohort(c, sys, &sc, &r);
+    size_t sn;
+    const dcs_index_sentry_t *se = dcs_index_scohort_entries(sc, &sn);
+    near(se[9].u_pct[1], 8, 0, "CUE leaf's uncertainty from u_cue_pct");
+    near(se[9].meter_class_pct, 0.5, 0, "meter class");
     assert_int_equal(r.nranked, 13);
     assert_false(r.r[13].ranked); /* qp-07, coverage 0.62 */
-    dcs_index_ranking_free(&r, n);
+    dcs_index_sranking_free(&r);
+    dcs_index_scohort_free(sc);
     dcs_index_cohort_free(c);
 
     /* Bad CSVs: a missing column, a bad number (with its line). */
     const char *dir = tu_tmpdir("cohort");
-    tu_write(dir, "c.yaml", "cohort: {name: t, method: entropy, csv: v.csv}\n");
+    tu_write(dir, "c.yaml", "cohort: {name: t, csv: v.csv}\n");
     tu_write(dir, "v.csv", "id,name,region,pue,cue_tflops_per_kw,coverage\nx,X,qingpu,1.2,3,0.9\n");
     snprintf(path, sizeof path, "%s/c.yaml", dir);
     assert_int_equal(dcs_index_cohort_load(path, p, &c), DCS_ECONFIG);
@@ -277,10 +290,26 @@ static void test_cohort_files(void **state)
     assert_int_equal(dcs_index_cohort_load(path, p, &c), DCS_ECONFIG);
     assert_non_null(strstr(dcs_index_cohort_errmsg(c), "v.csv:3: column 'cue_tflops_per_kw': 'abc' is not a number"));
     dcs_index_cohort_free(c);
-    tu_write(dir, "c.yaml", "cohort: {name: t, method: magic}\nsites: []\n");
+    /* Weights are the index system's: a cohort's own method is refused, with the way out. */
+    tu_write(dir, "c.yaml", "cohort:\n  name: t\n  method: entropy\nsites: []\n");
     assert_int_equal(dcs_index_cohort_load(path, p, &c), DCS_ECONFIG);
-    assert_non_null(strstr(dcs_index_cohort_errmsg(c), "cohort.method 'magic'"));
+    assert_non_null(strstr(dcs_index_cohort_errmsg(c), "c.yaml:3: cohort.method: the weights and the method "
+                                                      "are the index system's now: name one with cohort.system"));
     dcs_index_cohort_free(c);
+    /* cohort.system is resolved against the cohort's folder. */
+    tu_write(dir, "c.yaml", "cohort: {name: t, system: s.yaml, draws: 10}\n"
+                            "sites: [{id: x, name: X, region: q, pue: 1.2, cue_tflops_per_kw: 3, "
+                            "eue_yuan_per_kwh: 4, coverage: 0.99}]\n");
+    assert_int_equal(dcs_index_cohort_load(path, p, &c), 0);
+    char want[1100];
+    snprintf(want, sizeof want, "%s/s.yaml", dir);
+    assert_string_equal(dcs_index_cohort_system(c), want);
+    dcs_index_sopts_t o = {.draws = 2000, .seed = 5};
+    dcs_index_cohort_sopts(c, &o);
+    assert_int_equal(o.draws, 10);
+    assert_int_equal(o.seed, 5); /* not given: kept */
+    dcs_index_cohort_free(c);
+    dcs_index_system_free(sys);
     dcs_index_policy_free(p);
 }
 
@@ -327,7 +356,7 @@ static void test_cohort_entry_scored_from_its_store(void **state)
     store_site(dir, "s-01", 1000);
     store_site(dir, "s-02", 100);
     tu_write(dir, "cohort.yaml",
-             "cohort: {name: t, method: fixed, weights: {pue: 1, cue: 1, eue: 1}, draws: 0}\n"
+             "cohort: {name: t, draws: 0}\n"
              "sites:\n"
              "  - {id: s-01, config: s-01.yaml}\n"
              "  - {id: v-01, name: Vendor, region: qingpu, pue: 1.3, cue_tflops_per_kw: 3, eue_yuan_per_kwh: 5, coverage: 0.99}\n"
@@ -343,48 +372,31 @@ static void test_cohort_entry_scored_from_its_store(void **state)
     assert_null(e[0].withheld);
     if (!e[2].withheld || !strstr(e[2].withheld, "not publishable: PUE 15.0000 is above the plausible ceiling"))
         fail_msg("withheld: %s", e[2].withheld ? e[2].withheld : "(none)");
-    dcs_index_ranking_t rk;
-    char err[256];
-    assert_int_equal(dcs_index_rank(e, n, p, dcs_index_cohort_options(c), &rk, err, sizeof err), 0);
-    assert_true(rk.r[0].ranked && rk.r[1].ranked && !rk.r[2].ranked);
-    assert_ptr_equal(rk.r[2].why_not, e[2].withheld);
-    /* The same cohort on the default index system: the store-scored entry's
-     * leaves come from its catalogue values; each composite is the one
-     * dcs_index_assess gives its figures (the policy's AHP weights, 1e-9); the
-     * withheld entry keeps its reason. */
-    char spath[4096];
-    snprintf(spath, sizeof spath, "%s/engine/index/systems/default.yaml", tu_src());
-    dcs_index_system_t *sys;
-    assert_int_equal(dcs_index_system_load(spath, &sys), 0);
+    near(e[0].cat[dcs_index_catalogue_index("pue")], 1.5, 1e-12, "PUE from the store");
+    near(e[0].cat[dcs_index_catalogue_index("compute_eff_it")], 5.0, 1e-9, "CUE from the store");
+    near(e[0].cat[dcs_index_catalogue_index("econ_output")], 10.0 / 1.5, 1e-9, "EUE from the store");
+    near(e[0].cat[dcs_index_catalogue_index("compute_util")], 50, 1e-9, "every catalogue value");
+    assert_true(isnan(e[1].cat[dcs_index_catalogue_index("wue")])); /* inline: PUE, CUE, EUE only */
+    near(e[0].coverage, 1.0, 1e-12, "coverage");
+    assert_string_equal(e[0].name, "Store site");
+    assert_string_equal(e[0].region, "lingang");
+    /* On the default system: scores 55.556, 12.5, 22.222 with weights 0.296961,
+     * 0.539615, 0.163424 -> 26.8747; the vendor (1.3, 3, 5): 29.8678 (1e-3, the
+     * weights' printed precision); the withheld entry keeps its reason. */
+    dcs_index_system_t *sys = default_system();
     dcs_index_scohort_t *sc;
-    assert_int_equal(dcs_index_scohort_from_entries(e, n, sys, &sc), 0);
-    size_t sn;
-    const dcs_index_sentry_t *se = dcs_index_scohort_entries(sc, &sn);
-    assert_true(e[0].has_cat && !e[1].has_cat);
-    near(se[0].x[1], 5.0, 1e-9, "CUE leaf from the store's catalogue values");
-    dcs_index_sopts_t so = {.min_coverage = 0.9, .draws = 0};
     dcs_index_sranking_t sr;
-    assert_int_equal(dcs_index_srank(sys, se, sn, &so, &sr, err, sizeof err), 0);
-    for (int i = 0; i < 2; i++) {
-        dcs_index_assessment_t a;
-        dcs_index_assess(p, e[i].x, -1, "qingpu", &a);
-        near(sr.r[i].composite, a.composite, 1e-9, "same composite on the default system");
-    }
-    assert_false(sr.r[2].ranked);
+    rank_cohort(c, sys, &sc, &sr);
+    near(sr.r[0].composite, 26.8747, 1e-3, "store-scored entry");
+    near(sr.r[1].composite, 29.8678, 1e-3, "inline entry");
+    assert_true(sr.r[0].ranked && sr.r[1].ranked && !sr.r[2].ranked);
     assert_non_null(strstr(sr.r[2].why_not, "not publishable: PUE 15.0000"));
     dcs_index_sranking_free(&sr);
     dcs_index_scohort_free(sc);
     dcs_index_system_free(sys);
-    dcs_index_ranking_free(&rk, n);
-    near(e[0].x[DCS_INDEX_PUE], 1.5, 1e-12, "PUE from the store");
-    near(e[0].x[DCS_INDEX_CUE], 5.0, 1e-9, "CUE from the store (rounding through the integral)");
-    near(e[0].x[DCS_INDEX_EUE], 10.0 / 1.5, 1e-9, "EUE from the store");
-    near(e[0].coverage, 1.0, 1e-12, "coverage");
-    assert_string_equal(e[0].name, "Store site");
-    assert_string_equal(e[0].region, "lingang");
     dcs_index_cohort_free(c);
     /* An entry with neither config nor figures is refused. */
-    tu_write(dir, "cohort.yaml", "cohort: {name: t, method: ahp}\nsites: [{id: x, pue: 1.2}]\n");
+    tu_write(dir, "cohort.yaml", "cohort: {name: t}\nsites: [{id: x, pue: 1.2}]\n");
     assert_int_equal(dcs_index_cohort_load(path, p, &c), DCS_ECONFIG);
     assert_non_null(strstr(dcs_index_cohort_errmsg(c), "site 'x': give config"));
     dcs_index_cohort_free(c);
@@ -399,8 +411,7 @@ static void cohort_csv(const char *dir, const char *csv, int want_rc, const char
 {
     char path[1024];
     tu_write(dir, "v.csv", csv);
-    snprintf(path, sizeof path, "%s", tu_write(dir, "c.yaml", "cohort: {name: t, method: ahp, draws: 0, "
-                                                               "csv: v.csv}\n"));
+    snprintf(path, sizeof path, "%s", tu_write(dir, "c.yaml", "cohort: {name: t, draws: 0, csv: v.csv}\n"));
     dcs_index_policy_t *p = policy();
     dcs_index_cohort_t *c;
     int rc = dcs_index_cohort_load(path, p, &c);
@@ -409,14 +420,17 @@ static void cohort_csv(const char *dir, const char *csv, int want_rc, const char
     if (!rc) {
         size_t n;
         const dcs_index_entry_t *e = dcs_index_cohort_entries(c, &n);
-        dcs_index_ranking_t r;
-        char err[256];
-        assert_int_equal(dcs_index_rank(e, n, p, dcs_index_cohort_options(c), &r, err, sizeof err), 0);
+        dcs_index_system_t *sys = default_system();
+        dcs_index_scohort_t *sc;
+        dcs_index_sranking_t r;
+        rank_cohort(c, sys, &sc, &r);
         assert_int_equal(n, 3);
         assert_string_equal(e[1].name, "临港乙");
         assert_false(r.r[2].ranked);
-        assert_string_equal(r.r[2].why_not, "no valid EUE");
-        dcs_index_ranking_free(&r, n);
+        assert_string_equal(r.r[2].why_not, "no econ_output figure (leaf eue)");
+        dcs_index_sranking_free(&r);
+        dcs_index_scohort_free(sc);
+        dcs_index_system_free(sys);
     }
     dcs_index_cohort_free(c);
     dcs_index_policy_free(p);
@@ -458,9 +472,7 @@ int main(void)
         cmocka_unit_test(test_ahp_published_example),
         cmocka_unit_test(test_entropy),
         cmocka_unit_test(test_topsis),
-        cmocka_unit_test(test_composite),
         cmocka_unit_test(test_rank_fixed_and_monte_carlo),
-        cmocka_unit_test(test_rank_methods_and_errors),
         cmocka_unit_test(test_cohort_files),
         cmocka_unit_test(test_cohort_entry_scored_from_its_store),
         cmocka_unit_test(test_cohort_spreadsheets),

@@ -71,7 +71,8 @@ assert j["publishable"] is False and "ceiling" in j["withheld"], j["withheld"]
 assert [f["id"] for f in j["findings"]] == ["pue_above_max"], j["findings"]
 assert j["findings"][0]["severity"] == "error"
 a = j["assessment"]
-assert a["grade"] is None and a["composite"] is None and a["withheld"]
+assert a["grade"] is None and a["withheld"] and j["index_system"]["composite"] is None
+assert j["schema"] == "dcscore.score/2" and j["index_system"]["id"] == "dcscore-default"
 assert all(p["met"] is None for p in a["policies"])
 PY
 # On an index system the composite is withheld too.

@@ -25,6 +25,9 @@ dcs_config_t *cli_load_config(const char *path);
  * engine/index/policy.yaml of the source tree it was built in. Prints the error
  * and returns NULL on failure. */
 struct dcs_index_policy *cli_policy_load(void);
+/* The index system used when none is named: the policy's index_system, else the
+ * shipped systems/default.yaml (found as the policy file is). */
+void cli_system_path(const struct dcs_index_policy *pol, char *out, size_t n);
 
 /* "1h", "15m", "30s", "1d" -> ns; 0 when malformed. */
 int64_t cli_parse_duration(const char *s);
@@ -60,8 +63,11 @@ typedef struct {
  * Returns a CLI_* code. */
 int cli_report_done(const char *path, int pdf);
 
-/* `dcscore report --region R | --procurement COHORT.yaml`. */
+/* `dcscore report --region R | --procurement [--system SYSTEM] COHORT`
+ * (cmd_rank.c): ranked as `dcscore rank` ranks it. */
 int cli_cohort_report(const score_args_t *a, const char *cohort_path);
+/* PATH with its .html suffix replaced by ext. */
+void cli_sibling(const char *path, const char *ext, char *buf, size_t len);
 
 int cmd_poll(int argc, char **argv);
 int cmd_score(int argc, char **argv);
@@ -73,18 +79,8 @@ int cmd_import(int argc, char **argv);
 int cmd_rollup(int argc, char **argv);
 int cmd_compact(int argc, char **argv);
 
-/* `dcscore rank --system SYSTEM COHORT.csv` (cmd_srank.c): fmt 0 table, 'j'
- * JSON, 'c' CSV (with a BOM when bom). Returns a CLI_* code. */
-int cmd_srank(const char *system, const char *cohort, int fmt, int explain, int bom,
-              const dcs_index_sopts_t *o);
 /* Print s in a column `width` terminal cells wide (CJK counted as two cells,
  * cut at a character boundary, padded). */
 void cli_print_col(const char *s, int width);
-
-/* `dcscore report --procurement | --region R --system SYSTEM COHORT.csv`
- * (cmd_srank.c): the HTML report and the ranking CSV beside it. Returns a CLI_*
- * code. */
-int cli_system_report(const score_args_t *a, const char *system, const char *cohort,
-                      const dcs_index_sopts_t *o);
 
 #endif

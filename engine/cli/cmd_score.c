@@ -32,12 +32,13 @@ static const char *score_help =
     "                     (2026-11-23, site zone) or @UNIX_SECONDS; default: all data\n"
     "  --period day|month the previous complete day or month in the site's zone\n"
     "  --bucket D         bucket width: 15m, 1h (default), 1d\n"
-    "  --json             JSON (schema dcscore.score/1, docs/json.md) instead of a table\n"
+    "  --json             JSON (schema dcscore.score/2, docs/json.md) instead of a table\n"
     "  --eu-kpi           the EU 2024/1364-style KPI set as JSON (dcscore.eu-kpi/1)\n"
     "  --allow-partial    print figures that are not publishable marked partial, exit 0\n"
-    "  --system FILE      also score the site on that index system (docs/index-system.md):\n"
-    "                     each indicator's value, score, weight and points, and the\n"
-    "                     composite; a system that needs a cohort says so\n";
+    "  --system FILE      the index system (docs/index-system.md) for the composite:\n"
+    "                     each indicator's value, score, weight and points (default:\n"
+    "                     the policy's index_system, else the shipped default of PUE,\n"
+    "                     CUE and EUE); a system that needs a cohort says so\n";
 
 static const char *report_help =
     "usage: dcscore report [--lang en|zh] [--pdf] [-o FILE] [--from T] [--to T] [--period P]\n"
@@ -128,19 +129,22 @@ typedef struct {
     dcs_index_assessment_t as;
     dcs_metric_limits_t lim;   /* the policy's checks, with the site's min_coverage */
     dcs_report_lang_t lang;
-    dcs_index_system_t *sys;   /* --system: the site on that index system */
+    dcs_index_system_t *sys;   /* the site on that index system (--system or the default) */
     double sx[DCS_INDEX_MAX_NODES];
     dcs_index_eval_t sev;
     char sys_why[512];         /* why it could not be scored on it, "" when it was */
 } scored_t;
 
-/* --system: evaluate the scored site on that index system. A system that needs
- * a cohort is noted (sys_why), not an error; a bad file is. */
+/* Evaluate the scored site on the index system (--system, else the default).
+ * A system that needs a cohort is noted (sys_why), not an error; a bad file is. */
 static int run_system(const score_args_t *a, scored_t *s)
 {
-    if (!a->system)
-        return CLI_OK;
-    if (dcs_index_system_load(a->system, &s->sys))
+    char path[4200];
+    if (a->system)
+        snprintf(path, sizeof path, "%s", a->system);
+    else
+        cli_system_path(s->pol, path, sizeof path);
+    if (dcs_index_system_load(path, &s->sys))
         return fprintf(stderr, "dcscore: %s\n", dcs_index_system_errmsg(s->sys)), CLI_USAGE;
     double occupancy = s->cfg->inventory ? s->cfg->inventory->rack_occupancy : -1;
     int rc = dcs_index_system_site(s->sys, s->sc, &s->ind, occupancy, s->sx, &s->sev, s->sys_why,
@@ -156,11 +160,10 @@ static int run_system(const score_args_t *a, scored_t *s)
 /* The site on the index system: a line per leaf, then the composite. */
 static void print_system(const scored_t *s)
 {
-    if (!s->sys)
-        return;
-    printf("index system %s %s\n", dcs_index_system_id(s->sys), dcs_index_system_version(s->sys));
+    printf("index      %s %s (sha256 %.16s...)\n", dcs_index_system_id(s->sys), dcs_index_system_version(s->sys),
+           dcs_index_system_hash(s->sys));
     if (s->sys_why[0] && !s->sev.score) {
-        printf("  %s\n", s->sys_why);
+        printf("composite  none: %s\n\n", s->sys_why);
         return;
     }
     size_t nn;
@@ -171,11 +174,11 @@ static void print_system(const scored_t *s)
         printf("  %-12s %12.4g %-12s score %6.1f  weight %.4f  points %6.2f\n", nodes[ln[k]].id, s->sx[k],
                nodes[ln[k]].unit, s->sev.score[k], s->sev.global_w[k], s->sev.contribution[k]);
     if (s->as.withheld)
-        printf("  composite withheld: %s\n", s->as.withheld);
+        printf("composite  withheld: %s\n\n", s->as.withheld);
     else if (s->sys_why[0])
-        printf("  %s\n", s->sys_why);
+        printf("composite  none: %s\n\n", s->sys_why);
     else
-        printf("  composite %.2f\n", s->sev.composite[0]);
+        printf("composite  %.2f / 100 (the sum of the points)\n\n", s->sev.composite[0]);
 }
 
 /* Load config and policy, open the store, score the window, derive indicators
@@ -209,9 +212,8 @@ static int run_score(const char *path, const score_args_t *a, scored_t *s)
         f[p] = dcs_index_policy_fp32eq(s->pol, p);
     dcs_metric_indicators(s->cfg, s->sc, f, dcs_index_policy_cef(s->pol), &s->ind);
     dcs_metric_check(s->cfg, s->sc, &s->lim);
-    double x[DCS_INDEX_N] = {s->sc->pue, s->ind.cue_it_tflops_per_kw, s->ind.eue_yuan_per_kwh};
     double occupancy = s->cfg->inventory ? s->cfg->inventory->rack_occupancy : -1;
-    dcs_index_assess(s->pol, x, occupancy, s->cfg->site->region, &s->as);
+    dcs_index_assess(s->pol, s->sc->pue, occupancy, s->cfg->site->region, &s->as);
     s->as.withheld = dcs_metric_withheld(s->sc);
     return run_system(a, s);
 }
@@ -227,17 +229,14 @@ static void print_assessment(const scored_t *s)
     printf("EUE        %.3f yuan/kWh (%s)\n", d->eue_yuan_per_kwh, d->eue_basis ? d->eue_basis : "no finance data");
     printf("carbon CUE %.3f kgCO2/kWh of IT\n", d->carbon_cue_kgco2_per_kwh);
     if (as->withheld) {
-        printf("grade      withheld: %s\npolicy     withheld: %s\ncomposite  withheld: %s\n\n",
-               as->withheld, as->withheld, as->withheld);
+        printf("grade      withheld: %s\npolicy     withheld: %s\n", as->withheld, as->withheld);
         return;
     }
     printf("grade      %s\n", as->grade);
     for (size_t i = 0; i < as->nrules; i++)
         printf("policy     %-20s %s\n", as->rules[i].id,
                as->met[i] < 0 ? "not applicable (other region)" : as->met[i] ? "met" : "NOT met");
-    printf("scores     PUE %.1f, CUE %.1f, EUE %.1f -> composite %.1f / 100 "
-           "(AHP weights %.2f/%.2f/%.2f, CR %.3f; %s)\n\n", as->score[0], as->score[1],
-           as->score[2], as->composite, as->w[0], as->w[1], as->w[2], as->cr, as->policy_version);
+    printf("formula    %s\n", as->policy_version);
 }
 
 static void print_findings(const dcs_metric_score_t *sc, const dcs_config_t *cfg)
@@ -278,6 +277,7 @@ static void print_table(const scored_t *s)
         printf("pPUE       %.4f  zone %s (IT %.3f kWh, cooling + other %.3f kWh)\n", sc->zones[z].ppue,
                sc->zones[z].zone, sc->zones[z].e_it_wh / 1000, sc->zones[z].e_infra_wh / 1000);
     print_assessment(s);
+    print_system(s);
     printf("%-26s %12s %12s %8s %9s\n", "bucket start", "E_DC kWh", "E_IT kWh", "PUE", "coverage");
     for (size_t k = 0; k < sc->nbuckets; k++) {
         char t[48];
@@ -332,11 +332,9 @@ static int score_command(int argc, char **argv, const char *help, score_action_f
     return rc;
 }
 
-/* `,"index_system": {...}` for --json --system. */
+/* `,"index_system": {...}`: the site on its index system. */
 static void print_system_json(const scored_t *s)
 {
-    if (!s->sys)
-        return;
     printf(",\n  \"index_system\": {\"id\": ");
     dcs_json_str(stdout, dcs_index_system_id(s->sys));
     printf(", \"version\": ");
@@ -375,7 +373,6 @@ static int print_score(const score_args_t *a, const scored_t *s)
         fputs("\n}\n", stdout);
     } else {
         print_table(s);
-        print_system(s);
     }
     return publish_verdict(a, s);
 }

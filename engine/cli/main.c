@@ -94,6 +94,10 @@ static void data_path(const char *rel, const char *src_rel, char *out, size_t n)
     const char *tries[3][2] = {{"../share/dcscore/", rel}, {"../", src_rel}, {"../../", src_rel}};
     for (int i = 0; i < 3; i++) {
         snprintf(out, n, "%s/%s%s", self, tries[i][0], tries[i][1]);
+        char *real = access(out, R_OK) == 0 ? realpath(out, NULL) : NULL;
+        if (real && strlen(real) < n)
+            snprintf(out, n, "%s", real);
+        free(real);
         if (access(out, R_OK) == 0)
             return;
     }
@@ -115,6 +119,15 @@ dcs_index_policy_t *cli_policy_load(void)
         return NULL;
     }
     return p;
+}
+
+void cli_system_path(const dcs_index_policy_t *pol, char *out, size_t n)
+{
+    const char *named = pol ? dcs_index_policy_system(pol) : NULL;
+    if (named)
+        snprintf(out, n, "%s", named);
+    else
+        data_path("systems/default.yaml", "engine/index/systems/default.yaml", out, n);
 }
 
 /* Device profiles: $DCSCORE_PROFILES if set, else where data_path finds them. */

@@ -221,7 +221,7 @@ int dcs_config_line_of_id(const char *path, const char *id)
 }
 
 /* Line of "KEY:" at or after line `from`, for errors libcyaml places at a mapping. */
-static int line_of_key(const char *path, int from, const char *key)
+int dcs_config_line_of_key(const char *path, int from, const char *key)
 {
     FILE *f = fopen(path, "r");
     char buf[512];
@@ -256,28 +256,28 @@ int dcs_config_valid_name(const char *s)
 static int validate_site(dcs_config_t *cfg)
 {
     dcs_config_site_t *s = cfg->site;
-    int line = line_of_key(cfg->path, 1, "site");
+    int line = dcs_config_line_of_key(cfg->path, 1, "site");
     if (!dcs_config_valid_name(s->id))
         FAIL(line, "site.id: '%s' must be 1-64 of [A-Za-z0-9_.-] (it names files)", s->id);
     if (s->pue_category < 1 || s->pue_category > 3)
-        FAIL(line_of_key(cfg->path, line, "pue_category"),
+        FAIL(dcs_config_line_of_key(cfg->path, line, "pue_category"),
              "site.pue_category: %d is not 1 (UPS output), 2 (PDU output) or 3 (IT input)",
              s->pue_category);
     if (s->poll_interval_ms < 100 || s->poll_interval_ms > 3600000)
-        FAIL(line_of_key(cfg->path, line, "poll_interval_ms"),
+        FAIL(dcs_config_line_of_key(cfg->path, line, "poll_interval_ms"),
              "site.poll_interval_ms: %d outside 100..3600000", s->poll_interval_ms);
     if (s->min_coverage < 0 || s->min_coverage > 1)
-        FAIL(line_of_key(cfg->path, line, "min_coverage"),
+        FAIL(dcs_config_line_of_key(cfg->path, line, "min_coverage"),
              "site.min_coverage: %g outside 0..1", s->min_coverage);
     if (s->gap_limit_s < 0)
-        FAIL(line_of_key(cfg->path, line, "gap_limit_s"), "site.gap_limit_s: negative");
+        FAIL(dcs_config_line_of_key(cfg->path, line, "gap_limit_s"), "site.gap_limit_s: negative");
     if (s->gap_limit_s == 0)
         s->gap_limit_s = 3.0 * s->poll_interval_ms / 1000.0;
     if (!s->timezone && !(s->timezone = strdup("Asia/Shanghai")))
         return DCS_ENOMEM;
     char why[400];
     if (dcs_tz_check(s->timezone, "site.timezone", why, sizeof why))
-        FAIL(line_of_key(cfg->path, line, "timezone"), "%s", why);
+        FAIL(dcs_config_line_of_key(cfg->path, line, "timezone"), "%s", why);
     if (s->store_dir[0] != '/') {
         const char *slash = strrchr(cfg->path, '/');
         char *abs = NULL;
@@ -401,7 +401,7 @@ static int validate_channel(dcs_config_t *cfg, unsigned i)
 static int validate_inventory(dcs_config_t *cfg)
 {
     dcs_config_inventory_t *inv = cfg->inventory;
-    int line = line_of_key(cfg->path, 1, "inventory");
+    int line = dcs_config_line_of_key(cfg->path, 1, "inventory");
     inv->rack_occupancy = inv->rack_occupancy_yaml ? *inv->rack_occupancy_yaml : -1;
     if (inv->rack_occupancy_yaml && (inv->rack_occupancy < 0 || inv->rack_occupancy > 1))
         FAIL(line, "inventory.rack_occupancy: %g outside 0..1", inv->rack_occupancy);
@@ -427,7 +427,7 @@ static int validate_inventory(dcs_config_t *cfg)
 static int validate_finance(dcs_config_t *cfg)
 {
     const dcs_config_finance_t *f = cfg->finance;
-    int line = line_of_key(cfg->path, 1, "finance");
+    int line = dcs_config_line_of_key(cfg->path, 1, "finance");
     if (strcmp(f->basis, "revenue") != 0 && strcmp(f->basis, "value_added") != 0)
         FAIL(line, "finance.basis: '%s' is not revenue or value_added", f->basis);
     if (f->output_yuan_per_year < 0 || f->water_l_per_year < 0 || f->reused_kwh_per_year < 0 ||
@@ -471,7 +471,7 @@ int dcs_config_yaml_load(const char *path, const void *schema, void **data, char
     char detail[400];
     int line = lg.line;
     if (strncmp(what, "Unexpected key: ", 16) == 0) {
-        line = line_of_key(path, lg.line, what + 16);
+        line = dcs_config_line_of_key(path, lg.line, what + 16);
         snprintf(detail, sizeof detail, "%s%sunknown key '%s'", lg.path, lg.path[0] ? ": " : "",
                  what + 16);
     } else {

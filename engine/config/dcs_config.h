@@ -226,6 +226,9 @@ int dcs_config_yaml_load(const char *path, const void *schema, void **data, char
 /* Line (1-based) of "id: ID" (or "- id: ID", "{id: ID") in a YAML file, 0 when
  * not found: for semantic errors with FILE:LINE. */
 int dcs_config_line_of_id(const char *path, const char *id);
+/* Line of the first "KEY:" at the start of a line (after indentation or "- ") at
+ * or after line `from`; `from` when there is none. */
+int dcs_config_line_of_key(const char *path, int from, const char *key);
 /* Free what dcs_config_yaml_load returned. NULL data does nothing. */
 void dcs_config_yaml_free(const void *schema, void *data);
 

@@ -48,6 +48,8 @@ static const dcs_index_indicator_t catalogue[] = {
      "measured share of the window's energy (PUE roles)", 0, 1},
 };
 
+_Static_assert(sizeof catalogue / sizeof catalogue[0] <= DCS_INDEX_CAT_MAX, "DCS_INDEX_CAT_MAX");
+
 const dcs_index_indicator_t *dcs_index_catalogue(size_t *n)
 {
     *n = sizeof catalogue / sizeof catalogue[0];
@@ -60,6 +62,18 @@ const dcs_index_indicator_t *dcs_index_indicator_find(const char *id)
         if (strcmp(catalogue[i].id, id) == 0)
             return &catalogue[i];
     return NULL;
+}
+
+int dcs_index_catalogue_index(const char *id)
+{
+    const dcs_index_indicator_t *ind = id ? dcs_index_indicator_find(id) : NULL;
+    return ind ? (int)(ind - catalogue) : -1;
+}
+
+void dcs_index_catalogue_clear(double *cat)
+{
+    for (size_t i = 0; i < DCS_INDEX_CAT_MAX; i++)
+        cat[i] = NAN;
 }
 
 static double per_kw(double tflops, double kw)

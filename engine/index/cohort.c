@@ -1,6 +1,8 @@
 /* cohort.c: cohort files for `dcscore rank`: options and sites in YAML, plus an
- * optional CSV of indicators submitted by vendors. A CSV with a missing column
- * or a bad number is rejected with file and line; nothing is half-loaded. */
+ * optional CSV of indicators submitted by vendors, and sites scored from their
+ * own stores. The entries carry catalogue values; the index system that ranks
+ * them reads its leaves from those (scohort.c). A CSV with a missing column or a
+ * bad number is rejected with file and line; nothing is half-loaded. */
 #define _GNU_SOURCE
 #include "dcs_index.h"
 #include "../base/dcs_base.h"
@@ -24,17 +26,15 @@ typedef struct {
     double meter_class_pct, u_cue_pct, u_eue_pct;
     double rack_occupancy, peak_tflops, c_eff_tflops; /* optional: 0 = unknown */
     int has_cat;              /* scored from its store: every catalogue value */
-    double cat[24];
+    double cat[DCS_INDEX_CAT_MAX];
 } site_t;
 
-typedef struct { double pue, cue, eue; } weights_t;
-
 typedef struct {
-    char *name, *method, *csv;
-    double min_coverage, weight_sd;
-    int draws;
-    long seed;
-    weights_t *weights;
+    char *name, *method, *csv, *system;
+    double *min_coverage, *weight_sd;
+    int *draws;
+    long *seed;
+    void *weights;            /* retired keys, refused with a pointer to the index system */
     double *ahp;
     unsigned ahp_count;
 } opts_t;
@@ -54,7 +54,7 @@ struct dcs_index_cohort {
     char **strings;  /* CSV-owned strings */
     size_t nstrings;
     const char *encoding;       /* of the CSV: "UTF-8" or "GB18030" (converted) */
-    dcs_index_options_t opt;
+    char *system;               /* cohort.system resolved, or NULL */
     char errmsg[600];
 };
 
@@ -74,17 +74,16 @@ static const cyaml_schema_field_t site_f[] = {
     CYAML_FIELD_FLOAT("peak_tflops", OPT, site_t, peak_tflops),
     CYAML_FIELD_FLOAT("c_eff_tflops", OPT, site_t, c_eff_tflops), CYAML_FIELD_END};
 static const cyaml_schema_value_t site_s = {CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, site_t, site_f)};
-static const cyaml_schema_field_t weights_f[] = {
-    CYAML_FIELD_FLOAT("pue", 0, weights_t, pue), CYAML_FIELD_FLOAT("cue", 0, weights_t, cue),
-    CYAML_FIELD_FLOAT("eue", 0, weights_t, eue), CYAML_FIELD_END};
+static const cyaml_schema_field_t any_f[] = {CYAML_FIELD_IGNORE("pue", OPT), CYAML_FIELD_IGNORE("cue", OPT),
+                                             CYAML_FIELD_IGNORE("eue", OPT), CYAML_FIELD_END};
 static const cyaml_schema_value_t float_s = {CYAML_VALUE_FLOAT(CYAML_FLAG_DEFAULT, double)};
 static const cyaml_schema_field_t opts_f[] = {
-    STR("name", opts_t, name, 0), STR("method", opts_t, method, 0), STR("csv", opts_t, csv, OPT),
-    CYAML_FIELD_FLOAT("min_coverage", OPT, opts_t, min_coverage),
-    CYAML_FIELD_FLOAT("weight_sd", OPT, opts_t, weight_sd),
-    CYAML_FIELD_INT("draws", OPT, opts_t, draws), CYAML_FIELD_INT("seed", OPT, opts_t, seed),
-    CYAML_FIELD_MAPPING_PTR("weights", CYAML_FLAG_POINTER | OPT, opts_t, weights, weights_f),
-    CYAML_FIELD_SEQUENCE("ahp", CYAML_FLAG_POINTER | OPT, opts_t, ahp, &float_s, 9, 9),
+    STR("name", opts_t, name, 0), STR("method", opts_t, method, OPT), STR("csv", opts_t, csv, OPT),
+    STR("system", opts_t, system, OPT), OPT_FLOAT("min_coverage", opts_t, min_coverage),
+    OPT_FLOAT("weight_sd", opts_t, weight_sd), DCS_YAML_OPT_INT("draws", opts_t, draws),
+    CYAML_FIELD_INT_PTR("seed", CYAML_FLAG_POINTER | OPT, opts_t, seed),
+    CYAML_FIELD_MAPPING_PTR("weights", CYAML_FLAG_POINTER | OPT, opts_t, weights, any_f),
+    CYAML_FIELD_SEQUENCE("ahp", CYAML_FLAG_POINTER | OPT, opts_t, ahp, &float_s, 0, 225),
     CYAML_FIELD_END};
 static const cyaml_schema_field_t doc_f[] = {
     CYAML_FIELD_MAPPING_PTR("cohort", CYAML_FLAG_POINTER, doc_t, cohort, opts_f),
@@ -92,34 +91,26 @@ static const cyaml_schema_field_t doc_f[] = {
     CYAML_FIELD_END};
 static const cyaml_schema_value_t doc_s = {CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, doc_t, doc_f)};
 
-void dcs_index_uncertainty(double meter_class_pct, double coverage, double u_cue_pct,
-                           double u_eue_pct, double rel_sd[DCS_INDEX_N])
-{
-    /* PUE: two meters (E_DC, E_IT) of the same class, plus half the missing share. */
-    double m = meter_class_pct / 100, gap = (1 - fmin(fmax(coverage, 0), 1)) / 2;
-    rel_sd[DCS_INDEX_PUE] = sqrt(2 * m * m + gap * gap);
-    rel_sd[DCS_INDEX_CUE] = sqrt(pow(u_cue_pct / 100, 2) + m * m + gap * gap);
-    rel_sd[DCS_INDEX_EUE] = sqrt(pow(u_eue_pct / 100, 2) + m * m + gap * gap);
-}
-
+/* The cohort entry of s: its catalogue values, or PUE, CUE, EUE, coverage and
+ * occupancy as given (NaN when not given: listed, not ranked). */
 static void fill_entry(dcs_index_entry_t *e, const site_t *s)
 {
-    e->id = s->id;
-    e->withheld = NULL;
-    e->has_cat = s->has_cat;
-    memcpy(e->cat, s->cat, sizeof e->cat);
-    e->name = s->name;
-    e->region = s->region;
-    e->x[DCS_INDEX_PUE] = s->pue;
-    e->x[DCS_INDEX_CUE] = s->cue_tflops_per_kw;
-    e->x[DCS_INDEX_EUE] = s->eue_yuan_per_kwh;
-    e->coverage = s->coverage;
-    e->occupancy = s->rack_occupancy > 0 ? s->rack_occupancy : -1;
-    e->peak_tflops = s->peak_tflops > 0 ? s->peak_tflops : NAN;
-    e->c_eff_tflops = s->c_eff_tflops > 0 ? s->c_eff_tflops : NAN;
-    dcs_index_uncertainty(s->meter_class_pct > 0 ? s->meter_class_pct : 0.5, s->coverage,
-                          s->u_cue_pct > 0 ? s->u_cue_pct : 5.0,
-                          s->u_eue_pct > 0 ? s->u_eue_pct : 2.0, e->rel_sd);
+    *e = (dcs_index_entry_t){.id = s->id, .name = s->name, .region = s->region, .coverage = s->coverage,
+                             .meter_class_pct = s->meter_class_pct > 0 ? s->meter_class_pct : 0.5,
+                             .u_cue_pct = s->u_cue_pct > 0 ? s->u_cue_pct : 5.0,
+                             .u_eue_pct = s->u_eue_pct > 0 ? s->u_eue_pct : 2.0,
+                             .peak_tflops = s->peak_tflops > 0 ? s->peak_tflops : NAN,
+                             .c_eff_tflops = s->c_eff_tflops > 0 ? s->c_eff_tflops : NAN};
+    if (s->has_cat)
+        memcpy(e->cat, s->cat, sizeof e->cat);
+    else
+        dcs_index_catalogue_clear(e->cat);
+    const struct { const char *id; double v; } given[] = {
+        {"pue", s->pue}, {"compute_eff_it", s->cue_tflops_per_kw}, {"econ_output", s->eue_yuan_per_kwh},
+        {"coverage", s->coverage}, {"rack_occupancy", s->rack_occupancy > 0 ? s->rack_occupancy : NAN}};
+    for (size_t k = 0; k < sizeof given / sizeof given[0]; k++)
+        if (!s->has_cat || (k == 4 && isfinite(given[k].v)))
+            e->cat[dcs_index_catalogue_index(given[k].id)] = given[k].v;
 }
 
 /* ---- CSV: header row names the columns; fields may be "quoted" ---- */
@@ -313,7 +304,7 @@ static int score_site(dcs_index_cohort_t *c, const dcs_index_policy_t *pol, site
         size_t nc;
         const dcs_index_indicator_t *cat = dcs_index_catalogue(&nc);
         double occ = cfg->inventory && cfg->inventory->rack_occupancy > 0 ? cfg->inventory->rack_occupancy : -1;
-        for (size_t k = 0; k < nc && k < 24; k++)
+        for (size_t k = 0; k < nc; k++)
             s->cat[k] = dcs_index_indicator_value(cat[k].id, sc, &ind, occ);
         s->has_cat = 1;
         if (cfg->inventory && cfg->inventory->rack_occupancy > 0 && !(s->rack_occupancy > 0))
@@ -327,33 +318,24 @@ static int score_site(dcs_index_cohort_t *c, const dcs_index_policy_t *pol, site
     return rc;
 }
 
-static int options(dcs_index_cohort_t *c, const dcs_index_policy_t *pol, const char *path)
+static int options(dcs_index_cohort_t *c, const char *path)
 {
     const opts_t *o = c->doc->cohort;
-    static const char *methods[] = {"ahp", "entropy", "fixed", "topsis"};
-    int m = -1;
-    for (int i = 0; i < 4; i++)
-        if (strcmp(o->method, methods[i]) == 0)
-            m = i;
-    if (m < 0)
-        return snprintf(c->errmsg, sizeof c->errmsg, "%s: cohort.method '%s' is not ahp, "
-                        "entropy, fixed or topsis", path, o->method), DCS_ECONFIG;
-    if (m == DCS_INDEX_FIXED && !o->weights)
-        return snprintf(c->errmsg, sizeof c->errmsg, "%s: cohort.method fixed needs "
-                        "cohort.weights {pue, cue, eue}", path), DCS_ECONFIG;
-    if (o->draws < 0 || o->draws > 100000 || o->min_coverage < 0 || o->min_coverage > 1 ||
-        o->weight_sd < 0)
+    if (o->method || o->weights || o->ahp)
+        return snprintf(c->errmsg, sizeof c->errmsg, "%s:%d: cohort.%s: the weights and the method "
+                        "are the index system's now: name one with cohort.system: FILE (default: "
+                        "the shipped default system; docs/index-system.md)", path,
+                        dcs_config_line_of_key(path, 1, o->method ? "method" : o->weights ? "weights" : "ahp"),
+                        o->method ? "method" : o->weights ? "weights" : "ahp"), DCS_ECONFIG;
+    if ((o->draws && (*o->draws < 0 || *o->draws > 100000)) ||
+        (o->min_coverage && !(*o->min_coverage >= 0 && *o->min_coverage <= 1)) ||
+        (o->weight_sd && !(*o->weight_sd >= 0)))
         return snprintf(c->errmsg, sizeof c->errmsg, "%s: cohort: draws must be 0..100000, "
                         "min_coverage 0..1, weight_sd >= 0", path), DCS_ECONFIG;
-    c->opt = (dcs_index_options_t){.method = (dcs_index_method_t)m, .min_coverage = o->min_coverage,
-                                   .weight_sd = o->weight_sd, .draws = (unsigned)o->draws,
-                                   .seed = (unsigned long)o->seed};
-    if (o->weights) {
-        c->opt.w_fixed[0] = o->weights->pue;
-        c->opt.w_fixed[1] = o->weights->cue;
-        c->opt.w_fixed[2] = o->weights->eue;
-    }
-    memcpy(c->opt.ahp, o->ahp ? o->ahp : dcs_index_policy_ahp(pol), sizeof c->opt.ahp);
+    const char *slash = strrchr(path, '/');
+    if (o->system && asprintf(&c->system, "%.*s%s", o->system[0] != '/' && slash ? (int)(slash - path + 1) : 0,
+                              path, o->system) < 0)
+        return c->system = NULL, DCS_ENOMEM;
     return 0;
 }
 
@@ -366,7 +348,7 @@ int dcs_index_cohort_load(const char *path, const dcs_index_policy_t *pol,
         return DCS_ENOMEM;
     int rc = dcs_config_yaml_load(path, &doc_s, (void **)&c->doc, c->errmsg, sizeof c->errmsg);
     if (!rc)
-        rc = options(c, pol, path);
+        rc = options(c, path);
     if (rc)
         return rc;
     c->e = calloc(c->doc->sites_count + 1, sizeof *c->e);
@@ -407,7 +389,20 @@ int dcs_index_cohort_load(const char *path, const dcs_index_policy_t *pol,
 
 const char *dcs_index_cohort_errmsg(const dcs_index_cohort_t *c) { return c ? c->errmsg : "out of memory"; }
 const char *dcs_index_cohort_name(const dcs_index_cohort_t *c) { return c->doc->cohort->name; }
-const dcs_index_options_t *dcs_index_cohort_options(const dcs_index_cohort_t *c) { return &c->opt; }
+const char *dcs_index_cohort_system(const dcs_index_cohort_t *c) { return c->system; }
+
+void dcs_index_cohort_sopts(const dcs_index_cohort_t *c, dcs_index_sopts_t *o)
+{
+    const opts_t *x = c->doc->cohort;
+    if (x->min_coverage)
+        o->min_coverage = *x->min_coverage;
+    if (x->draws)
+        o->draws = (unsigned)*x->draws;
+    if (x->seed)
+        o->seed = (unsigned long)*x->seed;
+    if (x->weight_sd)
+        o->weight_sd = *x->weight_sd;
+}
 
 const dcs_index_entry_t *dcs_index_cohort_entries(const dcs_index_cohort_t *c, size_t *n)
 {
@@ -427,5 +422,6 @@ void dcs_index_cohort_free(dcs_index_cohort_t *c)
         free(c->strings[i]);
     free(c->strings);
     free(c->e);
+    free(c->system);
     free(c);
 }

@@ -1,7 +1,9 @@
 /* dcs_index.h: from indicators to scores, verdicts, a composite index and a
  * ranking with confidence. Last engine stage before reports (metric -> index ->
- * report). Policy data (grades, limits, score anchors, default AHP matrix) come
- * from a data file, engine/index/policy.yaml; definitions in METRICS.md. */
+ * report). Policy data (grades, limits, conversion factors) come from a data
+ * file, engine/index/policy.yaml; indicators, anchors, weights and the
+ * composite from an index-system file (engine/index/systems/, sized by it,
+ * not by this header); definitions in METRICS.md. */
 #ifndef DCS_INDEX_H
 #define DCS_INDEX_H
 
@@ -10,9 +12,6 @@
 #include <stdio.h>
 
 #include "../metric/dcs_metric.h"
-
-/* The three indicators of the measures, in this order everywhere. */
-enum { DCS_INDEX_PUE, DCS_INDEX_CUE, DCS_INDEX_EUE, DCS_INDEX_N };
 
 typedef struct { double best, worst; } dcs_index_anchor_t;
 
@@ -38,8 +37,9 @@ void dcs_index_policy_free(dcs_index_policy_t *p);
 
 /* Accessors. */
 const char *dcs_index_policy_version(const dcs_index_policy_t *p);
-dcs_index_anchor_t dcs_index_policy_anchor(const dcs_index_policy_t *p, int indicator);
-const double *dcs_index_policy_ahp(const dcs_index_policy_t *p); /* 3x3 row-major */
+/* The policy's index system (its index_system key, resolved against the
+ * policy file's folder), or NULL: the shipped default. */
+const char *dcs_index_policy_system(const dcs_index_policy_t *p);
 double dcs_index_policy_fp32eq(const dcs_index_policy_t *p, int precision); /* 0 fp64 .. 3 int8 */
 double dcs_index_policy_cef(const dcs_index_policy_t *p);                    /* kgCO2/kWh */
 size_t dcs_index_policy_rules(const dcs_index_policy_t *p, const dcs_index_rule_t **rules);
@@ -131,9 +131,6 @@ int dcs_index_topsis(const double *x, size_t m, size_t n, const double *w, const
  * are). Returns 0, DCS_EINVAL (NaN) or DCS_ENOMEM. */
 int dcs_index_critic(const double *x, size_t m, size_t n, const int *benefit, double *w);
 
-/* Weighted sum of scores; NaN if any score with a weight > 0 is NaN. */
-double dcs_index_composite(const double *scores, const double *w, size_t n);
-
 /* ---- one site's assessment ---- */
 
 #define DCS_INDEX_MAX_RULES 16
@@ -144,114 +141,56 @@ typedef struct {
     size_t nrules;
     const dcs_index_rule_t *rules;
     int met[DCS_INDEX_MAX_RULES];      /* 1 met, 0 not met, -1 not applicable (region) */
-    double score[DCS_INDEX_N];         /* 0..100, NaN when the indicator is missing */
-    double w[DCS_INDEX_N];             /* default AHP weights of the policy file */
-    double cr;                         /* their consistency ratio */
-    double composite;                  /* NaN when an indicator is missing */
     const char *withheld;              /* not NULL: the figures are not publishable for
-                                        * this reason; grade, verdicts and composite
-                                        * are withheld (shown as "withheld: REASON") */
+                                        * this reason; grade, verdicts and the index
+                                        * system's composite are withheld (shown as
+                                        * "withheld: REASON") */
 } dcs_index_assessment_t;
 
-/* Grade, policy verdicts, scores and composite (policy's AHP weights) of one site.
- * x: PUE, CUE_IT (TFLOPS/kW), EUE (yuan/kWh); occupancy < 0 when unknown. */
-void dcs_index_assess(const dcs_index_policy_t *pol, const double x[DCS_INDEX_N],
-                      double occupancy, const char *region, dcs_index_assessment_t *out);
+/* GB 40879 grade and policy verdicts of one site from its PUE and rack
+ * occupancy (< 0 when unknown); rules of another region are not applicable. */
+void dcs_index_assess(const dcs_index_policy_t *pol, double pue, double occupancy, const char *region,
+                      dcs_index_assessment_t *out);
 
 /* Write `"assessment": {...}` (no surrounding braces or comma) to f. */
 void dcs_index_assessment_json(const dcs_index_assessment_t *a, FILE *f);
 
-/* ---- ranking ---- */
+/* ---- cohort files (dcscore rank) ---- */
 
-typedef enum { DCS_INDEX_AHP, DCS_INDEX_ENTROPY, DCS_INDEX_FIXED, DCS_INDEX_TOPSIS } dcs_index_method_t;
+#define DCS_INDEX_CAT_MAX 24 /* catalogue indicators */
 
+/* One entry of a cohort YAML, before it is read for an index system. */
 typedef struct {
     const char *id, *name, *region;
-    double x[DCS_INDEX_N];      /* PUE, CUE (TFLOPS/kW), EUE (yuan/kWh) */
-    double rel_sd[DCS_INDEX_N]; /* relative standard uncertainty (1 sigma) */
+    double cat[DCS_INDEX_CAT_MAX]; /* each catalogue indicator's value (catalogue order), NaN
+                                    * unknown: every one when scored from a store, else
+                                    * PUE, CUE_IT, EUE, coverage and rack occupancy as given */
     double coverage;            /* 0..1 */
-    double occupancy;           /* rack occupancy 0..1, -1 unknown */
+    double meter_class_pct;     /* accuracy class of its meters (%), 0.5 when not given */
+    double u_cue_pct, u_eue_pct;/* stated relative uncertainty of CUE and EUE (%) */
     double peak_tflops;         /* rated FP32-eq compute, NaN unknown */
     double c_eff_tflops;        /* effective compute in the window, NaN unknown */
     const char *withheld;       /* scored from a store: why its figures are not
                                  * publishable (an error finding), NULL when they are */
-    int has_cat;                /* scored from a store: cat[] holds every catalogue */
-    double cat[24];             /* indicator's value (dcs_index_catalogue order) */
 } dcs_index_entry_t;
 
-typedef struct {
-    dcs_index_method_t method;
-    double w_fixed[DCS_INDEX_N]; /* FIXED: weights (normalised by the engine) */
-    double ahp[9];               /* AHP/TOPSIS: pairwise matrix; TOPSIS uses its weights */
-    double min_coverage;         /* entries below are listed, not ranked */
-    double weight_sd;            /* relative sd of weight perturbation per draw */
-    unsigned draws;              /* Monte-Carlo draws (0: none) */
-    unsigned long seed;
-    int topsis_fixed;            /* TOPSIS with w_fixed instead of AHP weights */
-    /* Called now and then during the Monte-Carlo with draws done and total (NULL:
-     * none). It must not call back into the ranking. */
-    void (*progress)(void *ctx, unsigned done, unsigned total);
-    void *progress_ctx;
-} dcs_index_options_t;
-
-typedef struct {
-    int ranked;                 /* 0: below min_coverage or missing indicator */
-    const char *why_not;        /* reason when not ranked */
-    int rank;                   /* 1 = best, among ranked */
-    double score[DCS_INDEX_N];  /* 0..100 per indicator */
-    double composite;           /* 0..100 */
-    int key;                    /* indicator that moves the rank most */
-    double key_points;          /* its weighted score minus the cohort mean, points */
-    double ci90_lo, ci90_hi;    /* composite, 5th..95th percentile over draws */
-    double p_top;               /* P(rank = 1) */
-    double *p_rank;             /* P(rank = k), k = 1..nranked (owned by result) */
-} dcs_index_result_t;
-
-typedef struct {
-    double w[DCS_INDEX_N];      /* weights used (point estimate) */
-    double lambda_max, cr;      /* AHP / TOPSIS */
-    size_t nranked;
-    dcs_index_result_t *r;      /* one per entry, same order as the entries */
-} dcs_index_ranking_t;
-
-/* Rank m entries. Returns 0, DCS_ECONFIG (AHP inconsistent, CR in err),
- * DCS_ENODATA (nothing rankable) or DCS_ENOMEM. err gets one line. */
-int dcs_index_rank(const dcs_index_entry_t *e, size_t m, const dcs_index_policy_t *pol,
-                   const dcs_index_options_t *opt, dcs_index_ranking_t *out, char *err,
-                   size_t errlen);
-void dcs_index_ranking_free(dcs_index_ranking_t *r, size_t m);
-
-/* Entry indices ordered by rank, unranked entries last in input order; an array
- * of m the caller frees, or NULL when out of memory. */
-size_t *dcs_index_rank_order(const dcs_index_ranking_t *r, size_t m);
-
-/* Rank sensitivity to the weights: the ranks (0 = not ranked) with weight j
- * multiplied by (1 + delta) and by (1 - delta), the others renormalised, for
- * j = PUE, CUE, EUE: ranks[(2*j + k) * m + i], k = 0 up, 1 down. Weighted-sum
- * methods use the base weights w; TOPSIS keeps TOPSIS. Returns 0 or an error. */
-int dcs_index_sensitivity(const dcs_index_entry_t *e, size_t m, const dcs_index_policy_t *pol,
-                          const dcs_index_options_t *opt, const double *w, double delta,
-                          int *ranks);
-
-/* ---- cohort files (dcscore rank) ---- */
-
 typedef struct dcs_index_cohort dcs_index_cohort_t;
+struct dcs_index_sopts;
 
-/* Load a cohort YAML (options + inline sites and/or a CSV of measured
- * indicators; format in docs/rank.md). pol supplies the default AHP matrix.
- * Returns 0, DCS_EIO, DCS_ECONFIG (errmsg: "FILE:LINE: what") or DCS_ENOMEM. */
+/* Load a cohort YAML (options, inline sites, a CSV of submitted figures, sites
+ * scored from their own stores; format in docs/rank.md). pol supplies the
+ * conversion factors and limits for scored sites. Returns 0, DCS_EIO,
+ * DCS_ECONFIG (errmsg: "FILE:LINE: what") or DCS_ENOMEM. */
 int dcs_index_cohort_load(const char *path, const dcs_index_policy_t *pol,
                           dcs_index_cohort_t **out);
 const char *dcs_index_cohort_errmsg(const dcs_index_cohort_t *c);
 const char *dcs_index_cohort_name(const dcs_index_cohort_t *c);
 const dcs_index_entry_t *dcs_index_cohort_entries(const dcs_index_cohort_t *c, size_t *n);
-const dcs_index_options_t *dcs_index_cohort_options(const dcs_index_cohort_t *c);
+/* The cohort's system: key (resolved against the cohort's folder), or NULL. */
+const char *dcs_index_cohort_system(const dcs_index_cohort_t *c);
+/* Its min_coverage, draws, seed and weight_sd into o (those it gives). */
+void dcs_index_cohort_sopts(const dcs_index_cohort_t *c, struct dcs_index_sopts *o);
 void dcs_index_cohort_free(dcs_index_cohort_t *c);
-
-/* Relative 1-sigma uncertainties from meter accuracy class (%), coverage (0..1)
- * and the operator's stated uncertainty of utilisation and output (%). */
-void dcs_index_uncertainty(double meter_class_pct, double coverage, double u_cue_pct,
-                           double u_eue_pct, double rel_sd[DCS_INDEX_N]);
 
 /* ---- the indicator catalogue (catalogue.c) ---- */
 
@@ -267,6 +206,8 @@ typedef struct {
 
 const dcs_index_indicator_t *dcs_index_catalogue(size_t *n);
 const dcs_index_indicator_t *dcs_index_indicator_find(const char *id); /* NULL: not listed */
+int dcs_index_catalogue_index(const char *id); /* its position in the catalogue, -1 */
+void dcs_index_catalogue_clear(double *cat);   /* cat[0..DCS_INDEX_CAT_MAX-1] = NaN */
 /* The value of catalogue indicator id for a scored site (rack_occupancy < 0:
  * unknown); NaN when it cannot be computed or is not a site figure. */
 double dcs_index_indicator_value(const char *id, const dcs_metric_score_t *sc,
@@ -364,15 +305,22 @@ typedef struct {
     double meter_class_pct;  /* accuracy class of its meters (%), 0.5 when not given */
     int line;                /* its line in the CSV */
     const char *withheld;    /* its figures are not publishable: why (not ranked) */
+    double cat[DCS_INDEX_CAT_MAX]; /* catalogue values known beside the leaves (PUE for
+                                    * the grade, rack occupancy for the rules), NaN */
+    double peak_tflops, c_eff_tflops; /* rated and effective FP32-eq compute, NaN unknown */
 } dcs_index_sentry_t;
+
+/* Entry e's value of catalogue indicator id (NaN when unknown). */
+double dcs_index_sentry_value(const dcs_index_sentry_t *e, const char *id);
 
 typedef struct dcs_index_scohort dcs_index_scohort_t;
 
 /* Load a cohort CSV for system sys: columns id, name, region, coverage, one per
  * leaf (named by its indicator id or its node id; cue_tflops_per_kw and
  * eue_yuan_per_kwh are read as compute_eff_it and econ_output), and optionally
- * meter_class_pct and u_<indicator>_pct (the figure's stated uncertainty; u_cue_pct
- * and u_eue_pct as before). An empty leaf cell is a missing figure (the entry is listed,
+ * meter_class_pct, u_<indicator>_pct (the figure's stated uncertainty; u_cue_pct
+ * and u_eue_pct as before), pue and rack_occupancy when they are not leaves (for
+ * the grade and the regional rules), peak_tflops and c_eff_tflops. An empty leaf cell is a missing figure (the entry is listed,
  * not ranked). Duplicate ids, coverage outside 0..1, a value that is not a
  * number, an unknown column, a row with more fields than the header: errors
  * with FILE:LINE. GB18030/GBK is converted (dcs_text_read). Returns 0,
@@ -389,12 +337,16 @@ const char *dcs_index_scohort_encoding(const dcs_index_scohort_t *c); /* "UTF-8"
 const dcs_index_sentry_t *dcs_index_scohort_entries(const dcs_index_scohort_t *c, size_t *n);
 void dcs_index_scohort_free(dcs_index_scohort_t *c);
 
-typedef struct {
+typedef struct dcs_index_sopts {
     double min_coverage;     /* entries below are listed, not ranked */
     unsigned draws;          /* Monte-Carlo draws (0: none) */
     unsigned long seed;
     double weight_sd;        /* relative sd of each leaf's global weight per draw */
     double u_default_pct;    /* relative uncertainty of a leaf that is not PUE (%), 5 */
+    /* Called every 100 draws and at the last with draws done and total (NULL:
+     * none). It must not call back into the ranking. */
+    void (*progress)(void *ctx, unsigned done, unsigned total);
+    void *progress_ctx;
 } dcs_index_sopts_t;
 
 typedef struct {
@@ -431,8 +383,5 @@ int dcs_index_ssensitivity(const dcs_index_system_t *sys, const dcs_index_sentry
 /* "ranked 3rd in 72 % of 2,000 draws; 2nd in 20 %" (the two likeliest ranks). */
 void dcs_index_confidence_words(const dcs_index_sresult_t *r, size_t nranked, unsigned draws, char *buf,
                                 size_t len);
-
-const char *dcs_index_name(int indicator);     /* "PUE", "CUE", "EUE" */
-const char *dcs_index_method_name(dcs_index_method_t m);
 
 #endif

@@ -1,4 +1,4 @@
-/* index.c: indicator scores, entropy weights, TOPSIS, composite, policy
+/* index.c: indicator scores, entropy and CRITIC weights, TOPSIS, policy
  * verdicts (AHP: ahp.c). Pure maths on small arrays (n indicators, m = cohort
  * size). Formulas: METRICS.md, reference/metrics.md. */
 #include "dcs_index.h"
@@ -7,18 +7,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-const char *dcs_index_name(int indicator)
-{
-    static const char *names[] = {"PUE", "CUE", "EUE"};
-    return indicator >= 0 && indicator < DCS_INDEX_N ? names[indicator] : "?";
-}
-
-const char *dcs_index_method_name(dcs_index_method_t m)
-{
-    static const char *names[] = {"ahp", "entropy", "fixed", "topsis"};
-    return (unsigned)m < 4 ? names[m] : "?";
-}
 
 double dcs_index_score(double x, dcs_index_anchor_t a)
 {
@@ -159,16 +147,4 @@ int dcs_index_critic(const double *x, size_t m, size_t n, const int *benefit, do
         w[j] = total > 0 ? w[j] / total : 1.0 / (double)n;
     free(r), free(mean), free(sd);
     return rc;
-}
-
-double dcs_index_composite(const double *scores, const double *w, size_t n)
-{
-    double s = 0;
-    for (size_t j = 0; j < n; j++) {
-        if (w[j] > 0 && isnan(scores[j]))
-            return NAN;
-        if (w[j] > 0)
-            s += w[j] * scores[j];
-    }
-    return s;
 }

@@ -1,5 +1,6 @@
-/* policy.c: load engine/index/policy.yaml (grades, policy limits, score anchors,
- * FP32-equivalent factors, grid CO2 factor, default AHP matrix) with libcyaml. */
+/* policy.c: load engine/index/policy.yaml (grades, policy limits, FP32-equivalent
+ * factors, grid CO2 factor, plausibility limits, the default index system) with
+ * libcyaml. Score anchors and weights live in the index system, not here. */
 #define _GNU_SOURCE
 #include "dcs_index.h"
 #include "../base/dcs_base.h"
@@ -12,7 +13,6 @@
 #include <string.h>
 
 typedef struct { char *source; dcs_index_grade_t *levels; unsigned levels_count; } grades_t;
-typedef struct { dcs_index_anchor_t a[DCS_INDEX_N]; } anchors_t;
 typedef struct { double f[4]; } fp32eq_t;
 typedef struct { double kgco2_per_kwh; char *source; } carbon_t;
 typedef struct { double pue_min, pue_max, meter_class_pct, min_coverage, scale_step_max; char *source; } plaus_t;
@@ -22,15 +22,15 @@ typedef struct {
     grades_t grades;
     dcs_index_rule_t *policies;
     unsigned policies_count;
-    anchors_t scores;
     fp32eq_t fp32_equivalent;
     carbon_t carbon;
     plaus_t plausibility;
-    double ahp[9];       /* row-major 3 x 3 */
+    char *index_system;  /* optional, relative to the policy file */
 } doc_t;
 
 struct dcs_index_policy {
     doc_t *doc;
+    char *system;        /* index_system resolved, or NULL */
     char errmsg[512];
 };
 
@@ -53,13 +53,6 @@ static const cyaml_schema_field_t rule_f[] = {
     STR("region", dcs_index_rule_t, region, CYAML_FLAG_OPTIONAL), CYAML_FIELD_END};
 static const cyaml_schema_value_t rule_s = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, dcs_index_rule_t, rule_f)};
-static const cyaml_schema_field_t anchor_f[] = {
-    FLT("best", dcs_index_anchor_t, best, 0), FLT("worst", dcs_index_anchor_t, worst, 0),
-    CYAML_FIELD_END};
-static const cyaml_schema_field_t anchors_f[] = {
-    CYAML_FIELD_MAPPING("pue", 0, anchors_t, a[0], anchor_f),
-    CYAML_FIELD_MAPPING("cue", 0, anchors_t, a[1], anchor_f),
-    CYAML_FIELD_MAPPING("eue", 0, anchors_t, a[2], anchor_f), CYAML_FIELD_END};
 static const cyaml_schema_field_t fp_f[] = {
     FLT("fp64", fp32eq_t, f[0], 0), FLT("fp32", fp32eq_t, f[1], 0),
     FLT("fp16", fp32eq_t, f[2], 0), FLT("int8", fp32eq_t, f[3], 0), CYAML_FIELD_END};
@@ -71,16 +64,14 @@ static const cyaml_schema_field_t plaus_f[] = {
     FLT("meter_class_pct", plaus_t, meter_class_pct, 0), FLT("min_coverage", plaus_t, min_coverage, 0),
     FLT("scale_step_max", plaus_t, scale_step_max, CYAML_FLAG_OPTIONAL),
     STR("source", plaus_t, source, CYAML_FLAG_OPTIONAL), CYAML_FIELD_END};
-static const cyaml_schema_value_t float_s = {CYAML_VALUE_FLOAT(CYAML_FLAG_DEFAULT, double)};
 static const cyaml_schema_field_t doc_f[] = {
     STR("formula_version", doc_t, formula_version, 0),
     CYAML_FIELD_MAPPING("grades", 0, doc_t, grades, grades_f),
     CYAML_FIELD_SEQUENCE("policies", CYAML_FLAG_POINTER, doc_t, policies, &rule_s, 0, 64),
-    CYAML_FIELD_MAPPING("scores", 0, doc_t, scores, anchors_f),
     CYAML_FIELD_MAPPING("fp32_equivalent", 0, doc_t, fp32_equivalent, fp_f),
     CYAML_FIELD_MAPPING("carbon", 0, doc_t, carbon, carbon_f),
     CYAML_FIELD_MAPPING("plausibility", 0, doc_t, plausibility, plaus_f),
-    CYAML_FIELD_SEQUENCE_FIXED("ahp", 0, doc_t, ahp, &float_s, 9), CYAML_FIELD_END};
+    STR("index_system", doc_t, index_system, CYAML_FLAG_OPTIONAL), CYAML_FIELD_END};
 static const cyaml_schema_value_t doc_s = {CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, doc_t, doc_f)};
 
 int dcs_index_policy_load(const char *path, dcs_index_policy_t **out)
@@ -107,12 +98,10 @@ int dcs_index_policy_load(const char *path, dcs_index_policy_t **out)
                  "meter_class_pct > 0, min_coverage in 0..1 and scale_step_max > 1", path);
         return DCS_ECONFIG;
     }
-    dcs_index_ahp_result_t r;
-    char why[256];
-    if (dcs_index_ahp_solve(p->doc->ahp, 3, NULL, &r, why, sizeof why)) {
-        snprintf(p->errmsg, sizeof p->errmsg, "%s: ahp: %s", path, why);
-        return DCS_ECONFIG;
-    }
+    const char *sys = p->doc->index_system, *slash = strrchr(path, '/');
+    if (sys && asprintf(&p->system, "%.*s%s", sys[0] != '/' && slash ? (int)(slash - path + 1) : 0,
+                        path, sys) < 0)
+        return p->system = NULL, DCS_ENOMEM;
     return 0;
 }
 
@@ -126,6 +115,7 @@ void dcs_index_policy_free(dcs_index_policy_t *p)
     if (!p)
         return;
     dcs_config_yaml_free(&doc_s, p->doc);
+    free(p->system);
     free(p);
 }
 
@@ -134,14 +124,9 @@ const char *dcs_index_policy_version(const dcs_index_policy_t *p)
     return p->doc->formula_version;
 }
 
-dcs_index_anchor_t dcs_index_policy_anchor(const dcs_index_policy_t *p, int indicator)
+const char *dcs_index_policy_system(const dcs_index_policy_t *p)
 {
-    return p->doc->scores.a[indicator];
-}
-
-const double *dcs_index_policy_ahp(const dcs_index_policy_t *p)
-{
-    return p->doc->ahp;
+    return p->system;
 }
 
 double dcs_index_policy_fp32eq(const dcs_index_policy_t *p, int precision)

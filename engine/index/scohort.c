@@ -13,7 +13,8 @@
 #include <string.h>
 
 #define MAX_COLS 128
-enum { C_ID = -2, C_NAME = -3, C_REGION = -4, C_COVERAGE = -5, C_CLASS = -6 };
+enum { C_ID = -2, C_NAME = -3, C_REGION = -4, C_COVERAGE = -5, C_CLASS = -6, C_PUE = -7, C_OCC = -8,
+       C_PEAK = -9, C_CEFF = -10, C_NFIXED = 9 };
 #define C_U(k) (-100 - (k)) /* u_<indicator>_pct of leaf k */
 
 struct dcs_index_scohort {
@@ -46,7 +47,7 @@ static int leaf_column(const dcs_index_system_t *s, const char *name)
 {
     static const struct { const char *name; int code; } fixed[] = {
         {"id", C_ID}, {"name", C_NAME}, {"region", C_REGION}, {"coverage", C_COVERAGE},
-        {"meter_class_pct", C_CLASS}};
+        {"meter_class_pct", C_CLASS}, {"peak_tflops", C_PEAK}, {"c_eff_tflops", C_CEFF}};
     static const struct { const char *alias, *id; } aliases[] = {
         {"cue_tflops_per_kw", "compute_eff_it"}, {"eue_yuan_per_kwh", "econ_output"}};
     for (size_t k = 0; k < sizeof fixed / sizeof fixed[0]; k++)
@@ -60,21 +61,22 @@ static int leaf_column(const dcs_index_system_t *s, const char *name)
         if (strcmp(name, nd->indicator) == 0 || strcmp(name, nd->id) == 0)
             return (int)k;
     }
-    return -1;
+    /* not leaves: PUE for the grade, occupancy for the regional rules */
+    return strcmp(name, "pue") == 0 ? C_PUE : strcmp(name, "rack_occupancy") == 0 ? C_OCC : -1;
 }
 
 static int header(dcs_index_scohort_t *c, const dcs_index_system_t *s, char *line, const char *path,
                   int *col, int *nf)
 {
     char *f[MAX_COLS];
-    int have[MAX_COLS] = {0}, base[5] = {0}, uhave[MAX_COLS] = {0};
+    int have[MAX_COLS] = {0}, base[C_NFIXED] = {0}, uhave[MAX_COLS] = {0};
     *nf = dcs_csv_split(line, f, MAX_COLS);
     for (int i = 0; i < *nf; i++) {
         col[i] = column(s, f[i]);
         if (col[i] == -1)
             return snprintf(c->errmsg, sizeof c->errmsg, "%s:1: unknown column '%s' (not a leaf of "
                             "index system %s or its u_..._pct, nor id, name, region, coverage, "
-                            "meter_class_pct)",
+                            "meter_class_pct, pue, rack_occupancy, peak_tflops, c_eff_tflops)",
                             path, f[i], s->id), DCS_ECONFIG;
         int *seen = col[i] >= 0 ? &have[col[i]] : col[i] <= C_U(0) ? &uhave[C_U(0) - col[i]]
                                                                   : &base[-col[i] - 2];
@@ -122,12 +124,19 @@ static int row(dcs_index_scohort_t *c, const dcs_index_system_t *s, char *line, 
     dcs_index_sentry_t *e = &c->e[c->n];
     *e = (dcs_index_sentry_t){.x = c->x + c->n * c->nleaves, .u_pct = c->u + c->n * c->nleaves,
                               .meter_class_pct = 0.5, .line = lineno, .coverage = NAN, .id = "",
-                              .name = "", .region = ""};
+                              .name = "", .region = "", .peak_tflops = NAN, .c_eff_tflops = NAN};
+    dcs_index_catalogue_clear(e->cat);
     for (size_t k = 0; k < c->nleaves; k++)
         e->u_pct[k] = NAN;
     int rc = 0;
     for (int i = 0; !rc && i < nf; i++) {
-        if (col[i] >= 0)
+        if (col[i] <= C_PUE && col[i] >= C_CEFF) {
+            double *to = col[i] == C_PUE ? &e->cat[dcs_index_catalogue_index("pue")]
+                       : col[i] == C_OCC ? &e->cat[dcs_index_catalogue_index("rack_occupancy")]
+                       : col[i] == C_PEAK ? &e->peak_tflops : &e->c_eff_tflops;
+            rc = number(c, f[i], to, path, lineno, (const char *[]){"pue", "rack_occupancy", "peak_tflops",
+                                                                    "c_eff_tflops"}[C_PUE - col[i]]);
+        } else if (col[i] >= 0)
             rc = number(c, f[i], &e->x[col[i]], path, lineno, s->nodes[s->leaf_node[col[i]]].indicator);
         else if (col[i] == C_COVERAGE) {
             rc = number(c, f[i], &e->coverage, path, lineno, "coverage");
@@ -149,6 +158,12 @@ static int row(dcs_index_scohort_t *c, const dcs_index_system_t *s, char *line, 
     if (!rc && !(e->coverage >= 0 && e->coverage <= 1))
         rc = (snprintf(c->errmsg, sizeof c->errmsg, "%s:%d: coverage %g is outside 0..1 (a share, "
                        "e.g. 0.95, not a percentage)", path, lineno, e->coverage), DCS_ECONFIG);
+    for (size_t k = 0; k < c->nleaves; k++) { /* the leaves are catalogue values too */
+        int at = dcs_index_catalogue_index(s->nodes[s->leaf_node[k]].indicator);
+        if (at >= 0)
+            e->cat[at] = e->x[k];
+    }
+    e->cat[dcs_index_catalogue_index("coverage")] = e->coverage;
     for (size_t j = 0; !rc && j < c->n; j++)
         if (strcmp(c->e[j].id, e->id) == 0)
             rc = (snprintf(c->errmsg, sizeof c->errmsg, "%s:%d: id '%s' already on line %d", path,
@@ -192,25 +207,10 @@ int dcs_index_scohort_load(const char *path, const dcs_index_system_t *s, dcs_in
     return rc;
 }
 
-/* The value of leaf indicator id for entry e, NaN when the entry has none. */
-static double entry_value(const dcs_index_entry_t *e, const char *id)
+double dcs_index_sentry_value(const dcs_index_sentry_t *e, const char *id)
 {
-    size_t nc;
-    const dcs_index_indicator_t *cat = dcs_index_catalogue(&nc);
-    for (size_t k = 0; e->has_cat && k < nc && k < 24; k++)
-        if (strcmp(cat[k].id, id) == 0)
-            return e->cat[k];
-    if (strcmp(id, "pue") == 0)
-        return e->x[DCS_INDEX_PUE];
-    if (strcmp(id, "compute_eff_it") == 0)
-        return e->x[DCS_INDEX_CUE];
-    if (strcmp(id, "econ_output") == 0)
-        return e->x[DCS_INDEX_EUE];
-    if (strcmp(id, "coverage") == 0)
-        return e->coverage;
-    if (strcmp(id, "rack_occupancy") == 0 && e->occupancy >= 0)
-        return e->occupancy;
-    return NAN;
+    int at = dcs_index_catalogue_index(id);
+    return at >= 0 ? e->cat[at] : NAN;
 }
 
 int dcs_index_scohort_from_entries(const dcs_index_entry_t *e, size_t n, const dcs_index_system_t *s,
@@ -231,11 +231,15 @@ int dcs_index_scohort_from_entries(const dcs_index_entry_t *e, size_t n, const d
         dcs_index_sentry_t *x = &c->e[c->n++];
         *x = (dcs_index_sentry_t){.id = e[i].id, .name = e[i].name, .region = e[i].region,
                                   .x = c->x + i * c->nleaves, .u_pct = c->u + i * c->nleaves,
-                                  .coverage = e[i].coverage, .meter_class_pct = 0.5,
-                                  .withheld = e[i].withheld, .line = (int)i + 1};
+                                  .coverage = e[i].coverage, .meter_class_pct = e[i].meter_class_pct,
+                                  .withheld = e[i].withheld, .line = (int)i + 1,
+                                  .peak_tflops = e[i].peak_tflops, .c_eff_tflops = e[i].c_eff_tflops};
+        memcpy(x->cat, e[i].cat, sizeof x->cat);
         for (size_t k = 0; k < s->nleaves; k++) {
-            x->x[k] = entry_value(&e[i], s->nodes[s->leaf_node[k]].indicator);
-            x->u_pct[k] = NAN;
+            const char *ind = s->nodes[s->leaf_node[k]].indicator;
+            x->x[k] = dcs_index_sentry_value(x, ind);
+            x->u_pct[k] = strcmp(ind, "compute_eff_it") == 0 ? e[i].u_cue_pct
+                        : strcmp(ind, "econ_output") == 0 ? e[i].u_eue_pct : NAN;
         }
     }
     return 0;

@@ -105,6 +105,8 @@ static int monte_carlo(dcs_index_system_t *s, const dcs_index_sentry_t *const *e
             res[i]->p_rank[rk[i] - 1] += 1.0 / (double)D;
             samples[i * D + d] = comp[i];
         }
+        if (o->progress && ((d + 1) % 100 == 0 || d + 1 == D))
+            o->progress(o->progress_ctx, (unsigned)(d + 1), (unsigned)D);
     }
     for (size_t i = 0; !rc && i < m; i++) {
         qsort(samples + i * D, D, sizeof *samples, cmp_double);

@@ -149,7 +149,7 @@ void dcs_metric_indicators(const dcs_config_t *cfg, const dcs_metric_score_t *sc
                            const double fp32eq[DCS_METRIC_NPREC], double cef_kg_per_kwh,
                            dcs_metric_indicators_t *out);
 
-/* Write sc as one JSON object (schema docs/json.md, "dcscore.score/1") to f. */
+/* Write sc as one JSON object (schema docs/json.md, "dcscore.score/2") to f. */
 void dcs_metric_score_json(const dcs_metric_score_t *sc, const dcs_config_t *cfg, FILE *f);
 /* The yearly KPI set of Commission Delegated Regulation (EU) 2024/1364, Annex II
  * style (energy, PUE, WUE, ERF, REF and their underlying quantities) as JSON,

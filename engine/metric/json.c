@@ -1,4 +1,4 @@
-/* json.c: the score as JSON for machines (schema "dcscore.score/1", docs/json.md).
+/* json.c: the score as JSON for machines (schema "dcscore.score/2", docs/json.md).
  * Numbers are SI-prefixed in their key names (_wh, _kwh, _s); NaN becomes null.
  * Times are UTC ISO 8601 plus the site-zone rendering. */
 #include "dcs_metric.h"
@@ -123,7 +123,7 @@ void dcs_metric_score_json_begin(const dcs_metric_score_t *sc, const dcs_config_
                                  const dcs_metric_indicators_t *ind, FILE *f)
 {
     const char *tz = cfg->site->timezone;
-    fputs("{\n  \"schema\": \"dcscore.score/1\",\n  \"formula_version\": \"" DCS_METRIC_FORMULA_VERSION
+    fputs("{\n  \"schema\": \"dcscore.score/2\",\n  \"formula_version\": \"" DCS_METRIC_FORMULA_VERSION
           "\",\n  \"dcscore_version\": \"" DCS_VERSION "\",\n  \"site\": {\"id\": ", f);
     dcs_json_str(f, cfg->site->id);
     fputs(", \"name\": ", f);
