@@ -70,6 +70,8 @@ int64_t dcs_time_day(int64_t t_ns);
 /* Write s as a JSON string literal ("...", with \" \\ and control characters
  * escaped). NULL writes null. */
 void dcs_json_str(FILE *f, const char *s);
+/* Write v with printf format fmt (one double), or null when v is not finite. */
+void dcs_json_num(FILE *f, const char *fmt, double v);
 
 /* Split one CSV line in place into at most max fields (the line end is cut off;
  * "quoted" fields may hold commas, "" is a quote). Returns the field count. */

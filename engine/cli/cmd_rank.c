@@ -199,8 +199,9 @@ static void print_json(const srank_t *s)
         }
         char words[128];
         dcs_index_confidence_words(r, s->r.nranked, s->o.draws, words, sizeof words);
-        printf(", \"rank\": %d, \"composite\": %.4f, \"ci90\": [%.4f, %.4f], \"confidence\": ", r->rank,
-               r->composite, r->ci90_lo, r->ci90_hi);
+        printf(", \"rank\": %d, \"composite\": %.4f, \"ci90\": [", r->rank, r->composite);
+        dcs_json_num(stdout, "%.4f", r->ci90_lo), fputs(", ", stdout), dcs_json_num(stdout, "%.4f", r->ci90_hi);
+        fputs("], \"confidence\": ", stdout);
         dcs_json_str(stdout, words);
         printf(", \"above\": ");
         dcs_json_str(stdout, r->above >= 0 ? s->e[r->above].id : NULL);
@@ -216,7 +217,7 @@ static void print_json(const srank_t *s)
             printf("%s{\"id\": ", k ? ", " : "");
             dcs_json_str(stdout, leaf(s, k)->id);
             printf(", \"value\": %.6g, \"score\": %.4f, \"points\": %.4f}", s->e[i].x[k],
-                   s->r.eval.score[row * L + k], s->r.eval.contribution[row * L + k]);
+                   s->r.eval.score[row * L + k], s->r.eval.contribution[row * L + k]); /* ranked: finite */
         }
         printf("]}%s\n", i + 1 < s->n ? "," : "");
     }
@@ -471,7 +472,7 @@ int cli_cohort_report(const score_args_t *a, const char *cohort)
     const char *out = a->out ? a->out : def;
     int rc = srank_load(&s, a->system, cohort);
     if (!rc && a->region && !region_known(&s, a->region))
-        rc = DCS_ENODATA;
+        rc = DCS_EINVAL;
     if (!rc)
         rc = write_reports(&s, a, out);
     rc = srank_done(&s, rc);
