@@ -108,10 +108,24 @@ static void print_system(const srank_t *s)
     putchar('\n');
 }
 
+#define FIGURES_MAX 4 /* a system with this many leaves or fewer shows them in the table */
+
+/* The entry's leaf figures as columns (small systems only). */
+static void print_figures(const srank_t *s, size_t i)
+{
+    for (size_t k = 0; s->r.nleaves <= FIGURES_MAX && k < s->r.nleaves; k++)
+        if (isfinite(s->e[i].x[k]))
+            printf(" %8.4g", s->e[i].x[k]);
+        else
+            printf(" %8s", "-");
+}
+
 static void print_ranking(const srank_t *s)
 {
-    printf("%4s  %-10s %-25s%9s  %-17s %8s  %s\n", "rank", "id", "name", "composite", "90 % interval",
-           "behind", "confidence");
+    printf("%4s  %-10s %-25s", "rank", "id", "name");
+    for (size_t k = 0; s->r.nleaves <= FIGURES_MAX && k < s->r.nleaves; k++)
+        printf(" %8.8s", leaf(s, k)->id);
+    printf("%10s  %-17s %8s  %s\n", "composite", "90 % interval", "behind", "confidence");
     for (int k = 1; k <= (int)s->r.nranked; k++)
         for (size_t i = 0; i < s->n; i++) {
             const dcs_index_sresult_t *r = &s->r.r[i];
@@ -123,12 +137,21 @@ static void print_ranking(const srank_t *s)
                 snprintf(behind, sizeof behind, "%.2f", r->gap_above);
             printf("%4d  %-10s ", r->rank, s->e[i].id);
             cli_print_col(s->e[i].name, 24);
-            printf("%9.2f  [%6.2f, %6.2f] %8s  %s\n", r->composite, r->ci90_lo, r->ci90_hi, behind, words);
+            print_figures(s, i);
+            printf("%10.2f  [%6.2f, %6.2f] %8s  %s\n", r->composite, r->ci90_lo, r->ci90_hi, behind, words);
         }
     for (size_t i = 0; i < s->n; i++)
-        if (!s->r.r[i].ranked)
-            printf("   -  %-10s ", s->e[i].id), cli_print_col(s->e[i].name, 24),
-                printf("not ranked: %s\n", s->r.r[i].why_not);
+        if (!s->r.r[i].ranked) {
+            printf("   -  %-10s ", s->e[i].id), cli_print_col(s->e[i].name, 24);
+            print_figures(s, i);
+            printf("  not ranked: %s\n", s->r.r[i].why_not);
+        }
+    if (s->r.nleaves <= FIGURES_MAX) {
+        printf("\nfigures:");
+        for (size_t k = 0; k < s->r.nleaves; k++)
+            printf("%s %s in %s", k ? ";" : "", leaf(s, k)->id, leaf(s, k)->unit);
+        printf(". behind = composite points behind the entry ranked just above.\n");
+    }
 }
 
 /* Per ranked entry: each leaf's figure, score, weight and points, and the
@@ -201,6 +224,9 @@ static void print_json(const srank_t *s)
         dcs_index_confidence_words(r, s->r.nranked, s->o.draws, words, sizeof words);
         printf(", \"rank\": %d, \"composite\": %.4f, \"ci90\": [", r->rank, r->composite);
         dcs_json_num(stdout, "%.4f", r->ci90_lo), fputs(", ", stdout), dcs_json_num(stdout, "%.4f", r->ci90_hi);
+        fputs("], \"p_rank\": [", stdout);
+        for (size_t k = 0; s->o.draws && k < s->r.nranked; k++)
+            printf("%s%.4f", k ? ", " : "", r->p_rank[k]);
         fputs("], \"confidence\": ", stdout);
         dcs_json_str(stdout, words);
         printf(", \"above\": ");

@@ -43,81 +43,31 @@ static const char *score_help =
 static const char *report_help =
     "usage: dcscore report [--lang en|zh] [--pdf] [-o FILE] [--from T] [--to T] [--period P]\n"
     "                      [--system SYSTEM.yaml] SITE.yaml\n"
-    "       dcscore report --region REGION [--lang en|zh] [--pdf] [-o FILE] COHORT.yaml\n"
-    "       dcscore report --procurement [--lang en|zh] [--pdf] [-o FILE] COHORT.yaml\n"
-    "       dcscore report --procurement | --region REGION --system SYSTEM.yaml\n"
-    "                      [--lang en|zh] [--pdf] [-o FILE] COHORT.csv\n"
+    "       dcscore report --region REGION | --procurement [--system SYSTEM.yaml]\n"
+    "                      [--lang en|zh] [--pdf] [-o FILE] COHORT.yaml|COHORT.csv\n"
     "\n"
     "Write a report as one self-contained HTML file (inline CSS and SVG, no scripts)\n"
     "and print its path:\n"
     "  site report (operator): PUE with its category, CUE, EUE, grade, policy\n"
-    "    verdicts, composite, energy split, power chart, per-interval table, data quality;\n"
-    "  --region: the pilot office's report on every site of REGION in the cohort, with\n"
-    "    the compute-scheduling feed written beside it (FILE.schedule.json and .csv);\n"
-    "  --procurement: the cohort ranked with confidence and weight sensitivity, with\n"
-    "    the ranking as CSV beside it (FILE.csv). With --system, ranked on that index\n"
-    "    system: every weight, AHP matrix and CR, each indicator's anchors, and per\n"
-    "    entry each submitted figure, score, weight and points, dated.\n"
+    "    verdicts, the site on its index system with the composite, energy split,\n"
+    "    power chart, per-interval table, data quality;\n"
+    "  --region: the pilot office's report on the sites of REGION in the cohort, ranked\n"
+    "    on the index system with every indicator's figure and score, medians and\n"
+    "    compliance over the ranked sites, with the compute-scheduling feed written\n"
+    "    beside it (FILE.schedule.json and .csv); a region no entry belongs to is refused;\n"
+    "  --procurement: the cohort ranked as `dcscore rank` ranks it, with every weight,\n"
+    "    AHP matrix and CR, each indicator's anchors, and per entry each submitted\n"
+    "    figure, score, weight and points, confidence and weight sensitivity, dated,\n"
+    "    with the ranking as CSV beside it (FILE.csv).\n"
     "  --lang en|zh   language of labels and dates (default en)\n"
     "  --pdf          also print it to FILE.pdf with headless Chromium\n"
     "  -o FILE        output (default: SITE_ID-report.html, REGION-report.html or\n"
     "                 procurement-report.html in the current folder)\n"
-    "  --system FILE  site report: the site on that index system, leaf by leaf;\n"
-    "                 --region: the region's sites with every leaf's figure and score\n"
+    "  --system FILE  the index system (default: a cohort's system:, the policy's\n"
+    "                 index_system, else the shipped default)\n"
     "  --from, --to, --period, --bucket, --allow-partial as for `dcscore score` (site\n"
     "                 report; one that is not publishable is written with the reason\n"
     "                 in a banner and exits 2)\n";
-
-
-static int parse_args(int argc, char **argv, score_args_t *a, const char *help)
-{
-    static const struct option opts[] = {
-        {"from", required_argument, 0, 'F'}, {"to", required_argument, 0, 'T'},
-        {"bucket", required_argument, 0, 'b'}, {"json", no_argument, 0, 'j'},
-        {"lang", required_argument, 0, 'L'}, {"region", required_argument, 0, 'R'},
-        {"procurement", no_argument, 0, 'P'}, {"pdf", no_argument, 0, 'p'},
-        {"eu-kpi", no_argument, 0, 'E'}, {"period", required_argument, 0, 'D'},
-        {"allow-partial", no_argument, 0, 'A'}, {"system", required_argument, 0, 'S'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int c;
-    a->bucket_ns = 3600 * DCS_NS_PER_S;
-    while ((c = getopt_long(argc, argv, "o:qv", opts, NULL)) != -1) {
-        switch (c) {
-        case 'F': a->from = optarg; break;
-        case 'T': a->to = optarg; break;
-        case 'o': a->out = optarg; break;
-        case 'j': a->json = 1; break;
-        case 'R': a->region = optarg; break;
-        case 'P': a->procurement = 1; break;
-        case 'p': a->pdf = 1; break;
-        case 'E': a->eu_kpi = 1; break;
-        case 'D': a->period = optarg; break;
-        case 'A': a->allow_partial = 1; break;
-        case 'S': a->system = optarg; break;
-        case 'L':
-            if (dcs_report_lang_parse(optarg, &a->lang)) {
-                fprintf(stderr, "dcscore: --lang takes en or zh\n");
-                return CLI_USAGE;
-            }
-            break;
-        case 'q': cli_verbosity = 1; break;
-        case 'v': cli_verbosity = 3; break;
-        case 'b':
-            if (!(a->bucket_ns = cli_parse_duration(optarg))) {
-                fprintf(stderr, "dcscore: bad --bucket '%s' (e.g. 15m, 1h, 1d)\n", optarg);
-                return CLI_USAGE;
-            }
-            break;
-        case 'h': fputs(help, stdout); return -1;
-        default: fputs(help, stderr); return CLI_USAGE;
-        }
-    }
-    if (optind != argc - 1) {
-        fputs(help, stderr);
-        return CLI_USAGE;
-    }
-    return CLI_OK;
-}
 
 /* Everything score and report need about a scored window. */
 typedef struct {
