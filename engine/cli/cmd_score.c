@@ -69,6 +69,56 @@ static const char *report_help =
     "                 report; one that is not publishable is written with the reason\n"
     "                 in a banner and exits 2)\n";
 
+static int parse_args(int argc, char **argv, score_args_t *a, const char *help)
+{
+    static const struct option opts[] = {
+        {"from", required_argument, 0, 'F'}, {"to", required_argument, 0, 'T'},
+        {"bucket", required_argument, 0, 'b'}, {"json", no_argument, 0, 'j'},
+        {"lang", required_argument, 0, 'L'}, {"region", required_argument, 0, 'R'},
+        {"procurement", no_argument, 0, 'P'}, {"pdf", no_argument, 0, 'p'},
+        {"eu-kpi", no_argument, 0, 'E'}, {"period", required_argument, 0, 'D'},
+        {"allow-partial", no_argument, 0, 'A'}, {"system", required_argument, 0, 'S'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int c;
+    a->bucket_ns = 3600 * DCS_NS_PER_S;
+    while ((c = getopt_long(argc, argv, "o:qv", opts, NULL)) != -1) {
+        switch (c) {
+        case 'F': a->from = optarg; break;
+        case 'T': a->to = optarg; break;
+        case 'o': a->out = optarg; break;
+        case 'j': a->json = 1; break;
+        case 'R': a->region = optarg; break;
+        case 'P': a->procurement = 1; break;
+        case 'p': a->pdf = 1; break;
+        case 'E': a->eu_kpi = 1; break;
+        case 'D': a->period = optarg; break;
+        case 'A': a->allow_partial = 1; break;
+        case 'S': a->system = optarg; break;
+        case 'L':
+            if (dcs_report_lang_parse(optarg, &a->lang)) {
+                fprintf(stderr, "dcscore: --lang takes en or zh\n");
+                return CLI_USAGE;
+            }
+            break;
+        case 'q': cli_verbosity = 1; break;
+        case 'v': cli_verbosity = 3; break;
+        case 'b':
+            if (!(a->bucket_ns = cli_parse_duration(optarg))) {
+                fprintf(stderr, "dcscore: bad --bucket '%s' (e.g. 15m, 1h, 1d)\n", optarg);
+                return CLI_USAGE;
+            }
+            break;
+        case 'h': fputs(help, stdout); return -1;
+        default: fputs(help, stderr); return CLI_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        fputs(help, stderr);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
 /* Everything score and report need about a scored window. */
 typedef struct {
     dcs_config_t *cfg;
