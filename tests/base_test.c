@@ -38,9 +38,18 @@ static void test_parse_and_format(void **state)
     }
     static const char *bad[] = {"", "yesterday", "2026-13-01", "2026-02-30", "2026-02-29",
                                 "2026-04-31", "2026-11-24T08:00:00+14:60", "2026-11-24T25:00", "2026-11-24T08:00:00+99:00",
-                                "2026-11-24Tx", "@", "@12x"};
+                                "2026-11-24Tx", "@", "@12x",
+                                /* outside int64 ns (1970 .. 2262-04-11T23:47:16Z): an error, never a
+                                 * wrapped time (9999-01-01 scored an 1815 window; @1e300 overflowed) */
+                                "9999-01-01", "2263-01-01", "2262-04-12", "1969-12-31", "@1e300", "@-1",
+                                "@nan", "@inf", "@9223372037"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        assert_int_equal(dcs_time_parse(bad[i], NULL, &t), DCS_EINVAL);
+        if (dcs_time_parse(bad[i], NULL, &t) != DCS_EINVAL)
+            fail_msg("'%s' accepted as %lld", bad[i], (long long)t);
+    assert_int_equal(dcs_time_parse("2262-04-11T23:47:16Z", NULL, &t), 0); /* the last second */
+    assert_true(t == DCS_TIME_MAX_S * S);
+    assert_int_equal(dcs_time_parse("1970-01-01", NULL, &t), 0);
+    assert_true(t == 0);
     dcs_time_format(T0, NULL, buf, sizeof buf);
     assert_string_equal(buf, "2026-11-24T00:00:00Z");
     dcs_time_format(T0, "Asia/Shanghai", buf, sizeof buf);

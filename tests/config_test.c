@@ -1,16 +1,20 @@
 /* config_test.c: site configs that load (with defaults and profile points
  * applied) and bad ones, whose one-line error must name the file, the line and
  * the field. */
+#define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "../engine/base/dcs_base.h"
 #include "../engine/config/dcs_config.h"
+#include "../engine/index/dcs_index.h"
 #include "testutil.h"
 
 static const char *good =
@@ -178,6 +182,46 @@ static void test_missing_file(void **state)
     dcs_config_free(NULL); /* closer accepts NULL */
 }
 
+/* An empty or comment-only file is "FILE: empty" from every loader: site
+ * configs, device profiles, cohorts, index systems and the policy (a profile
+ * and a cohort segfaulted; an empty site file said "out of memory"). */
+static void test_empty_files(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("empty");
+    static const char *const bodies[] = {"", "# only a comment\n", "\n\n  # indented\n---\n"};
+    for (int b = 0; b < 3; b++) {
+        char *path = strdup(tu_write(dir, "e.yaml", bodies[b]));
+        char want[1200], err[600];
+        snprintf(want, sizeof want, "%s: empty", path);
+        dcs_config_t *cfg = NULL;
+        assert_int_equal(dcs_config_load(path, &cfg), DCS_ECONFIG);
+        assert_non_null(strstr(dcs_config_errmsg(cfg), want));
+        dcs_config_free(cfg);
+        char pdir[1100];
+        snprintf(pdir, sizeof pdir, "%s/profiles", dir);
+        mkdir(pdir, 0755);
+        tu_write(pdir, "empty-profile.yaml", bodies[b]);
+        dcs_config_profile_t *prof = NULL;
+        assert_int_equal(dcs_config_profile_load("empty-profile", dir, &prof, err, sizeof err), DCS_ECONFIG);
+        if (!strstr(err, "empty-profile.yaml: empty"))
+            fail_msg("profile: %s", err);
+        dcs_index_cohort_t *c = NULL;
+        dcs_index_policy_t *pol = NULL;
+        assert_int_equal(dcs_index_policy_load(path, &pol), DCS_ECONFIG);
+        assert_non_null(strstr(dcs_index_policy_errmsg(pol), want));
+        assert_int_equal(dcs_index_cohort_load(path, pol, &c), DCS_ECONFIG);
+        assert_non_null(strstr(dcs_index_cohort_errmsg(c), want));
+        dcs_index_cohort_free(c);
+        dcs_index_policy_free(pol);
+        dcs_index_system_t *sys = NULL;
+        assert_int_equal(dcs_index_system_load(path, &sys), DCS_ECONFIG);
+        assert_non_null(strstr(dcs_index_system_errmsg(sys), want));
+        dcs_index_system_free(sys);
+        free(path);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,6 +229,7 @@ int main(void)
         cmocka_unit_test(test_bad_configs),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_profiles),
+        cmocka_unit_test(test_empty_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -220,6 +220,14 @@ static void test_bad_rows(void **state)
     snprintf(path, sizeof path, "%s/order.csv", dir);
     assert_int_equal(import(cfg, path, 0, &im, err), DCS_EINVAL);
     assert_non_null(strstr(err, "order.csv:3: time '2026-11-25 08:00:00' is not after the previous row"));
+    /* A row dated 2263 is past the int64-ns range: "not understood", not "not after the previous row". */
+    tu_write(dir, "far.csv", "time,fac\n2026-11-25 08:01:00,1\n2263-01-01 00:00:00,1\n");
+    snprintf(path, sizeof path, "%s/far.csv", dir);
+    assert_int_equal(import(cfg, path, 0, &im, err), DCS_EINVAL);
+    assert_non_null(strstr(err, "far.csv:3: time '2263-01-01 00:00:00' not understood (a date and time between 1970 and 2262"));
+    tu_write(dir, "far.csv", "time,fac\n1e300,1\n");
+    assert_int_equal(import(cfg, path, 0, &im, err), DCS_EINVAL);
+    assert_non_null(strstr(err, "far.csv:2: time '1e300' not understood"));
     tu_write(dir, "short.csv", "time,fac,it\n2026-11-25 08:00:00,1\n");
     snprintf(path, sizeof path, "%s/short.csv", dir);
     assert_int_equal(import(cfg, path, 0, &im, err), DCS_EINVAL);

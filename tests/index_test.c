@@ -290,6 +290,13 @@ static void test_cohort_files(void **state)
     assert_int_equal(dcs_index_cohort_load(path, p, &c), DCS_ECONFIG);
     assert_non_null(strstr(dcs_index_cohort_errmsg(c), "v.csv:3: column 'cue_tflops_per_kw': 'abc' is not a number"));
     dcs_index_cohort_free(c);
+    /* An invalid inline site beside a good CSV: its error stands (the CSV's load
+     * overwrote it and the site vanished with exit 0). */
+    tu_write(dir, "v.csv", "id,name,region,pue,cue_tflops_per_kw,eue_yuan_per_kwh,coverage\nx,X,qingpu,1.2,3,4,0.9\n");
+    tu_write(dir, "c.yaml", "cohort: {name: t, csv: v.csv}\nsites: [{id: bad, pue: 1.2}]\n");
+    assert_int_equal(dcs_index_cohort_load(path, p, &c), DCS_ECONFIG);
+    assert_non_null(strstr(dcs_index_cohort_errmsg(c), "site 'bad': give config"));
+    dcs_index_cohort_free(c);
     /* Weights are the index system's: a cohort's own method is refused, with the way out. */
     tu_write(dir, "c.yaml", "cohort:\n  name: t\n  method: entropy\nsites: []\n");
     assert_int_equal(dcs_index_cohort_load(path, p, &c), DCS_ECONFIG);

@@ -156,6 +156,11 @@ sed 's/store_dir: store}/store_dir: store, timezone: Asia\/Shangai}/' good.yaml 
 [ $rc -eq 1 ] && grep -q "closest: Asia/Shanghai" izone.err || fail "import --zone: exit $rc"
 "$D" score --from 2026-02-30 good.yaml >/dev/null 2>date.err; rc=$?
 [ $rc -eq 1 ] && grep -q "bad time '2026-02-30'" date.err || fail "impossible date: exit $rc, $(cat date.err)"
+for t in 9999-01-01 @1e300 @-5; do # outside int64 ns: refused, never a wrapped window
+    "$D" score --from "$t" good.yaml >/dev/null 2>big.err; rc=$?
+    [ $rc -eq 1 ] && grep -q "bad time '$t': not a valid date and time between 1970 and 2262-04-11" big.err ||
+        fail "time $t: exit $rc, $(cat big.err)"
+done
 "$D" score --from 2026-11-24T10:00:00+08:00 --to 2026-11-24T08:00:00+08:00 good.yaml >/dev/null 2>&1
 [ $? -eq 1 ] || fail "--from after --to accepted"
 echo "ok   verdict_test.sh"

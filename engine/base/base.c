@@ -154,6 +154,15 @@ static int days_in_month(int y, int m)
     return d[m - 1] + (m == 2 && leap);
 }
 
+int dcs_time_from_s(double secs, int64_t *t_ns)
+{
+    if (!(secs >= 0 && secs <= (double)DCS_TIME_MAX_S))
+        return DCS_EINVAL;
+    double ns = nearbyint(secs * 1e9);
+    *t_ns = ns >= 9.2233720368547758e18 ? INT64_MAX : (int64_t)ns;
+    return 0;
+}
+
 int dcs_time_parse(const char *s, const char *tz, int64_t *t_ns)
 {
     if (!s || !*s)
@@ -163,8 +172,7 @@ int dcs_time_parse(const char *s, const char *tz, int64_t *t_ns)
         double v = strtod(s + 1, &end);
         if (*end || end == s + 1)
             return DCS_EINVAL;
-        *t_ns = (int64_t)(v * 1e9);
-        return 0;
+        return dcs_time_from_s(v, t_ns);
     }
     struct tm tm = {0};
     int n = 0, sec = 0;
@@ -184,8 +192,8 @@ int dcs_time_parse(const char *s, const char *tz, int64_t *t_ns)
     }
     if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
         tm.tm_mday > days_in_month(tm.tm_year, tm.tm_mon) || tm.tm_hour > 23 || tm.tm_min > 59 ||
-        sec > 60)
-        return DCS_EINVAL; /* 2026-02-30 is an error, not 2026-03-02 */
+        sec > 60 || tm.tm_year < 1969 || tm.tm_year > 2262)
+        return DCS_EINVAL; /* 2026-02-30 is an error, not 2026-03-02; 1969 for offsets */
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
     tm.tm_sec = sec;
@@ -203,6 +211,8 @@ int dcs_time_parse(const char *s, const char *tz, int64_t *t_ns)
     } else {
         t = timegm(&tm);
     }
+    if (t == (time_t)-1 || t < 0 || t > DCS_TIME_MAX_S)
+        return DCS_EINVAL; /* before 1970 or after 2262-04-11T23:47:16Z */
     *t_ns = (int64_t)t * DCS_NS_PER_S;
     return 0;
 }

@@ -45,10 +45,16 @@ void dcs_time_format(int64_t t_ns, const char *tz, char *buf, size_t len);
  * (as dcs_time_format). */
 long dcs_tz_offset_s(int64_t t_ns, const char *tz);
 
+/* Times are int64 ns since 1970 UTC: 1970-01-01T00:00:00Z .. 2262-04-11T23:47:16Z. */
+#define DCS_TIME_MAX_S 9223372036LL
+
 /* Parse a time: "YYYY-MM-DDTHH:MM[:SS][Z|+hh:mm|-hh:mm]", "YYYY-MM-DD" or "@SECONDS".
  * Without an offset the time is read in zone `tz` (UTC when tz is NULL).
- * Returns 0 and sets *t_ns, or DCS_EINVAL. */
+ * Returns 0 and sets *t_ns, or DCS_EINVAL (malformed, or outside 1970..2262). */
 int dcs_time_parse(const char *s, const char *tz, int64_t *t_ns);
+/* Unix seconds to ns: 0 .. DCS_TIME_MAX_S (NaN, infinities and values outside
+ * are DCS_EINVAL, never a wrapped time). */
+int dcs_time_from_s(double secs, int64_t *t_ns);
 
 /* The previous complete "day" or "month" before now_ns in zone tz: [from, to).
  * Returns 0 or DCS_EINVAL (unknown period). */

@@ -157,8 +157,8 @@ int cli_window(const dcs_config_t *cfg, const char *from, const char *to, int64_
 {
     const char *tz = cfg->site->timezone;
     if ((from && dcs_time_parse(from, tz, from_ns)) || (to && dcs_time_parse(to, tz, to_ns))) {
-        fprintf(stderr, "dcscore: bad time '%s': not a valid date and time (use "
-                "2026-11-23T08:00:00+08:00, 2026-11-23 or @UNIX_SECONDS)\n",
+        fprintf(stderr, "dcscore: bad time '%s': not a valid date and time between 1970 and "
+                "2262-04-11 (use 2026-11-23T08:00:00+08:00, 2026-11-23 or @UNIX_SECONDS)\n",
                 from && dcs_time_parse(from, tz, from_ns) ? from : to);
         return CLI_USAGE;
     }

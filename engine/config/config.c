@@ -452,15 +452,41 @@ static int validate(dcs_config_t *cfg)
 
 /* ---- public -------------------------------------------------------------- */
 
+/* 1 when the file holds no YAML content: only blank lines, comments and
+ * document markers (libcyaml gives no document, or a misleading error, for it). */
+static int yaml_empty(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char buf[4096];
+    int empty = f != NULL;
+    while (empty && fgets(buf, sizeof buf, f)) {
+        const char *p = buf + strspn(buf, " \t\r\n");
+        empty = !*p || *p == '#' || ((!strncmp(p, "---", 3) || !strncmp(p, "...", 3)) &&
+                                     !p[3 + strspn(p + 3, " \t\r\n")]);
+    }
+    if (f)
+        fclose(f);
+    return empty;
+}
+
 int dcs_config_yaml_load(const char *path, const void *schema, void **data, char *err,
                          size_t errlen)
 {
+    if (yaml_empty(path)) {
+        *data = NULL;
+        snprintf(err, errlen, "%s: empty (no YAML content, only comments or blank lines)", path);
+        return DCS_ECONFIG;
+    }
     yaml_log_t lg = {0};
     cyaml_config_t ycfg = {.log_fn = yaml_log, .log_ctx = &lg, .mem_fn = cyaml_mem,
                            .log_level = CYAML_LOG_WARNING, .flags = CYAML_CFG_DEFAULT};
     *data = NULL;
     errno = 0;
     cyaml_err_t rc = cyaml_load_file(path, &ycfg, schema, (cyaml_data_t **)data, NULL);
+    if (rc == CYAML_OK && !*data) {
+        snprintf(err, errlen, "%s: empty (no YAML document)", path);
+        return DCS_ECONFIG;
+    }
     if (rc == CYAML_OK)
         return 0;
     if (rc == CYAML_ERR_FILE_OPEN) {

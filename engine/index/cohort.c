@@ -379,7 +379,7 @@ int dcs_index_cohort_load(const char *path, const dcs_index_policy_t *pol,
             c->e[c->n].region = scored->site->region;
         c->n++;
     }
-    if (c->doc->cohort->csv)
+    if (!rc && c->doc->cohort->csv) /* an error above stands: the CSV must not overwrite it */
         rc = load_csv(c, path, c->doc->cohort->csv);
     if (!rc && c->n == 0)
         rc = (snprintf(c->errmsg, sizeof c->errmsg, "%s: no sites (give sites: or cohort.csv)", path),

@@ -140,10 +140,8 @@ static int parse_time(const char *s, const char *zone, int64_t *t)
 {
     char *end;
     double secs = strtod(s, &end);
-    if (end != s && *end == '\0' && strchr(s, '-') == NULL) { /* Unix seconds */
-        *t = (int64_t)llround(secs * 1e9);
-        return 0;
-    }
+    if (end != s && *end == '\0' && strchr(s, '-') == NULL) /* Unix seconds */
+        return dcs_time_from_s(secs, t);
     return dcs_time_parse(s, zone, t);
 }
 
@@ -162,7 +160,8 @@ static int parse_row(dcs_store_t *st, import_state_t *is, char **f, int nf, dcs_
     if (nf != is->ncols)
         return bad_row(opt, path, line, "%s", nf < is->ncols ? "too few columns" : "too many columns"), -1;
     if (parse_time(f[0], opt->zone ? opt->zone : st->cfg->site->timezone, &t))
-        return bad_row(opt, path, line, "time '%s' not understood", f[0]), -1;
+        return bad_row(opt, path, line, "time '%s' not understood (a date and time between 1970 and "
+                       "2262, or Unix seconds)", f[0]), -1;
     if (t <= is->last_t)
         return bad_row(opt, path, line, "time '%s' is not after the previous row", f[0]), -1;
     int n = 0;
