@@ -5,7 +5,8 @@
 #     h5clear -s (what a person would do with HDF5's own tools);
 #   - every polling tick older than one flush interval (+ one poll interval)
 #     before the kill has its sample on disk;
-#   - poll resumes on the same day file (recovering it) and finishes cleanly.
+#   - poll resumes on the same day file (recovering it, and taking over the
+#     writer lock the killed one left) and finishes cleanly.
 set -u
 BUILD=$(cd "${DCS_BUILD:-build}" && pwd)
 SRC=$(cd "${DCS_SRC:-.}" && pwd)
@@ -39,6 +40,8 @@ done
 "$DCSCORE" poll --duration 2 -q site.yaml || fail "poll did not resume after the last kill"
 for f in store/*/*.h5; do h5dump -H "$f" >/dev/null || fail "h5dump cannot open $f after a clean stop"; done
 grep -q "recovered a file left open" poll.log || fail "no recovery was logged"
+grep -q "took over the lock left by PID [0-9]* (dcscore poll), which is no longer running" poll.log ||
+    fail "the lock a killed poller left was not taken over"
 
 DCS_SRC="$SRC" /usr/bin/python3 - <<'PY' || fail "samples missing before a kill"
 import glob, os, sys, h5py, numpy as np

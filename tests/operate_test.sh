@@ -64,6 +64,14 @@ assert {l["status"] for l, v in series["dcscore_samples_total"]} >= {"ok", "time
 PY
 }
 scrape facility_power
+# One writer per store: a second poller and an import are refused while it runs.
+"$D" poll --duration 1 site.yaml 2>second.log; rc=$?
+[ $rc -ne 0 ] && grep -q "is being written by PID $pid (dcscore poll): one writer per store" second.log ||
+    fail "a second poller on the store: exit $rc, $(cat second.log)"
+printf 'time,facility_power\n2020-01-01T00:00:00Z,1000\n' >late.csv
+"$D" import --csv late.csv site.yaml >/dev/null 2>import.log; rc=$?
+[ $rc -ne 0 ] && grep -q "is being written by PID $pid (dcscore poll)" import.log ||
+    fail "an import beside the poller: exit $rc, $(cat import.log)"
 
 # Reload with one more channel (rack 1's energy counter), then with a broken file.
 sed 's|^  - {id: rack1_power,|  - {id: rack1_energy, device: rack-pdus, oid: .1.3.6.1.4.1.318.1.1.26.4.3.1.9.1, kind: energy, unit: kWh, scale: 0.1, role: it_rack, cross_check: true}\n&|' \

@@ -1,6 +1,7 @@
 /* store_test.c: the HDF5 day-file store: round trip, rotation at UTC midnight,
- * appending after reopen, a writer that died without closing, and files that are
- * foreign or truncated (a clear error naming the file, nothing else lost). */
+ * appending after reopen, a writer that died without closing, one writer per
+ * store, and files that are foreign or truncated (a clear error naming the file,
+ * nothing else lost). */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <cmocka.h>
 #include <hdf5.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,6 +203,51 @@ static void test_writer_that_died_is_recovered(void **state)
     assert_int_equal(s.n, 5); /* the dead writer's 3 flushed samples + 2 new */
     dcs_store_series_free(&s);
     dcs_store_close(st);
+    dcs_config_free(cfg);
+}
+
+/* One writer per store: a second process is refused with the holder's PID;
+ * the same process may lock twice (a poller's reload); a lock left by kill -9
+ * is taken over and said so. */
+static void test_one_writer(void **state)
+{
+    (void)state;
+    char dir[512], notice[1024];
+    dcs_config_t *cfg = setup("lock", dir);
+    int ready[2];
+    assert_int_equal(pipe(ready), 0);
+    pid_t pid = fork();
+    if (pid == 0) { /* child: hold the lock until killed */
+        dcs_store_t *w;
+        dcs_store_open(cfg, 'w', &w);
+        char ok = dcs_store_lock(w, "poll") == 0 ? 'y' : 'n';
+        if (write(ready[1], &ok, 1) != 1)
+            _exit(1);
+        pause();
+        _exit(0);
+    }
+    char ok = 0;
+    assert_int_equal(read(ready[0], &ok, 1), 1);
+    assert_int_equal(ok, 'y');
+    dcs_store_t *a, *b;
+    assert_int_equal(dcs_store_open(cfg, 'w', &a), 0);
+    assert_int_equal(dcs_store_lock(a, "import"), DCS_EBUSY);
+    char want[128];
+    snprintf(want, sizeof want, "is being written by PID %ld (dcscore poll): one writer per store", (long)pid);
+    if (!strstr(dcs_store_errmsg(a), want))
+        fail_msg("%s", dcs_store_errmsg(a));
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    assert_int_equal(dcs_store_lock(a, "import"), 0); /* the kernel dropped the dead holder's lock */
+    assert_int_equal(dcs_store_notice(a, notice, sizeof notice), 1);
+    snprintf(want, sizeof want, "took over the lock left by PID %ld (dcscore poll)", (long)pid);
+    if (!strstr(notice, want))
+        fail_msg("%s", notice);
+    assert_int_equal(dcs_store_open(cfg, 'w', &b), 0);
+    assert_int_equal(dcs_store_lock(b, "poll"), 0); /* same process: shared */
+    dcs_store_close(a);
+    dcs_store_close(b);
+    close(ready[0]), close(ready[1]);
     dcs_config_free(cfg);
 }
 
@@ -463,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_reopen_appends),
         cmocka_unit_test(test_self_metrics_stored),
         cmocka_unit_test(test_writer_that_died_is_recovered),
+        cmocka_unit_test(test_one_writer),
         cmocka_unit_test(test_foreign_and_truncated_files),
         cmocka_unit_test(test_channel_added_mid_day),
         cmocka_unit_test(test_uneven_channels_share_rows),

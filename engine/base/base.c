@@ -46,6 +46,7 @@ const char *dcs_strerror(int rc)
     case DCS_ETIMEOUT: return "device timeout";
     case DCS_EDEVICE: return "device error";
     case DCS_ECOVERAGE: return "insufficient coverage";
+    case DCS_EBUSY: return "in use by another process";
     default: return "unknown error";
     }
 }

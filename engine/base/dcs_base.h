@@ -22,6 +22,7 @@ enum {
     DCS_ETIMEOUT = -7,  /* device did not answer in time */
     DCS_EDEVICE = -8,   /* device answered with an error or garbage */
     DCS_ECOVERAGE = -9, /* data present but coverage below the threshold */
+    DCS_EBUSY = -10,    /* held by another process (a store's writer lock) */
 };
 
 /* Text for an error code; never NULL. */

@@ -25,6 +25,8 @@ dcs_config_t *cli_load_config(const char *path);
  * engine/index/policy.yaml of the source tree it was built in. Prints the error
  * and returns NULL on failure. */
 struct dcs_index_policy *cli_policy_load(void);
+/* dcs_store_lock for a command (`what`), printing why not, or a lock taken over. */
+int cli_store_lock(struct dcs_store *st, const char *what);
 /* The index system used when none is named: the policy's index_system, else the
  * shipped systems/default.yaml (found as the policy file is). */
 void cli_system_path(const struct dcs_index_policy *pol, char *out, size_t n);

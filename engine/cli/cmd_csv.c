@@ -120,6 +120,8 @@ int cmd_import(int argc, char **argv)
     dcs_store_t *st = NULL;
     int rc = dcs_store_open(cfg, 'w', &st);
     if (!rc)
+        rc = dcs_store_lock(st, "import");
+    if (!rc)
         rc = dcs_store_import_csv(st, csv, &im);
     if (!rc)
         rc = dcs_store_flush(st);
@@ -190,6 +192,8 @@ int cmd_rollup(int argc, char **argv)
     size_t done = 0;
     if (!rc && dcs_store_open(cfg, 'r', &st))
         rc = CLI_FAIL;
+    if (!rc && cli_store_lock(st, "rollup"))
+        rc = CLI_FAIL;
     for (int64_t day = first; !rc && day <= last; day++) {
         if (!dcs_store_day_exists(st, day))
             continue;
@@ -227,7 +231,7 @@ int cmd_compact(int argc, char **argv)
         return CLI_USAGE;
     dcs_store_t *st = NULL;
     size_t removed = 0;
-    int rc = dcs_store_open(cfg, 'r', &st) ? CLI_FAIL : CLI_OK;
+    int rc = dcs_store_open(cfg, 'r', &st) || cli_store_lock(st, "compact") ? CLI_FAIL : CLI_OK;
     if (!rc && dcs_store_compact(st, dcs_time_day(dcs_time_now_ns()) - keep, &removed)) {
         fprintf(stderr, "dcscore: %s\n", dcs_store_errmsg(st));
         rc = CLI_DATA;

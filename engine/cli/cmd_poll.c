@@ -171,11 +171,17 @@ static int session_open(session_t *s, const char *cfg_path)
         cli_log(0, "%s", dcs_poller_errmsg(p));
     else if ((rc = dcs_store_open(cfg, 'w', &st)))
         cli_log(0, "%s: cannot open the store", cfg->site->id);
+    else if ((rc = dcs_store_lock(st, "poll")))
+        cli_log(0, "%s", dcs_store_errmsg(st));
     if (rc) {
+        dcs_store_close(st);
         dcs_poller_free(p);
         dcs_config_free(cfg);
         return rc;
     }
+    char note[800];
+    if (dcs_store_notice(st, note, sizeof note))
+        cli_log(1, "%s", note);
     s->cfg = cfg, s->p = p, s->st = st;
     dcs_store_set_fsync(st, use_fsync);
     if (s->metrics)

@@ -121,6 +121,17 @@ dcs_index_policy_t *cli_policy_load(void)
     return p;
 }
 
+int cli_store_lock(dcs_store_t *st, const char *what)
+{
+    char note[800];
+    int rc = dcs_store_lock(st, what);
+    if (rc)
+        fprintf(stderr, "dcscore: %s\n", dcs_store_errmsg(st));
+    else if (dcs_store_notice(st, note, sizeof note))
+        fprintf(stderr, "dcscore: %s\n", note);
+    return rc;
+}
+
 void cli_system_path(const dcs_index_policy_t *pol, char *out, size_t n)
 {
     const char *named = pol ? dcs_index_policy_system(pol) : NULL;

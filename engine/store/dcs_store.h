@@ -30,6 +30,14 @@ extern const char *const dcs_store_stats_names[DCS_STORE_STATS_N];
  * DCS_ENOMEM; *out is set unless out of memory. cfg must outlive the store. */
 int dcs_store_open(const dcs_config_t *cfg, char mode, dcs_store_t **out);
 
+/* One writer per store: take the advisory lock on STORE_DIR/SITE/.lock for
+ * `what` ("poll", "import", "rollup", "compact"), which every writer must hold.
+ * Shared within one process (a poller's reload); released by dcs_store_close or
+ * by the kernel when the process dies, so a lock left by kill -9 is taken over
+ * (dcs_store_notice says so). Returns 0, DCS_EBUSY (errmsg: "store DIR is being
+ * written by PID N (dcscore poll) ...") or DCS_ESTORE. */
+int dcs_store_lock(dcs_store_t *st, const char *what);
+
 /* Flush and close. NULL does nothing. */
 void dcs_store_close(dcs_store_t *st);
 

@@ -95,11 +95,16 @@ static void channels(store_file_t *sf, char **names, FILE *out)
             ids[j] = names[g0 + j];
         int rc = store_file_read(sf, ids, m, INT64_MIN, INT64_MAX, s);
         for (size_t j = 0; j < m; j++) {
+            int one = 0;
+            if (rc && !is_rollup(sf->chans, ids[j])) { /* which one: read alone */
+                dcs_store_series_free(&s[j]);
+                one = store_file_read(sf, &ids[j], 1, INT64_MIN, INT64_MAX, &s[j]);
+            }
             if (is_rollup(sf->chans, ids[j]))
                 fprintf(out, "  %-24s rollup (PT1M, PT15M, PT1H)\n", ids[j]);
-            else if (rc && (dcs_store_series_free(&s[j]), /* which one: read alone */
-                            store_file_read(sf, &ids[j], 1, INT64_MIN, INT64_MAX, &s[j])))
-                fprintf(out, "  %-24s unreadable\n", ids[j]);
+            else if (one)
+                fprintf(out, "  %-24s %s\n", ids[j], one == DCS_EINVAL ? "a sample time outside the file's "
+                        "day (corrupt?): not counted" : "unreadable");
             else
                 describe(ids[j], &s[j], sf->day_ns, gap_ns, out);
             dcs_store_series_free(&s[j]);

@@ -137,6 +137,19 @@ void store_names_free(char **names)
     free(names);
 }
 
+hid_t store_reader_open(const char *path)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    /* HDF5 retries a SWMR reader's checksummed metadata 100 times by default,
+     * sleeping longer each time: a corrupted file hung readers for good. */
+    H5Pset_metadata_read_attempts(fapl, STORE_READ_ATTEMPTS);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl);
+    if (f < 0)
+        f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    H5Pclose(fapl);
+    return f;
+}
+
 int store_file_open(const char *path, store_file_t *sf, char *err, size_t errlen)
 {
     struct stat sb;
@@ -144,15 +157,18 @@ int store_file_open(const char *path, store_file_t *sf, char *err, size_t errlen
     sf->f = sf->chans = sf->ds[0] = sf->ds[1] = sf->ds[2] = -1;
     if (stat(path, &sb) != 0)
         return DCS_ENODATA;
-    sf->f = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, H5P_DEFAULT);
-    if (sf->f < 0)
-        sf->f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    sf->f = store_reader_open(path);
     if (sf->f < 0)
         return snprintf(err, errlen, "%s: cannot open (not HDF5 or truncated)", path), DCS_ESTORE;
     long long v = store_file_version(sf->f);
     int rc = store_schema_check(v, path, err, errlen);
     sf->version = (int)v;
     sf->day_ns = store_attr_read(sf->f, "day_start_ns");
+    if (!rc && (sf->day_ns < 0 || sf->day_ns % STORE_DAY_NS || sf->day_ns > DCS_TIME_MAX_S * DCS_NS_PER_S - STORE_DAY_NS)) {
+        snprintf(err, errlen, "%s: day_start_ns %lld is missing or not a UTC midnight (corrupt?)", path,
+                 (long long)sf->day_ns);
+        rc = DCS_ESTORE;
+    }
     if (!rc && H5Lexists(sf->f, "/channels", H5P_DEFAULT) > 0)
         sf->chans = H5Gopen2(sf->f, "/channels", H5P_DEFAULT);
     /* A rollup file has no matrices: nothing raw to read there. */
@@ -211,12 +227,18 @@ static int sort_series(dcs_store_series_t *s)
 
 /* Append the cells of one column (stride apart in t, v, fl) that hold a sample
  * in [from, to] to out. */
+/* Append the samples of one column within [from, to]. Every stored sample must
+ * lie in the file's UTC day [day0, day0 + 1 day): a timestamp outside it is
+ * corruption (DCS_EINVAL, nothing appended), not a time to compute with. */
 static int take(const int64_t *t, const double *v, const uint8_t *fl, size_t n, size_t stride,
-                int64_t from, int64_t to, dcs_store_series_t *out)
+                int64_t day0, int64_t from, int64_t to, dcs_store_series_t *out)
 {
     size_t k = 0;
-    for (size_t r = 0; r < n; r++)
+    for (size_t r = 0; r < n; r++) {
+        if (fl[r * stride] != STORE_ABSENT && (t[r * stride] < day0 || t[r * stride] - day0 >= STORE_DAY_NS))
+            return DCS_EINVAL;
         k += fl[r * stride] != STORE_ABSENT && t[r * stride] >= from && t[r * stride] <= to;
+    }
     if (!k)
         return 0;
     if (store_arrays_reserve(&out->t_ns, &out->value, &out->flag, out->n + k))
@@ -272,10 +294,10 @@ static int read_v1(store_file_t *sf, const char *id, int64_t from, int64_t to,
     size_t n = len[0] < len[1] ? len[0] : len[1];
     n = n < len[2] ? n : len[2];
     if (!rc)
-        rc = take(a[0], a[1], a[2], n, 1, from, to, out);
+        rc = take(a[0], a[1], a[2], n, 1, sf->day_ns, from, to, out);
     for (int k = 0; k < 3; k++)
         free(a[k]);
-    return rc == DCS_ENOMEM ? rc : rc ? DCS_ESTORE : 0;
+    return rc == DCS_ENOMEM || rc == DCS_EINVAL ? rc : rc ? DCS_ESTORE : 0;
 }
 
 static int cmp_hsize(const void *a, const void *b)
@@ -396,7 +418,7 @@ static int read_v2(store_file_t *sf, const char *const *ids, size_t n, int64_t f
             size_t had = out[i].n;
             if (at)
                 rc = take(t + (at - col), v + (at - col), fl + (at - col), (size_t)sf->rows, u,
-                          from, to, &out[i]);
+                          sf->day_ns, from, to, &out[i]);
             if (!rc && out[i].n > had)
                 rc = note_own_gap(sf, ids[i], &out[i]);
         }

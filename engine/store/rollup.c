@@ -239,7 +239,7 @@ int dcs_store_rollup_current(const dcs_store_t *st, int64_t day)
     raw_signature(st, day, now);
     if (now[0] < 0)
         return 1; /* raw gone: the rollup is all there is */
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t f = store_reader_open(path);
     if (f < 0)
         return 0;
     int same = store_attr_read(f, "raw_size") == now[0] && store_attr_read(f, "raw_mtime_ns") == now[1];
@@ -416,7 +416,7 @@ int dcs_store_rollup_read_many(dcs_store_t *st, const char *const *ids, size_t n
     dcs_store_rollup_path(st, day, path, sizeof path);
     if (stat(path, &sb) != 0)
         return DCS_ENODATA;
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t f = store_reader_open(path);
     if (f < 0)
         return store_set_err(st, "%s: cannot open rollup", path), DCS_ESTORE;
     long long layout = store_attr_read(f, "rollup_layout");

@@ -44,6 +44,7 @@ int dcs_store_open(const dcs_config_t *cfg, char mode, dcs_store_t **out)
     st->cfg = cfg;
     st->mode = mode;
     st->file = st->ds[0] = st->ds[1] = st->ds[2] = -1;
+    st->lock_slot = -1;
     snprintf(st->dir, sizeof st->dir, "%s/%s", cfg->site->store_dir, cfg->site->id);
     size_t n = cfg->channels_count ? cfg->channels_count : 1;
     if (mode == 'w' && (!(st->s_count = calloc(n, sizeof *st->s_count)) ||
@@ -628,6 +629,7 @@ void dcs_store_close(dcs_store_t *st)
     if (st->mode == 'w' && st->s_count)
         dcs_store_flush(st);
     close_file(st);
+    store_unlock(st);
     free(st->s_t);
     free(st->s_v);
     free(st->s_f);

@@ -22,6 +22,8 @@ typedef struct {
     int64_t day_ns;      /* its day_start_ns attribute, -1 when absent */
 } store_file_t;
 
+#define STORE_DAY_NS (86400 * DCS_NS_PER_S)
+
 struct dcs_store {
     const dcs_config_t *cfg;
     char mode;
@@ -49,6 +51,7 @@ struct dcs_store {
     char notice[768];    /* something worth a log line that was not an error */
     char problems[8][768]; /* day files skipped by readers, one line each */
     size_t nproblems;
+    int lock_slot;       /* lock.c: this process's writer lock on dir, -1 none */
 };
 
 /* printf-style: set the store's one-line error. */
@@ -58,6 +61,9 @@ void store_set_err(dcs_store_t *st, const char *fmt, ...)
 /* Grow three parallel sample arrays to hold cap samples. Returns 0 or DCS_ENOMEM
  * (arrays that did grow are kept, so nothing leaks or dangles). */
 int store_arrays_reserve(int64_t **t_ns, double **value, uint8_t **flag, size_t cap);
+
+/* Release the writer lock (lock.c), if held. */
+void store_unlock(dcs_store_t *st);
 
 /* Self-metrics (selfstats.c): create /poller in a day file that lacks it (before
  * SWMR starts); write the pending row into the open file if it is of its day. */
@@ -79,6 +85,11 @@ long long store_attr_read(hid_t obj, const char *name);
 /* Open a day file as an SWMR reader and check its schema. Returns 0,
  * DCS_ENODATA (no such file) or DCS_ESTORE with one line in err. */
 int store_file_open(const char *path, store_file_t *sf, char *err, size_t errlen);
+/* Open a store file read-only (as a SWMR reader when it is being written) with
+ * metadata read retries bounded to STORE_READ_ATTEMPTS, so a corrupted file
+ * fails within seconds instead of hanging. -1 when it cannot be opened. */
+#define STORE_READ_ATTEMPTS 3
+hid_t store_reader_open(const char *path);
 void store_file_close(store_file_t *sf);
 
 /* Append the samples of channels ids[0..n-1] in [from, to] to out[0..n-1]

@@ -34,6 +34,9 @@ int dcs_store_read_many(dcs_store_t *st, const char *const *ids, size_t n, int64
             store_set_err(st, "store: no channel '%s' in the site config", ids[i]);
             return DCS_EINVAL;
         }
+    size_t *had = malloc((n ? n : 1) * 2 * sizeof *had); /* samples and spans before each file */
+    if (!had)
+        return store_set_err(st, "out of memory"), DCS_ENOMEM;
     for (int64_t day = dcs_time_day(from_ns); day <= dcs_time_day(to_ns); day++) {
         char path[4200];
         store_file_t sf;
@@ -43,18 +46,25 @@ int dcs_store_read_many(dcs_store_t *st, const char *const *ids, size_t n, int64
             add_problem(st); /* skip the bad day; the others still count */
         if (rc)
             continue;
+        for (size_t i = 0; i < n; i++)
+            had[2 * i] = out[i].n, had[2 * i + 1] = out[i].nown;
         rc = store_file_read(&sf, ids, n, from_ns, to_ns, out);
         store_file_close(&sf);
         if (rc == DCS_ENOMEM) {
             for (size_t i = 0; i < n; i++)
                 dcs_store_series_free(&out[i]);
+            free(had);
             return store_set_err(st, "%s: out of memory", path), DCS_ENOMEM;
         }
-        if (rc) {
-            store_set_err(st, "%s: sample data unreadable", path);
+        if (rc) { /* none of this file's samples: what was read of it may be garbage */
+            for (size_t i = 0; i < n; i++)
+                out[i].n = had[2 * i], out[i].nown = had[2 * i + 1];
+            store_set_err(st, "%s: %s: skipped", path, rc == DCS_EINVAL ? "a sample time outside the "
+                          "file's day (corrupt?)" : "sample data unreadable");
             add_problem(st);
         }
     }
+    free(had);
     return 0;
 }
 
@@ -99,6 +109,8 @@ static int file_range(store_file_t *sf, const dcs_config_t *cfg, int64_t *lo, in
     if (!rc)
         rc = store_file_read(sf, ids, n, INT64_MIN, INT64_MAX, s);
     for (size_t i = 0; s && i < n; i++) {
+        if (rc)
+            s[i].n = 0; /* a bad file widens nothing */
         if (s[i].n && s[i].t_ns[0] < *lo)
             *lo = s[i].t_ns[0];
         if (s[i].n && s[i].t_ns[s[i].n - 1] > *hi)
