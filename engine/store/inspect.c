@@ -103,14 +103,15 @@ static void channels(store_file_t *sf, char **names, FILE *out)
             if (is_rollup(sf->chans, ids[j]))
                 fprintf(out, "  %-24s rollup (PT1M, PT15M, PT1H)\n", ids[j]);
             else if (one)
-                fprintf(out, "  %-24s %s\n", ids[j], one == DCS_EINVAL ? "a sample time outside the file's "
-                        "day (corrupt?): not counted" : "unreadable");
+                fprintf(out, "  %-24s unreadable\n", ids[j]);
             else
                 describe(ids[j], &s[j], sf->day_ns, gap_ns, out);
             dcs_store_series_free(&s[j]);
         }
         g0 += m;
     }
+    if (sf->bad_times)
+        fprintf(out, "  %zu sample times outside the file's day skipped (corrupt?)\n", sf->bad_times);
 }
 
 /* A day's matrix /LEVEL/STAT of a layout-2 rollup as doubles [buckets][n]; NULL

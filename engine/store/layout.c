@@ -227,17 +227,24 @@ static int sort_series(dcs_store_series_t *s)
 
 /* Append the cells of one column (stride apart in t, v, fl) that hold a sample
  * in [from, to] to out. */
+/* A stored sample of file day day0: not absent, and its time inside the day. */
+static int in_day(int64_t t, uint8_t fl, int64_t day0)
+{
+    return fl != STORE_ABSENT && t >= day0 && t - day0 < STORE_DAY_NS;
+}
+
 /* Append the samples of one column within [from, to]. Every stored sample must
- * lie in the file's UTC day [day0, day0 + 1 day): a timestamp outside it is
- * corruption (DCS_EINVAL, nothing appended), not a time to compute with. */
+ * lie in the file's UTC day [day0, day0 + 1 day): a time outside it is
+ * corruption, not a time to compute with; it is skipped and counted in *bad
+ * (the other samples stand). */
 static int take(const int64_t *t, const double *v, const uint8_t *fl, size_t n, size_t stride,
-                int64_t day0, int64_t from, int64_t to, dcs_store_series_t *out)
+                int64_t day0, int64_t from, int64_t to, dcs_store_series_t *out, size_t *bad)
 {
     size_t k = 0;
     for (size_t r = 0; r < n; r++) {
-        if (fl[r * stride] != STORE_ABSENT && (t[r * stride] < day0 || t[r * stride] - day0 >= STORE_DAY_NS))
-            return DCS_EINVAL;
-        k += fl[r * stride] != STORE_ABSENT && t[r * stride] >= from && t[r * stride] <= to;
+        size_t x = r * stride;
+        *bad += fl[x] != STORE_ABSENT && !in_day(t[x], fl[x], day0);
+        k += in_day(t[x], fl[x], day0) && t[x] >= from && t[x] <= to;
     }
     if (!k)
         return 0;
@@ -245,7 +252,7 @@ static int take(const int64_t *t, const double *v, const uint8_t *fl, size_t n, 
         return DCS_ENOMEM;
     for (size_t r = 0, i = out->n; r < n; r++) {
         size_t x = r * stride;
-        if (fl[x] != STORE_ABSENT && t[x] >= from && t[x] <= to) {
+        if (in_day(t[x], fl[x], day0) && t[x] >= from && t[x] <= to) {
             out->t_ns[i] = t[x];
             out->value[i] = v[x];
             out->flag[i++] = fl[x];
@@ -294,10 +301,10 @@ static int read_v1(store_file_t *sf, const char *id, int64_t from, int64_t to,
     size_t n = len[0] < len[1] ? len[0] : len[1];
     n = n < len[2] ? n : len[2];
     if (!rc)
-        rc = take(a[0], a[1], a[2], n, 1, sf->day_ns, from, to, out);
+        rc = take(a[0], a[1], a[2], n, 1, sf->day_ns, from, to, out, &sf->bad_times);
     for (int k = 0; k < 3; k++)
         free(a[k]);
-    return rc == DCS_ENOMEM || rc == DCS_EINVAL ? rc : rc ? DCS_ESTORE : 0;
+    return rc == DCS_ENOMEM ? rc : rc ? DCS_ESTORE : 0;
 }
 
 static int cmp_hsize(const void *a, const void *b)
@@ -418,7 +425,7 @@ static int read_v2(store_file_t *sf, const char *const *ids, size_t n, int64_t f
             size_t had = out[i].n;
             if (at)
                 rc = take(t + (at - col), v + (at - col), fl + (at - col), (size_t)sf->rows, u,
-                          sf->day_ns, from, to, &out[i]);
+                          sf->day_ns, from, to, &out[i], &sf->bad_times);
             if (!rc && out[i].n > had)
                 rc = note_own_gap(sf, ids[i], &out[i]);
         }

@@ -317,7 +317,8 @@ static int upgrade_v1(dcs_store_t *st, hid_t f, const char *path)
         rc = H5Ldelete(f, "/samples", H5P_DEFAULT) < 0;
     rc = rc || create_matrices(f, chunk_cols(n)) || open_matrices(st, 0) ||
          set_rows_cols(st, 0, n);
-    store_file_t sf = {.f = f, .chans = chans, .version = 1, .ds = {-1, -1, -1}};
+    store_file_t sf = {.f = f, .chans = chans, .version = 1, .ds = {-1, -1, -1},
+                       .day_ns = store_attr_read(f, "day_start_ns")};
     for (size_t j = 0; !rc && j < n; j++) {
         dcs_store_series_t s = {0};
         const char *id = names[j];

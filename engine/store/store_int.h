@@ -20,6 +20,7 @@ typedef struct {
     hid_t ds[3];         /* t_ns, value, flag (schema 2) */
     hsize_t rows, cols;  /* the common extent of the three */
     int64_t day_ns;      /* its day_start_ns attribute, -1 when absent */
+    size_t bad_times;    /* samples read with a time outside that day: skipped */
 } store_file_t;
 
 #define STORE_DAY_NS (86400 * DCS_NS_PER_S)

@@ -59,8 +59,11 @@ int dcs_store_read_many(dcs_store_t *st, const char *const *ids, size_t n, int64
         if (rc) { /* none of this file's samples: what was read of it may be garbage */
             for (size_t i = 0; i < n; i++)
                 out[i].n = had[2 * i], out[i].nown = had[2 * i + 1];
-            store_set_err(st, "%s: %s: skipped", path, rc == DCS_EINVAL ? "a sample time outside the "
-                          "file's day (corrupt?)" : "sample data unreadable");
+            store_set_err(st, "%s: sample data unreadable: skipped", path);
+            add_problem(st);
+        } else if (sf.bad_times) {
+            store_set_err(st, "%s: %zu sample times outside the file's day skipped (corrupt?)", path,
+                          sf.bad_times);
             add_problem(st);
         }
     }
