@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 /* Chunks of the sample matrices: a flush rewrites every chunk it touches, so
@@ -486,6 +488,48 @@ static size_t leading(const dcs_store_t *st, size_t c, int64_t end_ns)
     return k;
 }
 
+/* The reason an HDF5 call that failed gives in errno (disk full, file too large,
+ * I/O error), or a plain word when it left none. */
+static const char *io_reason(void)
+{
+    return errno ? strerror(errno) : "HDF5 error";
+}
+
+/* Room for `rows` more rows in the open day file, checked before HDF5 writes
+ * anything: HDF5 cannot be trusted after a write the disk refused (its cache
+ * and free-space state go wrong), so a flush that would fill the disk, or pass
+ * the process's file-size limit, is not started. Bytes needed: the rows' cells
+ * (17 bytes each), at least a chunk's worth, twice, plus metadata. Returns 0,
+ * or -1 with errno ENOSPC or EFBIG and *free_b the bytes there are. */
+static int room_for(dcs_store_t *st, size_t rows, unsigned long long *free_b)
+{
+    char path[4200];
+    struct stat sb;
+    struct statvfs vfs;
+    struct rlimit rl;
+    dcs_store_day_path(st, st->file_day * 86400 * DCS_NS_PER_S, path, sizeof path);
+    unsigned long long need = 2ULL * (rows > CHUNK_ROWS ? rows : CHUNK_ROWS) * (st->cols ? st->cols : 1) * 17 +
+                              (1ULL << 20), size = stat(path, &sb) == 0 ? (unsigned long long)sb.st_size : 0;
+    *free_b = 0;
+    if (statvfs(st->dir, &vfs) == 0 && (*free_b = (unsigned long long)vfs.f_bavail * vfs.f_frsize) < need)
+        return errno = ENOSPC, -1;
+    if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && size + need > rl.rlim_cur)
+        return *free_b = rl.rlim_cur > size ? rl.rlim_cur - size : 0, errno = EFBIG, -1;
+    return 0;
+}
+
+/* A write or flush that failed: back to the rows before it, so that no row of
+ * this flush is left in the file without its samples (they stay staged and the
+ * next flush writes them at the same rows). Returns -1. */
+static int unextend(dcs_store_t *st, hsize_t rows)
+{
+    int e = errno;
+    if (set_rows_cols(st, rows, st->cols))
+        st->rows = rows; /* could not shrink (no room even for that): the retry overwrites them */
+    errno = e;
+    return -1;
+}
+
 /* Write staged rows [0, rows) to the file's matrices, in the file's column
  * order: straight from the stage when that order is the config's. */
 static int write_rows(dcs_store_t *st, size_t rows)
@@ -495,10 +539,11 @@ static int write_rows(dcs_store_t *st, size_t rows)
     for (size_t i = 0; same && i < n; i++)
         same = st->col[i] == i;
     hsize_t row0 = st->rows;
+    errno = 0;
     if (set_rows_cols(st, row0 + rows, st->cols))
         return -1;
     if (same)
-        return write_block(st->ds, row0, 0, rows, cols, st->s_t, st->s_v, st->s_f);
+        return write_block(st->ds, row0, 0, rows, cols, st->s_t, st->s_v, st->s_f) ? unextend(st, row0) : 0;
     if (cells > st->rowcap) {
         void *p = realloc(st->rowbuf, cells * 17);
         if (!p)
@@ -518,12 +563,15 @@ static int write_rows(dcs_store_t *st, size_t rows)
             v[r * cols + st->col[i]] = st->s_v[r * n + i];
             fl[r * cols + st->col[i]] = st->s_f[r * n + i];
         }
-    return write_block(st->ds, row0, 0, rows, cols, t, v, fl);
+    return write_block(st->ds, row0, 0, rows, cols, t, v, fl) ? unextend(st, row0) : 0;
 }
 
 /* Write the staged samples of st->file_day as new rows: row r holds the r-th
  * sample of each channel; a channel with fewer has cells with no sample. Samples
- * of later days (a flush across midnight) are set aside and staged again. */
+ * of later days (a flush across midnight) are set aside and staged again. The
+ * stage is cleared only once the rows are flushed to the file: when a write or
+ * the flush fails (disk full), the file goes back to its rows before and every
+ * sample stays staged for the next flush. */
 static int flush_day(dcs_store_t *st)
 {
     int64_t end = (st->file_day + 1) * 86400 * DCS_NS_PER_S;
@@ -549,7 +597,22 @@ static int flush_day(dcs_store_t *st)
             st->s_f[r * n + i] = STORE_ABSENT;
         }
     }
+    hsize_t row0 = st->rows;
+    unsigned long long free_b = 0;
+    if (rows && room_for(st, rows, &free_b)) {
+        char path[4200];
+        dcs_store_day_path(st, st->file_day * 86400 * DCS_NS_PER_S, path, sizeof path);
+        store_set_err(st, "%s: %zu rows not written: %s (%.1f MiB left; kept, retried at the next flush)",
+                      path, rows, strerror(errno), (double)free_b / 1048576);
+        for (size_t j = 0; j < m; j++)
+            stage_put(st, keep[j].channel, keep[j].t_ns, keep[j].value, keep[j].flag);
+        free(keep);
+        return DCS_ESTORE;
+    }
     int rc = rows ? write_rows(st, rows) : 0;
+    errno = 0; /* on disk before the stage lets go: a failed flush may drop cached chunks */
+    if (!rc && rows && H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0)
+        rc = unextend(st, row0);
     if (!rc) {
         memset(st->s_count, 0, n * sizeof *st->s_count);
         st->s_rows = 0;
@@ -560,7 +623,8 @@ static int flush_day(dcs_store_t *st)
     if (rc) {
         char path[4200];
         dcs_store_day_path(st, st->file_day * 86400 * DCS_NS_PER_S, path, sizeof path);
-        return store_set_err(st, "%s: write of %zu rows failed", path, rows), DCS_ESTORE;
+        return store_set_err(st, "%s: write of %zu rows failed: %s (kept, retried at the next flush)",
+                             path, rows, io_reason()), DCS_ESTORE;
     }
     return 0;
 }
@@ -598,8 +662,9 @@ int dcs_store_flush(dcs_store_t *st)
     if (st->file >= 0 && store_stats_write(st))
         return store_set_err(st, "%s: writing the poller's self-metrics failed", st->dir),
                DCS_ESTORE;
+    errno = 0;
     if (st->file >= 0 && H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0)
-        return store_set_err(st, "%s: flush failed", st->dir), DCS_ESTORE;
+        return store_set_err(st, "%s: flush failed: %s", st->dir, io_reason()), DCS_ESTORE;
     void *handle = NULL;
     if (st->fsync && st->file >= 0 && H5Fget_vfd_handle(st->file, H5P_DEFAULT, &handle) >= 0 &&
         handle && fsync(*(int *)handle) != 0) /* the sec2 driver's handle is the fd */
