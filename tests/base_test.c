@@ -116,8 +116,12 @@ static void test_string_writers(void **state)
     dcs_json_str(f, NULL);
     fputc(' ', f);
     dcs_csv_str(f, "x,\"y\"");
+    for (const char *const *x = (const char *const[]){"=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tz", NULL};
+         *x; x++)
+        fputc(' ', f), dcs_csv_str(f, *x); /* formula-leading cells become text */
     fclose(f);
-    assert_string_equal(buf, "\"a\\\"b\\\\c\\u000a青浦\" null \"x,\"\"y\"\"\"");
+    assert_string_equal(buf, "\"a\\\"b\\\\c\\u000a青浦\" null \"x,\"\"y\"\"\" \"'=HYPERLINK(\"\"http://x\"\")\" "
+                             "\"'+1\" \"'-2+3\" \"'@SUM(A1)\" \"'\tz\"");
     free(buf);
     char line[] = "a,\"b,\"\"c\"\"\",,d\r\n", *fields[8];
     assert_int_equal(dcs_csv_split(line, fields, 8), 4);

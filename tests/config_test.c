@@ -103,6 +103,7 @@ static const bad_case_t bad[] = {
     {"function: 3", "function: 5", "channel 'raw': function 5 is not 3 (holding) or 4 (input)"},
     {"  - id: fac\n", "  - id: \"fac/1\"\n", "devices[1].id: 'fac/1' must be 1-64 of"},
     {"id: rack1", "id: fac_e", "channels[2].id: 'fac_e' is used twice"},
+    {"id: rack1", "id: -rack1", "'-rack1' must be 1-64 of [A-Za-z0-9_.-], not starting with - or ."},
     {"region: qingpu\n", "region: [qingpu\n", "site.yaml:"},
     {"profile: adw300", "profile: pm9999", "device 'fac': no profile 'pm9999'"},
     {"profile: adw300", "profile: ups-mib", "profile 'ups-mib' is for snmp devices"},

@@ -250,6 +250,8 @@ void dcs_csv_str(FILE *f, const char *s)
     if (!s)
         return;
     fputc('"', f);
+    if (*s && strchr("=+-@\t\r", *s)) /* a spreadsheet would run it as a formula: text it */
+        fputc('\'', f);
     for (; *s; s++) {
         if (*s == '"')
             fputc('"', f);

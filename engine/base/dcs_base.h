@@ -92,7 +92,9 @@ int dcs_csv_split(char *line, char **fields, int max);
 int dcs_text_read(const char *path, char **text, size_t *len, const char **encoding, char *err,
                   size_t errlen);
 
-/* Write s as a CSV field: quoted, inner quotes doubled. NULL writes nothing. */
+/* Write s as a CSV field: quoted, inner quotes doubled; a field starting with
+ * = + - @, a tab or CR gets a leading ' so spreadsheets show it as text rather
+ * than run it as a formula (CSV injection). NULL writes nothing. */
 void dcs_csv_str(FILE *f, const char *s);
 
 #endif

@@ -242,8 +242,8 @@ int dcs_config_line_of_key(const char *path, int from, const char *key)
 
 int dcs_config_valid_name(const char *s)
 {
-    if (!s || !*s || strlen(s) > 64)
-        return 0;
+    if (!s || !*s || strlen(s) > 64 || *s == '-' || *s == '.') /* a leading - would be a formula in */
+        return 0;                                               /* a spreadsheet's CSV header      */
     for (; *s; s++)
         if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.", *s))
             return 0;
@@ -258,7 +258,7 @@ static int validate_site(dcs_config_t *cfg)
     dcs_config_site_t *s = cfg->site;
     int line = dcs_config_line_of_key(cfg->path, 1, "site");
     if (!dcs_config_valid_name(s->id))
-        FAIL(line, "site.id: '%s' must be 1-64 of [A-Za-z0-9_.-] (it names files)", s->id);
+        FAIL(line, "site.id: '%s' must be 1-64 of [A-Za-z0-9_.-], not starting with - or . (it names files)", s->id);
     if (s->pue_category < 1 || s->pue_category > 3)
         FAIL(dcs_config_line_of_key(cfg->path, line, "pue_category"),
              "site.pue_category: %d is not 1 (UPS output), 2 (PDU output) or 3 (IT input)",
@@ -374,7 +374,7 @@ static int validate_channel(dcs_config_t *cfg, unsigned i)
     cfg->line_id = c->id;
     int ok, dev = dcs_config_device_find(cfg, c->device);
     if (!dcs_config_valid_name(c->id))
-        FAIL(line, "channels[%u].id: '%s' must be 1-64 of [A-Za-z0-9_.-]", i + 1, c->id);
+        FAIL(line, "channels[%u].id: '%s' must be 1-64 of [A-Za-z0-9_.-], not starting with - or .", i + 1, c->id);
     for (unsigned j = 0; j < i; j++)
         if (strcmp(cfg->channels[j].id, c->id) == 0)
             FAIL(line, "channels[%u].id: '%s' is used twice", i + 1, c->id);
