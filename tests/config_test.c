@@ -103,6 +103,14 @@ static const bad_case_t bad[] = {
     {"function: 3", "function: 5", "channel 'raw': function 5 is not 3 (holding) or 4 (input)"},
     {"  - id: fac\n", "  - id: \"fac/1\"\n", "devices[1].id: 'fac/1' must be 1-64 of"},
     {"id: rack1", "id: fac_e", "channels[2].id: 'fac_e' is used twice"},
+    /* SNMPv3: a level below what its secrets are for is refused, not sent in the clear */
+    {"port: 16161}", "port: 16161, version: '3', v3: {user: u, level: authNoPriv, auth_password: "
+     "authpass-1, priv_password: privpass-1}}", "v3 level authNoPriv sends unencrypted requests, yet a "
+     "priv_password or priv_protocol is given: set level authPriv"},
+    {"port: 16161}", "port: 16161, version: '3', v3: {user: u, level: noAuthNoPriv, auth_password: "
+     "authpass-1, priv_password: privpass-1}}", "v3 level noAuthNoPriv sends unencrypted requests"},
+    {"port: 16161}", "port: 16161, version: '3', v3: {user: u, level: noAuthNoPriv, auth_password: "
+     "authpass-1}}", "v3 level noAuthNoPriv sends unauthenticated requests, yet an auth_password"},
     {"id: rack1", "id: -rack1", "'-rack1' must be 1-64 of [A-Za-z0-9_.-], not starting with - or ."},
     {"region: qingpu\n", "region: [qingpu\n", "site.yaml:"},
     {"profile: adw300", "profile: pm9999", "device 'fac': no profile 'pm9999'"},

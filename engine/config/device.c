@@ -266,6 +266,13 @@ static int validate_snmp(dcs_config_t *cfg, dcs_config_device_t *d, int line)
     if (auth && !priv && strcmp(v->level, "authNoPriv") != 0)
         FAIL(line, "device '%s': v3 level '%s' is not noAuthNoPriv, authNoPriv or authPriv",
              d->id, v->level);
+    /* A level below what the secrets are for sends in the clear what the operator meant to protect. */
+    if (!priv && (v->priv_password || v->priv_protocol))
+        FAIL(line, "device '%s': v3 level %s sends unencrypted requests, yet a priv_password or "
+             "priv_protocol is given: set level authPriv, or remove them", d->id, v->level);
+    if (!auth && (v->auth_password || v->auth_protocol))
+        FAIL(line, "device '%s': v3 level noAuthNoPriv sends unauthenticated requests, yet an "
+             "auth_password or auth_protocol is given: set level authNoPriv or authPriv, or remove them", d->id);
     if ((auth && (!v->auth_password || strlen(v->auth_password) < 8)) ||
         (priv && (!v->priv_password || strlen(v->priv_password) < 8)))
         FAIL(line, "device '%s': v3 %s needs auth%s passwords of 8 or more characters", d->id,
