@@ -105,7 +105,16 @@ typedef struct {
     int flag[MAXCH];
     int flags_seen[MAXCH][8]; /* per channel: count per flag over all cycles */
     int cycles_seen;
+    char log[8192];            /* the poller's log lines, joined */
 } got_t;
+
+static void collect_log(void *ctx, int level, const char *line)
+{
+    got_t *g = ctx;
+    size_t n = strlen(g->log);
+    (void)level;
+    snprintf(g->log + n, sizeof g->log - n, "%s\n", line);
+}
 
 static void sink(void *ctx, const dcs_sample_t *s, size_t n)
 {
@@ -134,7 +143,7 @@ static dcs_poller_stats_t poll_config(const char *dir, const char *text, int cyc
     if (dcs_poller_new(cfg, &p))
         fail_msg("%s", dcs_poller_errmsg(p));
     memset(g, 0, sizeof *g);
-    dcs_poller_run(p, 0, (uint64_t)cycles, sink, NULL, g);
+    dcs_poller_run(p, 0, (uint64_t)cycles, sink, collect_log, g);
     dcs_poller_stats_t st = *dcs_poller_stats(p);
     dcs_poller_free(p);
     *cfg_out = cfg;
@@ -428,6 +437,48 @@ static void test_faults_keep_the_cycle(void **state)
     tu_stop(pid);
 }
 
+/* Answers that look right but are not the answer asked for: another
+ * transaction id, another unit id, exception codes Modbus does not define. Each
+ * is garbage (not a value, not an exception) and the log names it. */
+static void test_answers_checked(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("probe-answers");
+    int port = tu_free_ports(5);
+    char spec[32], text[6000];
+    snprintf(spec, sizeof spec, "%d:5", port);
+    int pid = start_fleet(dir, (char *[]){"--tcp", spec, "--fault", "badtid:1", "--fault", "badunit:2",
+                                          "--fault", "exc0:3", "--fault", "exc255:4", NULL});
+    assert_true(pid > 0);
+    int n = snprintf(text, sizeof text, head, 1000);
+    n += snprintf(text + n, sizeof text - n, "devices:\n");
+    for (int m = 0; m < 5; m++)
+        n += snprintf(text + n, sizeof text - n,
+                      "  - {id: m%d, protocol: modbus_tcp, host: 127.0.0.1, port: %d,"
+                      " timeout_ms: 300, retries: 0}\n", m, port + m);
+    n += snprintf(text + n, sizeof text - n, "channels:\n");
+    for (int m = 0; m < 5; m++)
+        n += snprintf(text + n, sizeof text - n,
+                      "  - {id: p%d, device: m%d, role: it_rack, kind: power, unit: W, function: 4,"
+                      " address: 200, type: float32}\n", m, m);
+    got_t g;
+    dcs_config_t *cfg;
+    poll_config(dir, text, 1, &g, &cfg);
+    assert_int_equal(g.flags_seen[0][DCS_SAMPLE_OK], 1);
+    for (int m = 1; m < 5; m++)
+        if (g.flags_seen[m][DCS_SAMPLE_GARBAGE] != 1)
+            fail_msg("meter %d: flag %d, want garbage; log:\n%s", m, g.flag[m], g.log);
+    static const char *const said[] = {"an answer to another request (transaction id not the one sent)",
+                                       "an answer from another unit id",
+                                       "exception code 0 (not defined by Modbus)",
+                                       "exception code 255 (not defined by Modbus)"};
+    for (int k = 0; k < 4; k++)
+        if (!strstr(g.log, said[k]))
+            fail_msg("log lacks \"%s\":\n%s", said[k], g.log);
+    dcs_config_free(cfg);
+    tu_stop(pid);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -440,6 +491,7 @@ int main(void)
         cmocka_unit_test(test_rtu_over_tcp),
         cmocka_unit_test(test_rtu_over_pty),
         cmocka_unit_test(test_faults_keep_the_cycle),
+        cmocka_unit_test(test_answers_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -222,8 +222,27 @@ int mb_line_ready(mb_line_t *l, const dcs_config_device_t *d, int64_t deadline_n
     return DCS_SAMPLE_OK;
 }
 
-/* The answer rsp (len bytes, as framed by libmodbus) to a read of count registers
- * with function fn: its registers into out. Returns count, or -1 and *e. */
+const char *mb_strerror(int e, char *buf, size_t len)
+{
+    static const char *const names[12] = {NULL, "illegal function", "illegal data address",
+                                          "illegal data value", "server device failure", "acknowledge",
+                                          "server device busy", NULL, "memory parity error", NULL,
+                                          "gateway path unavailable", "gateway target device failed to respond"};
+    int code = e - MB_EXCEPTION;
+    if (code >= 0 && code <= 255)
+        snprintf(buf, len, code < 12 && names[code] ? "exception %d (%s)" : "exception code %d (not "
+                 "defined by Modbus)", code, code < 12 && names[code] ? names[code] : "");
+    else if (e == MB_EBADTID)
+        snprintf(buf, len, "an answer to another request (transaction id not the one sent)");
+    else if (e == MB_EBADUNIT)
+        snprintf(buf, len, "an answer from another unit id");
+    else
+        snprintf(buf, len, "%s", modbus_strerror(e));
+    return buf;
+}
+
+/* The answer rsp (len bytes, as framed) to a read of count registers with
+ * function fn: its registers into out. Returns count, or -1 and *e. */
 static int check_answer(const mb_line_t *l, const uint8_t *rsp, int len, int fn, int count,
                         uint16_t *out, int *e)
 {
@@ -231,19 +250,34 @@ static int check_answer(const mb_line_t *l, const uint8_t *rsp, int len, int fn,
     *e = EMBBADDATA;
     if (len < h + 2)
         return -1;
-    if (h == 7 ? (rsp[2] | rsp[3]) != 0 || (rsp[4] << 8 | rsp[5]) != len - 6 : rsp[0] != l->unit) {
-        *e = h == 7 ? EMBBADDATA : EMBBADSLAVE;
+    if (h == 7 && ((rsp[2] | rsp[3]) != 0 || (rsp[4] << 8 | rsp[5]) != len - 6))
         return -1;
-    }
-    if (rsp[h] == (fn | 0x80)) {
-        *e = MODBUS_ENOBASE + rsp[h + 1]; /* EMBXILFUN .. EMBXGTAR */
-        return -1;
-    }
+    if (h == 7 && (rsp[0] << 8 | rsp[1]) != l->tid)
+        return *e = MB_EBADTID, -1;
+    if (rsp[h - 1] != l->unit)
+        return *e = h == 7 ? MB_EBADUNIT : EMBBADSLAVE, -1;
+    if (rsp[h] == (fn | 0x80))
+        return *e = MB_EXCEPTION + rsp[h + 1], -1;
     if (rsp[h] != fn || rsp[h + 1] != 2 * count || len < h + 2 + 2 * count)
         return -1;
     for (int k = 0; k < count; k++)
         out[k] = (uint16_t)(rsp[h + 2 + 2 * k] << 8 | rsp[h + 3 + 2 * k]);
     return count;
+}
+
+/* Send a read request on a TCP line with our own MBAP header, so that the
+ * answer's transaction id can be checked. Returns 0 or -1 and *e. */
+static int tcp_request(mb_line_t *l, const uint8_t pdu[6], int *e)
+{
+    uint8_t adu[12] = {0, 0, 0, 0, 0, 6};
+    l->tid++;
+    adu[0] = (uint8_t)(l->tid >> 8), adu[1] = (uint8_t)l->tid;
+    memcpy(adu + 6, pdu, 6);
+    ssize_t w = send(modbus_get_socket(l->ctx), adu, sizeof adu, MSG_NOSIGNAL);
+    if (w == (ssize_t)sizeof adu)
+        return 0;
+    *e = w < 0 ? errno : EIO;
+    return -1;
 }
 
 /* The answer to the request just sent on a TCP line: one MBAP frame, read as it
@@ -284,8 +318,9 @@ int mb_line_read(mb_line_t *l, int fn, int start, int count, uint16_t *out, int 
     uint8_t req[6] = {(uint8_t)l->unit, (uint8_t)fn, (uint8_t)(start >> 8), (uint8_t)start,
                       (uint8_t)(count >> 8), (uint8_t)count};
     uint8_t rsp[MODBUS_MAX_ADU_LENGTH];
-    if (modbus_send_raw_request(l->ctx, req, 6) < 0) {
-        *e = errno;
+    if (l->proto == DCS_CONFIG_MODBUS_TCP ? tcp_request(l, req, e) : modbus_send_raw_request(l->ctx, req, 6) < 0) {
+        if (l->proto != DCS_CONFIG_MODBUS_TCP)
+            *e = errno;
         return -1;
     }
     int n;

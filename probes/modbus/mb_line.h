@@ -22,6 +22,7 @@ struct mb_line {
     struct sockaddr_storage addr; /* TCP: host:port, resolved when the line is made */
     socklen_t addrlen;    /* 0: not resolved */
     int unit;             /* its unit id */
+    uint16_t tid;         /* TCP: the transaction id of the last request sent */
     mb_line_t *next;
 };
 
@@ -37,9 +38,21 @@ void mb_line_release(mb_line_t *line); /* NULL does nothing */
  * time limit to d's timeout or what is left before deadline_ns. Returns a sample
  * flag (DCS_SAMPLE_OK when ready) and *e an errno value. */
 int mb_line_ready(mb_line_t *line, const dcs_config_device_t *d, int64_t deadline_ns, int *e);
+/* Errors beyond errno and libmodbus's: an answer to another request (its TCP
+ * transaction id is not the one sent), from another unit, and an exception
+ * (MB_EXCEPTION + its code, 0..255; Modbus defines 1..11). */
+#define MB_EBADTID (MODBUS_ENOBASE + 1001)
+#define MB_EBADUNIT (MODBUS_ENOBASE + 1002)
+#define MB_EXCEPTION (MODBUS_ENOBASE + 2000)
+/* Text of any *e of mb_line_read: an exception named by its code ("exception 4
+ * (server device failure)", "exception code 255 (not defined by Modbus)"). */
+const char *mb_strerror(int e, char *buf, size_t len);
+
 /* Read count registers at start with function fn (3 or 4) from the unit set by
- * mb_line_ready, by its time limit. Returns count, or -1 and *e (an errno or
- * libmodbus EMB* value: an exception code, a bad frame, ETIMEDOUT). */
+ * mb_line_ready, by its time limit. Every answer is checked: on TCP its MBAP
+ * header (transaction id, protocol, length, unit id), on RTU its unit id and
+ * CRC, then function code and byte count. Returns count, or -1 and *e (an
+ * errno, a libmodbus EMB* value, MB_EBADTID, MB_EBADUNIT or MB_EXCEPTION + code). */
 int mb_line_read(mb_line_t *line, int fn, int start, int count, uint16_t *out, int *e);
 void mb_line_mark(mb_line_t *line);  /* a request just ended */
 /* After a timeout or a bad frame: close a TCP connection (reconnect on next use),

@@ -119,7 +119,7 @@ static int mb_open(const dcs_config_t *cfg, unsigned dev, void **state, char *er
 
 static int classify(int e)
 {
-    if (e > MODBUS_ENOBASE && e <= MODBUS_ENOBASE + 11) /* EMBXILFUN..EMBXGTAR */
+    if (e >= MB_EXCEPTION + 1 && e <= MB_EXCEPTION + 11) /* the codes Modbus defines */
         return DCS_SAMPLE_EXCEPTION;
     if (e == ETIMEDOUT || e == EAGAIN || e == EINPROGRESS)
         return DCS_SAMPLE_TIMEOUT;
@@ -170,7 +170,7 @@ static int read_request(mb_state_t *s, size_t r, int64_t deadline_ns, char *err,
     int e = 0, flag = DCS_SAMPLE_EXCEPTION;
     if (!s->split[r]) {
         flag = read_range(s, q->function, q->start, q->count, regs, deadline_ns, &e);
-        if (flag == DCS_SAMPLE_EXCEPTION && e == EMBXILADD && q->npoints > 1)
+        if (flag == DCS_SAMPLE_EXCEPTION && e == MB_EXCEPTION + 2 && q->npoints > 1) /* illegal address */
             s->split[r] = 1; /* a batch across unmapped registers: read points alone */
         else
             for (uint32_t k = 0; k < q->npoints; k++)
@@ -186,9 +186,10 @@ static int read_request(mb_state_t *s, size_t r, int64_t deadline_ns, char *err,
     }
     if (flag != DCS_SAMPLE_OK) {
         const dcs_config_device_t *d = &s->cfg->devices[s->dev];
+        char why[160];
         snprintf(err, errlen, "%s unit %d: %s reading %u registers at %u (function %u): %s",
                  mb_line_name(s->line), d->unit_id, dcs_sample_flag_name(flag), q->count,
-                 q->start, q->function, modbus_strerror(e));
+                 q->start, q->function, mb_strerror(e, why, sizeof why));
     }
     return flag;
 }
