@@ -8,7 +8,7 @@ CC      ?= cc
 SAN     ?=
 
 # Debian packages: build + run + test (tools/deps.sh installs only what is missing).
-DEB_PKGS = gcc make pkg-config libmodbus-dev libsnmp-dev snmpd libhdf5-dev hdf5-tools \
+DEB_PKGS = gcc make pkg-config clang libclang-rt-14-dev libmodbus-dev libsnmp-dev snmpd libhdf5-dev hdf5-tools \
            libgsl-dev libcyaml-dev libcmocka-dev libsimde-dev libmicrohttpd-dev libsodium-dev \
           python3 python3-h5py python3-numpy \
           python3-pandas chromium fonts-noto-cjk poppler-utils \
@@ -43,8 +43,13 @@ $(BUILD)/engine/aggregate/kernel_sse2.o: ALL_CFLAGS += -msse2
 $(BUILD)/engine/aggregate/kernel_avx2.o: ALL_CFLAGS += -mavx2 -mfma
 # zmm16-31 cannot be cleared by vzeroupper: if the AVX-512 kernel used them, SSE code
 # run afterwards in the process would slow down ~3x. Keep the kernel off them.
+# (gcc only: the clang build for fuzzing goes without, and only its speed differs.)
+ifeq ($(findstring clang,$(CC)),)
 $(BUILD)/engine/aggregate/kernel_avx512.o: ALL_CFLAGS += -mavx512f -mavx512dq \
     $(foreach r,16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31,-ffixed-xmm$(r))
+else
+$(BUILD)/engine/aggregate/kernel_avx512.o: ALL_CFLAGS += -mavx512f -mavx512dq
+endif
 # Compensated sums: no contraction into FMA, no fast-math, in every kernel.
 $(BUILD)/engine/aggregate/%.o: ALL_CFLAGS += -ffp-contract=off
 
@@ -81,7 +86,7 @@ FLEET_OBJ = $(FLEET_SRC:%.c=$(BUILD)/%.o)
 SNMPFLEET_OBJ = $(SNMPFLEET_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN = $(TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: all deps demo test check bench soak clean install uninstall
+.PHONY: all deps demo test check bench soak clean install uninstall fuzz fuzz-build fuzz-smoke
 
 all: $(BUILD)/dcscore $(BUILD)/dcs-sim $(BUILD)/dcs-mbfleet $(BUILD)/dcs-snmpfleet
 
@@ -121,6 +126,8 @@ test: deps
 	@$(MAKE) --no-print-directory check
 	@echo "== again under AddressSanitizer + UndefinedBehaviorSanitizer =="
 	@$(MAKE) --no-print-directory check BUILD=build/asan SAN=1 CFLAGS="-O1 -g"
+	@echo "== fuzz targets: corpus replay and $(FUZZ_SECONDS) s each (libFuzzer, ASan+UBSan) =="
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -129,6 +136,33 @@ demo: deps
 $(BUILD)/bench/agg_bench: bench/agg_bench.c $(BUILD)/libdcscore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libdcscore.a $(ALL_LDFLAGS) $(LDLIBS)
+
+# Fuzzing (libFuzzer, clang): one target per parser in tests/fuzz/fuzz_*.c, its
+# seeds and past crashes in tests/fuzz/corpus/TARGET/. The library is built
+# again with clang under ASan+UBSan and fuzzer coverage in build/fuzz.
+FUZZ_TARGETS = $(sort $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_BUILD   = build/fuzz
+FUZZ_SECONDS ?= 5
+FUZZ_MINUTES ?= 10
+FUZZ_MAKE = $(MAKE) --no-print-directory CC=clang SAN=1 BUILD=$(FUZZ_BUILD) \
+            CFLAGS="-O1 -g -fsanitize=fuzzer-no-link -Wno-unknown-warning-option"
+
+$(FUZZ_BUILD)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/fz_util.c tests/fuzz/fz_util.h $(BUILD)/libdcscore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< tests/fuzz/fz_util.c $(BUILD)/libdcscore.a \
+	    $(ALL_LDFLAGS) $(LDLIBS)
+
+fuzz-build:
+	@$(FUZZ_MAKE) $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/tests/fuzz/%)
+
+# make test: every corpus replayed, then FUZZ_SECONDS of new inputs per target.
+fuzz-smoke: fuzz-build
+	@tests/fuzz/run.sh $(FUZZ_BUILD) smoke $(FUZZ_SECONDS)
+
+# FUZZ_MINUTES (10) per target; docs/testing.md records the executions.
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@tests/fuzz/run.sh $(FUZZ_BUILD) long $$(( $(FUZZ_MINUTES) * 60 ))
 
 # Long runs: the crash test with 100 kill -9s instead of 20.
 soak: deps

@@ -280,7 +280,8 @@ typedef struct {
 
 /* Normalise, weight (objective weights from the entries with every leaf) and
  * aggregate. Node local/global weights are stored in s. Returns 0, DCS_EINVAL
- * (err: e.g. entropy over a negative value) or DCS_ENOMEM. */
+ * (err: e.g. entropy over a negative value) or DCS_ENOMEM; after an error out
+ * holds nothing to free. */
 int dcs_index_system_eval(dcs_index_system_t *s, const double *x, size_t m, dcs_index_eval_t *out,
                           char *err, size_t errlen);
 void dcs_index_eval_free(dcs_index_eval_t *e);
@@ -368,7 +369,8 @@ typedef struct {
 
 /* Rank the entries on sys: the ranked ones are those with coverage >=
  * min_coverage and every leaf. Returns 0, DCS_ENODATA (none can be ranked),
- * DCS_EINVAL (err) or DCS_ENOMEM. */
+ * DCS_EINVAL (err) or DCS_ENOMEM; after an error out holds nothing to free
+ * (dcs_index_sranking_free on it is harmless). */
 int dcs_index_srank(dcs_index_system_t *sys, const dcs_index_sentry_t *e, size_t n,
                     const dcs_index_sopts_t *o, dcs_index_sranking_t *out, char *err, size_t errlen);
 void dcs_index_sranking_free(dcs_index_sranking_t *r);

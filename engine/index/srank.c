@@ -193,6 +193,8 @@ int dcs_index_srank(dcs_index_system_t *s, const dcs_index_sentry_t *e, size_t n
         rc = dcs_index_system_eval(s, x, m, &out->eval, err, errlen);
     }
     free(ent), free(res), free(x), free(rk);
+    if (rc) /* nothing for the caller to free after an error */
+        dcs_index_sranking_free(out);
     return rc;
 }
 

@@ -182,9 +182,11 @@ int dcs_index_system_eval(dcs_index_system_t *s, const double *x, size_t m, dcs_
                           char *err, size_t errlen)
 {
     size_t L = s->nleaves, *rows = malloc((m ? m : 1) * sizeof *rows), mc = 0;
+    memset(out, 0, sizeof *out);
     int rc = rows ? alloc_eval(out, m, L) : DCS_ENOMEM;
     if (rc) {
         free(rows);
+        dcs_index_eval_free(out);
         return snprintf(err, errlen, "out of memory"), rc;
     }
     scores(s, x, m, out->score);
@@ -207,6 +209,8 @@ int dcs_index_system_eval(dcs_index_system_t *s, const double *x, size_t m, dcs_
     if (!rc)
         rc = aggregate(s, x, rows, mc, out, err, errlen);
     free(rows);
+    if (rc) /* nothing for the caller to free after an error */
+        dcs_index_eval_free(out);
     return rc;
 }
 

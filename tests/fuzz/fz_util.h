@@ -1,0 +1,19 @@
+/* fz_util.h: what every fuzz target shares: a scratch folder of its own and
+ * the fuzz input written to a file there (the parsers read files, as dcscore
+ * does). Targets are built with clang -fsanitize=fuzzer (make fuzz). */
+#ifndef DCS_FZ_UTIL_H
+#define DCS_FZ_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* This process's scratch folder (made once, removed at exit). */
+const char *fz_dir(void);
+/* Write data to fz_dir()/name and return its path (static buffer). */
+const char *fz_file(const char *name, const uint8_t *data, size_t size);
+/* data as a NUL-terminated string (static buffer, cut at 64 KiB). */
+const char *fz_str(const uint8_t *data, size_t size);
+/* Remove every file under fz_dir() but keep the folder. */
+void fz_clean(void);
+
+#endif
