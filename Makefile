@@ -164,10 +164,13 @@ fuzz: deps
 	@$(MAKE) --no-print-directory fuzz-build
 	@tests/fuzz/run.sh $(FUZZ_BUILD) long $$(( $(FUZZ_MINUTES) * 60 ))
 
-# Long runs: the crash test with 100 kill -9s instead of 20.
+# Long runs: the crash test with 100 kill -9s instead of 20, and 100 disk-full
+# cycles in a row (every sample read back after each).
 soak: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/tests/store_fault_test
 	@DCS_KILLS=100 DCS_BUILD=$(BUILD) DCS_SRC=. tests/crash_test.sh
+	@DCS_DISKFULL_CYCLES=100 DCS_BUILD=$(BUILD) DCS_SRC=. DCSCORE_PROFILES=probes/profiles TZ=UTC \
+	    $(BUILD)/tests/store_fault_test
 
 $(BUILD)/bench/store_bench: bench/store_bench.c $(BUILD)/libdcscore.a
 	@mkdir -p $(dir $@)

@@ -13,20 +13,7 @@ N=${2:-10000}
 BASE=${3:-20000}
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/dcscore-snmp-scale.XXXXXX")
 trap 'kill "$fleet" 2>/dev/null; rm -rf "$DIR"' EXIT INT TERM
-/usr/bin/python3 - "$N" "$BASE" >"$DIR/site.yaml" <<'PY'
-import sys
-n, base = int(sys.argv[1]), int(sys.argv[2])
-print("site: {id: scale, name: Scale, region: lingang, pue_category: 1, poll_interval_ms: 10000,"
-      " store_dir: store}")
-print("devices:")
-for a in range(n):
-    print(f"  - {{id: a{a:05d}, protocol: snmp, host: 127.0.0.1, port: {base + a}, timeout_ms: 1000,"
-          " retries: 0, backoff_max_cycles: 0}")
-print("channels:")
-for a in range(n):
-    print(f"  - {{id: p{a:05d}, device: a{a:05d}, role: it_rack, kind: power, unit: W, scale: 10,"
-          " oid: .1.3.6.1.4.1.318.1.1.26.4.3.1.5.1}")
-PY
+/usr/bin/python3 "$(dirname "$0")/../fixtures/snmp_site.py" "$N" "$BASE" 10000 1000 >"$DIR/site.yaml"
 "$BUILD/dcs-snmpfleet" --udp "$BASE:$N" --oids 4 --fault silent:every:10 --duration 200 \
     >"$DIR/fleet.out" 2>&1 &
 fleet=$!

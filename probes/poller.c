@@ -374,13 +374,20 @@ void dcs_poller_free(dcs_poller_t *p)
 
 /* ---- after a cycle -------------------------------------------------------- */
 
-/* Flag samples outside a channel's plausible range (power above max_w). */
+#define POWER_MAX_W 1e9          /* no data centre draws a gigawatt: a sentinel or a scale slip */
+#define ENERGY_MAX_WH 9007199254740992.0 /* 2^53: past it a counter is not exact as a double */
+
+/* Flag samples outside a channel's plausible range: power below 0 or above
+ * max_w (1 GW when not set), an energy counter below 0 or past 2^53 Wh. A
+ * device's sentinels (INTEGER -2^31, Counter64 2^64 - 1) land here too. */
 static void check_range(const dcs_config_t *cfg, dcs_sample_t *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         const dcs_config_channel_t *c = &cfg->channels[s[i].channel];
-        if (s[i].flag == DCS_SAMPLE_OK && c->kind == DCS_CONFIG_POWER && c->max_w > 0 &&
-            fabs(s[i].value) > c->max_w) {
+        double v = s[i].value, max = c->max_w > 0 ? c->max_w : POWER_MAX_W;
+        int bad = c->kind == DCS_CONFIG_POWER ? v < 0 || v > max
+                : c->kind == DCS_CONFIG_ENERGY ? v < 0 || v >= ENERGY_MAX_WH : 0;
+        if (s[i].flag == DCS_SAMPLE_OK && bad) {
             s[i].flag = DCS_SAMPLE_RANGE;
             s[i].value = NAN;
         }

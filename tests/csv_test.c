@@ -297,6 +297,28 @@ static void test_export(void **state)
     for (char *p = buf; (p = strstr(p, "\r\n")); p += 2)
         rows++;
     assert_int_equal(rows, 61); /* header + 60 ticks in [08:00, 09:00) */
+    /* Round trip: export's own file imports into another store (its time_local
+     * column read past, its units honoured) and exports again byte for byte. */
+    char dir2[512], err2[600];
+    dcs_config_t *cfg2 = site("export-again", dir2);
+    const char *exported = tu_write(dir2, "exported.csv", buf);
+    assert_int_equal(import(cfg2, exported, 0, &im, err2), 0);
+    dcs_store_t *st2;
+    assert_int_equal(dcs_store_open(cfg2, 'r', &st2), 0);
+    char *buf2 = NULL;
+    size_t len2 = 0;
+    FILE *f2 = open_memstream(&buf2, &len2);
+    assert_int_equal(dcs_store_export_csv(st2, &ex, f2), 0);
+    fclose(f2);
+    assert_string_equal(buf2, buf);
+    free(buf2);
+    dcs_store_close(st2);
+    /* Two columns for one channel are refused, not summed or overwritten. */
+    tu_write(dir2, "twice.csv", "time,fac (kW),fac (W)\n2026-11-26 08:00:00,1.5,1500\n");
+    snprintf(path, sizeof path, "%s/twice.csv", dir2);
+    assert_int_equal(import(cfg2, path, 0, &im, err2), DCS_EINVAL);
+    assert_non_null(strstr(err2, "twice.csv:1: columns 2 and 3 are both channel 'fac'"));
+    dcs_config_free(cfg2);
     free(buf);
     const char *nope[] = {"nope"};
     ex.channels = nope;

@@ -208,8 +208,9 @@ static void test_every_type_and_order(void **state)
             double want;
             int addr = typed(t, o, &want);
             n += snprintf(text + n, sizeof text - n,
-                          "  - {id: %s_%s, device: m, role: it_rack, kind: power, unit: W,"
-                          " function: %d, address: %d, type: %s, order: %s}\n",
+                          "  - {id: %s_%s, device: m, role: server, kind: utilisation, unit: percent,"
+                          " function: %d, address: %d, type: %s, order: %s}\n", /* a kind with no range:
+                          negative and huge test values pass */
                           types[t], orders[o], 3 + (t + o) % 2, addr, types[t], orders[o]);
         }
     got_t g;
@@ -388,6 +389,21 @@ static void test_rtu_over_pty(void **state)
     tu_stop(socat);
 }
 
+/* A site of n meters on consecutive ports from `port`, 300 ms timeout, each
+ * read for one power register (the fleet's 1000 + meter + unit 1). */
+static void meters_site(char *text, size_t cap, int port, int n, int retries)
+{
+    int k = snprintf(text, cap, head, 1000);
+    k += snprintf(text + k, cap - (size_t)k, "devices:\n");
+    for (int m = 0; m < n; m++)
+        k += snprintf(text + k, cap - (size_t)k, "  - {id: m%d, protocol: modbus_tcp, host: 127.0.0.1, port: %d,"
+                      " timeout_ms: 300, retries: %d}\n", m, port + m, retries);
+    k += snprintf(text + k, cap - (size_t)k, "channels:\n");
+    for (int m = 0; m < n; m++)
+        k += snprintf(text + k, cap - (size_t)k, "  - {id: p%d, device: m%d, role: it_rack, kind: power, unit: W,"
+                      " function: 4, address: 200, type: float32}\n", m, m);
+}
+
 /* Meters 0..5 on their own ports: ok, silent, exception, garbage, slow (past the
  * deadline), disconnect (every 3rd request). Interval 1 s, deadline 0.9 s. */
 static void test_faults_keep_the_cycle(void **state)
@@ -401,17 +417,7 @@ static void test_faults_keep_the_cycle(void **state)
                                           "exception:2", "--fault", "garbage:3", "--fault",
                                           "slow:3000:4", "--fault", "disconnect:5", NULL});
     assert_true(pid > 0);
-    int n = snprintf(text, sizeof text, head, 1000);
-    n += snprintf(text + n, sizeof text - n, "devices:\n");
-    for (int m = 0; m < 6; m++)
-        n += snprintf(text + n, sizeof text - n,
-                      "  - {id: m%d, protocol: modbus_tcp, host: 127.0.0.1, port: %d,"
-                      " timeout_ms: 300, retries: 1}\n", m, port + m);
-    n += snprintf(text + n, sizeof text - n, "channels:\n");
-    for (int m = 0; m < 6; m++)
-        n += snprintf(text + n, sizeof text - n,
-                      "  - {id: p%d, device: m%d, role: it_rack, kind: power, unit: W, function: 4,"
-                      " address: 200, type: float32}\n", m, m);
+    meters_site(text, sizeof text, port, 6, 1);
     got_t g;
     dcs_config_t *cfg;
     dcs_poller_stats_t st = poll_config(dir, text, 3, &g, &cfg);
@@ -450,17 +456,7 @@ static void test_answers_checked(void **state)
     int pid = start_fleet(dir, (char *[]){"--tcp", spec, "--fault", "badtid:1", "--fault", "badunit:2",
                                           "--fault", "exc0:3", "--fault", "exc255:4", NULL});
     assert_true(pid > 0);
-    int n = snprintf(text, sizeof text, head, 1000);
-    n += snprintf(text + n, sizeof text - n, "devices:\n");
-    for (int m = 0; m < 5; m++)
-        n += snprintf(text + n, sizeof text - n,
-                      "  - {id: m%d, protocol: modbus_tcp, host: 127.0.0.1, port: %d,"
-                      " timeout_ms: 300, retries: 0}\n", m, port + m);
-    n += snprintf(text + n, sizeof text - n, "channels:\n");
-    for (int m = 0; m < 5; m++)
-        n += snprintf(text + n, sizeof text - n,
-                      "  - {id: p%d, device: m%d, role: it_rack, kind: power, unit: W, function: 4,"
-                      " address: 200, type: float32}\n", m, m);
+    meters_site(text, sizeof text, port, 5, 0);
     got_t g;
     dcs_config_t *cfg;
     poll_config(dir, text, 1, &g, &cfg);

@@ -165,7 +165,8 @@ static void test_mutated_day_files(void **state)
 /* The disk fills up (RLIMIT_FSIZE in a child: writes fail with EFBIG, as
  * ENOSPC would): the failed flush says why, the samples stay staged, and once
  * there is room again the next flush writes them; every sample is then read
- * back with its time, and none written before the fault is lost. */
+ * back with its time, and none written before the fault is lost. One cycle
+ * here; DCS_DISKFULL_CYCLES (make soak: 100) cycles in a row. */
 static void test_disk_full(void **state)
 {
     (void)state;
@@ -176,50 +177,56 @@ static void test_disk_full(void **state)
     pid_t pid = fork();
     if (pid == 0) {
         signal(SIGXFSZ, SIG_IGN);
+        const char *env = getenv("DCS_DISKFULL_CYCLES");
+        int cycles = env ? atoi(env) : 1, total = 0, failed = 0, why = 0, retried = 0;
         dcs_store_t *st;
-        char path[1024];
-        struct stat sb;
-        int total = 0, failed = 0, why = 0, retried = 0;
         dcs_store_open(cfg, 'w', &st);
-        for (int round = 0; round < 40 && failed < 3; round++) { /* three failed flushes in a row */
-            for (int i = 0; i < 500; i++, total++) {
-                dcs_sample_t x[2] = {{.channel = 0, .t_ns = T0 + total * DCS_NS_PER_S, .value = total},
-                                     {.channel = 1, .t_ns = T0 + total * DCS_NS_PER_S, .value = 7}};
-                dcs_store_append(st, x, 2);
+        for (int c = 0; c < cycles; c++) {
+            int fails = 0;
+            for (int round = 0; round < 40 && fails < 3; round++) { /* three failed flushes in a row */
+                for (int i = 0; i < 500; i++, total++) {
+                    dcs_sample_t x[2] = {{.channel = 0, .t_ns = T0 + total * DCS_NS_PER_S, .value = total},
+                                         {.channel = 1, .t_ns = T0 + total * DCS_NS_PER_S, .value = 7}};
+                    dcs_store_append(st, x, 2);
+                }
+                if (round == 0) { /* a flush with room; then the disk fills up */
+                    char path[1024];
+                    struct stat sb;
+                    dcs_store_flush(st);
+                    dcs_store_day_path(st, T0 + (total - 1) * DCS_NS_PER_S, path, sizeof path);
+                    stat(path, &sb);
+                    struct rlimit rl = {.rlim_cur = (rlim_t)sb.st_size + 20000, .rlim_max = RLIM_INFINITY};
+                    setrlimit(RLIMIT_FSIZE, &rl);
+                    continue;
+                }
+                if (dcs_store_flush(st) == 0)
+                    continue;
+                fails++;
+                why += strstr(dcs_store_errmsg(st), "File too large") != NULL;
             }
-            if (round == 0) { /* a first flush with room; then the disk fills up */
-                dcs_store_flush(st);
-                dcs_store_day_path(st, T0, path, sizeof path);
-                stat(path, &sb);
-                struct rlimit rl = {.rlim_cur = (rlim_t)sb.st_size + 20000, .rlim_max = RLIM_INFINITY};
-                setrlimit(RLIMIT_FSIZE, &rl);
-                continue;
-            }
+            failed += fails;
+            struct rlimit rl = {.rlim_cur = RLIM_INFINITY, .rlim_max = RLIM_INFINITY};
+            setrlimit(RLIMIT_FSIZE, &rl);
             if (dcs_store_flush(st) == 0)
-                continue;
-            failed++;
-            why += strstr(dcs_store_errmsg(st), "File too large") != NULL;
+                retried++;
+            else
+                fprintf(stderr, "cycle %d, retry: %s\n", c, dcs_store_errmsg(st));
         }
-        struct rlimit rl = {.rlim_cur = RLIM_INFINITY, .rlim_max = RLIM_INFINITY};
-        setrlimit(RLIMIT_FSIZE, &rl);
-        retried = dcs_store_flush(st) == 0;
-        if (!retried)
-            fprintf(stderr, "retry: %s\n", dcs_store_errmsg(st));
         dcs_store_close(st);
-        int msg[4] = {total, failed, why, retried};
+        int msg[5] = {total, failed, why, retried, cycles};
         _exit(write(pipefd[1], msg, sizeof msg) == sizeof msg ? 0 : 1);
     }
-    int msg[4] = {0}, status;
+    int msg[5] = {0}, status;
     assert_int_equal(read(pipefd[0], msg, sizeof msg), sizeof msg);
     waitpid(pid, &status, 0);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    assert_int_equal(msg[1], 3); /* flushes failed */
-    assert_int_equal(msg[2], 3); /* and said why (errno's text) */
-    assert_int_equal(msg[3], 1); /* with room again, the retry wrote them */
+    assert_int_equal(msg[1], 3 * msg[4]); /* three flushes failed per cycle */
+    assert_int_equal(msg[2], 3 * msg[4]); /* and said why (errno's text) */
+    assert_int_equal(msg[3], msg[4]);     /* with room again, the retry wrote them */
     dcs_store_t *st;
     dcs_store_series_t s;
     assert_int_equal(dcs_store_open(cfg, 'r', &st), 0);
-    assert_int_equal(dcs_store_read(st, "fac", T0, T0 + DAY_NS, &s), 0);
+    assert_int_equal(dcs_store_read(st, "fac", T0, T0 + (int64_t)msg[0] * DCS_NS_PER_S, &s), 0);
     if (dcs_store_problem(st, 0))
         fail_msg("%s", dcs_store_problem(st, 0));
     assert_int_equal(s.n, (size_t)msg[0]); /* every sample, none lost to the fault */

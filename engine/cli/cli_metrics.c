@@ -204,6 +204,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     return rc;
 }
 
+#define METRICS_CONNECTIONS 512
+#define METRICS_PER_IP 256
+#define METRICS_TIMEOUT_S 5
+
 cli_metrics_t *cli_metrics_start(const char *addr_port)
 {
     char host[64];
@@ -221,9 +225,15 @@ cli_metrics_t *cli_metrics_start(const char *addr_port)
     pthread_mutex_init(&m->mu, NULL);
     m->pue_min = 1.0;
     m->pue_max = 4.0;
-    m->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t)port, NULL, NULL, handle, m,
-                            MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_LIMIT, (unsigned)16,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+    /* epoll: descriptors past 1,024 (a poller with a thousand SNMP sessions)
+     * are served, where select() gave empty replies. Slow or half-open clients
+     * each hold one of METRICS_CONNECTIONS slots for at most METRICS_TIMEOUT_S,
+     * and one address at most METRICS_PER_IP of them. */
+    m->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD, (uint16_t)port, NULL, NULL, handle, m,
+                            MHD_OPTION_SOCK_ADDR, &sa,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_CONNECTIONS,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)METRICS_PER_IP,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)METRICS_TIMEOUT_S, MHD_OPTION_END);
     if (!m->d) {
         cli_log(0, "--metrics %s: cannot listen there", addr_port);
         pthread_mutex_destroy(&m->mu);

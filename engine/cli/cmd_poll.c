@@ -30,7 +30,8 @@ static const char *help =
     "\n"
     "  --once                 one cycle, then exit\n"
     "  --duration S           stop after S seconds\n"
-    "  --flush-interval S     write buffered samples to disk every S seconds (default 5)\n"
+    "  --flush-interval S     write buffered samples to disk at least every S seconds\n"
+    "                         (default 5; after the cycle that would otherwise be late)\n"
     "  --fsync                also fsync the day file after each flush (power-loss safe)\n"
     "  --summary-interval S   log a summary line every S seconds (default 600, 0 = never)\n"
     "  --metrics ADDR:PORT    serve Prometheus metrics over HTTP (off by default; e.g.\n"
@@ -145,8 +146,8 @@ static void sink(void *ctx, const dcs_sample_t *smp, size_t n)
         s->written += n;
     if (s->metrics)
         cli_metrics_update(s->metrics, smp, n, dcs_poller_stats(s->p), s->flushes);
-    int64_t now = dcs_time_now_ns();
-    if (now - s->last_flush_ns >= s->flush_ns)
+    int64_t now = dcs_time_now_ns(), cycle_ns = (int64_t)s->cfg->site->poll_interval_ms * 1000000;
+    if (now - s->last_flush_ns + cycle_ns > s->flush_ns) /* waiting for the next cycle would be late */
         flush_store(s);
     if (s->summary_ns > 0 && now - s->last_summary_ns >= s->summary_ns)
         summary(s);

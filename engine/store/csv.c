@@ -153,6 +153,8 @@ typedef struct {
 } import_state_t;
 
 /* Parse one data row into samples; returns samples added, or -1 (bad row). */
+#define COL_LOCAL_TIME (-2) /* export's time_local column: read past */
+
 static int parse_row(dcs_store_t *st, import_state_t *is, char **f, int nf, dcs_store_import_t *opt,
                      const char *path, int line, dcs_sample_t *out)
 {
@@ -167,8 +169,8 @@ static int parse_row(dcs_store_t *st, import_state_t *is, char **f, int nf, dcs_
     int n = 0;
     for (int k = 1; k < nf; k++) {
         char *end;
-        if (!f[k][0])
-            continue; /* empty: missing */
+        if (!f[k][0] || is->col_channel[k] == COL_LOCAL_TIME)
+            continue; /* empty: missing; export's local time: the UTC column says it */
         double v = strtod(f[k], &end);
         if (end == f[k] || *end || !isfinite(v))
             return bad_row(opt, path, line, "value '%s' is not a number", f[k]), -1;
@@ -189,11 +191,19 @@ static int read_header(dcs_store_t *st, char *buf, import_state_t *is, const cha
         return store_set_err(st, "%s:1: the first column must be the time ('time...')", path),
                DCS_EINVAL;
     for (int k = 1; k < is->ncols; k++) {
+        if (k == 1 && strcmp(f[k], "time_local") == 0) { /* dcscore export's own file */
+            is->col_channel[k] = COL_LOCAL_TIME;
+            continue;
+        }
         if (header_channel(st, f[k], path, &is->col_channel[k], &is->col_to_si[k]))
             return DCS_EINVAL;
         if (is->col_channel[k] < 0)
             return store_set_err(st, "%s:1: column '%s' is not a channel of site %s", path, f[k],
                                  st->cfg->site->id), DCS_EINVAL;
+        for (int j = 1; j < k; j++)
+            if (is->col_channel[j] == is->col_channel[k])
+                return store_set_err(st, "%s:1: columns %d and %d are both channel '%s'", path, j + 1, k + 1,
+                                     st->cfg->channels[is->col_channel[k]].id), DCS_EINVAL;
     }
     return 0;
 }
@@ -231,6 +241,8 @@ static int check_period_empty(dcs_store_t *st, const import_state_t *is, int64_t
                               int64_t last_t, const char *path)
 {
     for (int k = 1; k < is->ncols; k++) {
+        if (is->col_channel[k] < 0)
+            continue;
         dcs_store_series_t s;
         const char *id = st->cfg->channels[is->col_channel[k]].id;
         int rc = dcs_store_read(st, id, first_t, last_t, &s);
@@ -265,7 +277,8 @@ static int state_gap_limit(dcs_store_t *st, const import_state_t *is, dcs_store_
                              "imported)", step), DCS_EINVAL;
     int rc = 0;
     for (int k = 1; !rc && k < is->ncols; k++)
-        rc = dcs_store_set_gap_limit(st, (unsigned)is->col_channel[k], opt->gap_limit_s);
+        if (is->col_channel[k] >= 0)
+            rc = dcs_store_set_gap_limit(st, (unsigned)is->col_channel[k], opt->gap_limit_s);
     return rc;
 }
 

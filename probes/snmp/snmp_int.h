@@ -15,6 +15,8 @@
 #define SN_MAX_OID 128
 #define SN_MAX_VB 64   /* varbinds per GET, whatever max_oids says */
 
+#define SN_WALK_HOPS 1024 /* requests one walk may take in a cycle (SNMPv1: one row each) */
+
 typedef struct {
     oid oid[SN_MAX_OID];
     size_t len;

@@ -13,13 +13,8 @@ static dcs_index_system_t *sys;
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
-    const char *src = getenv("DCS_SRC") ? getenv("DCS_SRC") : ".";
-    char path[1024];
-    snprintf(path, sizeof path, "%s/engine/index/policy.yaml", src);
-    if (dcs_index_policy_load(path, &pol))
-        abort();
-    snprintf(path, sizeof path, "%s/engine/index/systems/default.yaml", src);
-    if (dcs_index_system_load(path, &sys))
+    if (dcs_index_policy_load(fz_src("engine/index/policy.yaml"), &pol) ||
+        dcs_index_system_load(fz_src("engine/index/systems/default.yaml"), &sys))
         abort();
     return 0;
 }

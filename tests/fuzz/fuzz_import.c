@@ -21,13 +21,7 @@ static const char *site =
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char yaml[2048], store[600];
-    snprintf(store, sizeof store, "%s/store", fz_dir());
-    const char *at = strstr(site, "STORE");
-    snprintf(yaml, sizeof yaml, "%.*s%s%s", (int)(at - site), site, store, at + 5);
-    dcs_config_t *cfg = NULL;
-    if (dcs_config_load(fz_file("site.yaml", (const uint8_t *)yaml, strlen(yaml)), &cfg))
-        abort(); /* the fixed site is valid */
+    dcs_config_t *cfg = fz_site(site);
     const char *csv = fz_file("history.csv", data, size);
     dcs_store_t *st = NULL;
     dcs_store_import_t im = {.skip_bad_rows = size % 2};

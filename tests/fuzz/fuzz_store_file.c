@@ -26,15 +26,11 @@ static const char *site =
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char yaml[2048], store[600], dir[700], name[800];
-    snprintf(store, sizeof store, "%s/store", fz_dir());
-    const char *at = strstr(site, "STORE");
-    snprintf(yaml, sizeof yaml, "%.*s%s%s", (int)(at - site), site, store, at + 5);
-    dcs_config_t *cfg = NULL;
-    if (dcs_config_load(fz_file("site.yaml", (const uint8_t *)yaml, strlen(yaml)), &cfg))
-        abort();
-    snprintf(dir, sizeof dir, "%s/fz-01/rollup", store);
-    mkdir(store, 0755), snprintf(name, sizeof name, "%s/fz-01", store), mkdir(name, 0755), mkdir(dir, 0755);
+    dcs_config_t *cfg = fz_site(site);
+    char dir[700];
+    const char *parts[3] = {"store", "store/fz-01", "store/fz-01/rollup"};
+    for (int k = 0; k < 3; k++)
+        snprintf(dir, sizeof dir, "%s/%s", fz_dir(), parts[k]), mkdir(dir, 0755);
     /* HDF5 files start with a signature, so a rollup is told by its attributes,
      * not its first byte: put the input in both places */
     fz_file("store/fz-01/rollup/fz-01_20261124.h5", data, size);

@@ -12,10 +12,7 @@ static dcs_index_system_t *sys;
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
-    char path[1024];
-    snprintf(path, sizeof path, "%s/engine/index/systems/shanghai-pilot-example.yaml",
-             getenv("DCS_SRC") ? getenv("DCS_SRC") : ".");
-    if (dcs_index_system_load(path, &sys))
+    if (dcs_index_system_load(fz_src("engine/index/systems/shanghai-pilot-example.yaml"), &sys))
         abort();
     return 0;
 }

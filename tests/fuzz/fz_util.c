@@ -53,6 +53,27 @@ const char *fz_str(const uint8_t *data, size_t size)
     return buf;
 }
 
+const char *fz_src(const char *rel)
+{
+    static char path[1024];
+    snprintf(path, sizeof path, "%s/%s", getenv("DCS_SRC") ? getenv("DCS_SRC") : ".", rel);
+    return path;
+}
+
+dcs_config_t *fz_site(const char *yaml)
+{
+    char text[4096], store[600];
+    snprintf(store, sizeof store, "%s/store", fz_dir());
+    const char *at = strstr(yaml, "STORE");
+    if (!at)
+        abort();
+    snprintf(text, sizeof text, "%.*s%s%s", (int)(at - yaml), yaml, store, at + 5);
+    dcs_config_t *cfg = NULL;
+    if (dcs_config_load(fz_file("site.yaml", (const uint8_t *)text, strlen(text)), &cfg))
+        abort();
+    return cfg;
+}
+
 void fz_clean(void)
 {
     nftw(fz_dir(), rm_one, 16, FTW_DEPTH | FTW_PHYS);

@@ -7,12 +7,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../engine/config/dcs_config.h"
+
 /* This process's scratch folder (made once, removed at exit). */
 const char *fz_dir(void);
 /* Write data to fz_dir()/name and return its path (static buffer). */
 const char *fz_file(const char *name, const uint8_t *data, size_t size);
 /* data as a NUL-terminated string (static buffer, cut at 64 KiB). */
 const char *fz_str(const uint8_t *data, size_t size);
+/* A shipped file: $DCS_SRC/rel (the source tree; "." when unset). */
+const char *fz_src(const char *rel);
+/* Load a site config whose text says STORE where its store_dir goes: there it
+ * is fz_dir()/store. Aborts if the (fixed, valid) site does not load. */
+dcs_config_t *fz_site(const char *yaml);
 /* Remove every file under fz_dir() but keep the folder. */
 void fz_clean(void);
 
