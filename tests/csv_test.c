@@ -272,6 +272,17 @@ static void test_header_units(void **state)
     dcs_config_free(cfg);
 }
 
+/* The export of ex from st as one string (the caller frees it). */
+static char *export_text(dcs_store_t *st, const dcs_store_export_t *ex)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(dcs_store_export_csv(st, ex, f), 0);
+    fclose(f);
+    return buf;
+}
+
 static void test_export(void **state)
 {
     (void)state;
@@ -282,14 +293,12 @@ static void test_export(void **state)
     assert_int_equal(import(cfg, path, 0, &im, err), 0);
     dcs_store_t *st;
     assert_int_equal(dcs_store_open(cfg, 'r', &st), 0);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
     const char *only[] = {"it", "fac"};
     dcs_store_export_t ex = {.from_ns = T0, .to_ns = T0 + 3600 * DCS_NS_PER_S, .channels = only,
                              .nchannels = 2, .bom = 1};
-    assert_int_equal(dcs_store_export_csv(st, &ex, f), 0);
-    fclose(f);
+    char *buf = export_text(st, &ex);
+    size_t len = 0;
+    FILE *f;
     const char *head = "\xEF\xBB\xBFtime_utc,time_local,it (W),fac (W)\r\n";
     assert_true(strncmp(buf, head, strlen(head)) == 0);
     assert_non_null(strstr(buf, "\r\n2026-11-24T00:00:00Z,2026-11-24T08:00:00+08:00,1000,1500\r\n"));
@@ -305,11 +314,7 @@ static void test_export(void **state)
     assert_int_equal(import(cfg2, exported, 0, &im, err2), 0);
     dcs_store_t *st2;
     assert_int_equal(dcs_store_open(cfg2, 'r', &st2), 0);
-    char *buf2 = NULL;
-    size_t len2 = 0;
-    FILE *f2 = open_memstream(&buf2, &len2);
-    assert_int_equal(dcs_store_export_csv(st2, &ex, f2), 0);
-    fclose(f2);
+    char *buf2 = export_text(st2, &ex);
     assert_string_equal(buf2, buf);
     free(buf2);
     dcs_store_close(st2);

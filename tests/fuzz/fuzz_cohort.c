@@ -31,11 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const dcs_index_sentry_t *se = dcs_index_scohort_entries(sc, &sn);
             dcs_index_sopts_t o = {.min_coverage = 0.5, .draws = 20, .seed = 1, .weight_sd = 0.1};
             dcs_index_cohort_sopts(c, &o);
-            o.draws = o.draws > 20 ? 20 : o.draws; /* bounded work per input */
-            dcs_index_sranking_t r;
-            char err[256];
-            if (dcs_index_srank(sys, se, sn, &o, &r, err, sizeof err) == 0)
-                dcs_index_sranking_free(&r);
+            fz_rank(sys, se, sn, o);
         }
         dcs_index_scohort_free(sc);
     }

@@ -23,11 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (dcs_index_scohort_load(fz_file("vendors.csv", data, size), sys, &c) == 0) {
         size_t n;
         const dcs_index_sentry_t *e = dcs_index_scohort_entries(c, &n);
-        dcs_index_sopts_t o = {.min_coverage = 0.5, .draws = 10, .seed = 1, .weight_sd = 0.1};
-        dcs_index_sranking_t r;
-        char err[256];
-        if (dcs_index_srank(sys, e, n, &o, &r, err, sizeof err) == 0)
-            dcs_index_sranking_free(&r);
+        fz_rank(sys, e, n, (dcs_index_sopts_t){.min_coverage = 0.5, .draws = 10, .seed = 1, .weight_sd = 0.1});
     }
     dcs_index_scohort_free(c);
     return 0;

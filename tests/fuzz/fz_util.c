@@ -74,6 +74,15 @@ dcs_config_t *fz_site(const char *yaml)
     return cfg;
 }
 
+void fz_rank(dcs_index_system_t *sys, const dcs_index_sentry_t *e, size_t n, dcs_index_sopts_t o)
+{
+    dcs_index_sranking_t r;
+    char err[256];
+    o.draws = o.draws > 20 ? 20 : o.draws;
+    if (dcs_index_srank(sys, e, n, &o, &r, err, sizeof err) == 0)
+        dcs_index_sranking_free(&r);
+}
+
 void fz_clean(void)
 {
     nftw(fz_dir(), rm_one, 16, FTW_DEPTH | FTW_PHYS);

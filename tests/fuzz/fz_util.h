@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "../../engine/config/dcs_config.h"
+#include "../../engine/index/dcs_index.h"
 
 /* This process's scratch folder (made once, removed at exit). */
 const char *fz_dir(void);
@@ -20,6 +21,9 @@ const char *fz_src(const char *rel);
 /* Load a site config whose text says STORE where its store_dir goes: there it
  * is fz_dir()/store. Aborts if the (fixed, valid) site does not load. */
 dcs_config_t *fz_site(const char *yaml);
+/* Rank n entries on sys with o (at most 20 draws: bounded work per input),
+ * freeing what the ranking made. */
+void fz_rank(dcs_index_system_t *sys, const dcs_index_sentry_t *e, size_t n, dcs_index_sopts_t o);
 /* Remove every file under fz_dir() but keep the folder. */
 void fz_clean(void);
 

@@ -6,6 +6,7 @@
 # FUZZ_BUILD/corpus/TARGET. A crash, leak, timeout or sanitizer report fails
 # the target: its input is saved as FUZZ_BUILD/crash-TARGET-*, to be added to
 # the corpus with a dated regression test. Prints the executions per target.
+# FUZZ_ONLY="fuzz_a fuzz_b" runs those targets only (two halves in parallel).
 set -u
 FB=$(cd "$1" && pwd)
 MODE=$2
@@ -18,6 +19,7 @@ failed=0
 for bin in "$FB"/tests/fuzz/fuzz_*; do
     [ -x "$bin" ] || continue
     t=$(basename "$bin")
+    case " ${FUZZ_ONLY:-$t} " in *" $t "*) ;; *) continue ;; esac # FUZZ_ONLY="a b": those only
     seeds="$SRC/tests/fuzz/corpus/$t"
     work="$FB/corpus/$t"
     mkdir -p "$work"
