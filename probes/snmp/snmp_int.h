@@ -85,4 +85,22 @@ void sn_session_close(sn_state_t *s);
  * the GETs after a discovery). */
 void sn_loop(sn_state_t **states, size_t n, int64_t deadline_ns, void (*more)(sn_state_t *s));
 
+/* ---- one answer's checks (answer.c) ---- */
+
+/* A varbind's value by its type: a sample flag, *out when DCS_SAMPLE_OK. */
+int sn_varbind_value(const netsnmp_variable_list *v, double *out);
+/* The OID varbind `role` of ch asks for: its own (0), or ENTITY-SENSOR's scale
+ * (1) or precision (2) beside it. Returns its length. */
+size_t sn_asked_oid(const sn_chan_t *ch, int role, oid *name);
+/* The GET varbind v (NULL: missing) answering (ch, role): a flag and *x; *why
+ * names an answer for another OID (garbage), else NULL. */
+int sn_get_answer(const sn_chan_t *ch, int role, const netsnmp_variable_list *v, double *x, const char **why);
+/* One answer of ch's walk: its rows under the column added to ch->sum/count.
+ * Returns SN_WALK_MORE (ch->pending set: ask again after the last row), or the
+ * column's flag (ok, no-such-object for an empty column, garbage for rows out
+ * of order or a walk past SN_WALK_HOPS) with *why. has_ns/ns: the channel's
+ * "not supported" reading, skipped. */
+#define SN_WALK_MORE (-1)
+int sn_walk_answer(sn_chan_t *ch, const netsnmp_variable_list *v, int has_ns, double ns, const char **why);
+
 #endif

@@ -91,28 +91,6 @@ static int sn_open(const dcs_config_t *cfg, unsigned dev, void **state, char *er
 
 /* ---- results -------------------------------------------------------------- */
 
-static int varbind_value(const netsnmp_variable_list *v, double *out)
-{
-    switch (v->type) {
-    case ASN_INTEGER:
-        *out = (double)*v->val.integer;
-        return DCS_SAMPLE_OK;
-    case ASN_GAUGE: case ASN_COUNTER: case ASN_TIMETICKS: case ASN_UINTEGER:
-        *out = (double)(uint32_t)*v->val.integer;
-        return DCS_SAMPLE_OK;
-    case ASN_COUNTER64: {
-        /* one rounding, as exact as a double can be (exact below 2^53) */
-        uint64_t u = (uint64_t)v->val.counter64->high << 32 | v->val.counter64->low;
-        *out = (double)u;
-        return DCS_SAMPLE_OK;
-    }
-    case SNMP_NOSUCHOBJECT: case SNMP_NOSUCHINSTANCE: case SNMP_ENDOFMIBVIEW:
-        return DCS_SAMPLE_NOSUCH;
-    default:
-        return DCS_SAMPLE_GARBAGE;
-    }
-}
-
 static void set_err(sn_state_t *s, const char *what, const sn_chan_t *ch)
 {
     if (!s->err[0])
@@ -128,16 +106,6 @@ static int not_supported(const sn_state_t *s, const sn_chan_t *ch, double x)
     return c->has_not_supported && x == c->not_supported;
 }
 
-/* The OID varbind `role` of channel ch asks for: its own, or ENTITY-SENSOR's
- * scale (role 1) or precision (role 2) beside it (name[10] is the column). */
-static size_t asked_oid(const sn_chan_t *ch, int role, oid *name)
-{
-    memcpy(name, ch->oid, ch->len * sizeof(oid));
-    if (role)
-        name[10] = (oid)(role == 1 ? 2 : 3); /* entPhySensorScale, entPhySensorPrecision */
-    return ch->len;
-}
-
 /* A GET answer: varbinds in request order, each naming the OID asked for (an
  * answer for another OID, or a varbind missing, is garbage for that channel). */
 static void got_get(sn_state_t *s, const sn_req_t *q, netsnmp_pdu *pdu)
@@ -146,12 +114,10 @@ static void got_get(sn_state_t *s, const sn_req_t *q, netsnmp_pdu *pdu)
     for (unsigned k = 0; k < q->nvb; k++, v = v ? v->next_variable : NULL) {
         sn_chan_t *ch = &s->ch[q->vb_chan[k]];
         double x = NAN;
-        oid want[SN_MAX_OID];
-        size_t wl = asked_oid(ch, q->vb_role[k], want);
-        int same = v && snmp_oid_compare(v->name, v->name_length, want, wl) == 0;
-        int flag = !same ? DCS_SAMPLE_GARBAGE : varbind_value(v, &x);
-        if (v && !same && q->vb_role[k] == 0)
-            set_err(s, "an answer for another OID than asked", ch);
+        const char *why = NULL;
+        int flag = sn_get_answer(ch, q->vb_role[k], v, &x, &why);
+        if (why && q->vb_role[k] == 0)
+            set_err(s, why, ch);
         if (flag == DCS_SAMPLE_OK && q->vb_role[k] == 0 && not_supported(s, ch, x))
             flag = DCS_SAMPLE_NOSUCH;
         if (q->vb_role[k] == 0) {
@@ -166,49 +132,19 @@ static void got_get(sn_state_t *s, const sn_req_t *q, netsnmp_pdu *pdu)
     }
 }
 
-/* A GETBULK/GETNEXT answer of a walk: add what is under the column; ask again
- * from the last OID while the answer stayed inside it. Rows must come in
- * increasing OID order (a row twice, or going back, would count twice or
- * loop): otherwise the column is garbage. A walk still inside its column after
- * SN_WALK_HOPS requests is incomplete: garbage too, never a partial sum. */
+/* A GETBULK/GETNEXT answer of a walk (answer.c): rows added, or the next
+ * request marked pending, or the column's flag with its reason. */
 static void got_walk(sn_state_t *s, const sn_req_t *q, netsnmp_pdu *pdu)
 {
     sn_chan_t *ch = &s->ch[q->vb_chan[0]];
-    netsnmp_variable_list *v = pdu->variables, *last = NULL;
-    int inside = 1;
-    for (; v && inside; v = v->next_variable) {
-        double x;
-        inside = v->name_length > ch->len &&
-                 snmp_oidtree_compare(ch->oid, ch->len, v->name, v->name_length) == 0 &&
-                 v->type != SNMP_ENDOFMIBVIEW;
-        if (!inside)
-            break;
-        const oid *prev = last ? last->name : ch->walk_hops ? ch->next : ch->oid;
-        size_t plen = last ? last->name_length : ch->walk_hops ? ch->next_len : ch->len;
-        if (snmp_oid_compare(v->name, v->name_length, prev, plen) <= 0) {
-            ch->flag = DCS_SAMPLE_GARBAGE;
-            set_err(s, "walk rows not in increasing order (a row twice?)", ch);
-            return;
-        }
-        if (varbind_value(v, &x) == DCS_SAMPLE_OK && !not_supported(s, ch, x))
-            ch->sum += x, ch->count++;
-        last = v;
-    }
-    if (inside && last && ch->walk_hops >= SN_WALK_HOPS) {
-        ch->flag = DCS_SAMPLE_GARBAGE;
-        set_err(s, "walk incomplete: the column goes on past the request limit", ch);
+    const dcs_config_channel_t *c = &s->cfg->channels[ch->chan];
+    const char *why = NULL;
+    int flag = sn_walk_answer(ch, pdu->variables, c->has_not_supported, c->not_supported, &why);
+    if (flag == SN_WALK_MORE)
         return;
-    }
-    if (inside && last) { /* more rows: continue after the last one */
-        memcpy(ch->next, last->name, last->name_length * sizeof(oid));
-        ch->next_len = last->name_length;
-        ch->walk_hops++;
-        ch->pending = 1;
-        return;
-    }
-    ch->flag = ch->count ? DCS_SAMPLE_OK : DCS_SAMPLE_NOSUCH;
-    if (!ch->count)
-        set_err(s, "empty column", ch);
+    ch->flag = (uint8_t)flag;
+    if (why)
+        set_err(s, why, ch);
 }
 
 /* Errors that fail a whole request: its channels get one flag. */
@@ -336,7 +272,7 @@ static void add_get(sn_state_t *s, netsnmp_pdu **pdu, sn_req_t **q, unsigned i, 
     }
     for (int r = 0; r < need; r++) {
         oid name[SN_MAX_OID];
-        snmp_add_null_var(*pdu, name, asked_oid(ch, r, name));
+        snmp_add_null_var(*pdu, name, sn_asked_oid(ch, r, name));
         (*q)->vb_chan[(*q)->nvb] = i;
         (*q)->vb_role[(*q)->nvb++] = (uint8_t)r;
     }
