@@ -97,6 +97,8 @@ static const bad_case_t bad[] = {
     {"port: 1502", "port: twelve", "site.yaml:12: devices[1].port: Invalid INT value: 'twelve'"},
     {"device: fac\n", "device: facx\n", "site.yaml:17: channel 'fac_e': no device 'facx'"},
     {"point: total_energy", "point: total_enrgy", "channel 'fac_e': profile 'adw300' has no point 'total_enrgy'"},
+    /* 2026-12-02, fuzz_config: a value with CR/LF quoted in an error made it several lines */
+    {"point: total_energy", "point: \"tota\\r\\nl\"", "has no point 'tota??l'"},
     {"unit: kW", "unit: kWh", "channel 'rack1': unit kWh does not fit kind power"},
     {"pue_category: 2", "pue_category: 4", "site.yaml:5: site.pue_category: 4 is not 1"},
     {"oid: .1.3.6.1.4.1.318.1.1.26.4.3.1.5.1", "oid: rPDU2DeviceStatusPower", "needs a numeric oid"},

@@ -237,6 +237,13 @@ void dcs_json_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
+void dcs_text_one_line(char *s)
+{
+    for (; s && *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = '?';
+}
+
 void dcs_json_num(FILE *f, const char *fmt, double v)
 {
     if (isfinite(v))

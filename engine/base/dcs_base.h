@@ -92,6 +92,10 @@ int dcs_csv_split(char *line, char **fields, int max);
 int dcs_text_read(const char *path, char **text, size_t *len, const char **encoding, char *err,
                   size_t errlen);
 
+/* Make s one line: every control character (CR, LF, tab, ESC, DEL, ...) in it,
+ * say from a config value quoted in an error message, becomes '?'. */
+void dcs_text_one_line(char *s);
+
 /* Write s as a CSV field: quoted, inner quotes doubled; a field starting with
  * = + - @, a tab or CR gets a leading ' so spreadsheets show it as text rather
  * than run it as a formula (CSV injection). NULL writes nothing. */

@@ -196,6 +196,7 @@ void dcs_config_set_err(dcs_config_t *cfg, int line, const char *fmt, ...)
         snprintf(cfg->errmsg, sizeof cfg->errmsg, "%s:%d: %s", cfg->path, line, detail);
     else
         snprintf(cfg->errmsg, sizeof cfg->errmsg, "%s: %s", cfg->path, detail);
+    dcs_text_one_line(cfg->errmsg); /* a quoted value may hold CR or LF */
 }
 
 /* Line (1-based) where "id: ID" (or "- id: ID") stands, 0 when not found. */
@@ -507,6 +508,7 @@ int dcs_config_yaml_load(const char *path, const void *schema, void **data, char
         snprintf(err, errlen, "%s:%d: %s", path, line, detail);
     else
         snprintf(err, errlen, "%s: %s", path, detail);
+    dcs_text_one_line(err);
     return DCS_ECONFIG;
 }
 

@@ -154,7 +154,7 @@ int dcs_config_profile_load(const char *name, const char *folder, dcs_config_pro
         size_t n = strcspn(p, ":");
         int rc = n ? try_profile(p, n, name, out, err, errlen) : 1;
         if (rc <= 0)
-            return rc;
+            return dcs_text_one_line(rc ? err : NULL), rc;
         p += n + (p[n] == ':');
     }
     snprintf(local, sizeof local, "%s/profiles", folder ? folder : ".");
@@ -168,6 +168,8 @@ int dcs_config_profile_load(const char *name, const char *folder, dcs_config_pro
                  folder ? "" : " (./profiles)", DCS_DATADIR "/profiles");
         return DCS_EIO;
     }
+    if (rc)
+        dcs_text_one_line(err); /* a quoted point name may hold CR or LF */
     return rc;
 }
 
