@@ -51,7 +51,7 @@ size_t store_channel_own_gaps(hid_t chans, const char *id, long long v[][3])
     hid_t sp = a >= 0 ? H5Aget_space(a) : -1;
     hsize_t dims[2] = {0, 0};
     size_t k = 0;
-    if (sp >= 0 && H5Sget_simple_extent_ndims(sp) == 2 && H5Sget_simple_extent_dims(sp, dims, NULL) == 2 &&
+    if (sp >= 0 && store_extent(sp, 2, dims) == 0 &&
         dims[1] == 3 && dims[0] <= STORE_OWN_MAX && H5Aread(a, H5T_NATIVE_LLONG, v) >= 0)
         k = (size_t)dims[0];
     if (sp >= 0)
@@ -95,9 +95,9 @@ int store_matrices_open(hid_t f, hid_t dapl, int refresh, hid_t ds[3], hsize_t *
             H5Drefresh(ds[k]);
         hsize_t d[2] = {0, 0};
         hid_t sp = H5Dget_space(ds[k]);
-        int nd = H5Sget_simple_extent_dims(sp, d, NULL);
+        int nd = store_extent(sp, 2, d);
         H5Sclose(sp);
-        if (nd != 2)
+        if (nd)
             return -1;
         *rows = d[0] < *rows ? d[0] : *rows;
         *cols = d[1] < *cols ? d[1] : *cols;
@@ -266,16 +266,26 @@ static int take(const int64_t *t, const double *v, const uint8_t *fl, size_t n, 
     return 0;
 }
 
+int store_extent(hid_t obj_space, int rank, hsize_t *dims)
+{
+    if (obj_space < 0 || H5Sget_simple_extent_ndims(obj_space) != rank)
+        return -1; /* a corrupted file can claim any rank: never more dims than dims[] holds */
+    return H5Sget_simple_extent_dims(obj_space, dims, NULL) == rank ? 0 : -1;
+}
+
 int store_read_1d(hid_t g, const char *name, hid_t type, size_t elem, void **out, size_t *n)
 {
+    *out = NULL, *n = 0;
     hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
     if (d < 0)
         return -1;
     H5Drefresh(d);
     hid_t sp = H5Dget_space(d);
     hsize_t dims = 0;
-    H5Sget_simple_extent_dims(sp, &dims, NULL);
+    int bad = store_extent(sp, 1, &dims) || dims > STORE_1D_MAX;
     H5Sclose(sp);
+    if (bad)
+        return H5Dclose(d), -1;
     *out = malloc(dims ? dims * elem : 1);
     herr_t rc = !*out ? -1 : dims ? H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) : 0;
     H5Dclose(d);

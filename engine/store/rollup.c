@@ -319,14 +319,27 @@ static int read_v1(dcs_store_t *st, hid_t f, const char *path, const char *id, i
     return rc;
 }
 
+/* 1 when dataset d's extent is exactly dims[0..rank-1]. */
+static int extent_is(hid_t d, int rank, const hsize_t *dims)
+{
+    hsize_t got[2] = {0, 0};
+    hid_t sp = H5Dget_space(d);
+    int ok = rank <= 2 && store_extent(sp, rank, got) == 0;
+    for (int k = 0; ok && k < rank; k++)
+        ok = got[k] == dims[k];
+    if (sp >= 0)
+        H5Sclose(sp);
+    return ok;
+}
+
 char *store_rollup_names(hid_t f, size_t *n, size_t *w)
 {
     hid_t d = H5Dopen2(f, "/channels", H5P_DEFAULT);
     hid_t ft = d < 0 ? -1 : H5Dget_type(d), sp = d < 0 ? -1 : H5Dget_space(d);
     hsize_t ncols = 0;
     *w = ft < 0 ? 0 : H5Tget_size(ft);
-    if (sp >= 0)
-        H5Sget_simple_extent_dims(sp, &ncols, NULL);
+    if (sp >= 0 && (store_extent(sp, 1, &ncols) || ncols > 1000000))
+        ncols = 0; /* not a list of channel names */
     char *names = *w ? calloc(ncols ? ncols : 1, *w) : NULL;
     if (names && ncols && H5Dread(d, ft, H5S_ALL, H5S_ALL, H5P_DEFAULT, names) < 0) {
         free(names);
@@ -379,14 +392,16 @@ static int read_v2(hid_t f, const long long *col, size_t n, int level, dcs_agg_r
     int64_t *t0 = malloc(nb * sizeof *t0);
     hid_t g = H5Gopen2(f, level_names[level], H5P_DEFAULT), mem = H5Screate_simple(2, count, NULL);
     hid_t d = g < 0 ? -1 : H5Dopen2(g, "start_ns", H5P_DEFAULT);
-    int rc = !t0 || d < 0 || H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, t0) < 0 ? -1 : 0;
+    int rc = !t0 || d < 0 || !extent_is(d, 1, (hsize_t[]){nb}) ||
+             H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, t0) < 0 ? -1 : 0;
     if (d >= 0)
         H5Dclose(d);
     for (int k = 0; !rc && k < 6; k++) {
         d = H5Dopen2(g, stat_names[k], H5P_DEFAULT);
         hid_t fs = d < 0 ? -1 : H5Dget_space(d);
         m[k] = malloc(nb * span * sizeof(double));
-        rc = !m[k] || fs < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+        hsize_t ext[2];
+        rc = !m[k] || store_extent(fs, 2, ext) || ext[0] != nb || ext[1] <= (hsize_t)hi || H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
                      H5Dread(d, stat_type(k), mem, fs, H5P_DEFAULT, m[k]) < 0 ? -1 : 0;
         if (fs >= 0)
             H5Sclose(fs);

@@ -63,9 +63,11 @@ static int append(hid_t f, const char *name, hid_t type, int rank, const void *r
     if (d < 0)
         return -1;
     hid_t sp = H5Dget_space(d);
-    hsize_t dims[2], start[2] = {0, 0}, count[2] = {1, DCS_STORE_STATS_N};
-    H5Sget_simple_extent_dims(sp, dims, NULL);
+    hsize_t dims[2] = {0, 0}, start[2] = {0, 0}, count[2] = {1, DCS_STORE_STATS_N};
+    int bad = store_extent(sp, rank, dims);
     H5Sclose(sp);
+    if (bad)
+        return H5Dclose(d), -1;
     start[0] = dims[0]++;
     int rc = H5Dset_extent(d, dims) < 0 ? -1 : 0;
     sp = rc ? -1 : H5Dget_space(d);

@@ -91,6 +91,10 @@ int store_file_open(const char *path, store_file_t *sf, char *err, size_t errlen
  * fails within seconds instead of hanging. -1 when it cannot be opened. */
 #define STORE_READ_ATTEMPTS 3
 hid_t store_reader_open(const char *path);
+/* The extent of a dataspace of `rank` dimensions into dims[0..rank-1]; -1 when it
+ * has another rank (a corrupted file can claim any). */
+int store_extent(hid_t obj_space, int rank, hsize_t *dims);
+#define STORE_1D_MAX 200000000ULL /* samples in one day's column: more is corruption */
 void store_file_close(store_file_t *sf);
 
 /* Append the samples of channels ids[0..n-1] in [from, to] to out[0..n-1]
