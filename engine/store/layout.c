@@ -89,7 +89,7 @@ int store_matrices_open(hid_t f, hid_t dapl, int refresh, hid_t ds[3], hsize_t *
     for (int k = 0; k < 3; k++) {
         char p[32];
         snprintf(p, sizeof p, "/samples/%s", store_matrix_names[k]);
-        if ((ds[k] = H5Dopen2(f, p, dapl)) < 0)
+        if ((ds[k] = H5Dopen2(f, p, dapl)) < 0 || !store_type_fits(ds[k], k == 2 ? 1 : 8))
             return -1;
         if (refresh)
             H5Drefresh(ds[k]);
@@ -273,6 +273,16 @@ int store_extent(hid_t obj_space, int rank, hsize_t *dims)
     return H5Sget_simple_extent_dims(obj_space, dims, NULL) == rank ? 0 : -1;
 }
 
+int store_type_fits(hid_t d, size_t size)
+{
+    hid_t t = H5Dget_type(d);
+    H5T_class_t c = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
+    int ok = (c == H5T_INTEGER || c == H5T_FLOAT) && H5Tget_size(t) == size;
+    if (t >= 0)
+        H5Tclose(t);
+    return ok;
+}
+
 int store_read_1d(hid_t g, const char *name, hid_t type, size_t elem, void **out, size_t *n)
 {
     *out = NULL, *n = 0;
@@ -282,7 +292,7 @@ int store_read_1d(hid_t g, const char *name, hid_t type, size_t elem, void **out
     H5Drefresh(d);
     hid_t sp = H5Dget_space(d);
     hsize_t dims = 0;
-    int bad = store_extent(sp, 1, &dims) || dims > STORE_1D_MAX;
+    int bad = store_extent(sp, 1, &dims) || dims > STORE_1D_MAX || !store_type_fits(d, elem);
     H5Sclose(sp);
     if (bad)
         return H5Dclose(d), -1;
