@@ -385,6 +385,38 @@ static void test_rollup_layouts(void **state)
     dcs_config_free(cfg);
 }
 
+/* A rollup file whose statistics matrix claims chunks longer than the matrix
+ * (fuzz_store_file, 2026-12-02: HDF5 copied past its own buffer inside H5Dread,
+ * an ASan report in this test's sanitizer build). The damaged PT1M "count" is
+ * refused with the file named; the same file's undamaged PT15M level still reads
+ * its two channels' 96 buckets. */
+static void test_damaged_chunk_refused(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("rollup-chunk");
+    char yml[512], cmd[9000];
+    snprintf(yml, sizeof yml, "%s", yaml);
+    memcpy(strstr(yml, "ru-01"), "fz-01", 5);
+    dcs_config_t *cfg;
+    assert_int_equal(dcs_config_load(tu_write(dir, "site.yaml", yml), &cfg), 0);
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p '%s/store/fz-01/rollup' && cp '%s/tests/fuzz/corpus/fuzz_store_file/"
+             "crash-2026-12-02-rollup-chunk.h5' '%s/store/fz-01/rollup/fz-01_20261124.h5'",
+             dir, tu_src(), dir);
+    assert_int_equal(system(cmd), 0);
+    dcs_store_t *st;
+    assert_int_equal(dcs_store_open(cfg, 'r', &st), 0);
+    static dcs_agg_rollup_t r[2 * 1440];
+    uint8_t have[2] = {0, 0};
+    const char *ids[2] = {"fac", "it"};
+    assert_int_equal(dcs_store_rollup_read_many(st, ids, 2, 20781, DCS_STORE_PT1M, r, have), DCS_ESTORE);
+    assert_non_null(strstr(dcs_store_errmsg(st), "fz-01_20261124.h5"));
+    assert_int_equal(dcs_store_rollup_read_many(st, ids, 2, 20781, DCS_STORE_PT15M, r, have), 0);
+    assert_true(have[0] && have[1]);
+    dcs_store_close(st);
+    dcs_config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_compact_needs_a_rollup),
         cmocka_unit_test(test_rollup_layouts),
         cmocka_unit_test(test_inspect_rollup),
+        cmocka_unit_test(test_damaged_chunk_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

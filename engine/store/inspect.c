@@ -122,7 +122,7 @@ static double *rollup_matrix(hid_t f, const char *name, size_t cells)
     hid_t d = m ? H5Dopen2(f, name, H5P_DEFAULT) : -1, sp = d < 0 ? -1 : H5Dget_space(d);
     hsize_t ext[2] = {0, 0};
     int fits = sp >= 0 && store_extent(sp, 2, ext) == 0 && ext[0] * ext[1] == cells && /* else it overran m */
-               store_type_fits(d, 8);
+               store_dataset_fits(d, 8);
     if (sp >= 0)
         H5Sclose(sp);
     if (d < 0 || !fits || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, m) < 0) {

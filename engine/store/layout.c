@@ -89,7 +89,7 @@ int store_matrices_open(hid_t f, hid_t dapl, int refresh, hid_t ds[3], hsize_t *
     for (int k = 0; k < 3; k++) {
         char p[32];
         snprintf(p, sizeof p, "/samples/%s", store_matrix_names[k]);
-        if ((ds[k] = H5Dopen2(f, p, dapl)) < 0 || !store_type_fits(ds[k], k == 2 ? 1 : 8))
+        if ((ds[k] = H5Dopen2(f, p, dapl)) < 0 || !store_dataset_fits(ds[k], k == 2 ? 1 : 8))
             return -1;
         if (refresh)
             H5Drefresh(ds[k]);
@@ -273,14 +273,38 @@ int store_extent(hid_t obj_space, int rank, hsize_t *dims)
     return H5Sget_simple_extent_dims(obj_space, dims, NULL) == rank ? 0 : -1;
 }
 
-int store_type_fits(hid_t d, size_t size)
+/* 1 when d is stored as this writer stores it: no filters, and chunks (if any) of
+ * the dataset's rank, none longer than a fixed dimension. HDF5 sizes its copy of
+ * a chunk from the file's chunk dims: a corrupted one overran its own buffer
+ * inside H5Dread. */
+static int layout_fits(hid_t d)
+{
+    hid_t p = H5Dget_create_plist(d), sp = H5Dget_space(d);
+    int rank = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp), ok = p >= 0 && rank >= 0 && rank <= 2;
+    hsize_t maxd[2] = {0, 0}, chunk[2] = {0, 0};
+    ok = ok && H5Pget_nfilters(p) == 0 && H5Sget_simple_extent_dims(sp, NULL, maxd) == rank;
+    H5D_layout_t l = ok ? H5Pget_layout(p) : H5D_LAYOUT_ERROR;
+    if (l == H5D_CHUNKED) {
+        ok = H5Pget_chunk(p, 2, chunk) == rank;
+        for (int i = 0; ok && i < rank; i++)
+            ok = chunk[i] > 0 && (maxd[i] == H5S_UNLIMITED || chunk[i] <= maxd[i]);
+    } else
+        ok = ok && (l == H5D_CONTIGUOUS || l == H5D_COMPACT);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (p >= 0)
+        H5Pclose(p);
+    return ok;
+}
+
+int store_dataset_fits(hid_t d, size_t size)
 {
     hid_t t = H5Dget_type(d);
     H5T_class_t c = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
     int ok = (c == H5T_INTEGER || c == H5T_FLOAT) && H5Tget_size(t) == size;
     if (t >= 0)
         H5Tclose(t);
-    return ok;
+    return ok && layout_fits(d);
 }
 
 int store_read_1d(hid_t g, const char *name, hid_t type, size_t elem, void **out, size_t *n)
@@ -292,7 +316,7 @@ int store_read_1d(hid_t g, const char *name, hid_t type, size_t elem, void **out
     H5Drefresh(d);
     hid_t sp = H5Dget_space(d);
     hsize_t dims = 0;
-    int bad = store_extent(sp, 1, &dims) || dims > STORE_1D_MAX || !store_type_fits(d, elem);
+    int bad = store_extent(sp, 1, &dims) || dims > STORE_1D_MAX || !store_dataset_fits(d, elem);
     H5Sclose(sp);
     if (bad)
         return H5Dclose(d), -1;

@@ -392,7 +392,7 @@ static int read_v2(hid_t f, const long long *col, size_t n, int level, dcs_agg_r
     int64_t *t0 = malloc(nb * sizeof *t0);
     hid_t g = H5Gopen2(f, level_names[level], H5P_DEFAULT), mem = H5Screate_simple(2, count, NULL);
     hid_t d = g < 0 ? -1 : H5Dopen2(g, "start_ns", H5P_DEFAULT);
-    int rc = !t0 || d < 0 || !extent_is(d, 1, (hsize_t[]){nb}) || !store_type_fits(d, 8) ||
+    int rc = !t0 || d < 0 || !extent_is(d, 1, (hsize_t[]){nb}) || !store_dataset_fits(d, 8) ||
              H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, t0) < 0 ? -1 : 0;
     if (d >= 0)
         H5Dclose(d);
@@ -401,7 +401,7 @@ static int read_v2(hid_t f, const long long *col, size_t n, int level, dcs_agg_r
         hid_t fs = d < 0 ? -1 : H5Dget_space(d);
         m[k] = malloc(nb * span * sizeof(double));
         hsize_t ext[2];
-        rc = !m[k] || store_extent(fs, 2, ext) || ext[0] != nb || ext[1] <= (hsize_t)hi || !store_type_fits(d, 8) ||
+        rc = !m[k] || store_extent(fs, 2, ext) || ext[0] != nb || ext[1] <= (hsize_t)hi || !store_dataset_fits(d, 8) ||
              H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
                      H5Dread(d, stat_type(k), mem, fs, H5P_DEFAULT, m[k]) < 0 ? -1 : 0;
         if (fs >= 0)

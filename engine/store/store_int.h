@@ -94,9 +94,11 @@ hid_t store_reader_open(const char *path);
 /* The extent of a dataspace of `rank` dimensions into dims[0..rank-1]; -1 when it
  * has another rank (a corrupted file can claim any). */
 int store_extent(hid_t obj_space, int rank, hsize_t *dims);
-/* 1 when dataset d holds plain integers or floats of `size` bytes: what a reader
- * converts into a buffer of that width (a corrupted type would overrun it). */
-int store_type_fits(hid_t d, size_t size);
+/* 1 when dataset d holds plain integers or floats of `size` bytes (what a reader
+ * converts into a buffer of that width: a corrupted type would overrun it), laid
+ * out as this writer lays it out (unfiltered; chunks of its rank, none longer
+ * than a fixed dimension: HDF5 trusts a file's chunk dims when it copies). */
+int store_dataset_fits(hid_t d, size_t size);
 #define STORE_1D_MAX 200000000ULL /* samples in one day's column: more is corruption */
 void store_file_close(store_file_t *sf);
 
