@@ -64,7 +64,7 @@ LIB_SRC = engine/base/base.c engine/base/zone.c engine/base/text.c \
           engine/metric/score.c engine/metric/indicators.c engine/metric/json.c engine/metric/findings.c engine/metric/bridge.c \
           engine/index/policy.c engine/index/index.c engine/index/assess.c \
           engine/index/cohort.c engine/index/ahp.c engine/index/catalogue.c engine/index/system.c \
-          engine/index/system_load.c engine/index/scohort.c engine/index/srank.c \
+          engine/index/system_load.c engine/index/scohort.c engine/index/srank.c engine/index/evaluate.c \
           probes/registry.c probes/poller.c probes/task.c \
           probes/modbus/modbus_probe.c probes/modbus/plan.c probes/modbus/line.c \
           probes/snmp/snmp_probe.c probes/snmp/snmp_session.c probes/snmp/answer.c \

@@ -80,6 +80,11 @@ void dcs_json_str(FILE *f, const char *s);
 /* Write v with printf format fmt (one double), or null when v is not finite. */
 void dcs_json_num(FILE *f, const char *fmt, double v);
 
+/* SHA-256 of a file, or of len bytes, as 64 lowercase hex digits and a NUL
+ * (hex holds 65). Returns 0, or DCS_EIO when the file cannot be read. */
+int dcs_sha256_file(const char *path, char hex[65]);
+void dcs_sha256_hex(const void *data, size_t len, char hex[65]);
+
 /* Split one CSV line in place into at most max fields (the line end is cut off;
  * "quoted" fields may hold commas, "" is a quote). Returns the field count. */
 int dcs_csv_split(char *line, char **fields, int max);

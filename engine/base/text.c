@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <iconv.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,4 +93,27 @@ int dcs_text_read(const char *path, char **text, size_t *len, const char **encod
     *encoding = "GB18030";
     *text = conv;
     return 0;
+}
+
+int dcs_sha256_file(const char *path, char hex[65])
+{
+    FILE *f = fopen(path, "rb");
+    crypto_hash_sha256_state st;
+    unsigned char buf[8192], h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_init(&st);
+    for (size_t n; f && (n = fread(buf, 1, sizeof buf, f)) > 0;)
+        crypto_hash_sha256_update(&st, buf, n);
+    int bad = !f || ferror(f);
+    if (f)
+        fclose(f);
+    crypto_hash_sha256_final(&st, h);
+    sodium_bin2hex(hex, 65, h, sizeof h);
+    return bad ? DCS_EIO : 0;
+}
+
+void dcs_sha256_hex(const void *data, size_t len, char hex[65])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, data, len);
+    sodium_bin2hex(hex, 65, h, sizeof h);
 }

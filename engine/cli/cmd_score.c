@@ -123,47 +123,19 @@ static int parse_args(int argc, char **argv, score_args_t *a, const char *help)
 typedef struct {
     dcs_config_t *cfg;
     dcs_store_t *st;
-    dcs_metric_score_t *sc;
     dcs_index_policy_t *pol;
-    dcs_metric_indicators_t ind;
-    dcs_index_assessment_t as;
-    dcs_metric_limits_t lim;   /* the policy's checks, with the site's min_coverage */
+    dcs_index_system_t *sys;   /* --system, else the policy's or the shipped default */
     dcs_report_lang_t lang;
-    dcs_index_system_t *sys;   /* the site on that index system (--system or the default) */
-    double sx[DCS_INDEX_MAX_NODES];
-    dcs_index_eval_t sev;
-    char sys_why[512];         /* why it could not be scored on it, "" when it was */
+    dcs_index_site_t r;        /* the window, scored end to end */
 } scored_t;
-
-/* Evaluate the scored site on the index system (--system, else the default).
- * A system that needs a cohort is noted (sys_why), not an error; a bad file is. */
-static int run_system(const score_args_t *a, scored_t *s)
-{
-    char path[4200];
-    if (a->system)
-        snprintf(path, sizeof path, "%s", a->system);
-    else
-        cli_system_path(s->pol, path, sizeof path);
-    if (dcs_index_system_load(path, &s->sys))
-        return fprintf(stderr, "dcscore: %s\n", dcs_index_system_errmsg(s->sys)), CLI_USAGE;
-    double occupancy = s->cfg->inventory ? s->cfg->inventory->rack_occupancy : -1;
-    int rc = dcs_index_system_site(s->sys, s->sc, &s->ind, occupancy, s->sx, &s->sev, s->sys_why,
-                                   sizeof s->sys_why);
-    if (rc == DCS_ENOMEM)
-        return CLI_FAIL;
-    if (!rc && isnan(s->sev.composite[0]))
-        snprintf(s->sys_why, sizeof s->sys_why, "no %s figure for this site: no composite on %s",
-                 s->sev.missing[0] ? s->sev.missing[0] : "?", dcs_index_system_id(s->sys));
-    return CLI_OK;
-}
 
 /* The site on the index system: a line per leaf, then the composite. */
 static void print_system(const scored_t *s)
 {
     printf("index      %s %s (sha256 %.16s...)\n", dcs_index_system_id(s->sys), dcs_index_system_version(s->sys),
            dcs_index_system_hash(s->sys));
-    if (s->sys_why[0] && !s->sev.score) {
-        printf("composite  none: %s\n\n", s->sys_why);
+    if (s->r.sys_why[0] && !s->r.sev.score) {
+        printf("composite  none: %s\n\n", s->r.sys_why);
         return;
     }
     size_t nn;
@@ -171,57 +143,51 @@ static void print_system(const scored_t *s)
     const dcs_index_node_t *nodes = dcs_index_system_nodes(s->sys, &nn);
     size_t L = dcs_index_system_leaves(s->sys, &ln);
     for (size_t k = 0; k < L; k++)
-        printf("  %-12s %12.4g %-12s score %6.1f  weight %.4f  points %6.2f\n", nodes[ln[k]].id, s->sx[k],
-               nodes[ln[k]].unit, s->sev.score[k], s->sev.global_w[k], s->sev.contribution[k]);
-    if (s->as.withheld)
-        printf("composite  withheld: %s\n\n", s->as.withheld);
-    else if (s->sys_why[0])
-        printf("composite  none: %s\n\n", s->sys_why);
+        printf("  %-12s %12.4g %-12s score %6.1f  weight %.4f  points %6.2f\n", nodes[ln[k]].id, s->r.sx[k],
+               nodes[ln[k]].unit, s->r.sev.score[k], s->r.sev.global_w[k], s->r.sev.contribution[k]);
+    if (s->r.as.withheld)
+        printf("composite  withheld: %s\n\n", s->r.as.withheld);
+    else if (s->r.sys_why[0])
+        printf("composite  none: %s\n\n", s->r.sys_why);
     else
-        printf("composite  %.2f / 100 (the sum of the points)\n\n", s->sev.composite[0]);
+        printf("composite  %.2f / 100 (the sum of the points)\n\n", s->r.sev.composite[0]);
 }
 
-/* Load config and policy, open the store, score the window, derive indicators
- * and the assessment. Returns a CLI_* code. */
+/* Load config, policy and index system, open the store, score the window end
+ * to end. Returns a CLI_* code. */
 static int run_score(const char *path, const score_args_t *a, scored_t *s)
 {
     int64_t from = 0, to = 0;
-    char err[512];
+    char err[512], sys[4200];
     if (!(s->cfg = cli_load_config(path)) || !(s->pol = cli_policy_load()))
         return CLI_USAGE;
     int rc = a->period ? cli_period(s->cfg, a->period, dcs_time_now_ns(), &from, &to)
                        : cli_window(s->cfg, a->from, a->to, &from, &to);
     if (rc)
         return rc;
+    if (a->system)
+        snprintf(sys, sizeof sys, "%s", a->system);
+    else
+        cli_system_path(s->pol, sys, sizeof sys);
+    if (dcs_index_system_load(sys, &s->sys))
+        return fprintf(stderr, "dcscore: %s\n", dcs_index_system_errmsg(s->sys)), CLI_USAGE;
     if (dcs_store_open(s->cfg, 'r', &s->st))
         return CLI_FAIL;
-    rc = dcs_metric_score_progress(s->cfg, s->st, from, to, a->bucket_ns, cli_progress,
-                                   "scoring channels", &s->sc, err, sizeof err);
+    rc = dcs_index_site_score(s->cfg, s->st, s->pol, s->sys, from, to, a->bucket_ns, cli_progress,
+                              "scoring channels", &s->r, err, sizeof err);
     if (rc) {
         fprintf(stderr, "dcscore: %s\n", err);
         return rc == DCS_ENOMEM ? CLI_FAIL : CLI_DATA;
     }
-    for (size_t i = 0; i < s->sc->nproblems; i++)
-        fprintf(stderr, "dcscore: warning: skipped %s\n", s->sc->problems[i]);
-    /* The policy's min_coverage is the floor; a site may raise it, not lower it. */
-    s->lim = dcs_index_policy_limits(s->pol);
-    s->lim.min_coverage = fmax(s->lim.min_coverage, s->cfg->site->min_coverage);
-    s->cfg->site->min_coverage = s->lim.min_coverage;
-    double f[DCS_METRIC_NPREC];
-    for (int p = 0; p < DCS_METRIC_NPREC; p++)
-        f[p] = dcs_index_policy_fp32eq(s->pol, p);
-    dcs_metric_indicators(s->cfg, s->sc, f, dcs_index_policy_cef(s->pol), &s->ind);
-    dcs_metric_check(s->cfg, s->sc, &s->lim);
-    double occupancy = s->cfg->inventory ? s->cfg->inventory->rack_occupancy : -1;
-    dcs_index_assess(s->pol, s->sc->pue, occupancy, s->cfg->site->region, &s->as);
-    s->as.withheld = dcs_metric_withheld(s->sc);
-    return run_system(a, s);
+    for (size_t i = 0; i < s->r.sc->nproblems; i++)
+        fprintf(stderr, "dcscore: warning: skipped %s\n", s->r.sc->problems[i]);
+    return CLI_OK;
 }
 
 static void print_assessment(const scored_t *s)
 {
-    const dcs_metric_indicators_t *d = &s->ind;
-    const dcs_index_assessment_t *as = &s->as;
+    const dcs_metric_indicators_t *d = &s->r.ind;
+    const dcs_index_assessment_t *as = &s->r.as;
     printf("CUE_IT     %.3f TFLOPS/kW (FP32-equivalent; utilisation known for %.1f %% of "
            "%.0f rated TFLOPS)\n", d->cue_it_tflops_per_kw, d->utilisation_coverage * 100,
            d->peak_fp32eq_tflops);
@@ -256,7 +222,7 @@ static void print_findings(const dcs_metric_score_t *sc, const dcs_config_t *cfg
 static void print_table(const scored_t *s)
 {
     const dcs_config_t *cfg = s->cfg;
-    const dcs_metric_score_t *sc = s->sc;
+    const dcs_metric_score_t *sc = s->r.sc;
     char from[48], to[48];
     const char *tz = cfg->site->timezone;
     dcs_time_format(sc->from_ns, tz, from, sizeof from);
@@ -301,7 +267,7 @@ static void print_table(const scored_t *s)
  * (an error finding or coverage below min_coverage), unless --allow-partial. */
 static int publish_verdict(const score_args_t *a, const scored_t *s)
 {
-    const char *why = s->as.withheld;
+    const char *why = s->r.as.withheld;
     if (!why)
         return CLI_OK;
     fprintf(stderr, "dcscore: %s: %s: %s\n", s->cfg->site->id,
@@ -323,54 +289,20 @@ static int score_command(int argc, char **argv, const char *help, score_action_f
     rc = run_score(argv[optind], &a, &s);
     if (!rc)
         rc = action(&a, &s);
-    dcs_index_eval_free(&s.sev);
+    dcs_index_site_free(&s.r);
     dcs_index_system_free(s.sys);
-    dcs_metric_score_free(s.sc);
     dcs_store_close(s.st);
     dcs_index_policy_free(s.pol);
     dcs_config_free(s.cfg);
     return rc;
 }
 
-/* `,"index_system": {...}`: the site on its index system. */
-static void print_system_json(const scored_t *s)
-{
-    printf(",\n  \"index_system\": {\"id\": ");
-    dcs_json_str(stdout, dcs_index_system_id(s->sys));
-    printf(", \"version\": ");
-    dcs_json_str(stdout, dcs_index_system_version(s->sys));
-    printf(", \"sha256\": \"%s\", \"composite\": ", dcs_index_system_hash(s->sys));
-    if (s->sev.score && !s->sys_why[0] && !s->as.withheld)
-        printf("%.4f", s->sev.composite[0]);
-    else
-        printf("null");
-    printf(", \"withheld\": ");
-    dcs_json_str(stdout, s->as.withheld ? s->as.withheld : s->sys_why[0] ? s->sys_why : NULL);
-    printf(", \"leaves\": [");
-    size_t nn;
-    const size_t *ln;
-    const dcs_index_node_t *nodes = dcs_index_system_nodes(s->sys, &nn);
-    size_t L = s->sev.score ? dcs_index_system_leaves(s->sys, &ln) : 0;
-    for (size_t k = 0; k < L; k++) {
-        printf("%s{\"id\": ", k ? ", " : "");
-        dcs_json_str(stdout, nodes[ln[k]].id);
-        printf(isfinite(s->sx[k]) ? ", \"value\": %.6g" : ", \"value\": null", s->sx[k]);
-        printf(isfinite(s->sev.score[k]) ? ", \"score\": %.4f" : ", \"score\": null", s->sev.score[k]);
-        printf(", \"global_weight\": %.6f}", s->sev.global_w[k]);
-    }
-    printf("]}");
-}
-
 static int print_score(const score_args_t *a, const scored_t *s)
 {
     if (a->eu_kpi) {
-        dcs_metric_eu_kpi_json(s->sc, s->cfg, &s->ind, stdout);
+        dcs_metric_eu_kpi_json(s->r.sc, s->cfg, &s->r.ind, stdout);
     } else if (a->json) {
-        dcs_metric_score_json_begin(s->sc, s->cfg, &s->ind, stdout);
-        fputs(",\n", stdout);
-        dcs_index_assessment_json(&s->as, stdout);
-        print_system_json(s);
-        fputs("\n}\n", stdout);
+        dcs_index_site_json(&s->r, s->cfg, stdout);
     } else {
         print_table(s);
     }
@@ -409,18 +341,18 @@ static size_t period_pues(const scored_t *s, dcs_report_period_t *out)
     const char *tz = s->cfg->site->timezone;
     char iso[48], start[16];
     size_t n = 0;
-    dcs_time_format(s->sc->to_ns - 1, tz, iso, sizeof iso);
+    dcs_time_format(s->r.sc->to_ns - 1, tz, iso, sizeof iso);
     for (int k = 0; k < 2; k++) {
         snprintf(start, sizeof start, k == 0 ? "%.7s-01" : "%.4s-01-01", iso);
         int64_t from;
         dcs_metric_score_t *p = NULL;
         char err[256];
-        if (dcs_time_parse(start, tz, &from) || from >= s->sc->from_ns ||
-            dcs_metric_score(s->cfg, s->st, from, s->sc->to_ns, 86400 * DCS_NS_PER_S, &p, err, sizeof err))
+        if (dcs_time_parse(start, tz, &from) || from >= s->r.sc->from_ns ||
+            dcs_metric_score(s->cfg, s->st, from, s->r.sc->to_ns, 86400 * DCS_NS_PER_S, &p, err, sizeof err))
             continue; /* the window already covers it, or nothing to read */
-        dcs_metric_check(s->cfg, p, &s->lim); /* the same checks as the window's */
+        dcs_metric_check(s->cfg, p, &s->r.lim); /* the same checks as the window's */
         const char *why = dcs_metric_withheld(p);
-        out[n] = (dcs_report_period_t){.label = labels[k], .from_ns = from, .to_ns = s->sc->to_ns,
+        out[n] = (dcs_report_period_t){.label = labels[k], .from_ns = from, .to_ns = s->r.sc->to_ns,
                                        .pue = why ? NAN : p->pue, .coverage = p->coverage};
         snprintf(out[n++].withheld, sizeof out[0].withheld, "%s", why ? why : "");
         dcs_metric_score_free(p);
@@ -431,7 +363,7 @@ static size_t period_pues(const scored_t *s, dcs_report_period_t *out)
 static int write_report(const char *path, const scored_t *s)
 {
     const dcs_config_t *cfg = s->cfg;
-    const dcs_metric_score_t *sc = s->sc;
+    const dcs_metric_score_t *sc = s->r.sc;
     dcs_store_t *st = s->st;
     dcs_store_series_t raw[8] = {0};
     dcs_report_series_t series[8];
@@ -439,10 +371,10 @@ static int write_report(const char *path, const scored_t *s)
     FILE *f = fopen(path, "w");
     dcs_report_period_t periods[2];
     size_t np = period_pues(s, periods);
-    dcs_report_site_system_t sy = {.sys = s->sys, .x = s->sx, .ev = s->sev.score ? &s->sev : NULL,
-                                   .why = s->sys_why[0] ? s->sys_why : NULL};
+    dcs_report_site_system_t sy = {.sys = s->sys, .x = s->r.sx, .ev = s->r.sev.score ? &s->r.sev : NULL,
+                                   .why = s->r.sys_why[0] ? s->r.sys_why : NULL};
     int rc = !f ? DCS_EIO
-                : dcs_report_site_html(f, s->lang, cfg, sc, &s->ind, &s->as, series, ns, periods, np,
+                : dcs_report_site_html(f, s->lang, cfg, sc, &s->r.ind, &s->r.as, series, ns, periods, np,
                                        s->sys ? &sy : NULL);
     if (f && fclose(f))
         rc = DCS_EIO;

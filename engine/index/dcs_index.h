@@ -37,6 +37,8 @@ void dcs_index_policy_free(dcs_index_policy_t *p);
 
 /* Accessors. */
 const char *dcs_index_policy_version(const dcs_index_policy_t *p);
+const char *dcs_index_policy_hash(const dcs_index_policy_t *p); /* SHA-256 of the file, hex */
+const char *dcs_index_policy_path(const dcs_index_policy_t *p);
 /* The policy's index system (its index_system key, resolved against the
  * policy file's folder), or NULL: the shipped default. */
 const char *dcs_index_policy_system(const dcs_index_policy_t *p);
@@ -385,5 +387,34 @@ int dcs_index_ssensitivity(const dcs_index_system_t *sys, const dcs_index_sentry
 /* "ranked 3rd in 72 % of 2,000 draws; 2nd in 20 %" (the two likeliest ranks). */
 void dcs_index_confidence_words(const dcs_index_sresult_t *r, size_t nranked, unsigned draws, char *buf,
                                 size_t len);
+
+/* ---- one site's window, end to end (evaluate.c) ---- */
+
+/* What `dcscore score` shows of a window: the score, CUE/EUE and companions,
+ * the limits used, the assessment, and the site on its index system. */
+typedef struct {
+    dcs_metric_score_t *sc;
+    dcs_metric_indicators_t ind;
+    dcs_metric_limits_t lim;       /* the policy's, with the site's min_coverage if higher */
+    dcs_index_assessment_t as;     /* as.withheld: why the figures are not publishable */
+    dcs_index_system_t *sys;       /* borrowed */
+    double sx[DCS_INDEX_MAX_NODES];/* the site's value of each leaf */
+    dcs_index_eval_t sev;
+    char sys_why[512];             /* why it has no composite on sys, "" when it has */
+} dcs_index_site_t;
+
+/* Score cfg's site over [from_ns, to_ns) with buckets of bucket_ns on policy
+ * pol and index system sys (progress may be NULL). Raises cfg's min_coverage to
+ * the policy's. Returns 0; DCS_ENODATA, DCS_ESTORE or DCS_ENOMEM with err one
+ * line. Free out with dcs_index_site_free either way. */
+int dcs_index_site_score(dcs_config_t *cfg, dcs_store_t *st, const dcs_index_policy_t *pol,
+                         dcs_index_system_t *sys, int64_t from_ns, int64_t to_ns, int64_t bucket_ns,
+                         dcs_metric_progress_fn progress, void *ctx, dcs_index_site_t *out, char *err,
+                         size_t errlen);
+void dcs_index_site_free(dcs_index_site_t *s);
+/* The composite, NaN when withheld or none (sys_why). */
+double dcs_index_site_composite(const dcs_index_site_t *s);
+/* The whole object `dcscore score --json` prints (dcscore.score/2, docs/json.md). */
+void dcs_index_site_json(const dcs_index_site_t *s, const dcs_config_t *cfg, FILE *f);
 
 #endif

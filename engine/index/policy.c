@@ -31,6 +31,8 @@ typedef struct {
 struct dcs_index_policy {
     doc_t *doc;
     char *system;        /* index_system resolved, or NULL */
+    char *path;
+    char hash[65];       /* SHA-256 of the file, hex */
     char errmsg[512];
 };
 
@@ -80,9 +82,13 @@ int dcs_index_policy_load(const char *path, dcs_index_policy_t **out)
     *out = p;
     if (!p)
         return DCS_ENOMEM;
+    if (!(p->path = strdup(path)))
+        return DCS_ENOMEM;
     int rc = dcs_config_yaml_load(path, &doc_s, (void **)&p->doc, p->errmsg, sizeof p->errmsg);
     if (rc)
         return rc;
+    if (dcs_sha256_file(path, p->hash))
+        return snprintf(p->errmsg, sizeof p->errmsg, "%s: cannot be read again to hash it", path), DCS_EIO;
     for (unsigned i = 1; i < p->doc->grades.levels_count; i++)
         if (p->doc->grades.levels[i].max_pue <= p->doc->grades.levels[i - 1].max_pue) {
             snprintf(p->errmsg, sizeof p->errmsg, "%s: grades.levels must have increasing max_pue",
@@ -116,6 +122,7 @@ void dcs_index_policy_free(dcs_index_policy_t *p)
         return;
     dcs_config_yaml_free(&doc_s, p->doc);
     free(p->system);
+    free(p->path);
     free(p);
 }
 
@@ -123,6 +130,9 @@ const char *dcs_index_policy_version(const dcs_index_policy_t *p)
 {
     return p->doc->formula_version;
 }
+
+const char *dcs_index_policy_hash(const dcs_index_policy_t *p) { return p->hash; }
+const char *dcs_index_policy_path(const dcs_index_policy_t *p) { return p->path; }
 
 const char *dcs_index_policy_system(const dcs_index_policy_t *p)
 {

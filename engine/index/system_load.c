@@ -289,20 +289,6 @@ static int load_groups(dcs_index_system_t *s, doc_t *d)
     return 0;
 }
 
-static void hash_file(dcs_index_system_t *s)
-{
-    FILE *f = fopen(s->path, "rb");
-    crypto_hash_sha256_state st;
-    unsigned char buf[4096], h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_init(&st);
-    for (size_t n; f && (n = fread(buf, 1, sizeof buf, f)) > 0;)
-        crypto_hash_sha256_update(&st, buf, n);
-    if (f)
-        fclose(f);
-    crypto_hash_sha256_final(&st, h);
-    sodium_bin2hex(s->hash, sizeof s->hash, h, sizeof h);
-}
-
 int dcs_index_system_load(const char *path, dcs_index_system_t **out)
 {
     dcs_index_system_t *s = calloc(1, sizeof *s);
@@ -331,8 +317,8 @@ int dcs_index_system_load(const char *path, dcs_index_system_t **out)
         rc = load_groups(s, d);
     if (!rc && !s->nleaves)
         rc = fail(s, NULL, "no indicator leaves");
-    if (!rc)
-        hash_file(s);
+    if (!rc && dcs_sha256_file(s->path, s->hash))
+        rc = fail(s, NULL, "cannot be read again to hash it");
     return rc;
 }
 

@@ -52,9 +52,10 @@ static int rollup_exact(const dcs_agg_buckets_t *b, int l)
 }
 
 /* The coarsest exact rollup level, else PT1M. */
-static int rollup_level(const dcs_agg_buckets_t *b)
+static int rollup_level(const dcs_agg_buckets_t *b, const dcs_store_t *st)
 {
-    for (int l = DCS_STORE_NLEVELS - 1; l > 0; l--)
+    int cap = dcs_store_rollup_cap(st);
+    for (int l = cap >= 0 ? cap : DCS_STORE_NLEVELS - 1; l > 0; l--)
         if (rollup_exact(b, l))
             return l;
     return DCS_STORE_PT1M;
@@ -100,10 +101,10 @@ static uint8_t *rollup_days(const dcs_config_t *cfg, dcs_store_t *st, const dcs_
                             const dcs_metric_channel_t *mc)
 {
     int64_t first = dcs_time_day(b->from_ns), last = dcs_time_day(b->to_ns - 1);
-    int exact = rollup_exact(b, rollup_level(b));
+    int exact = rollup_exact(b, rollup_level(b, st)), only = dcs_store_rollup_cap(st) >= 0;
     uint8_t *use = calloc((size_t)(last - first + 1), 1);
     for (int64_t day = first; use && day <= last; day++) {
-        int raw = dcs_store_day_exists(st, day);
+        int raw = !only && dcs_store_day_exists(st, day);
         use[day - first] = !raw || (exact && dcs_store_rollup_current(st, day) &&
                                     !rollup_has_bridgeable_gap(cfg, st, mc, day));
     }
@@ -129,7 +130,7 @@ static void add_bucket(dcs_agg_buckets_t *b, int level, const dcs_agg_rollup_t *
 static int add_rollups(dcs_store_t *st, const char *const *ids, unsigned m, dcs_agg_buckets_t *bs,
                        const uint8_t *use, dcs_metric_channel_t *mc)
 {
-    int level = rollup_level(&bs[0]);
+    int level = rollup_level(&bs[0], st);
     size_t nb = dcs_store_rollup_buckets(level);
     int64_t first = dcs_time_day(bs[0].from_ns);
     dcs_agg_rollup_t *r = malloc((size_t)m * nb * sizeof *r);

@@ -175,6 +175,20 @@ int dcs_store_rollup_read(dcs_store_t *st, const char *channel_id, int64_t day, 
 int dcs_store_rollup_read_many(dcs_store_t *st, const char *const *ids, size_t n, int64_t day, int level,
                                dcs_agg_rollup_t *out, uint8_t *have);
 
+/* Write day's rollup buckets of `level` for every config channel to a new
+ * file at path holding that level alone (a submission bundle's PT15M rollups).
+ * Reads the store's current rollup of the day (make it first). Returns 0,
+ * DCS_ENODATA (no rollup), DCS_ESTORE or DCS_ENOMEM; a failure leaves no file. */
+int dcs_store_rollup_extract(dcs_store_t *st, int64_t day, int level, const char *path);
+
+/* From now on, readers of st score every day from its rollups of `level` (or a
+ * finer one the buckets need), never from raw files: what a region re-scores
+ * from a bundle's rollups, and what a submission's claimed figures are scored
+ * from, so that both read the same numbers. dcs_store_rollup_cap gives the
+ * level, or -1 when readers choose (raw, or current rollups of any level). */
+void dcs_store_rollups_only(dcs_store_t *st, int level);
+int dcs_store_rollup_cap(const dcs_store_t *st);
+
 /* Retention: remove raw day files of days before keep_after_day, each only once
  * its rollup exists (made now if missing). *removed counts them. */
 int dcs_store_compact(dcs_store_t *st, int64_t keep_after_day, size_t *removed);

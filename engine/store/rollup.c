@@ -75,12 +75,12 @@ static int write_ids(const dcs_config_t *cfg, hid_t f)
     return rc < 0 ? -1 : 0;
 }
 
-/* Create every level's start_ns (filled: the day's bucket starts) and its six
- * empty matrices of ncols columns. */
-static int create_levels(hid_t f, int64_t day, size_t ncols)
+/* Create levels lo..hi's start_ns (filled: the day's bucket starts) and their
+ * six empty matrices of ncols columns. */
+static int create_levels(hid_t f, int64_t day, size_t ncols, int lo, int hi)
 {
     int rc = 0;
-    for (int l = 0; !rc && l < DCS_STORE_NLEVELS; l++) {
+    for (int l = lo; !rc && l <= hi; l++) {
         size_t nb = dcs_store_rollup_buckets(l);
         hsize_t dims[2] = {nb, ncols}, chunk[2] = {nb, ncols < ROLLUP_GROUP ? ncols : ROLLUP_GROUP};
         hid_t g = H5Gcreate2(f, level_names[l], H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -264,7 +264,7 @@ int dcs_store_rollup_day(dcs_store_t *st, int64_t day)
     if (f < 0)
         return store_set_err(st, "%s: cannot create", tmp), DCS_ESTORE;
     int rc = 0;
-    if (write_ids(st->cfg, f) || create_levels(f, day, st->cfg->channels_count) ||
+    if (write_ids(st->cfg, f) || create_levels(f, day, st->cfg->channels_count, 0, DCS_STORE_NLEVELS - 1) ||
         store_attr_int(f, "rollup_layout", ROLLUP_LAYOUT) ||
         store_attr_int(f, "schema_version", DCS_STORE_SCHEMA_VERSION) ||
         store_attr_int(f, "day_start_ns", day * 86400 * DCS_NS_PER_S) ||
@@ -493,4 +493,66 @@ int dcs_store_compact(dcs_store_t *st, int64_t keep_after_day, size_t *removed)
         (*removed)++;
     }
     return 0;
+}
+
+/* Every config channel's buckets of one level, from the day's rollup into a
+ * new file holding that level alone (a channel the rollup lacks gets empty
+ * buckets: no data, as it had). */
+static int extract_level(dcs_store_t *st, int64_t day, int level, hid_t f)
+{
+    size_t nb = dcs_store_rollup_buckets(level), n = st->cfg->channels_count;
+    dcs_agg_rollup_t *r = malloc((n ? n : 1) * nb * sizeof *r);
+    double *buf = malloc((n < ROLLUP_GROUP ? n + 1 : ROLLUP_GROUP) * nb * sizeof *buf);
+    const char **ids = calloc(n ? n : 1, sizeof *ids);
+    uint8_t *have = calloc(n ? n : 1, 1);
+    int rc = r && buf && ids && have ? 0 : DCS_ENOMEM;
+    for (size_t j = 0; !rc && j < n; j++) {
+        ids[j] = st->cfg->channels[j].id;
+        for (size_t b = 0; b < nb; b++)
+            r[j * nb + b] = (dcs_agg_rollup_t){day * 86400 * DCS_NS_PER_S + (int64_t)b * dcs_store_rollup_widths_ns[level],
+                                               0, 0, NAN, NAN, 0, 0};
+    }
+    if (!rc)
+        rc = dcs_store_rollup_read_many(st, ids, n, day, level, r, have);
+    for (size_t g0 = 0; !rc && g0 < n; g0 += ROLLUP_GROUP)
+        if (write_columns(f, level, g0, n - g0 < ROLLUP_GROUP ? n - g0 : ROLLUP_GROUP, r + g0 * nb, buf))
+            rc = (store_set_err(st, "cannot write the extracted rollup of day %lld", (long long)day), DCS_ESTORE);
+    free(r), free(buf), free(ids), free(have);
+    return rc;
+}
+
+int dcs_store_rollup_extract(dcs_store_t *st, int64_t day, int level, const char *path)
+{
+    char src[4400];
+    dcs_store_rollup_path(st, day, src, sizeof src);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0)
+        return store_set_err(st, "%s: cannot create", path), DCS_ESTORE;
+    int rc = write_ids(st->cfg, f) || create_levels(f, day, st->cfg->channels_count, level, level) ||
+                     store_attr_int(f, "rollup_layout", ROLLUP_LAYOUT) ||
+                     store_attr_int(f, "schema_version", DCS_STORE_SCHEMA_VERSION) ||
+                     store_attr_int(f, "day_start_ns", day * 86400 * DCS_NS_PER_S) ||
+                     store_attr_int(f, "raw_size", -1) || store_attr_int(f, "raw_mtime_ns", -1)
+                 ? DCS_ESTORE : 0;
+    if (!rc)
+        rc = extract_level(st, day, level, f);
+    if (H5Fclose(f) < 0 && !rc)
+        rc = DCS_ESTORE;
+    if (rc) {
+        unlink(path);
+        if (!st->errmsg[0])
+            store_set_err(st, "%s: cannot extract %s from %s", path, level_names[level], src);
+    }
+    return rc;
+}
+
+void dcs_store_rollups_only(dcs_store_t *st, int level)
+{
+    st->rollups_only = level + 1;
+}
+
+int dcs_store_rollup_cap(const dcs_store_t *st)
+{
+    return st->rollups_only - 1;
 }

@@ -53,6 +53,7 @@ struct dcs_store {
     char problems[8][768]; /* day files skipped by readers, one line each */
     size_t nproblems;
     int lock_slot;       /* lock.c: this process's writer lock on dir, -1 none */
+    int rollups_only;    /* rollup.c: 1 + the only rollup level readers use, 0: any */
 };
 
 /* printf-style: set the store's one-line error. */
