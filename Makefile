@@ -9,7 +9,7 @@ SAN     ?=
 
 # Debian packages: build + run + test (tools/deps.sh installs only what is missing).
 DEB_PKGS = gcc make pkg-config clang libclang-rt-14-dev libmodbus-dev libsnmp-dev snmpd libhdf5-dev hdf5-tools \
-           libgsl-dev libcyaml-dev libcmocka-dev libsimde-dev libmicrohttpd-dev libsodium-dev \
+           libgsl-dev libcyaml-dev libcmocka-dev libsimde-dev libmicrohttpd-dev libsodium-dev libjson-c-dev libsqlite3-dev sqlite3 libpq-dev postgresql-15 \
           python3 python3-h5py python3-numpy \
           python3-pandas chromium fonts-noto-cjk poppler-utils \
            procps tzdata socat time
@@ -17,7 +17,7 @@ DEB_PKGS = gcc make pkg-config clang libclang-rt-14-dev libmodbus-dev libsnmp-de
 # The pollers `make bench` compares dcscore with (bench/peers.py); not needed to test.
 BENCH_PKGS = collectd-core prometheus-snmp-exporter zabbix-agent2
 
-PKGS    = libmodbus hdf5 libcyaml netsnmp gsl libmicrohttpd libsodium
+PKGS    = libmodbus hdf5 libcyaml netsnmp gsl libmicrohttpd libsodium json-c sqlite3 libpq
 # snprintf truncating an over-long message is intended: no format-truncation warnings.
 WARN    = -Wall -Wextra -Werror -Wno-format-truncation
 CFLAGS ?= -O2 -g
@@ -65,13 +65,16 @@ LIB_SRC = engine/base/base.c engine/base/zone.c engine/base/text.c \
           engine/index/policy.c engine/index/index.c engine/index/assess.c \
           engine/index/cohort.c engine/index/ahp.c engine/index/catalogue.c engine/index/system.c \
           engine/index/system_load.c engine/index/scohort.c engine/index/srank.c engine/index/evaluate.c \
+          engine/submit/keys.c engine/submit/tar.c engine/submit/redact.c engine/submit/bundle.c engine/submit/verify.c \
+          engine/region/rstore.c engine/region/rs_sqlite.c engine/region/rs_pg.c engine/region/ingest.c \
           probes/registry.c probes/poller.c probes/task.c \
           probes/modbus/modbus_probe.c probes/modbus/plan.c probes/modbus/line.c \
           probes/snmp/snmp_probe.c probes/snmp/snmp_session.c probes/snmp/answer.c \
           reports/page.c reports/i18n.c reports/site.c reports/region.c reports/procurement.c \
           reports/svg.c
 CLI_SRC = engine/cli/main.c engine/cli/cmd_poll.c engine/cli/cmd_score.c engine/cli/cmd_inspect.c \
-          engine/cli/cmd_rank.c engine/cli/cmd_csv.c engine/cli/cmd_report.c engine/cli/cli_metrics.c
+          engine/cli/cmd_rank.c engine/cli/cmd_csv.c engine/cli/cmd_report.c engine/cli/cli_metrics.c \
+          engine/cli/cmd_submit.c engine/cli/cmd_region.c
 SIM_SRC = fixtures/sim.c fixtures/sim_modbus.c fixtures/sim_snmp.c fixtures/loadmodel.c
 FLEET_SRC = fixtures/mb_fleet.c fixtures/mb_fleet_serve.c fixtures/fleet_util.c engine/base/base.c
 SNMPFLEET_SRC = fixtures/snmp_fleet.c fixtures/fleet_util.c engine/base/base.c

@@ -10,18 +10,31 @@
 #include <sys/resource.h>
 #include <time.h>
 
+/* Months in a period: 1 month, 3 quarter, 12 year; 0 day; -1 unknown. */
+static int period_months(const char *period)
+{
+    static const struct { const char *name; int months; } p[] = {
+        {"day", 0}, {"month", 1}, {"quarter", 3}, {"year", 12}};
+    for (size_t i = 0; period && i < sizeof p / sizeof p[0]; i++)
+        if (strcmp(period, p[i].name) == 0)
+            return p[i].months;
+    return -1;
+}
+
 int dcs_time_period(const char *period, const char *tz, int64_t now_ns, int64_t *from_ns,
                     int64_t *to_ns)
 {
     char iso[48], start[16], prev[16];
-    int month = period && strcmp(period, "month") == 0;
-    if (!month && !(period && strcmp(period, "day") == 0))
+    int months = period_months(period);
+    if (months < 0)
         return DCS_EINVAL;
     dcs_time_format(now_ns, tz, iso, sizeof iso);
     int y = atoi(iso), m = atoi(iso + 5);
-    if (month) { /* [first of last month, first of this month) */
-        snprintf(start, sizeof start, "%.7s-01", iso);
-        snprintf(prev, sizeof prev, "%04d-%02d-01", m == 1 ? y - 1 : y, m == 1 ? 12 : m - 1);
+    if (months) { /* [first of the last complete one, first of the current one) */
+        int m0 = (m - 1) / months * months + 1, py = m0 - months < 1 ? y - 1 : y;
+        int pm = m0 - months < 1 ? m0 - months + 12 : m0 - months;
+        snprintf(start, sizeof start, "%04d-%02d-01", y, m0);
+        snprintf(prev, sizeof prev, "%04d-%02d-01", py, pm);
     } else { /* [yesterday 00:00, today 00:00), found through a time 12 h before midnight */
         int64_t midnight;
         snprintf(start, sizeof start, "%.10s", iso);
@@ -31,6 +44,17 @@ int dcs_time_period(const char *period, const char *tz, int64_t now_ns, int64_t 
         snprintf(prev, sizeof prev, "%.10s", iso);
     }
     return dcs_time_parse(prev, tz, from_ns) || dcs_time_parse(start, tz, to_ns) ? DCS_EINVAL : 0;
+}
+
+void dcs_time_period_label(const char *period, const char *tz, int64_t from_ns, char *buf, size_t len)
+{
+    char iso[48];
+    dcs_time_format(from_ns, tz, iso, sizeof iso);
+    int months = period_months(period), m = atoi(iso + 5);
+    if (months == 3)
+        snprintf(buf, len, "%.4s-Q%d", iso, (m - 1) / 3 + 1);
+    else
+        snprintf(buf, len, "%.*s", months == 12 ? 4 : months == 1 ? 7 : 10, iso);
 }
 
 const char *dcs_strerror(int rc)

@@ -57,10 +57,14 @@ int dcs_time_parse(const char *s, const char *tz, int64_t *t_ns);
  * are DCS_EINVAL, never a wrapped time). */
 int dcs_time_from_s(double secs, int64_t *t_ns);
 
-/* The previous complete "day" or "month" before now_ns in zone tz: [from, to).
- * Returns 0 or DCS_EINVAL (unknown period). */
+/* The previous complete "day", "month", "quarter" or "year" before now_ns in
+ * zone tz: [from, to). Returns 0 or DCS_EINVAL (unknown period). */
 int dcs_time_period(const char *period, const char *tz, int64_t now_ns, int64_t *from_ns,
                     int64_t *to_ns);
+
+/* How people name a period starting at from_ns in tz: "2026-11-30" (day),
+ * "2026-11" (month), "2026-Q4" (quarter), "2026" (year). */
+void dcs_time_period_label(const char *period, const char *tz, int64_t from_ns, char *buf, size_t len);
 
 /* 1 when tz names a zone of the installed tzdata ("Asia/Shanghai", "UTC"),
  * else 0. The C library reads an unknown zone as UTC silently: check first. */

@@ -80,6 +80,9 @@ int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_rollup(int argc, char **argv);
 int cmd_compact(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_submit(int argc, char **argv);
+int cmd_region(int argc, char **argv);
 
 /* Print s in a column `width` terminal cells wide (CJK counted as two cells,
  * cut at a character boundary, padded). */

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 static const char *score_help =
-    "usage: dcscore score [--from T] [--to T] [--period day|month] [--bucket D]\n"
+    "usage: dcscore score [--from T] [--to T] [--period P] [--bucket D]\n"
     "                     [--system SYSTEM.yaml]\n"
     "                     [--json | --eu-kpi] [--allow-partial] SITE.yaml\n"
     "\n"
@@ -30,7 +30,8 @@ static const char *score_help =
     "\n"
     "  --from T, --to T   window; ISO 8601 (2026-11-23T08:00:00+08:00), a date\n"
     "                     (2026-11-23, site zone) or @UNIX_SECONDS; default: all data\n"
-    "  --period day|month the previous complete day or month in the site's zone\n"
+    "  --period P         the previous complete day, month, quarter or year (P) in the\n"
+    "                     site's zone\n"
     "  --bucket D         bucket width: 15m, 1h (default), 1d\n"
     "  --json             JSON (schema dcscore.score/2, docs/json.md) instead of a table\n"
     "  --eu-kpi           the EU 2024/1364-style KPI set as JSON (dcscore.eu-kpi/1)\n"

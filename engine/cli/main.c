@@ -34,6 +34,9 @@ static const char *usage =
     "  import    load CSV history from a BMS/DCIM into the store\n"
     "  rollup    write 1 min / 15 min / 1 h rollups of complete days\n"
     "  compact   remove raw days older than N days once their rollups exist\n"
+    "  keygen    write an operator's key pair for signed submissions\n"
+    "  submit    write a period's signed bundle for the pilot office\n"
+    "  region    ingest, list and show submissions in a regional store\n"
     "\n"
     "  dcscore COMMAND --help   options of a command\n"
     "  dcscore --version        print the version\n"
@@ -202,7 +205,7 @@ int cli_period(const dcs_config_t *cfg, const char *period, int64_t now_ns, int6
 {
     if (dcs_time_period(period, cfg->site->timezone, now_ns, from_ns, to_ns) == 0)
         return CLI_OK;
-    fprintf(stderr, "dcscore: --period takes day or month\n");
+    fprintf(stderr, "dcscore: --period takes day, month, quarter or year\n");
     return CLI_USAGE;
 }
 
@@ -222,6 +225,7 @@ int main(int argc, char **argv)
         {"poll", cmd_poll}, {"score", cmd_score}, {"report", cmd_report},
         {"inspect", cmd_inspect}, {"rank", cmd_rank}, {"export", cmd_export},
         {"import", cmd_import}, {"rollup", cmd_rollup}, {"compact", cmd_compact},
+        {"keygen", cmd_keygen}, {"submit", cmd_submit}, {"region", cmd_region},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (strcmp(argv[1], cmds[i].name) == 0)

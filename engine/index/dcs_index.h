@@ -262,6 +262,7 @@ void dcs_index_system_free(dcs_index_system_t *s);
 const char *dcs_index_system_id(const dcs_index_system_t *s);
 const char *dcs_index_system_version(const dcs_index_system_t *s);
 const char *dcs_index_system_hash(const dcs_index_system_t *s); /* SHA-256 of the file, hex */
+const char *dcs_index_system_path(const dcs_index_system_t *s);
 dcs_index_agg_t dcs_index_system_aggregation(const dcs_index_system_t *s);
 /* Nodes in file order (the root is not a node: its weighting is root()). */
 const dcs_index_node_t *dcs_index_system_nodes(const dcs_index_system_t *s, size_t *n);

@@ -338,6 +338,7 @@ const char *dcs_index_system_errmsg(const dcs_index_system_t *s) { return s ? s-
 const char *dcs_index_system_id(const dcs_index_system_t *s) { return s->id; }
 const char *dcs_index_system_version(const dcs_index_system_t *s) { return s->version; }
 const char *dcs_index_system_hash(const dcs_index_system_t *s) { return s->hash; }
+const char *dcs_index_system_path(const dcs_index_system_t *s) { return s->path; }
 dcs_index_agg_t dcs_index_system_aggregation(const dcs_index_system_t *s) { return s->agg; }
 const dcs_index_node_t *dcs_index_system_root(const dcs_index_system_t *s) { return &s->root; }
 

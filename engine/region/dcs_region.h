@@ -1,0 +1,86 @@
+/* dcs_region.h: the pilot office's regional store (after submit: it holds what
+ * sites submitted). Operators, sites, submissions, per-period indicator values
+ * and findings, one schema (docs/region.md) behind one interface with two
+ * backends: SQLite, one file per region (the default), and PostgreSQL for a
+ * city-level platform with many writers and readers. `ingest` verifies a
+ * bundle, re-scores it from its rollups with the region's own formula, policy
+ * and index system, and stores it, or refuses it with one line and stores
+ * nothing. */
+#ifndef DCS_REGION_H
+#define DCS_REGION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../submit/dcs_submit.h"
+
+#define DCS_REGION_SCHEMA_VERSION 1
+
+typedef struct dcs_region dcs_region_t;
+
+/* Open (and create or migrate to DCS_REGION_SCHEMA_VERSION) the store named
+ * by spec: "postgresql://..." or "postgres://..." (a libpq URI) or "pg:CONNINFO"
+ * (libpq key=value words) for PostgreSQL, else the path of a SQLite file.
+ * A store of a newer schema is refused. Returns 0, DCS_ESTORE or DCS_ENOMEM
+ * with err one line (never a password). */
+int dcs_region_open(const char *spec, dcs_region_t **out, char *err, size_t errlen);
+void dcs_region_close(dcs_region_t *r);
+const char *dcs_region_backend(const dcs_region_t *r); /* "sqlite" or "postgresql" */
+int dcs_region_schema(const dcs_region_t *r);          /* the store's schema version */
+
+typedef struct {
+    const dcs_submit_keyring_t *keyring;
+    const dcs_index_policy_t *pol;    /* the region's formula and policy */
+    dcs_index_system_t *sys;          /* the region's index system */
+    const char *archive_dir;          /* accepted bundles are copied here unchanged */
+    const char *tmpdir;               /* bundles are extracted here while checked */
+    int64_t now_ns;                   /* keys must be valid then */
+} dcs_region_ingest_opts_t;
+
+typedef struct {
+    long long id;                     /* the stored submission, 0 when refused */
+    int rankable;                     /* stored and may be ranked */
+    int versions_match;               /* formula, policy and system as the bundle's */
+    size_t superseded;                /* accepted submissions this correction superseded */
+    char operator_id[DCS_SUBMIT_ID_MAX + 1], site_id[DCS_SUBMIT_ID_MAX + 1], label[32];
+    uint64_t number;
+    char digest[65];
+    double coverage, composite;
+    char why[700];                    /* refused: the reason; not rankable: why; else the
+                                       * differences to the claimed figures, "" none */
+} dcs_region_ingest_t;
+
+/* Verify, re-score and store one bundle. Returns 0 (stored, rankable or not),
+ * DCS_EINVAL (refused: res->why, nothing stored), or DCS_ESTORE/DCS_EIO/
+ * DCS_ENOMEM (res->why; nothing stored). */
+int dcs_region_ingest(dcs_region_t *r, const char *bundle, const dcs_region_ingest_opts_t *o,
+                      dcs_region_ingest_t *res);
+
+/* One stored submission, as `region list` and `region show` print it. */
+typedef struct {
+    long long id, superseded_by;
+    char operator_id[DCS_SUBMIT_ID_MAX + 1], site_id[DCS_SUBMIT_ID_MAX + 1], region[DCS_SUBMIT_ID_MAX + 1];
+    char site_name[200], label[32], status[16], digest[65], ingested_utc[40], created_utc[40];
+    char from_utc[40], to_utc[40];
+    int64_t from_ns, to_ns;
+    uint64_t number;
+    int correction, rankable, versions_match;
+    double coverage, composite;
+    char why_not[400], differences[700], archive[4200];
+    char formula_version[64], system_id[64], system_version[32];
+} dcs_region_sub_t;
+
+/* Submissions matching the filters (NULL: any), oldest first: operator, site,
+ * period label, region. fn is called per row; a non-zero return stops. Returns
+ * 0, or DCS_ESTORE with dcs_region_errmsg. */
+typedef int (*dcs_region_sub_fn)(void *ctx, const dcs_region_sub_t *s);
+int dcs_region_list(dcs_region_t *r, const char *operator_id, const char *site_id, const char *label,
+                    const char *region, dcs_region_sub_fn fn, void *ctx);
+/* Submission id's indicator values (the region's figures, catalogue order, NaN
+ * unknown) and, when claimed is not NULL, the operator's claimed ones. Returns
+ * 0, DCS_ENODATA or DCS_ESTORE. */
+int dcs_region_values(dcs_region_t *r, long long id, double cat[DCS_INDEX_CAT_MAX],
+                      double claimed[DCS_INDEX_CAT_MAX]);
+const char *dcs_region_errmsg(const dcs_region_t *r);
+
+#endif
