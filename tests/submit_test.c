@@ -415,6 +415,21 @@ static void test_sqlite(void **state)
  * (as the postgres user when we are root: initdb refuses root). */
 static const char *pg_bin = "/usr/lib/postgresql/15/bin";
 
+static char pg_dir[800]; /* the running server's folder, "" when none */
+
+/* Stopped at exit too: a failed assertion leaves the test by longjmp. */
+static void pg_stop(void)
+{
+    char cmd[2000];
+    if (!pg_dir[0])
+        return;
+    snprintf(cmd, sizeof cmd, "%s%s/pg_ctl -D '%s/pg' -m fast -w stop >/dev/null 2>&1",
+             geteuid() == 0 ? "runuser -u postgres -- " : "", pg_bin, pg_dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "submit_test: pg_ctl stop failed in %s\n", pg_dir);
+    pg_dir[0] = '\0';
+}
+
 static int pg_start(const char *dir, char *spec, size_t len)
 {
     const char *as = geteuid() == 0 ? "runuser -u postgres -- " : "";
@@ -424,6 +439,8 @@ static int pg_start(const char *dir, char *spec, size_t len)
         if (system(cmd))
             return -1;
     }
+    snprintf(pg_dir, sizeof pg_dir, "%s", dir);
+    atexit(pg_stop);
     snprintf(cmd, sizeof cmd, "%s%s/initdb -D '%s/pg' -U dcscore --auth=trust -E UTF8 >'%s/initdb.log' 2>&1 && "
              "%s%s/pg_ctl -D '%s/pg' -l '%s/pg.log' -w -t 60 -o \"-k '%s' -c listen_addresses='' -p 5499\" start "
              ">'%s/pg_ctl.log' 2>&1", as, pg_bin, dir, dir, as, pg_bin, dir, dir, dir, dir);
@@ -431,15 +448,6 @@ static int pg_start(const char *dir, char *spec, size_t len)
         return -1;
     snprintf(spec, len, "pg:host=%s port=5499 dbname=postgres user=dcscore", dir);
     return 0;
-}
-
-static void pg_stop(const char *dir)
-{
-    char cmd[2000];
-    snprintf(cmd, sizeof cmd, "%s%s/pg_ctl -D '%s/pg' -m fast -w stop >/dev/null 2>&1",
-             geteuid() == 0 ? "runuser -u postgres -- " : "", pg_bin, dir);
-    if (system(cmd)) {
-    }
 }
 
 static void test_postgresql(void **state)
@@ -455,7 +463,7 @@ static void test_postgresql(void **state)
         fail_msg("PostgreSQL did not start (logs above)");
     }
     suite(&c);
-    pg_stop(pgdir);
+    pg_stop();
     free_ctx(&c);
 }
 
