@@ -1,0 +1,79 @@
+#!/bin/sh
+# submit_cli_test.sh: the submission commands as an operator and a pilot office
+# use them. keygen writes a 0600 key (never over one); submit writes a bundle
+# that tar, Python's tarfile and h5py open as docs/submit.md says; region ingest
+# accepts it (PUE 1.5 by hand: 1200 W facility over 800 W IT for two days),
+# list and show answer what operator op-qp submitted; a second ingest is a
+# replay (exit 2, nothing stored); a key others may read is refused (exit 1).
+set -u
+BUILD=$(cd "${DCS_BUILD:-build}" && pwd)
+SRC=$(cd "${DCS_SRC:-.}" && pwd)
+D=$BUILD/dcscore
+DIR=$(mktemp -d "${TMPDIR:-/tmp}/dcscore-submit.XXXXXX")
+fail() { echo "FAIL submit_cli_test: $*"; exit 1; }
+trap 'rm -rf "$DIR"' EXIT INT TERM
+cd "$DIR" || fail "no scratch dir"
+export DCSCORE_POLICY="$SRC/engine/index/policy.yaml" DCSCORE_PROFILES="$SRC/probes/profiles"
+
+cat >site.yaml <<'YAML'
+site: {id: qp-cli, name: Qingpu CLI, region: qingpu, pue_category: 1,
+       poll_interval_ms: 900000, store_dir: store}
+devices: [{id: m, protocol: snmp, host: 127.0.0.1, port: 16161, community: n0t-in-any-bundle}]
+channels:
+  - {id: fac, device: m, oid: 1.3.6.1.4.1.99.1, kind: power, unit: W, role: facility_total}
+  - {id: it, device: m, oid: 1.3.6.1.4.1.99.2, kind: power, unit: W, role: it_total}
+YAML
+/usr/bin/python3 - >hist.csv <<'PY'
+from datetime import datetime, timedelta
+t = datetime(2026, 11, 1)
+print("time,fac,it")
+for k in range(2 * 96 + 1):
+    print(f"{(t + timedelta(minutes=15 * k)).strftime('%Y-%m-%d %H:%M:%S')},1200,800")
+PY
+"$D" import --csv hist.csv site.yaml >import.log 2>&1 || fail "import: $(cat import.log)"
+
+mkdir keys
+"$D" keygen --operator op-qp -o keys/op-qp >keygen.out || fail "keygen"
+[ "$(stat -c %a keys/op-qp.key)" = 600 ] || fail "the private key is not 0600"
+"$D" keygen --operator op-qp -o keys/op-qp >/dev/null 2>err.txt && fail "keygen overwrote a key"
+grep -q "exists" err.txt || fail "keygen over a key: $(cat err.txt)"
+{ echo "operators:"; grep '^  - {id: op-qp' keygen.out; } >keyring.yaml
+
+"$D" submit --key keys/op-qp.key --from 2026-11-01 --to 2026-11-03 site.yaml >submit.out 2>&1 ||
+    fail "submit: $(cat submit.out)"
+B=$(head -1 submit.out)
+[ -f "$B" ] || fail "no bundle named in: $(cat submit.out)"
+[ "$(cat keys/op-qp.key.seq)" = 1 ] || fail "the submission number was not recorded"
+grep -q "n0t-in-any-bundle" "$B" && fail "the SNMP community is in the bundle"
+[ "$(tar -tf "$B" | head -2 | tr '\n' ' ')" = "manifest.json manifest.sig " ] || fail "tar lists: $(tar -tf "$B")"
+/usr/bin/python3 - "$B" <<'PY' || fail "the documented h5py example does not read the bundle"
+import sys, tarfile, json, hashlib, io, h5py
+with tarfile.open(sys.argv[1]) as t:
+    m = json.load(t.extractfile("manifest.json"))
+    for f in m["files"]:
+        data = t.extractfile(f["name"]).read()
+        assert hashlib.sha256(data).hexdigest() == f["sha256"], f["name"]
+    day = [f["name"] for f in m["files"] if "/rollup/" in f["name"]][0]
+    with h5py.File(io.BytesIO(t.extractfile(day).read()), "r") as h:
+        assert list(h["PT15M"]["e_wh"].shape)[0] == 96
+assert abs(m["claimed"]["pue"] - 1.5) < 1e-12, m["claimed"]["pue"]
+PY
+
+"$D" region ingest --region-store region.sqlite --keyring keyring.yaml "$B" >ingest.out 2>&1 ||
+    fail "ingest: $(cat ingest.out)"
+grep -q "^accepted .*submission #1, site qp-cli" ingest.out || fail "ingest said: $(cat ingest.out)"
+[ -f "region.sqlite.archive/$(sha256sum "$B" | cut -c1-64).dcsb" ] || fail "the bundle was not archived"
+"$D" region list --region-store region.sqlite --operator op-qp >list.out || fail "list"
+grep -q "qp-cli .*accepted" list.out || fail "list: $(cat list.out)"
+"$D" region show --region-store region.sqlite 1 >show.out || fail "show"
+grep -Eq "^pue +1.5 +1.5" show.out || fail "show: $(cat show.out)"
+"$D" region ingest --region-store region.sqlite --keyring keyring.yaml "$B" >again.out 2>&1
+[ $? -eq 2 ] || fail "a replay was not exit 2"
+grep -q "refused .*a replay" again.out || fail "replay: $(cat again.out)"
+[ "$("$D" region list --region-store region.sqlite | wc -l)" -eq 2 ] || fail "the replay was stored"
+
+chmod 644 keys/op-qp.key
+"$D" submit --key keys/op-qp.key --from 2026-11-01 --to 2026-11-03 site.yaml >/dev/null 2>err.txt
+[ $? -eq 1 ] || fail "a readable key was used"
+grep -q "chmod 600" err.txt || fail "key mode: $(cat err.txt)"
+echo "ok submit_cli_test"
