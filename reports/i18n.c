@@ -6,6 +6,10 @@
 
 static const struct { const char *en, *zh; } words[] = {
     {"dcscore site report", "dcscore 数据中心评估报告"},
+    {"Signed sources", "签名数据来源"},
+    {"The region re-scored each figure above from the signed bundle named here (its SHA-256 digest); the bundle is archived unchanged.",
+     "上述每项数值均由区域从此处列出的签名数据包重新计算（以其 SHA-256 摘要标识）；数据包原样存档。"},
+    {"Source", "来源"},
     {"Group", "分组"},
     {"Rank in the whole cohort; each cell: the submitted figure and its score", "排名为全体参评单位中的名次；每格为申报数值及其得分"},
     {"No site of this region in the cohort", "参评名单中没有本区域的数据中心"},

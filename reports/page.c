@@ -125,3 +125,20 @@ void bar_chart(FILE *f, const char *const *labels, const double *values, size_t 
     dcs_report_escape(f, unit);
     fputs("</text></svg>\n", f);
 }
+
+void page_sources(FILE *f, dcs_report_lang_t lang, const dcs_index_sentry_t *e, size_t n, const char *region)
+{
+    int any = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!e[i].source || (region && strcmp(e[i].region, region) != 0))
+            continue;
+        if (!any++)
+            fprintf(f, "<h2>%s</h2>\n<p>%s</p>\n<table><tr><th>%s</th><th>%s</th></tr>\n", T("Signed sources"),
+                    T("The region re-scored each figure above from the signed bundle named here (its SHA-256 "
+                      "digest); the bundle is archived unchanged."), T("Site"), T("Source"));
+        fputs("<tr><td>", f), dcs_report_escape(f, e[i].name), fputs("</td><td><code>", f);
+        dcs_report_escape(f, e[i].source), fputs("</code></td></tr>\n", f);
+    }
+    if (any)
+        fputs("</table>\n", f);
+}

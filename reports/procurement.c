@@ -226,6 +226,7 @@ int dcs_report_procurement_html(FILE *f, dcs_report_lang_t lang, const dcs_index
           "composite. Confidence: how often the entry holds its likeliest ranks over the draws "
           "(measurement uncertainty and weight perturbation). Formulas: METRICS.md \"Index "
           "systems\".</p>\n", f);
+    page_sources(f, lang, e, n, NULL);
     page_close(f);
     return ferror(f) ? DCS_EIO : 0;
 }

@@ -220,6 +220,7 @@ int dcs_report_region_html(FILE *f, dcs_report_lang_t lang, const char *region, 
             dcs_report_escape(f, e[i].name), fputs(" &mdash; ", f), dcs_report_escape(f, rk->r[i].why_not);
             fputs("</p>\n", f);
         }
+    page_sources(f, lang, e, n, region);
     fprintf(f, "<h2>%s</h2>\n<p>JSON: <code>dcscore.schedule/1</code>; CSV: %s.</p>\n",
             T("Regional compute-scheduling feed"), lang == DCS_REPORT_ZH ? "每个数据中心一行" : "one row per site");
     page_close(f);

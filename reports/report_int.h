@@ -10,6 +10,9 @@
 /* <!DOCTYPE html> ... <body><h1>title</h1>, with the inline stylesheet. */
 void page_open(FILE *f, dcs_report_lang_t lang, const char *title, const char *kind);
 void page_close(FILE *f);
+/* "Signed sources": each entry of region (NULL: all) that has a source, with it;
+ * nothing when none has. */
+void page_sources(FILE *f, dcs_report_lang_t lang, const dcs_index_sentry_t *e, size_t n, const char *region);
 /* A number with prec decimals, or an em dash when not finite. */
 void num(FILE *f, double v, int prec);
 /* A KPI box: label, big value, unit. */

@@ -4,7 +4,10 @@
 # that tar, Python's tarfile and h5py open as docs/submit.md says; region ingest
 # accepts it (PUE 1.5 by hand: 1200 W facility over 800 W IT for two days),
 # list and show answer what operator op-qp submitted; a second ingest is a
-# replay (exit 2, nothing stored); a key others may read is refused (exit 1).
+# replay (exit 2, nothing stored); rank and the regional report take their
+# entries from the store, each naming its bundle (composite on a PUE-only
+# system: 100 x (2.0 - 1.5) / (2.0 - 1.1) = 55.56); a key others may read is
+# refused (exit 1).
 set -u
 BUILD=$(cd "${DCS_BUILD:-build}" && pwd)
 SRC=$(cd "${DCS_SRC:-.}" && pwd)
@@ -38,8 +41,13 @@ mkdir keys
 "$D" keygen --operator op-qp -o keys/op-qp >/dev/null 2>err.txt && fail "keygen overwrote a key"
 grep -q "exists" err.txt || fail "keygen over a key: $(cat err.txt)"
 { echo "operators:"; grep '^  - {id: op-qp' keygen.out; } >keyring.yaml
+cat >pue.yaml <<'YAML'
+index_system: {id: pue-only, version: '1', source: test, weights: {method: fixed}}
+nodes:
+  - {id: pue, indicator: pue, weight: 1, normalise: {method: linear, best: 1.10, worst: 2.00}}
+YAML
 
-"$D" submit --key keys/op-qp.key --from 2026-11-01 --to 2026-11-03 site.yaml >submit.out 2>&1 ||
+"$D" submit --key keys/op-qp.key --system pue.yaml --from 2026-11-01 --to 2026-11-03 site.yaml >submit.out 2>&1 ||
     fail "submit: $(cat submit.out)"
 B=$(head -1 submit.out)
 [ -f "$B" ] || fail "no bundle named in: $(cat submit.out)"
@@ -59,9 +67,9 @@ with tarfile.open(sys.argv[1]) as t:
 assert abs(m["claimed"]["pue"] - 1.5) < 1e-12, m["claimed"]["pue"]
 PY
 
-"$D" region ingest --region-store region.sqlite --keyring keyring.yaml "$B" >ingest.out 2>&1 ||
+"$D" region ingest --region-store region.sqlite --keyring keyring.yaml --system pue.yaml "$B" >ingest.out 2>&1 ||
     fail "ingest: $(cat ingest.out)"
-grep -q "^accepted .*submission #1, site qp-cli" ingest.out || fail "ingest said: $(cat ingest.out)"
+grep -q "^accepted .*submission #1, site qp-cli.*composite 55.56" ingest.out || fail "ingest said: $(cat ingest.out)"
 [ -f "region.sqlite.archive/$(sha256sum "$B" | cut -c1-64).dcsb" ] || fail "the bundle was not archived"
 "$D" region list --region-store region.sqlite --operator op-qp >list.out || fail "list"
 grep -q "qp-cli .*accepted" list.out || fail "list: $(cat list.out)"
@@ -71,6 +79,24 @@ grep -Eq "^pue +1.5 +1.5" show.out || fail "show: $(cat show.out)"
 [ $? -eq 2 ] || fail "a replay was not exit 2"
 grep -q "refused .*a replay" again.out || fail "replay: $(cat again.out)"
 [ "$("$D" region list --region-store region.sqlite | wc -l)" -eq 2 ] || fail "the replay was stored"
+
+DIGEST=$(sha256sum "$B" | cut -c1-64)
+P=2026-11-01..2026-11-03
+"$D" rank --region-store region.sqlite --period $P --system pue.yaml --draws 0 >rank.out 2>&1 ||
+    fail "rank from the store: $(cat rank.out)"
+grep -Eq "^ +1 +qp-cli .* 55.56" rank.out || fail "rank: $(cat rank.out)"
+grep -Eq "qp-cli +submission #1, bundle sha256 $DIGEST" rank.out || fail "rank names no bundle: $(cat rank.out)"
+"$D" rank --region-store region.sqlite --period $P --system pue.yaml --draws 0 --json | grep -q "\"source\": \"submission #1, bundle sha256 $DIGEST\"" ||
+    fail "rank --json names no bundle"
+"$D" rank --region-store region.sqlite --period 2026-10 --system pue.yaml >/dev/null 2>err.txt
+[ $? -eq 2 ] && grep -q "no accepted submission for period '2026-10'" err.txt || fail "an empty period: $(cat err.txt)"
+"$D" report --region qingpu --region-store region.sqlite --period $P --system pue.yaml -o qp.html >rep.out 2>&1 ||
+    fail "regional report from the store: $(cat rep.out)"
+grep -q "qp-cli" qp.html || fail "the regional report lacks the site"
+grep -q "submission #1, bundle sha256 $DIGEST" qp.html || fail "the regional report names no bundle"
+"$D" report --procurement --region-store region.sqlite --period $P --system pue.yaml --lang zh -o pr.html >rep.out 2>&1 ||
+    fail "procurement report from the store: $(cat rep.out)"
+grep -q "签名数据来源" pr.html && grep -q "bundle sha256 $DIGEST" pr.html || fail "the procurement report names no bundle"
 
 chmod 644 keys/op-qp.key
 "$D" submit --key keys/op-qp.key --from 2026-11-01 --to 2026-11-03 site.yaml >/dev/null 2>err.txt

@@ -58,6 +58,7 @@ typedef struct {
     int json, procurement, pdf, eu_kpi, allow_partial;
     dcs_report_lang_t lang;
     const char *system;      /* report --procurement --system SYSTEM.yaml COHORT.csv */
+    const char *region_store;/* report --region R | --procurement --region-store STORE --period LABEL */
 } score_args_t;
 
 /* A report was written to `path`: print its absolute path and, with pdf, print

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "../base/dcs_base.h"
 #include "../index/dcs_index.h"
+#include "../region/dcs_region.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -30,7 +31,25 @@ typedef struct {
     dcs_index_cohort_t *yc;  /* a YAML cohort, kept while its entries are ranked */
     char syspath[4200];      /* the system used */
     int draws_given, seed_given;
+    const char *store, *label, *region; /* --region-store: the period's accepted submissions */
+    dcs_region_t *rs;
+    dcs_region_cohort_t *rco;
 } srank_t;
+
+/* The cohort of --period's accepted submissions in the regional store (of
+ * --region when given), every entry naming its bundle. */
+static int load_store_cohort(srank_t *s)
+{
+    char err[700];
+    if (!s->label)
+        return fprintf(stderr, "dcscore: --region-store needs --period LABEL (e.g. 2026-11, 2026-Q4)\n"), DCS_EINVAL;
+    if (dcs_region_open(s->store, &s->rs, err, sizeof err))
+        return fprintf(stderr, "dcscore: %s\n", err), DCS_ENODATA;
+    int rc = dcs_region_cohort(s->rs, s->label, s->region, &s->rco);
+    if (rc)
+        fprintf(stderr, "dcscore: %s: %s\n", s->store, dcs_region_errmsg(s->rs));
+    return rc;
+}
 
 static int is_yaml(const char *path)
 {
@@ -152,6 +171,11 @@ static void print_ranking(const srank_t *s)
             printf("%s %s in %s", k ? ";" : "", leaf(s, k)->id, leaf(s, k)->unit);
         printf(". behind = composite points behind the entry ranked just above.\n");
     }
+    for (size_t i = 0, first = 1; i < s->n; i++)
+        if (s->e[i].source) {
+            printf("%s  %-10s %s\n", first ? "\nsources (signed bundles):\n" : "", s->e[i].id, s->e[i].source);
+            first = 0;
+        }
 }
 
 /* Per ranked entry: each leaf's figure, score, weight and points, and the
@@ -213,6 +237,8 @@ static void print_json(const srank_t *s)
         dcs_json_str(stdout, s->e[i].id);
         printf(", \"name\": ");
         dcs_json_str(stdout, s->e[i].name);
+        printf(", \"source\": ");
+        dcs_json_str(stdout, s->e[i].source);
         printf(", \"ranked\": %s", r->ranked ? "true" : "false");
         if (!r->ranked) {
             printf(", \"why_not\": ");
@@ -258,7 +284,7 @@ static void print_csv(FILE *out, const srank_t *s, int bom)
     fprintf(out, "rank,id,name,region,composite,ci90_lo,ci90_hi,confidence,not_ranked");
     for (size_t k = 0; k < L; k++)
         fprintf(out, ",%s (%s),%s score,%s points", leaf(s, k)->id, leaf(s, k)->unit, leaf(s, k)->id, leaf(s, k)->id);
-    fprintf(out, "\r\n");
+    fprintf(out, ",source\r\n");
     for (size_t i = 0; i < s->n; i++) {
         const dcs_index_sresult_t *r = &s->r.r[i];
         char words[128] = "";
@@ -281,6 +307,7 @@ static void print_csv(FILE *out, const srank_t *s, int bom)
             else
                 fprintf(out, ",,");
         }
+        fputc(',', out), dcs_csv_str(out, s->e[i].source);
         fprintf(out, "\r\n");
     }
 }
@@ -312,8 +339,10 @@ static void ahp_notes(const dcs_index_system_t *sys, const char *path)
 static int srank_load(srank_t *s, const char *system, const char *cohort)
 {
     char err[512];
-    int yaml = is_yaml(cohort), rc = (s->pol = cli_policy_load()) ? 0 : DCS_ECONFIG;
-    if (!rc && yaml)
+    int yaml = !s->store && is_yaml(cohort), rc = (s->pol = cli_policy_load()) ? 0 : DCS_ECONFIG;
+    if (!rc && s->store)
+        rc = load_store_cohort(s);
+    else if (!rc && yaml)
         rc = load_yaml_cohort(s, cohort);
     if (!rc && isnan(s->o.min_coverage)) /* neither the command line nor the cohort: the policy's */
         s->o.min_coverage = dcs_index_policy_limits(s->pol).min_coverage;
@@ -328,13 +357,14 @@ static int srank_load(srank_t *s, const char *system, const char *cohort)
     }
     if (!rc && cli_verbosity >= 2)
         ahp_notes(s->sys, s->syspath);
-    if (!rc && yaml) {
+    if (!rc && (yaml || s->store)) {
         size_t n;
-        const dcs_index_entry_t *e = dcs_index_cohort_entries(s->yc, &n);
+        const dcs_index_entry_t *e = s->store ? dcs_region_cohort_entries(s->rco, &n)
+                                              : dcs_index_cohort_entries(s->yc, &n);
         rc = dcs_index_scohort_from_entries(e, n, s->sys, &s->co);
     } else if (!rc && (rc = dcs_index_scohort_load(cohort, s->sys, &s->co)))
         fprintf(stderr, "dcscore: %s\n", dcs_index_scohort_errmsg(s->co));
-    if (!rc && strcmp(dcs_index_scohort_encoding(s->co), "UTF-8") != 0)
+    if (!rc && !s->store && strcmp(dcs_index_scohort_encoding(s->co), "UTF-8") != 0)
         fprintf(stderr, "dcscore: %s: read as %s and converted to UTF-8\n", cohort,
                 dcs_index_scohort_encoding(s->co));
     if (!rc) {
@@ -360,6 +390,8 @@ static int srank_done(srank_t *s, int rc)
     dcs_index_sranking_free(&s->r);
     dcs_index_scohort_free(s->co);
     dcs_index_cohort_free(s->yc);
+    dcs_region_cohort_free(s->rco);
+    dcs_region_close(s->rs);
     dcs_index_policy_free(s->pol);
     dcs_index_system_free(s->sys);
     return !rc ? CLI_OK : rc == DCS_ENOMEM || rc == DCS_EIO ? CLI_FAIL : rc == DCS_ENODATA ? CLI_DATA
@@ -369,6 +401,7 @@ static int srank_done(srank_t *s, int rc)
 static const char *help =
     "usage: dcscore rank [--system SYSTEM.yaml] [--explain] [--json | --csv [--no-bom]]\n"
     "                    [--min-coverage X] [--draws N] [--seed S] COHORT.yaml|COHORT.csv\n"
+    "       dcscore rank --region-store STORE --period LABEL [--region R] [OPTIONS]\n"
     "\n"
     "Rank a cohort of sites or cloud vendors on an index system: its indicators,\n"
     "anchors, weights (fixed, AHP, entropy, CRITIC, blends) and aggregation\n"
@@ -380,7 +413,9 @@ static const char *help =
     "ranked just above. An entry below the minimum coverage, missing a figure or\n"
     "with a figure outside the range a real one lies in is listed, not ranked,\n"
     "with the reason. Cohort formats: docs/rank.md (YAML; CSV with a column per\n"
-    "leaf, GBK/GB18030 converted).\n"
+    "leaf, GBK/GB18030 converted), or the period's accepted submissions in a\n"
+    "regional store (re-scored from their signed bundles; each entry names its\n"
+    "bundle's digest).\n"
     "\n"
     "  --system FILE      rank on that index system\n"
     "  --explain          each ranked entry's figures, scores, weights and points, and\n"
@@ -390,7 +425,10 @@ static const char *help =
     "  --min-coverage X   entries below X (0..1) are not ranked (default: the cohort\n"
     "                     YAML's min_coverage, else the policy's)\n"
     "  --draws N, --seed S  Monte-Carlo draws (0..100000; default: the cohort's, else\n"
-    "                     2000) and seed (default: the cohort's, else 1)\n";
+    "                     2000) and seed (default: the cohort's, else 1)\n"
+    "  --region-store STORE, --period LABEL, --region R\n"
+    "                     the cohort of period LABEL (2026-11, 2026-Q4, ...) in the\n"
+    "                     regional store (docs/region.md), of region R only when given\n";
 
 static int rank_run(srank_t *s, const char *system, const char *cohort, int fmt, int explain, int bom)
 {
@@ -414,7 +452,9 @@ int cmd_rank(int argc, char **argv)
         {"json", no_argument, 0, 'j'}, {"csv", no_argument, 0, 'c'}, {"help", no_argument, 0, 'h'},
         {"system", required_argument, 0, 's'}, {"explain", no_argument, 0, 'x'},
         {"no-bom", no_argument, 0, 'B'}, {"min-coverage", required_argument, 0, 'm'},
-        {"draws", required_argument, 0, 'd'}, {"seed", required_argument, 0, 'S'}, {0, 0, 0, 0}};
+        {"draws", required_argument, 0, 'd'}, {"seed", required_argument, 0, 'S'},
+        {"region-store", required_argument, 0, 'R'}, {"period", required_argument, 0, 'P'},
+        {"region", required_argument, 0, 'G'}, {0, 0, 0, 0}};
     int fmt = 0, ch, explain = 0, bom = 1;
     const char *system = NULL;
     srank_t s = {.o = {.min_coverage = NAN, .draws = 2000, .seed = 1, .weight_sd = 0.10}};
@@ -429,6 +469,9 @@ int cmd_rank(int argc, char **argv)
         case 'm': s.o.min_coverage = strtod(optarg, &end); break;
         case 'd': s.o.draws = (unsigned)strtoul(optarg, &end, 10), s.draws_given = 1; break;
         case 'S': s.o.seed = strtoul(optarg, &end, 10), s.seed_given = 1; break;
+        case 'R': s.store = optarg; break;
+        case 'P': s.label = optarg; break;
+        case 'G': s.region = optarg; break;
         default: return fputs(help, stderr), CLI_USAGE;
         }
         if (end && (*end || end == optarg || s.o.draws > 100000 ||
@@ -437,10 +480,10 @@ int cmd_rank(int argc, char **argv)
                            ch == 'm' ? "min-coverage (0..1)" : ch == 'd' ? "draws (0..100000)" : "seed"),
                    CLI_USAGE;
     }
-    if (optind != argc - 1)
+    if (optind != argc - (s.store ? 0 : 1))
         return fputs(help, stderr), CLI_USAGE;
-    s.path = argv[optind];
-    return rank_run(&s, system, argv[optind], fmt, explain, bom);
+    s.path = s.store ? s.store : argv[optind];
+    return rank_run(&s, system, s.path, fmt, explain, bom);
 }
 
 /* A region no entry of the cohort belongs to (a typo): the regions there are. */
@@ -492,11 +535,12 @@ static int write_reports(srank_t *s, const score_args_t *a, const char *out)
 
 int cli_cohort_report(const score_args_t *a, const char *cohort)
 {
-    srank_t s = {.path = cohort, .o = {.min_coverage = NAN, .draws = 2000, .seed = 1, .weight_sd = 0.10}};
+    srank_t s = {.path = cohort ? cohort : a->region_store, .store = a->region_store, .label = a->period,
+                 .o = {.min_coverage = NAN, .draws = 2000, .seed = 1, .weight_sd = 0.10}};
     char def[300];
     snprintf(def, sizeof def, "%s-report.html", a->region ? a->region : "procurement");
     const char *out = a->out ? a->out : def;
-    int rc = srank_load(&s, a->system, cohort);
+    int rc = srank_load(&s, a->system, s.path);
     if (!rc && a->region && !region_known(&s, a->region))
         rc = DCS_EINVAL;
     if (!rc)

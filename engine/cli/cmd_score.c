@@ -46,6 +46,8 @@ static const char *report_help =
     "                      [--system SYSTEM.yaml] SITE.yaml\n"
     "       dcscore report --region REGION | --procurement [--system SYSTEM.yaml]\n"
     "                      [--lang en|zh] [--pdf] [-o FILE] COHORT.yaml|COHORT.csv\n"
+    "       dcscore report --region REGION | --procurement --region-store STORE\n"
+    "                      --period LABEL [--system SYSTEM.yaml] [--lang en|zh] [--pdf] [-o FILE]\n"
     "\n"
     "Write a report as one self-contained HTML file (inline CSS and SVG, no scripts)\n"
     "and print its path:\n"
@@ -64,6 +66,8 @@ static const char *report_help =
     "  --pdf          also print it to FILE.pdf with headless Chromium\n"
     "  -o FILE        output (default: SITE_ID-report.html, REGION-report.html or\n"
     "                 procurement-report.html in the current folder)\n"
+    "  --region-store STORE --period LABEL  the cohort of period LABEL's accepted\n"
+    "                 submissions in a regional store (docs/region.md)\n"
     "  --system FILE  the index system (default: a cohort's system:, the policy's\n"
     "                 index_system, else the shipped default)\n"
     "  --from, --to, --period, --bucket, --allow-partial as for `dcscore score` (site\n"
@@ -79,7 +83,7 @@ static int parse_args(int argc, char **argv, score_args_t *a, const char *help)
         {"procurement", no_argument, 0, 'P'}, {"pdf", no_argument, 0, 'p'},
         {"eu-kpi", no_argument, 0, 'E'}, {"period", required_argument, 0, 'D'},
         {"allow-partial", no_argument, 0, 'A'}, {"system", required_argument, 0, 'S'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"region-store", required_argument, 0, 'G'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     a->bucket_ns = 3600 * DCS_NS_PER_S;
     while ((c = getopt_long(argc, argv, "o:qv", opts, NULL)) != -1) {
@@ -95,6 +99,7 @@ static int parse_args(int argc, char **argv, score_args_t *a, const char *help)
         case 'D': a->period = optarg; break;
         case 'A': a->allow_partial = 1; break;
         case 'S': a->system = optarg; break;
+        case 'G': a->region_store = optarg; break;
         case 'L':
             if (dcs_report_lang_parse(optarg, &a->lang)) {
                 fprintf(stderr, "dcscore: --lang takes en or zh\n");
@@ -113,7 +118,7 @@ static int parse_args(int argc, char **argv, score_args_t *a, const char *help)
         default: fputs(help, stderr); return CLI_USAGE;
         }
     }
-    if (optind != argc - 1) {
+    if (optind != argc - (a->region_store ? 0 : 1) || (a->region_store && !(a->region || a->procurement))) {
         fputs(help, stderr);
         return CLI_USAGE;
     }
@@ -403,7 +408,7 @@ int cmd_report(int argc, char **argv)
         if (strcmp(argv[i], "--procurement") == 0 || strncmp(argv[i], "--region", 8) == 0) {
             score_args_t a = {0};
             int rc = parse_args(argc, argv, &a, report_help);
-            return rc ? (rc < 0 ? CLI_OK : rc) : cli_cohort_report(&a, argv[optind]);
+            return rc ? (rc < 0 ? CLI_OK : rc) : cli_cohort_report(&a, a.region_store ? NULL : argv[optind]);
         }
     return score_command(argc, argv, report_help, report_score);
 }

@@ -174,6 +174,8 @@ typedef struct {
     double c_eff_tflops;        /* effective compute in the window, NaN unknown */
     const char *withheld;       /* scored from a store: why its figures are not
                                  * publishable (an error finding), NULL when they are */
+    const char *source;         /* where its figures come from when they are signed
+                                 * data ("submission #3, bundle sha256 ..."), or NULL */
 } dcs_index_entry_t;
 
 typedef struct dcs_index_cohort dcs_index_cohort_t;
@@ -309,6 +311,7 @@ typedef struct {
     double meter_class_pct;  /* accuracy class of its meters (%), 0.5 when not given */
     int line;                /* its line in the CSV */
     const char *withheld;    /* its figures are not publishable: why (not ranked) */
+    const char *source;      /* the signed bundle its figures come from, or NULL */
     double cat[DCS_INDEX_CAT_MAX]; /* catalogue values known beside the leaves (PUE for
                                     * the grade, rack occupancy for the rules), NaN */
     double peak_tflops, c_eff_tflops; /* rated and effective FP32-eq compute, NaN unknown */

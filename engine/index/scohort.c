@@ -232,7 +232,7 @@ int dcs_index_scohort_from_entries(const dcs_index_entry_t *e, size_t n, const d
         *x = (dcs_index_sentry_t){.id = e[i].id, .name = e[i].name, .region = e[i].region,
                                   .x = c->x + i * c->nleaves, .u_pct = c->u + i * c->nleaves,
                                   .coverage = e[i].coverage, .meter_class_pct = e[i].meter_class_pct,
-                                  .withheld = e[i].withheld, .line = (int)i + 1,
+                                  .withheld = e[i].withheld, .source = e[i].source, .line = (int)i + 1,
                                   .peak_tflops = e[i].peak_tflops, .c_eff_tflops = e[i].c_eff_tflops};
         memcpy(x->cat, e[i].cat, sizeof x->cat);
         for (size_t k = 0; k < s->nleaves; k++) {

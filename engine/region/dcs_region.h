@@ -83,4 +83,14 @@ int dcs_region_values(dcs_region_t *r, long long id, double cat[DCS_INDEX_CAT_MA
                       double claimed[DCS_INDEX_CAT_MAX]);
 const char *dcs_region_errmsg(const dcs_region_t *r);
 
+/* The cohort of a period: every accepted submission with that label (and of
+ * that region, NULL: any), one entry per site with the region's figures
+ * (catalogue values), coverage, why it is not rankable, and its source
+ * ("submission #ID, bundle sha256 DIGEST"). Returns 0, DCS_ENODATA (none) or
+ * DCS_ESTORE/DCS_ENOMEM (dcs_region_errmsg). */
+typedef struct dcs_region_cohort dcs_region_cohort_t;
+int dcs_region_cohort(dcs_region_t *r, const char *label, const char *region, dcs_region_cohort_t **out);
+const dcs_index_entry_t *dcs_region_cohort_entries(const dcs_region_cohort_t *c, size_t *n);
+void dcs_region_cohort_free(dcs_region_cohort_t *c);
+
 #endif
