@@ -31,7 +31,7 @@ fi
 groff -man -ww -z "$P/share/man/man1/dcscore.1" 2>"$DIR/groff.log" && [ ! -s "$DIR/groff.log" ] ||
     { cat "$DIR/groff.log"; fail "man page warnings"; }
 man_text=$(sed 's/\\-/-/g' "$P/share/man/man1/dcscore.1")
-for cmd in poll score report rank inspect export import rollup compact; do
+for cmd in poll score report rank inspect export import rollup compact keygen submit region; do
     echo "$man_text" | grep -q "\.B dcscore $cmd\|^\.B $cmd" || fail "man page lacks the command $cmd"
     for opt in $("$P/bin/dcscore" $cmd --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
         echo "$man_text" | grep -q -- "$opt" || fail "man page lacks $cmd $opt"
