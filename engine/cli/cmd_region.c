@@ -104,9 +104,12 @@ static int ingest(const region_args_t *a, dcs_region_t *r, int n, char **bundles
             fprintf(stderr, "dcscore: %s: %s\n", bundles[i], res.why);
             rc = CLI_FAIL;
         } else {
+            char comp[32] = "none";
+            if (!isnan(res.composite))
+                snprintf(comp, sizeof comp, "%.2f", res.composite);
             printf("accepted %s: submission #%lld, site %s, period %s, number %llu of %s, coverage %.1f %%, "
-                   "composite %.2f%s%s\n", bundles[i], res.id, res.site_id, res.label,
-                   (unsigned long long)res.number, res.operator_id, res.coverage * 100, res.composite,
+                   "composite %s%s%s\n", bundles[i], res.id, res.site_id, res.label,
+                   (unsigned long long)res.number, res.operator_id, res.coverage * 100, comp,
                    res.superseded ? " (supersedes an accepted one)" : "", res.rankable ? "" : "; NOT rankable");
             if (res.why[0])
                 printf("  %s\n", res.why);

@@ -20,7 +20,8 @@ typedef struct dcs_region dcs_region_t;
 
 /* Open (and create or migrate to DCS_REGION_SCHEMA_VERSION) the store named
  * by spec: "postgresql://..." or "postgres://..." (a libpq URI) or "pg:CONNINFO"
- * (libpq key=value words) for PostgreSQL, else the path of a SQLite file.
+ * (libpq key=value words) for PostgreSQL, else the path of a SQLite file
+ * (":memory:" for one in memory).
  * A store of a newer schema is refused. Returns 0, DCS_ESTORE or DCS_ENOMEM
  * with err one line (never a password). */
 int dcs_region_open(const char *spec, dcs_region_t **out, char *err, size_t errlen);
