@@ -74,7 +74,7 @@ static int ingest(const region_args_t *a, dcs_region_t *r, int n, char **bundles
     int rc = CLI_OK;
     if (!a->keyring || n < 1)
         return fputs(region_help, stderr), CLI_USAGE;
-    if (!a->archive && strchr(a->store, ':'))
+    if (!a->archive && dcs_region_is_server(a->store))
         return fprintf(stderr, "dcscore: region ingest: give --archive DIR for a PostgreSQL store\n"), CLI_USAGE;
     snprintf(arch, sizeof arch, "%s", a->archive ? a->archive : "");
     if (!a->archive)

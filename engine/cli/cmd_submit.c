@@ -160,9 +160,15 @@ static int submit_run(const submit_args_t *a, const char *site, submit_t *s)
     if (a->period)
         dcs_time_period_label(a->period, tz, o.from_ns, label, sizeof label);
     else {
-        char x[48], y[48];
+        char x[48], y[48]; /* dates when both ends are local midnights, else minutes too */
         dcs_time_format(o.from_ns, tz, x, sizeof x), dcs_time_format(o.to_ns, tz, y, sizeof y);
-        snprintf(label, sizeof label, "%.10s..%.10s", x, y);
+        int days = strncmp(x + 11, "00:00:00", 8) == 0 && strncmp(y + 11, "00:00:00", 8) == 0;
+        if (days)
+            snprintf(label, sizeof label, "%.10s..%.10s", x, y);
+        else { /* 2026-12-04T10:30..10:45, or ..12-05T00:15 across midnight */
+            int same = strncmp(x, y, 10) == 0;
+            snprintf(label, sizeof label, "%.16s..%.*s", x, same ? 5 : 11, y + (same ? 11 : 5));
+        }
     }
     o.label = label;
     o.number = a->number ? a->number : next_number(a->key);

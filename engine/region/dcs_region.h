@@ -26,6 +26,8 @@ typedef struct dcs_region dcs_region_t;
  * with err one line (never a password). */
 int dcs_region_open(const char *spec, dcs_region_t **out, char *err, size_t errlen);
 void dcs_region_close(dcs_region_t *r);
+/* 1 when spec names a PostgreSQL server rather than a SQLite file. */
+int dcs_region_is_server(const char *spec);
 const char *dcs_region_backend(const dcs_region_t *r); /* "sqlite" or "postgresql" */
 int dcs_region_schema(const dcs_region_t *r);          /* the store's schema version */
 

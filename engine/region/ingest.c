@@ -173,7 +173,7 @@ static int insert_submission(dcs_region_t *r, const job_t *j, const char *arch, 
     fmt_num(cov, sizeof cov, res->coverage), fmt_num(comp, sizeof comp, res->composite);
     const char *p[25] = {j->b.operator_id, j->b.site_id, num, j->b.label, from, to, fu, tu,
                          j->b.correction ? "1" : "0", res->rankable ? "1" : "0",
-                         res->rankable ? NULL : res->why, isnan(res->coverage) ? NULL : cov,
+                         res->rankable ? NULL : j->site.as.withheld, isnan(res->coverage) ? NULL : cov,
                          isnan(res->composite) ? NULL : comp, j->b.format,
                          j->b.formula_version, j->b.policy_version, j->b.policy_sha256, j->b.system_id,
                          j->b.system_version, j->b.system_sha256, res->versions_match ? "1" : "0",

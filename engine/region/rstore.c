@@ -85,13 +85,18 @@ static int migrate(dcs_region_t *r)
     return 0;
 }
 
+int dcs_region_is_server(const char *spec)
+{
+    return strncmp(spec, "postgresql://", 13) == 0 || strncmp(spec, "postgres://", 11) == 0 ||
+           strncmp(spec, "pg:", 3) == 0;
+}
+
 int dcs_region_open(const char *spec, dcs_region_t **out, char *err, size_t errlen)
 {
     dcs_region_t *r = *out = calloc(1, sizeof *r);
     if (!r)
         return snprintf(err, errlen, "out of memory"), DCS_ENOMEM;
-    int pg = strncmp(spec, "postgresql://", 13) == 0 || strncmp(spec, "postgres://", 11) == 0 ||
-             strncmp(spec, "pg:", 3) == 0;
+    int pg = dcs_region_is_server(spec);
     r->ops = pg ? &rs_pg_ops : &rs_sqlite_ops;
     int rc = pg ? rs_pg_open(strncmp(spec, "pg:", 3) == 0 ? spec + 3 : spec, &r->h, err, errlen)
                 : rs_sqlite_open(spec, &r->h, err, errlen);
