@@ -5,9 +5,12 @@
  * 24 h = 36000 Wh, E_IT = 24000 Wh, PUE = 1.5 exactly, coverage 1. The bundle
  * round trip stores the region's re-scored figures (tolerance 1e-12); every
  * refusal (a changed byte in the rollups, the JSON, the signature; an unknown or
- * expired key; a replay; an overlap; a newer format) leaves the store and the
- * archive as they were; a correction supersedes with its history kept; no
- * secret of the site config is in the bundle's bytes. */
+ * expired key; a replay or an older number; an overlap; a newer format) leaves
+ * the store and the archive as they were; a correction supersedes with its
+ * history kept; a region on another index system keeps its own composite (PUE
+ * 1.5 between anchors 1.0 and 2.5: 66.67) and states the difference; six hours
+ * missing (coverage 0.75) is kept, not rankable; no secret of the site config is
+ * in the bundle's bytes. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -357,16 +360,37 @@ static void suite(ctx_t *c)
     assert_string_equal(s.status[0], "superseded");
     assert_int_equal(s.by[0], s.id[1]);
     assert_string_equal(s.status[1], "accepted");
+    refused(c, r, b2, "is not above its last accepted, 3"); /* an older number than the last */
+
+    /* the region on another index system (other anchors): kept, its own composite, the difference stated */
+    dcs_config_t *cfg3 = make_site(c->dir, "qp-03", 0, 0);
+    const char *b5 = strdup(path_in(c, "b5.dcsb"));
+    submit(c, cfg3, D0, D0 + DAY, 5, 0, b5);
+    const char *sys2 = tu_write(c->dir, "pue2.yaml",
+                                "index_system: {id: pue2, version: '1', source: test, weights: {method: fixed}}\n"
+                                "nodes:\n  - {id: pue, indicator: pue, weight: 1,\n"
+                                "     normalise: {method: linear, best: 1.0, worst: 2.5}}\n");
+    dcs_index_system_t *own = c->sys, *other;
+    assert_int_equal(dcs_index_system_load(sys2, &other), 0);
+    c->sys = other;
+    assert_int_equal(ingest(c, r, b5, &res), 0);
+    c->sys = own;
+    assert_false(res.versions_match);
+    assert_non_null(strstr(res.why, "scored with the region's"));
+    assert_true(fabs(res.composite - 100 * (2.5 - 1.5) / (2.5 - 1.0)) <= 1e-9); /* 66.67, the region's */
+    dcs_index_system_free(other);
+    dcs_config_free(cfg3);
+    free((void *)b5);
 
     /* six hours missing: coverage 0.75 < 0.95, kept but not rankable */
     dcs_config_t *cfg2 = make_site(c->dir, "qp-02", 0, 360);
     const char *b4 = strdup(path_in(c, "b4.dcsb"));
-    submit(c, cfg2, D0, D0 + DAY, 4, 0, b4);
+    submit(c, cfg2, D0, D0 + DAY, 6, 0, b4);
     assert_int_equal(ingest(c, r, b4, &res), 0);
     assert_false(res.rankable);
     assert_non_null(strstr(res.why, "not rankable"));
     assert_true(fabs(res.coverage - (1440 - 361.0) / 1440) <= 1e-9); /* the hole's edges: 361 minutes */
-    assert_int_equal(rows(r), 3);
+    assert_int_equal(rows(r), 4);
     dcs_config_free(cfg), dcs_config_free(cfg2);
     free((void *)b1), free((void *)b2), free((void *)b3), free((void *)b4);
     dcs_region_close(r);
