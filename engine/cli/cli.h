@@ -30,6 +30,10 @@ int cli_store_lock(struct dcs_store *st, const char *what);
 /* The index system used when none is named: the policy's index_system, else the
  * shipped systems/default.yaml (found as the policy file is). */
 void cli_system_path(const struct dcs_index_policy *pol, char *out, size_t n);
+/* Load the index system `named` (NULL: the one cli_system_path gives) into
+ * *out (free it either way), printing why not. Returns a CLI_* code. */
+struct dcs_index_system;
+int cli_system_load(const struct dcs_index_policy *pol, const char *named, struct dcs_index_system **out);
 
 /* "1h", "15m", "30s", "1d" -> ns; 0 when malformed. */
 int64_t cli_parse_duration(const char *s);

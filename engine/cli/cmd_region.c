@@ -67,7 +67,7 @@ static int parse(int argc, char **argv, region_args_t *a)
 
 static int ingest(const region_args_t *a, dcs_region_t *r, int n, char **bundles)
 {
-    char err[700], sys[4200], arch[4300];
+    char err[700], arch[4300];
     dcs_submit_keyring_t *kr = NULL;
     dcs_index_policy_t *pol = NULL;
     dcs_index_system_t *s = NULL;
@@ -83,13 +83,8 @@ static int ingest(const region_args_t *a, dcs_region_t *r, int n, char **bundles
         rc = (fprintf(stderr, "dcscore: %s\n", err), CLI_USAGE);
     if (!rc && !(pol = cli_policy_load()))
         rc = CLI_USAGE;
-    if (!rc) {
-        snprintf(sys, sizeof sys, "%s", a->system ? a->system : "");
-        if (!a->system)
-            cli_system_path(pol, sys, sizeof sys);
-        if (dcs_index_system_load(sys, &s))
-            rc = (fprintf(stderr, "dcscore: %s\n", dcs_index_system_errmsg(s)), CLI_USAGE);
-    }
+    if (!rc)
+        rc = cli_system_load(pol, a->system, &s);
     const char *tmp = getenv("TMPDIR");
     dcs_region_ingest_opts_t o = {.keyring = kr, .pol = pol, .sys = s, .archive_dir = arch,
                                   .tmpdir = tmp && *tmp ? tmp : "/tmp", .now_ns = dcs_time_now_ns()};

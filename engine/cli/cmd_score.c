@@ -164,19 +164,15 @@ static void print_system(const scored_t *s)
 static int run_score(const char *path, const score_args_t *a, scored_t *s)
 {
     int64_t from = 0, to = 0;
-    char err[512], sys[4200];
+    char err[512];
     if (!(s->cfg = cli_load_config(path)) || !(s->pol = cli_policy_load()))
         return CLI_USAGE;
     int rc = a->period ? cli_period(s->cfg, a->period, dcs_time_now_ns(), &from, &to)
                        : cli_window(s->cfg, a->from, a->to, &from, &to);
     if (rc)
         return rc;
-    if (a->system)
-        snprintf(sys, sizeof sys, "%s", a->system);
-    else
-        cli_system_path(s->pol, sys, sizeof sys);
-    if (dcs_index_system_load(sys, &s->sys))
-        return fprintf(stderr, "dcscore: %s\n", dcs_index_system_errmsg(s->sys)), CLI_USAGE;
+    if ((rc = cli_system_load(s->pol, a->system, &s->sys)))
+        return rc;
     if (dcs_store_open(s->cfg, 'r', &s->st))
         return CLI_FAIL;
     rc = dcs_index_site_score(s->cfg, s->st, s->pol, s->sys, from, to, a->bucket_ns, cli_progress,

@@ -147,7 +147,7 @@ static int submit_run(const submit_args_t *a, const char *site, submit_t *s)
 {
     dcs_submit_key_t key;
     dcs_submit_opts_t o = {.correction = a->correction};
-    char err[700], label[32], sys[4200], def[200];
+    char err[700], label[32], def[200];
     if (dcs_submit_key_load(a->key, &key, err, sizeof err))
         return fprintf(stderr, "dcscore: %s\n", err), CLI_USAGE;
     if (!(s->cfg = cli_load_config(site)) || !(s->pol = cli_policy_load()))
@@ -172,11 +172,8 @@ static int submit_run(const submit_args_t *a, const char *site, submit_t *s)
     }
     o.label = label;
     o.number = a->number ? a->number : next_number(a->key);
-    snprintf(sys, sizeof sys, "%s", a->system ? a->system : "");
-    if (!a->system)
-        cli_system_path(s->pol, sys, sizeof sys);
-    if (dcs_index_system_load(sys, &s->sys))
-        return fprintf(stderr, "dcscore: %s\n", dcs_index_system_errmsg(s->sys)), CLI_USAGE;
+    if ((rc = cli_system_load(s->pol, a->system, &s->sys)))
+        return rc;
     if (dcs_store_open(s->cfg, 'r', &s->st))
         return CLI_FAIL;
     snprintf(def, sizeof def, "%s_%s_%llu.dcsb", s->cfg->site->id, label, (unsigned long long)o.number);

@@ -144,6 +144,19 @@ void cli_system_path(const dcs_index_policy_t *pol, char *out, size_t n)
         data_path("systems/default.yaml", "engine/index/systems/default.yaml", out, n);
 }
 
+int cli_system_load(const dcs_index_policy_t *pol, const char *named, dcs_index_system_t **out)
+{
+    char path[4200];
+    if (named)
+        snprintf(path, sizeof path, "%s", named);
+    else
+        cli_system_path(pol, path, sizeof path);
+    if (dcs_index_system_load(path, out) == 0)
+        return CLI_OK;
+    fprintf(stderr, "dcscore: %s\n", dcs_index_system_errmsg(*out));
+    return CLI_USAGE;
+}
+
 /* Device profiles: $DCSCORE_PROFILES if set, else where data_path finds them. */
 static void profiles_env(void)
 {
