@@ -7,6 +7,13 @@
 static const struct { const char *en, *zh; } words[] = {
     {"dcscore site report", "dcscore 数据中心评估报告"},
     {"Signed sources", "签名数据来源"},
+    {"not measured (no IT energy in the window)", "未计量（本时段无 IT 能耗数据）"},
+    {"not measured (no inventory)", "未计量（无设备清单）"},
+    {"not measured (no rated compute in the inventory)", "未计量（设备清单无额定算力）"},
+    {"not measured (no utilisation data of enough coverage)", "未计量（利用率数据覆盖不足）"},
+    {"not measured (no facility energy in the window)", "未计量（本时段无总能耗数据）"},
+    {"not measured (no finance data)", "未计量（无经营数据）"},
+    {"not measured (not in the finance block)", "未计量（经营数据未提供）"},
     {"The region re-scored each figure above from the signed bundle named here (its SHA-256 digest); the bundle is archived unchanged.",
      "上述每项数值均由区域从此处列出的签名数据包重新计算（以其 SHA-256 摘要标识）；数据包原样存档。"},
     {"Source", "来源"},

@@ -59,6 +59,20 @@ void num(FILE *f, double v, int prec)
         fputs("&mdash;", f);
 }
 
+void kpi_why(FILE *f, dcs_report_lang_t lang, const char *label, double v, int prec, const char *unit,
+             const char *why)
+{
+    if (!why) {
+        kpi(f, label, v, prec, unit);
+        return;
+    }
+    fputs("<div class=\"kpi\">", f);
+    dcs_report_escape(f, label);
+    fputs("<b class=\"na\">", f);
+    dcs_report_escape(f, T(why));
+    fputs("</b></div>\n", f);
+}
+
 void kpi(FILE *f, const char *label, double v, int prec, const char *unit)
 {
     fputs("<div class=\"kpi\">", f);

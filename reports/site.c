@@ -33,10 +33,13 @@ static void kpis(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,
 {
     char label[96];
     snprintf(label, sizeof label, T("PUE (category %d)"), sc->category);
-    kpi(f, label, sc->pue, 3, "");
+    const dcs_metric_indicators_t none = {.cue_it_tflops_per_kw = NAN, .eue_yuan_per_kwh = NAN};
+    const dcs_metric_indicators_t *x = d ? d : &none;
+    kpi_why(f, lang, label, sc->pue, 3, "", dcs_metric_missing(cfg, sc, x, "pue"));
     if (d) {
-        kpi(f, "CUE_IT", d->cue_it_tflops_per_kw, 2, "TFLOPS/kW");
-        kpi(f, "EUE", d->eue_yuan_per_kwh, 2, lang == DCS_REPORT_ZH ? "元/kWh" : "yuan/kWh");
+        kpi_why(f, lang, "CUE_IT", d->cue_it_tflops_per_kw, 2, "TFLOPS/kW", dcs_metric_missing(cfg, sc, d, "cue_it"));
+        kpi_why(f, lang, "EUE", d->eue_yuan_per_kwh, 2, lang == DCS_REPORT_ZH ? "元/kWh" : "yuan/kWh",
+                dcs_metric_missing(cfg, sc, d, "eue"));
     }
     kpi(f, "E_DC", sc->e_dc_wh / 1000, 2, "kWh");
     kpi(f, "E_IT", sc->e_it_wh / 1000, 2, "kWh");
@@ -62,8 +65,8 @@ static void row(FILE *f, const char *label, double v, int prec, const char *unit
     fputs("</td></tr>\n", f);
 }
 
-static void indicators(FILE *f, dcs_report_lang_t lang, const dcs_metric_indicators_t *d,
-                       const dcs_index_assessment_t *as)
+static void indicators(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg, const dcs_metric_score_t *sc,
+                       const dcs_metric_indicators_t *d, const dcs_index_assessment_t *as)
 {
     static const char *const head[] = {"Indicator", "Value", "Unit", "Note", NULL};
     char note[200];
@@ -71,14 +74,17 @@ static void indicators(FILE *f, dcs_report_lang_t lang, const dcs_metric_indicat
     table_head(f, lang, head);
     snprintf(note, sizeof note, "C_eff %.0f / %.0f TFLOPS, %.1f %%", d->c_eff_fp32eq_tflops,
              d->peak_fp32eq_tflops, d->utilisation_coverage * 100);
-    row(f, T("CUE_IT (effective compute efficiency)"), d->cue_it_tflops_per_kw, 2, "TFLOPS/kW (FP32-eq)", note);
-    row(f, "CUE_DC", d->cue_dc_tflops_per_kw, 2, "TFLOPS/kW (FP32-eq)", "CUE_IT / PUE");
+#define WHY(what, otherwise) (dcs_metric_missing(cfg, sc, d, what) ? T(dcs_metric_missing(cfg, sc, d, what)) : (otherwise))
+    row(f, T("CUE_IT (effective compute efficiency)"), d->cue_it_tflops_per_kw, 2, "TFLOPS/kW (FP32-eq)",
+        WHY("cue_it", note));
+    row(f, "CUE_DC", d->cue_dc_tflops_per_kw, 2, "TFLOPS/kW (FP32-eq)", WHY("cue_dc", "CUE_IT / PUE"));
     row(f, T("EUE (economic output)"), d->eue_yuan_per_kwh, 2, lang == DCS_REPORT_ZH ? "元/kWh" : "yuan/kWh",
-        d->eue_basis ? d->eue_basis : "-");
-    row(f, T("Carbon CUE"), d->carbon_cue_kgco2_per_kwh, 3, "kgCO2/kWh (IT)", "ISO/IEC 30134-8");
-    row(f, "WUE", d->wue_l_per_kwh, 3, "L/kWh (IT)", "ISO/IEC 30134-9");
-    row(f, "ERF", d->erf, 3, "", "ISO/IEC 30134-6");
-    row(f, "REF", d->ref, 3, "", "ISO/IEC 30134-3");
+        WHY("eue", d->eue_basis ? d->eue_basis : "-"));
+    row(f, T("Carbon CUE"), d->carbon_cue_kgco2_per_kwh, 3, "kgCO2/kWh (IT)", WHY("carbon", "ISO/IEC 30134-8"));
+    row(f, "WUE", d->wue_l_per_kwh, 3, "L/kWh (IT)", WHY("wue", "ISO/IEC 30134-9"));
+    row(f, "ERF", d->erf, 3, "", WHY("erf", "ISO/IEC 30134-6"));
+    row(f, "REF", d->ref, 3, "", WHY("ref", "ISO/IEC 30134-3"));
+#undef WHY
     fputs("</table>\n", f);
     if (!as)
         return;
@@ -294,7 +300,7 @@ int dcs_report_site_html(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cf
     kpis(f, lang, cfg, sc, ind);
     periods_table(f, lang, cfg, sc, periods, nperiods);
     if (ind)
-        indicators(f, lang, ind, as);
+        indicators(f, lang, cfg, sc, ind, as);
     if (system)
         system_tree(f, lang, system, as);
     if (nseries) {

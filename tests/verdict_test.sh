@@ -54,6 +54,13 @@ site good && rows 1300000 1000000 >good.csv
 "$D" score $W good.yaml >good.txt 2>good.err || fail "good site: exit $? ($(cat good.err))"
 grep -q '^PUE1       1.3000' good.txt || fail "good site: PUE 1.3 missing"
 grep -q '^grade ' good.txt && ! grep -q withheld good.txt || fail "good site: grade withheld"
+# no inventory, no finance: the indicators say why they are missing, never nan
+grep -q '^CUE_IT     not measured (no inventory)$' good.txt || fail "good site: CUE_IT: $(grep CUE_IT good.txt)"
+grep -q '^EUE        not measured (no finance data)$' good.txt || fail "good site: EUE: $(grep EUE good.txt)"
+grep -qiw 'nan\|inf' good.txt && fail "good site: nan or inf in the table: $(grep -iw 'nan\|inf' good.txt)"
+"$D" report $W -o good.html good.yaml >/dev/null 2>&1 || fail "good site: report"
+grep -q 'not measured (no inventory)' good.html || fail "good site: the report's CUE card gives no reason"
+grep -qiw 'nan' good.html && fail "good site: nan in the report"
 
 # UPS output read in kW into a W channel: 1000 'W' against 1.3 MW -> PUE 1300.
 site bad && rows 1300000 1000 >bad.csv

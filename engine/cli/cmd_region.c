@@ -174,8 +174,14 @@ static int show(dcs_region_t *r, const char *arg)
         const dcs_index_indicator_t *c = dcs_index_catalogue(&nc);
         printf("\n%-22s %16s %16s  %s\n", "indicator", "region", "claimed", "unit");
         for (size_t k = 0; k < nc; k++)
-            if (!isnan(cat[k]) || !isnan(claimed[k]))
-                printf("%-22s %16.6g %16.6g  %s\n", c[k].id, cat[k], claimed[k], c[k].unit);
+            if (!isnan(cat[k]) || !isnan(claimed[k])) {
+                char a[32] = "-", b[32] = "-";
+                if (!isnan(cat[k]))
+                    snprintf(a, sizeof a, "%.6g", cat[k]);
+                if (!isnan(claimed[k]))
+                    snprintf(b, sizeof b, "%.6g", claimed[k]);
+                printf("%-22s %16s %16s  %s\n", c[k].id, a, b, c[k].unit);
+            }
     }
     return CLI_OK;
 }

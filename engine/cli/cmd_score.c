@@ -149,8 +149,12 @@ static void print_system(const scored_t *s)
     const dcs_index_node_t *nodes = dcs_index_system_nodes(s->sys, &nn);
     size_t L = dcs_index_system_leaves(s->sys, &ln);
     for (size_t k = 0; k < L; k++)
-        printf("  %-12s %12.4g %-12s score %6.1f  weight %.4f  points %6.2f\n", nodes[ln[k]].id, s->r.sx[k],
-               nodes[ln[k]].unit, s->r.sev.score[k], s->r.sev.global_w[k], s->r.sev.contribution[k]);
+        if (isfinite(s->r.sx[k]))
+            printf("  %-12s %12.4g %-12s score %6.1f  weight %.4f  points %6.2f\n", nodes[ln[k]].id, s->r.sx[k],
+                   nodes[ln[k]].unit, s->r.sev.score[k], s->r.sev.global_w[k], s->r.sev.contribution[k]);
+        else
+            printf("  %-12s %12s %-12s weight %.4f  (no figure: no points)\n", nodes[ln[k]].id, "not measured",
+                   nodes[ln[k]].unit, s->r.sev.global_w[k]);
     if (s->r.as.withheld)
         printf("composite  withheld: %s\n\n", s->r.as.withheld);
     else if (s->r.sys_why[0])
@@ -186,16 +190,29 @@ static int run_score(const char *path, const score_args_t *a, scored_t *s)
     return CLI_OK;
 }
 
+/* "LABEL  VALUE UNIT NOTE", or "LABEL  not measured (why)". */
+static void print_figure(const scored_t *s, const char *label, const char *what, double v, const char *unit,
+                         const char *note)
+{
+    const char *why = dcs_metric_missing(s->cfg, s->r.sc, &s->r.ind, what);
+    if (why)
+        printf("%-10s %s\n", label, why);
+    else
+        printf("%-10s %.3f %s%s\n", label, v, unit, note);
+}
+
 static void print_assessment(const scored_t *s)
 {
     const dcs_metric_indicators_t *d = &s->r.ind;
     const dcs_index_assessment_t *as = &s->r.as;
-    printf("CUE_IT     %.3f TFLOPS/kW (FP32-equivalent; utilisation known for %.1f %% of "
-           "%.0f rated TFLOPS)\n", d->cue_it_tflops_per_kw, d->utilisation_coverage * 100,
-           d->peak_fp32eq_tflops);
-    printf("CUE_DC     %.3f TFLOPS/kW\n", d->cue_dc_tflops_per_kw);
-    printf("EUE        %.3f yuan/kWh (%s)\n", d->eue_yuan_per_kwh, d->eue_basis ? d->eue_basis : "no finance data");
-    printf("carbon CUE %.3f kgCO2/kWh of IT\n", d->carbon_cue_kgco2_per_kwh);
+    char note[200], basis[80];
+    snprintf(note, sizeof note, " (FP32-equivalent; utilisation known for %.1f %% of %.0f rated TFLOPS)",
+             d->utilisation_coverage * 100, d->peak_fp32eq_tflops);
+    snprintf(basis, sizeof basis, " (%s)", d->eue_basis ? d->eue_basis : "");
+    print_figure(s, "CUE_IT", "cue_it", d->cue_it_tflops_per_kw, "TFLOPS/kW", note);
+    print_figure(s, "CUE_DC", "cue_dc", d->cue_dc_tflops_per_kw, "TFLOPS/kW", "");
+    print_figure(s, "EUE", "eue", d->eue_yuan_per_kwh, "yuan/kWh", basis);
+    print_figure(s, "carbon CUE", "carbon", d->carbon_cue_kgco2_per_kwh, "kgCO2/kWh of IT", "");
     if (as->withheld) {
         printf("grade      withheld: %s\npolicy     withheld: %s\n", as->withheld, as->withheld);
         return;
@@ -239,8 +256,11 @@ static void print_table(const scored_t *s)
     print_findings(sc, cfg);
     printf("E_DC       %.3f kWh\nE_IT       %.3f kWh\ncooling    %.3f kWh\nother      %.3f kWh\n",
            sc->e_dc_wh / 1000, sc->e_it_wh / 1000, sc->e_cooling_wh / 1000, sc->e_other_wh / 1000);
-    printf("PUE%d       %.4f%s\n", sc->category, sc->pue,
-           sc->to_ns - sc->from_ns < 365LL * 86400 * DCS_NS_PER_S ? "  (interval PUE: trend only)" : "");
+    if (isfinite(sc->pue))
+        printf("PUE%d       %.4f%s\n", sc->category, sc->pue,
+               sc->to_ns - sc->from_ns < 365LL * 86400 * DCS_NS_PER_S ? "  (interval PUE: trend only)" : "");
+    else
+        printf("PUE%d       %s\n", sc->category, dcs_metric_missing(cfg, sc, &s->r.ind, "pue"));
     for (size_t z = 0; z < sc->nzones; z++)
         printf("pPUE       %.4f  zone %s (IT %.3f kWh, cooling + other %.3f kWh)\n", sc->zones[z].ppue,
                sc->zones[z].zone, sc->zones[z].e_it_wh / 1000, sc->zones[z].e_infra_wh / 1000);
@@ -250,8 +270,11 @@ static void print_table(const scored_t *s)
     for (size_t k = 0; k < sc->nbuckets; k++) {
         char t[48];
         dcs_time_format(sc->bucket_start_ns[k], tz, t, sizeof t);
-        printf("%-26s %12.3f %12.3f %8.4f %8.1f%%\n", t, sc->bucket_e_dc_wh[k] / 1000,
-               sc->bucket_e_it_wh[k] / 1000, sc->bucket_pue[k], sc->bucket_coverage[k] * 100);
+        char pue[16] = "-";
+        if (isfinite(sc->bucket_pue[k]))
+            snprintf(pue, sizeof pue, "%.4f", sc->bucket_pue[k]);
+        printf("%-26s %12.3f %12.3f %8s %8.1f%%\n", t, sc->bucket_e_dc_wh[k] / 1000,
+               sc->bucket_e_it_wh[k] / 1000, pue, sc->bucket_coverage[k] * 100);
     }
     printf("\n%-24s %-15s %8s %8s %9s %14s\n", "channel", "role", "samples", "flagged",
            "coverage", "kWh | mean %");

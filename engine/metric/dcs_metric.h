@@ -149,6 +149,13 @@ void dcs_metric_indicators(const dcs_config_t *cfg, const dcs_metric_score_t *sc
                            const double fp32eq[DCS_METRIC_NPREC], double cef_kg_per_kwh,
                            dcs_metric_indicators_t *out);
 
+/* Why indicator `what` ("pue", "cue_it", "cue_dc", "eue", "carbon", "wue",
+ * "erf", "ref") has no value for the window, as people read it ("not measured
+ * (no inventory)"), or NULL when it has one: what every output shows in place
+ * of a number, never "nan". */
+const char *dcs_metric_missing(const dcs_config_t *cfg, const dcs_metric_score_t *sc,
+                               const dcs_metric_indicators_t *ind, const char *what);
+
 /* Write sc as one JSON object (schema docs/json.md, "dcscore.score/2") to f. */
 void dcs_metric_score_json(const dcs_metric_score_t *sc, const dcs_config_t *cfg, FILE *f);
 /* The yearly KPI set of Commission Delegated Regulation (EU) 2024/1364, Annex II

@@ -87,3 +87,28 @@ void dcs_metric_indicators(const dcs_config_t *cfg, const dcs_metric_score_t *sc
     cue(cfg, sc, fp32eq, out);
     eue(cfg, sc, window_s, out);
 }
+
+const char *dcs_metric_missing(const dcs_config_t *cfg, const dcs_metric_score_t *sc,
+                               const dcs_metric_indicators_t *ind, const char *what)
+{
+    int is_cue = strncmp(what, "cue", 3) == 0, is_eue = strcmp(what, "eue") == 0;
+    double v = strcmp(what, "pue") == 0 ? sc->pue : strcmp(what, "cue_it") == 0 ? ind->cue_it_tflops_per_kw
+             : strcmp(what, "cue_dc") == 0 ? ind->cue_dc_tflops_per_kw : is_eue ? ind->eue_yuan_per_kwh
+             : strcmp(what, "carbon") == 0 ? ind->carbon_cue_kgco2_per_kwh : strcmp(what, "wue") == 0 ? ind->wue_l_per_kwh
+             : strcmp(what, "erf") == 0 ? ind->erf : strcmp(what, "ref") == 0 ? ind->ref : NAN;
+    if (isfinite(v))
+        return NULL;
+    if (!(sc->e_it_wh > 0))
+        return "not measured (no IT energy in the window)";
+    if (is_cue && !cfg->inventory)
+        return "not measured (no inventory)";
+    if (is_cue && !(ind->peak_fp32eq_tflops > 0))
+        return "not measured (no rated compute in the inventory)";
+    if (is_cue && ind->servers_missing)
+        return "not measured (no utilisation data of enough coverage)";
+    if (!(sc->e_dc_wh > 0) || !isfinite(sc->pue))
+        return "not measured (no facility energy in the window)";
+    if (!cfg->finance)
+        return "not measured (no finance data)";
+    return is_eue ? "not measured (no facility energy in the window)" : "not measured (not in the finance block)";
+}
