@@ -6,6 +6,8 @@
 #include "../engine/base/dcs_base.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 static void header(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,
                    const dcs_metric_score_t *sc)
@@ -24,8 +26,19 @@ static void header(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,
     dcs_report_escape(f, to);
     fputs(" (", f);
     dcs_report_escape(f, cfg->site->timezone);
-    fprintf(f, ", %.0f s). %s %s, dcscore %s.</p>\n", (double)(sc->to_ns - sc->from_ns) * 1e-9,
-            T("Formula"), DCS_METRIC_FORMULA_VERSION, DCS_VERSION);
+    double h = (double)(sc->to_ns - sc->from_ns) / (3600.0 * DCS_NS_PER_S);
+    if (h >= 48)
+        fprintf(f, ", %.4g %s", h / 24, T("days"));
+    else
+        fprintf(f, ", %.4g h", h);
+    fprintf(f, "). %s %s, dcscore %s.</p>\n", T("Formula"), DCS_METRIC_FORMULA_VERSION, DCS_VERSION);
+}
+
+/* kWh, MWh or GWh for energies up to max_wh, and the divisor from Wh. */
+static const char *energy_unit(double max_wh, double *div)
+{
+    *div = max_wh < 1e7 ? 1e3 : max_wh < 1e10 ? 1e6 : 1e9;
+    return max_wh < 1e7 ? "kWh" : max_wh < 1e10 ? "MWh" : "GWh";
 }
 
 static void kpis(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,
@@ -41,8 +54,10 @@ static void kpis(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,
         kpi_why(f, lang, "EUE", d->eue_yuan_per_kwh, 2, lang == DCS_REPORT_ZH ? "元/kWh" : "yuan/kWh",
                 dcs_metric_missing(cfg, sc, d, "eue"));
     }
-    kpi(f, "E_DC", sc->e_dc_wh / 1000, 2, "kWh");
-    kpi(f, "E_IT", sc->e_it_wh / 1000, 2, "kWh");
+    double div;
+    const char *eu = energy_unit(fmax(sc->e_dc_wh, sc->e_it_wh), &div);
+    kpi(f, "E_DC", sc->e_dc_wh / div, 2, eu);
+    kpi(f, "E_IT", sc->e_it_wh / div, 2, eu);
     kpi(f, T("Coverage"), sc->coverage * 100, 1, "%");
     fprintf(f, "<p>%s ", T("PUE is the ratio of facility energy to IT energy over the same period (ISO/IEC 30134-2)."));
     if (sc->to_ns - sc->from_ns < 365LL * 86400 * DCS_NS_PER_S)
@@ -128,27 +143,74 @@ static void energy_split(FILE *f, dcs_report_lang_t lang, const dcs_metric_score
     fputs("</table>\n", f);
 }
 
+/* One row of the interval table: buckets grouped by the period's length. */
+typedef struct {
+    char label[40];
+    double e_dc, e_it, cov;
+    size_t n;
+} irow_t;
+
+/* The interval table's rows: each bucket (hour) for a period up to 2 days, a
+ * local day up to 93 days, a local month beyond; energies summed, PUE their
+ * ratio, coverage the mean of the buckets. Returns the rows (malloc'd). */
+static irow_t *interval_rows(dcs_report_lang_t lang, const dcs_config_t *cfg, const dcs_metric_score_t *sc,
+                             size_t *n, const char **title)
+{
+    double days = (double)(sc->to_ns - sc->from_ns) / (86400.0 * DCS_NS_PER_S);
+    int cut = days <= 2 ? 0 : days <= 93 ? 10 : 7; /* 0: the bucket; else that much of the local date */
+    *title = cut == 0 ? "Per interval" : cut == 10 ? "Per day" : "Per month";
+    irow_t *r = calloc(sc->nbuckets ? sc->nbuckets : 1, sizeof *r);
+    *n = 0;
+    for (size_t k = 0; r && k < sc->nbuckets; k++) {
+        char iso[48], label[40];
+        dcs_time_format(sc->bucket_start_ns[k], cfg->site->timezone, iso, sizeof iso);
+        if (cut == 0)
+            time_text(lang, sc->bucket_start_ns[k], cfg->site->timezone, label, sizeof label);
+        else if (lang == DCS_REPORT_ZH)
+            snprintf(label, sizeof label, cut == 10 ? "%.4s年%.2s月%.2s日" : "%.4s年%.2s月", iso, iso + 5, iso + 8);
+        else
+            snprintf(label, sizeof label, "%.*s", cut, iso);
+        if (cut == 0 || *n == 0 || strcmp(r[*n - 1].label, label) != 0)
+            snprintf(r[(*n)++].label, sizeof r[0].label, "%s", label);
+        irow_t *x = &r[*n - 1];
+        x->e_dc += sc->bucket_e_dc_wh[k], x->e_it += sc->bucket_e_it_wh[k];
+        x->cov += sc->bucket_coverage[k], x->n++;
+    }
+    return r;
+}
+
 static void buckets(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg, const dcs_metric_score_t *sc)
 {
-    static const char *const head[] = {"Start", "E_DC kWh", "E_IT kWh", "PUE", "coverage", NULL};
-    fprintf(f, "<h2>%s (%lld min)</h2>\n", T("Per interval"), (long long)(sc->bucket_ns / (60 * DCS_NS_PER_S)));
+    size_t n;
+    const char *title;
+    irow_t *r = interval_rows(lang, cfg, sc, &n, &title);
+    double max = 0, div;
+    for (size_t k = 0; r && k < n; k++)
+        max = fmax(max, fmax(r[k].e_dc, r[k].e_it));
+    const char *unit = energy_unit(max, &div);
+    char hdc[32], hit[32];
+    snprintf(hdc, sizeof hdc, "E_DC %s", unit), snprintf(hit, sizeof hit, "E_IT %s", unit);
+    const char *const head[] = {"Start", hdc, hit, "PUE", "coverage", NULL};
+    fprintf(f, "<h2>%s", T(title));
+    if (strcmp(title, "Per interval") == 0)
+        fprintf(f, " (%lld min)", (long long)(sc->bucket_ns / (60 * DCS_NS_PER_S)));
+    fputs("</h2>\n", f);
     table_head(f, lang, head);
-    for (size_t k = 0; k < sc->nbuckets; k++) {
-        char t[64];
-        time_text(lang, sc->bucket_start_ns[k], cfg->site->timezone, t, sizeof t);
+    for (size_t k = 0; r && k < n; k++) {
         fputs("<tr><td class=\"l\">", f);
-        dcs_report_escape(f, t);
+        dcs_report_escape(f, r[k].label);
         fputs("</td><td>", f);
-        num(f, sc->bucket_e_dc_wh[k] / 1000, 2);
+        num(f, r[k].e_dc / div, 2);
         fputs("</td><td>", f);
-        num(f, sc->bucket_e_it_wh[k] / 1000, 2);
+        num(f, r[k].e_it / div, 2);
         fputs("</td><td>", f);
-        num(f, sc->bucket_pue[k], 3);
+        num(f, dcs_metric_pue(r[k].e_dc, r[k].e_it), 3);
         fputs("</td><td>", f);
-        num(f, sc->bucket_coverage[k] * 100, 1);
+        num(f, r[k].cov / (double)r[k].n * 100, 1);
         fputs(" %</td></tr>\n", f);
     }
     fputs("</table>\n", f);
+    free(r);
 }
 
 static void channels(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg, const dcs_metric_score_t *sc)
