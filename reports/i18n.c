@@ -67,6 +67,7 @@ static const struct { const char *en, *zh; } words[] = {
     {"Power", "功率"},
     {"Per interval", "分时段统计"},
     {"Per day", "逐日统计"},
+    {"insufficient data", "数据不足"},
     {"Per month", "逐月统计"},
     {"days", "天"},
     {"Start", "开始时间"},

@@ -253,12 +253,17 @@ static void channels(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg, c
     }
 }
 
-/* One row of the periods table: a PUE, or why it is withheld. */
+/* One row of the periods table: a PUE, "insufficient data (x %)" below the
+ * coverage threshold, or why else it is withheld. */
 static void period_row(FILE *f, dcs_report_lang_t lang, const char *label, const char *from,
-                       double pue, double coverage, const char *withheld)
+                       double pue, double coverage, double min_coverage, const char *withheld)
 {
     fprintf(f, "<tr><td class=\"l\">%s</td><td class=\"l\">%s</td><td>", label, from);
-    if (withheld) {
+    if (!(coverage >= min_coverage)) {
+        fprintf(f, "<span class=\"warn\">%s (", T("insufficient data"));
+        num(f, coverage * 100, 1);
+        fputs(" %)</span>", f);
+    } else if (withheld) {
         fprintf(f, "<span class=\"warn\">%s ", T("Not publishable:"));
         dcs_report_escape(f, withheld);
         fputs("</span>", f);
@@ -277,10 +282,11 @@ static void periods_table(FILE *f, dcs_report_lang_t lang, const dcs_config_t *c
     char from[64];
     table_head(f, lang, head);
     time_text(lang, sc->from_ns, cfg->site->timezone, from, sizeof from);
-    period_row(f, lang, T("This report"), from, sc->pue, sc->coverage, dcs_metric_withheld(sc));
+    double minc = cfg->site->min_coverage;
+    period_row(f, lang, T("This report"), from, sc->pue, sc->coverage, minc, dcs_metric_withheld(sc));
     for (size_t i = 0; i < n; i++) {
         time_text(lang, p[i].from_ns, cfg->site->timezone, from, sizeof from);
-        period_row(f, lang, T(p[i].label), from, p[i].pue, p[i].coverage,
+        period_row(f, lang, T(p[i].label), from, p[i].pue, p[i].coverage, minc,
                    p[i].withheld[0] ? p[i].withheld : NULL);
     }
     fputs("</table>\n", f);

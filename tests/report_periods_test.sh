@@ -3,7 +3,8 @@
 # 15-minute history at 472 kW facility and 400 kW IT (PUE 1.18): the report of
 # a day has 24 hourly rows, of a month 30 daily rows, of the year 12 monthly
 # rows; energies scale (a day 11.33 MWh of E_DC, the year 4134.72 MWh: 472 kW x
-# 8760 h), the period is given in days, and no nan or inf is printed.
+# 8760 h), the period is given in days, and no nan or inf is printed. Month to
+# date with 2 days of data in 20 reads "insufficient data (10.0 %)".
 set -u
 BUILD=$(cd "${DCS_BUILD:-build}" && pwd)
 SRC=$(cd "${DCS_SRC:-.}" && pwd)
@@ -50,4 +51,16 @@ check 2026-04-01 2026-05-01 "Per day" 30 "339.84"
 check 2026-01-01 2027-01-01 "Per month" 12 "4134.72"
 check 2026-01-01 2027-01-01 "逐月统计" 12 "4134.72" zh
 grep -q "365 天" r.html || fail "the year is not given in days"
+# Month to date with two days of data in twenty: "insufficient data", not a PUE
+sed -e 's/id: yr-01/id: md-01/' -e 's/store_dir: store/store_dir: store-md/' site.yaml >md.yaml
+/usr/bin/python3 - >md.csv <<'PY'
+from datetime import datetime, timedelta
+t = datetime(2026, 3, 19)
+print("time,fac,it")
+for k in range(2 * 96 + 1):
+    print(f"{(t + timedelta(minutes=15 * k)).strftime('%Y-%m-%d %H:%M:%S')},472,400")
+PY
+"$D" import --csv md.csv md.yaml >/dev/null 2>&1 || fail "import md"
+"$D" report --from 2026-03-20 --to 2026-03-21 -o md.html md.yaml >/dev/null 2>&1 || fail "report md"
+grep -q "insufficient data (10.0 %)" md.html || fail "month to date: $(grep -o 'Month to date.\{0,200\}' md.html)"
 echo "ok report_periods_test"
