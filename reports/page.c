@@ -30,6 +30,8 @@ static const char *css =
     "text-align:right}th{background:#f3f3f3}td.l,th.l{text-align:left}"
     ".kpi{display:inline-block;border:1px solid #ccc;border-radius:6px;padding:.6em 1em;"
     "margin:.3em .6em .3em 0}.kpi b{font-size:1.8em;display:block}"
+    ".kpi.lead{display:block;width:fit-content;border-color:#2471a3;border-width:2px}.kpi.lead b{font-size:3em}"
+    ".kpi b.na{font-size:1em;color:#7b241c}"
     ".warn{color:#a40}.banner{border:2px solid #a40;padding:0 1em;margin:1em 0}.ok{color:#1e8449}.chart{width:100%;max-width:900px}"
     "@media print{body{margin:1cm;max-width:none}.chart{max-width:100%}"
     "h2,h3{break-after:avoid}tr,svg{break-inside:avoid}}";
@@ -70,6 +72,20 @@ void kpi_why(FILE *f, dcs_report_lang_t lang, const char *label, double v, int p
     dcs_report_escape(f, label);
     fputs("<b class=\"na\">", f);
     dcs_report_escape(f, T(why));
+    fputs("</b></div>\n", f);
+}
+
+void kpi_lead(FILE *f, dcs_report_lang_t lang, const char *label, double v, int prec, const char *why)
+{
+    fputs("<div class=\"kpi lead\">", f);
+    dcs_report_escape(f, label);
+    if (why) {
+        fputs("<b class=\"na\">", f);
+        dcs_report_escape(f, T(why));
+    } else {
+        fputs("<b>", f);
+        num(f, v, prec);
+    }
     fputs("</b></div>\n", f);
 }
 

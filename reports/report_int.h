@@ -20,6 +20,8 @@ void kpi(FILE *f, const char *label, double v, int prec, const char *unit);
 /* A KPI card, or its reason in place of a number (dcs_metric_missing) when why. */
 void kpi_why(FILE *f, dcs_report_lang_t lang, const char *label, double v, int prec, const char *unit,
              const char *why);
+/* The headline card (PUE), above the others: v, or why it has none. */
+void kpi_lead(FILE *f, dcs_report_lang_t lang, const char *label, double v, int prec, const char *why);
 /* A time in zone tz: ISO 8601 with offset (en) or "2026年11月24日 08:00:00 UTC+08:00" (zh). */
 void time_text(dcs_report_lang_t lang, int64_t t_ns, const char *tz, char *buf, size_t len);
 /* <th> cells from translated labels; NULL ends the list. First column left-aligned. */

@@ -48,7 +48,7 @@ static void kpis(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,
     snprintf(label, sizeof label, T("PUE (category %d)"), sc->category);
     const dcs_metric_indicators_t none = {.cue_it_tflops_per_kw = NAN, .eue_yuan_per_kwh = NAN};
     const dcs_metric_indicators_t *x = d ? d : &none;
-    kpi_why(f, lang, label, sc->pue, 3, "", dcs_metric_missing(cfg, sc, x, "pue"));
+    kpi_lead(f, lang, label, sc->pue, 3, dcs_metric_missing(cfg, sc, x, "pue"));
     if (d) {
         kpi_why(f, lang, "CUE_IT", d->cue_it_tflops_per_kw, 2, "TFLOPS/kW", dcs_metric_missing(cfg, sc, d, "cue_it"));
         kpi_why(f, lang, "EUE", d->eue_yuan_per_kwh, 2, lang == DCS_REPORT_ZH ? "元/kWh" : "yuan/kWh",

@@ -12,9 +12,11 @@
 #define MB 40   /* bottom margin for x labels */
 #define COLS 1000
 
+/* The power axis: from 0 (power is never negative here) to the highest value
+ * plus a tenth, in W. */
 static void y_range(const dcs_report_series_t *s, size_t ns, double *lo, double *hi)
 {
-    *lo = INFINITY;
+    *lo = 0;
     *hi = -INFINITY;
     for (size_t k = 0; k < ns; k++)
         for (size_t i = 0; i < s[k].n; i++)
@@ -22,13 +24,9 @@ static void y_range(const dcs_report_series_t *s, size_t ns, double *lo, double 
                 *lo = fmin(*lo, s[k].value[i]);
                 *hi = fmax(*hi, s[k].value[i]);
             }
-    if (!(*lo <= *hi)) {
-        *lo = 0;
-        *hi = 1;
-    }
-    double pad = (*hi - *lo) * 0.1 + 1e-9 * fabs(*hi) + 1e-12;
-    *lo -= pad;
-    *hi += pad;
+    if (!(*hi > *lo))
+        *hi = *lo + 1000;
+    *hi += (*hi - *lo) * 0.1;
 }
 
 static void polyline(FILE *f, const dcs_report_series_t *s, int64_t from, int64_t to,
@@ -66,22 +64,24 @@ void dcs_report_svg_chart(FILE *f, const dcs_report_series_t *series, size_t nse
                "role=\"img\" class=\"chart\">\n", W, H);
     fprintf(f, "<rect x=\"%d\" y=\"10\" width=\"%d\" height=\"%d\" fill=\"none\" "
                "stroke=\"#999\"/>\n", ML, W - ML - 10, H - MB - 10);
-    for (int k = 0; k <= 4; k++) { /* y grid, kW */
+    int mw = hi >= 5e6; /* the axis in MW from 5 MW */
+    for (int k = 0; k <= 4; k++) { /* y grid */
         double v = lo + (hi - lo) * k / 4, y = 10 + (1 - (double)k / 4) * (H - MB - 10);
-        fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" font-size=\"11\">%.1f kW"
-                   "</text>\n", ML - 4, y + 4, v / 1000);
+        fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" font-size=\"11\">%.*f %s"
+                   "</text>\n", ML - 4, y + 4, mw ? 2 : 1, v / (mw ? 1e6 : 1e3), mw ? "MW" : "kW");
     }
-    for (int k = 0; k <= 4; k++) { /* x labels, site zone */
+    int days = to_ns - from_ns > 2 * 86400 * DCS_NS_PER_S;
+    for (int k = 0; k <= 4; k++) { /* x labels, site zone; the ends inside the frame */
         int64_t t = from_ns + (to_ns - from_ns) / 4 * k;
         char buf[48];
         dcs_time_format(t, tz, buf, sizeof buf);
         double x = ML + (double)k / 4 * (W - ML - 10);
-        fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-size=\"11\">%.5s %.8s"
-                   "</text>\n", x, H - MB + 16, buf + 5, buf + 11);
+        fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\" font-size=\"11\">%.5s %.*s</text>\n", x,
+                H - MB + 16, k == 0 ? "start" : k == 4 ? "end" : "middle", buf + 5, days ? 0 : 5, buf + 11);
     }
     for (size_t k = 0; k < nseries; k++) {
         polyline(f, &series[k], from_ns, to_ns, lo, hi);
-        fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"", ML + 10 + 180 * (int)k, H - 6);
+        fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"", ML + 10 + 140 * (int)k, H - 6);
         dcs_report_escape(f, series[k].colour);
         fputs("\">&#9644; ", f);
         dcs_report_escape(f, series[k].label);
@@ -108,7 +108,9 @@ void dcs_report_svg_load_pue(FILE *f, const dcs_metric_score_t *sc)
     if (!(xmin <= xmax)) {
         xmin = 0, xmax = 1, ymin = 1, ymax = 2;
     }
-    double xp = (xmax - xmin) * 0.1 + 1e-6 * fabs(xmax) + 1e-9, yp = (ymax - ymin) * 0.1 + 0.01;
+    /* a range of a tenth, at least 10 % of the load either side: one point (or
+     * loads all alike) sits in the middle with distinct ticks around it */
+    double xp = fmax((xmax - xmin) * 0.1, 0.1 * fmax(fabs(xmax), 1.0)), yp = fmax((ymax - ymin) * 0.1, 0.01);
     xmin -= xp, xmax += xp, ymin -= yp, ymax += yp;
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" role=\"img\" "
                "class=\"chart\">\n<rect x=\"%d\" y=\"10\" width=\"%d\" height=\"%d\" fill=\"none\" "
@@ -117,8 +119,8 @@ void dcs_report_svg_load_pue(FILE *f, const dcs_metric_score_t *sc)
         double y = 10 + (1 - (double)k / 4) * (H - MB - 10), x = ML + (double)k / 4 * (W - ML - 10);
         fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" font-size=\"11\">%.3f</text>\n",
                 ML - 4, y + 4, ymin + (ymax - ymin) * k / 4);
-        fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-size=\"11\">%.0f kW</text>\n",
-                x, H - MB + 16, xmin + (xmax - xmin) * k / 4);
+        fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\" font-size=\"11\">%.4g kW</text>\n",
+                x, H - MB + 16, k == 0 ? "start" : k == 4 ? "end" : "middle", xmin + (xmax - xmin) * k / 4);
     }
     for (size_t k = 0; k < sc->nbuckets; k++)
         if (isfinite(kw[k]) && isfinite(sc->bucket_pue[k]))

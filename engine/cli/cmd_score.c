@@ -339,20 +339,22 @@ int cmd_score(int argc, char **argv)
     return score_command(argc, argv, score_help, print_score);
 }
 
-/* Chart lines: the facility and IT power channels that PUE uses. */
+/* Chart lines: the power channels of every role of the energy balance
+ * (facility, IT total, cooling, other; not racks or servers), up to max. */
 static size_t chart_series(const dcs_config_t *cfg, dcs_store_t *st, const dcs_metric_score_t *sc,
                            dcs_store_series_t *raw, dcs_report_series_t *out, size_t max)
 {
-    static const char *colours[] = {"#c0392b", "#2471a3", "#1e8449", "#7d3c98"};
+    static const char *colours[] = {"#c0392b", "#2471a3", "#1e8449", "#7d3c98", "#b9770e", "#566573"};
     size_t n = 0;
     for (unsigned i = 0; i < cfg->channels_count && n < max; i++) {
         const dcs_config_channel_t *c = &cfg->channels[i];
         if (c->kind != DCS_CONFIG_POWER || c->cross_check ||
-            (c->role != DCS_CONFIG_ROLE_FACILITY_TOTAL && c->role != DCS_CONFIG_ROLE_IT_TOTAL))
+            (c->role != DCS_CONFIG_ROLE_FACILITY_TOTAL && c->role != DCS_CONFIG_ROLE_IT_TOTAL &&
+             c->role != DCS_CONFIG_ROLE_COOLING && c->role != DCS_CONFIG_ROLE_LIGHTING_OTHER))
             continue;
         if (dcs_store_read(st, c->id, sc->from_ns, sc->to_ns, &raw[n]))
             continue;
-        out[n] = (dcs_report_series_t){.label = c->id, .colour = colours[n % 4],
+        out[n] = (dcs_report_series_t){.label = c->id, .colour = colours[n % 6],
                                        .t_ns = raw[n].t_ns, .value = raw[n].value, .n = raw[n].n};
         n++;
     }
@@ -390,9 +392,9 @@ static int write_report(const char *path, const scored_t *s)
     const dcs_config_t *cfg = s->cfg;
     const dcs_metric_score_t *sc = s->r.sc;
     dcs_store_t *st = s->st;
-    dcs_store_series_t raw[8] = {0};
-    dcs_report_series_t series[8];
-    size_t ns = chart_series(cfg, st, sc, raw, series, 8);
+    dcs_store_series_t raw[6] = {0};
+    dcs_report_series_t series[6];
+    size_t ns = chart_series(cfg, st, sc, raw, series, 6);
     FILE *f = fopen(path, "w");
     dcs_report_period_t periods[2];
     size_t np = period_pues(s, periods);
