@@ -68,6 +68,7 @@ static const struct { const char *en, *zh; } words[] = {
     {"Per interval", "分时段统计"},
     {"Per day", "逐日统计"},
     {"insufficient data", "数据不足"},
+    {"unofficial translation", "非官方译文"},
     {"Per month", "逐月统计"},
     {"days", "天"},
     {"Start", "开始时间"},

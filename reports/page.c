@@ -172,3 +172,26 @@ void page_sources(FILE *f, dcs_report_lang_t lang, const dcs_index_sentry_t *e, 
     if (any)
         fputs("</table>\n", f);
 }
+
+void page_rule(FILE *f, dcs_report_lang_t lang, const dcs_index_rule_t *r, int with_source)
+{
+    int zh = lang == DCS_REPORT_ZH;
+    dcs_report_escape(f, zh && r->name_zh ? r->name_zh : r->name);
+    if (with_source) {
+        fputs(zh ? "（" : " (", f);
+        dcs_report_escape(f, zh && r->source_zh ? r->source_zh : r->source);
+        fputs(zh ? "）" : ")", f);
+    }
+    if (r->unofficial)
+        fprintf(f, " <i>%s</i>", T("unofficial translation"));
+}
+
+const char *page_grade(dcs_report_lang_t lang, const dcs_index_assessment_t *as)
+{
+    return lang == DCS_REPORT_ZH && as->grade_zh ? as->grade_zh : as->grade;
+}
+
+const char *page_region(dcs_report_lang_t lang, const dcs_index_policy_t *pol, const char *id)
+{
+    return dcs_index_policy_region(pol, id, lang == DCS_REPORT_ZH);
+}

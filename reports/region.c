@@ -117,7 +117,7 @@ static void leaf_table(const region_t *g)
             num(f, g->rk->eval.score[s->row * L + l], 0), fputs(")</td>", f);
         }
         fputs("<td>", f), num(f, s->e->coverage * 100, 1), fputs(" %</td><td class=\"l\">", f);
-        dcs_report_escape(f, s->as.grade), fputs("</td></tr>\n", f);
+        dcs_report_escape(f, page_grade(lang, &s->as)), fputs("</td></tr>\n", f);
     }
     fprintf(f, "</table>\n<p>%s</p>\n", T("Rank in the whole cohort; each cell: the submitted figure and its score"));
 }
@@ -160,8 +160,7 @@ static void compliance(const region_t *g)
     fputs("</table>\n<ul>", f);
     for (size_t r = 0; r < nr; r++) {
         fputs("<li><b>", f), dcs_report_escape(f, rules[r].id), fputs("</b>: ", f);
-        dcs_report_escape(f, rules[r].name), fputs(" (", f);
-        dcs_report_escape(f, rules[r].source), fputs(")</li>", f);
+        page_rule(f, lang, &rules[r], 1), fputs("</li>", f);
     }
     fputs("</ul>\n", f);
 }
@@ -201,7 +200,7 @@ int dcs_report_region_html(FILE *f, dcs_report_lang_t lang, const char *region, 
     }
     size_t all = gather(&g, e, n);
     char title[300];
-    snprintf(title, sizeof title, "%s: %s", T("dcscore regional pilot report"), T(region));
+    snprintf(title, sizeof title, "%s: %s", T("dcscore regional pilot report"), page_region(lang, pol, region));
     page_open(f, lang, title, "dcscore regional pilot report");
     fputs("<p class=\"sub\">", f);
     dcs_report_escape(f, cohort);

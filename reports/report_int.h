@@ -10,6 +10,13 @@
 /* <!DOCTYPE html> ... <body><h1>title</h1>, with the inline stylesheet. */
 void page_open(FILE *f, dcs_report_lang_t lang, const char *title, const char *kind);
 void page_close(FILE *f);
+/* A policy rule's name (Chinese in zh), its source when with_source, and
+ * "unofficial translation" when its wording is not yet the primary document's. */
+void page_rule(FILE *f, dcs_report_lang_t lang, const dcs_index_rule_t *r, int with_source);
+/* The grade's name in the report's language. */
+const char *page_grade(dcs_report_lang_t lang, const dcs_index_assessment_t *as);
+/* A region's display name (青浦区 in zh) from the policy file, else its id. */
+const char *page_region(dcs_report_lang_t lang, const dcs_index_policy_t *pol, const char *id);
 /* "Signed sources": each entry of region (NULL: all) that has a source, with it;
  * nothing when none has. */
 void page_sources(FILE *f, dcs_report_lang_t lang, const dcs_index_sentry_t *e, size_t n, const char *region);

@@ -10,8 +10,9 @@
 #include <string.h>
 
 static void header(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,
-                   const dcs_metric_score_t *sc)
+                   const dcs_metric_score_t *sc, const dcs_index_assessment_t *as)
 {
+    const char *region = !as ? cfg->site->region : lang == DCS_REPORT_ZH ? as->region_zh : as->region_en;
     char from[64], to[64];
     time_text(lang, sc->from_ns, cfg->site->timezone, from, sizeof from);
     time_text(lang, sc->to_ns, cfg->site->timezone, to, sizeof to);
@@ -19,7 +20,7 @@ static void header(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,
     fprintf(f, "<p class=\"sub\">%s <b>", T("Site"));
     dcs_report_escape(f, cfg->site->id);
     fprintf(f, "</b>, %s <b>", T("region"));
-    dcs_report_escape(f, cfg->site->region);
+    dcs_report_escape(f, region ? region : cfg->site->region);
     fprintf(f, "</b>. %s ", T("Period"));
     dcs_report_escape(f, from);
     fprintf(f, " %s ", T("to"));
@@ -111,12 +112,12 @@ static void indicators(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,
     }
     static const char *const phead[] = {"Policy", "Verdict", NULL};
     fprintf(f, "<p>%s: <b>", T("Grade"));
-    dcs_report_escape(f, as->grade);
+    dcs_report_escape(f, page_grade(lang, as));
     fputs("</b></p>\n", f);
     table_head(f, lang, phead);
     for (size_t i = 0; i < as->nrules; i++) {
         fputs("<tr><td class=\"l\">", f);
-        dcs_report_escape(f, as->rules[i].name);
+        page_rule(f, lang, &as->rules[i], 0);
         fprintf(f, "</td><td class=\"l %s\">%s</td></tr>\n", as->met[i] > 0 ? "ok" : as->met[i] ? "" : "warn",
                 T(as->met[i] < 0 ? "not applicable" : as->met[i] ? "met" : "not met"));
     }
@@ -363,7 +364,7 @@ int dcs_report_site_html(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cf
                          size_t nseries, const dcs_report_period_t *periods, size_t nperiods,
                          const dcs_report_site_system_t *system)
 {
-    header(f, lang, cfg, sc);
+    header(f, lang, cfg, sc, as);
     findings_banner(f, lang, sc);
     kpis(f, lang, cfg, sc, ind);
     periods_table(f, lang, cfg, sc, periods, nperiods);

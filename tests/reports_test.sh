@@ -59,6 +59,12 @@ pdftotext qp-en.pdf qp-en.txt && grep -q "Effective compute efficiency evaluatio
 shot "$DIR/qp-en.html" qp-en.png
 "$D" report --region qingpu --lang zh --pdf -o qp.html "$C" >/dev/null || fail "region report"
 pdftotext qp.pdf qp.txt && grep -q "有效算力效率评估" qp.txt && grep -q "qp-04" qp.txt || fail "region PDF content"
+# zh: the region, grades and policy rules in Chinese from the policy file, each rule
+# whose wording is not yet the primary document's marked, and no placeholder
+grep -q "<title>[^<]*青浦区" qp.html || fail "region title not 青浦区"
+grep -q "GB 40879 [123]级" qp.html || fail "grades not in Chinese"
+grep -q "长三角示范区枢纽" qp.html && grep -q "非官方译文" qp.html || fail "policy rules not in Chinese, or not marked"
+grep -qi "verify wording" qp.html && fail "a wording placeholder in the regional report"
 shot "$DIR/qp.html" qp.png
 /usr/bin/python3 - <<'PY' || fail "scheduling feed"
 import csv, json

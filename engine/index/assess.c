@@ -13,6 +13,9 @@ void dcs_index_assess(const dcs_index_policy_t *pol, double pue, double occupanc
     memset(out, 0, sizeof *out);
     out->policy_version = dcs_index_policy_version(pol);
     out->grade = dcs_index_grade(pol, pue);
+    out->grade_zh = dcs_index_policy_grade_zh(pol, out->grade);
+    out->region_en = dcs_index_policy_region(pol, region, 0);
+    out->region_zh = dcs_index_policy_region(pol, region, 1);
     out->nrules = dcs_index_policy_rules(pol, &out->rules);
     if (out->nrules > DCS_INDEX_MAX_RULES)
         out->nrules = DCS_INDEX_MAX_RULES;

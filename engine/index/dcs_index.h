@@ -7,6 +7,7 @@
 #ifndef DCS_INDEX_H
 #define DCS_INDEX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,7 +17,7 @@
 typedef struct { double best, worst; } dcs_index_anchor_t;
 
 typedef struct {
-    char *name;
+    char *name, *name_zh;      /* name_zh NULL: name */
     double max_pue;
 } dcs_index_grade_t;
 
@@ -25,7 +26,13 @@ typedef struct {
     double max_pue;
     double min_rack_occupancy; /* 0: no occupancy condition */
     char *region;              /* NULL: applies everywhere */
+    char *name_zh, *source_zh; /* NULL: the English */
+    bool unofficial;           /* wording not yet from the primary document */
 } dcs_index_rule_t;
+
+typedef struct {
+    char *id, *name_en, *name_zh;
+} dcs_index_region_t;
 
 typedef struct dcs_index_policy dcs_index_policy_t;
 
@@ -37,6 +44,12 @@ void dcs_index_policy_free(dcs_index_policy_t *p);
 
 /* Accessors. */
 const char *dcs_index_policy_version(const dcs_index_policy_t *p);
+/* A region's display name ("Qingpu District", "青浦区" when zh), or id itself
+ * when the policy file does not name it. */
+const char *dcs_index_policy_region(const dcs_index_policy_t *p, const char *id, int zh);
+/* A grade's name in zh (or the English name when none): grade is one of the
+ * names dcs_index_grade gives. */
+const char *dcs_index_policy_grade_zh(const dcs_index_policy_t *p, const char *grade);
 const char *dcs_index_policy_hash(const dcs_index_policy_t *p); /* SHA-256 of the file, hex */
 const char *dcs_index_policy_path(const dcs_index_policy_t *p);
 /* The policy's index system (its index_system key, resolved against the
@@ -140,6 +153,8 @@ int dcs_index_critic(const double *x, size_t m, size_t n, const int *benefit, do
 typedef struct {
     const char *policy_version;
     const char *grade;                 /* GB 40879 grade of the PUE */
+    const char *grade_zh;              /* its Chinese name */
+    const char *region_en, *region_zh; /* the site's region as the policy file names it */
     size_t nrules;
     const dcs_index_rule_t *rules;
     int met[DCS_INDEX_MAX_RULES];      /* 1 met, 0 not met, -1 not applicable (region) */

@@ -19,6 +19,8 @@ typedef struct { double pue_min, pue_max, meter_class_pct, min_coverage, scale_s
 
 typedef struct {
     char *formula_version;
+    dcs_index_region_t *regions;
+    unsigned regions_count;
     grades_t grades;
     dcs_index_rule_t *policies;
     unsigned policies_count;
@@ -40,8 +42,8 @@ struct dcs_index_policy {
 #define FLT(k, st, f, fl) CYAML_FIELD_FLOAT(k, fl, st, f)
 
 static const cyaml_schema_field_t level_f[] = {
-    STR("name", dcs_index_grade_t, name, 0), FLT("max_pue", dcs_index_grade_t, max_pue, 0),
-    CYAML_FIELD_END};
+    STR("name", dcs_index_grade_t, name, 0), STR("name_zh", dcs_index_grade_t, name_zh, CYAML_FLAG_OPTIONAL),
+    FLT("max_pue", dcs_index_grade_t, max_pue, 0), CYAML_FIELD_END};
 static const cyaml_schema_value_t level_s = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, dcs_index_grade_t, level_f)};
 static const cyaml_schema_field_t grades_f[] = {
@@ -52,7 +54,15 @@ static const cyaml_schema_field_t rule_f[] = {
     STR("id", dcs_index_rule_t, id, 0), STR("name", dcs_index_rule_t, name, 0),
     STR("source", dcs_index_rule_t, source, 0), FLT("max_pue", dcs_index_rule_t, max_pue, 0),
     FLT("min_rack_occupancy", dcs_index_rule_t, min_rack_occupancy, CYAML_FLAG_OPTIONAL),
-    STR("region", dcs_index_rule_t, region, CYAML_FLAG_OPTIONAL), CYAML_FIELD_END};
+    STR("region", dcs_index_rule_t, region, CYAML_FLAG_OPTIONAL),
+    STR("name_zh", dcs_index_rule_t, name_zh, CYAML_FLAG_OPTIONAL),
+    STR("source_zh", dcs_index_rule_t, source_zh, CYAML_FLAG_OPTIONAL),
+    CYAML_FIELD_BOOL("unofficial", CYAML_FLAG_OPTIONAL, dcs_index_rule_t, unofficial), CYAML_FIELD_END};
+static const cyaml_schema_field_t region_f[] = {
+    STR("id", dcs_index_region_t, id, 0), STR("name_en", dcs_index_region_t, name_en, 0),
+    STR("name_zh", dcs_index_region_t, name_zh, 0), CYAML_FIELD_END};
+static const cyaml_schema_value_t region_s = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, dcs_index_region_t, region_f)};
 static const cyaml_schema_value_t rule_s = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, dcs_index_rule_t, rule_f)};
 static const cyaml_schema_field_t fp_f[] = {
@@ -70,6 +80,7 @@ static const cyaml_schema_field_t doc_f[] = {
     STR("formula_version", doc_t, formula_version, 0),
     CYAML_FIELD_MAPPING("grades", 0, doc_t, grades, grades_f),
     CYAML_FIELD_SEQUENCE("policies", CYAML_FLAG_POINTER, doc_t, policies, &rule_s, 0, 64),
+    CYAML_FIELD_SEQUENCE("regions", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, doc_t, regions, &region_s, 0, 256),
     CYAML_FIELD_MAPPING("fp32_equivalent", 0, doc_t, fp32_equivalent, fp_f),
     CYAML_FIELD_MAPPING("carbon", 0, doc_t, carbon, carbon_f),
     CYAML_FIELD_MAPPING("plausibility", 0, doc_t, plausibility, plaus_f),
@@ -132,6 +143,22 @@ const char *dcs_index_policy_version(const dcs_index_policy_t *p)
 }
 
 const char *dcs_index_policy_hash(const dcs_index_policy_t *p) { return p->hash; }
+
+const char *dcs_index_policy_region(const dcs_index_policy_t *p, const char *id, int zh)
+{
+    for (unsigned i = 0; p && id && i < p->doc->regions_count; i++)
+        if (strcmp(p->doc->regions[i].id, id) == 0)
+            return zh ? p->doc->regions[i].name_zh : p->doc->regions[i].name_en;
+    return id;
+}
+
+const char *dcs_index_policy_grade_zh(const dcs_index_policy_t *p, const char *grade)
+{
+    for (unsigned i = 0; p && grade && i < p->doc->grades.levels_count; i++)
+        if (strcmp(p->doc->grades.levels[i].name, grade) == 0 && p->doc->grades.levels[i].name_zh)
+            return p->doc->grades.levels[i].name_zh;
+    return grade;
+}
 const char *dcs_index_policy_path(const dcs_index_policy_t *p) { return p->path; }
 
 const char *dcs_index_policy_system(const dcs_index_policy_t *p)
