@@ -33,8 +33,10 @@ static const char *css =
     ".kpi.lead{display:block;width:fit-content;border-color:#2471a3;border-width:2px}.kpi.lead b{font-size:3em}"
     ".kpi b.na{font-size:1em;color:#7b241c}"
     ".warn{color:#a40}.banner{border:2px solid #a40;padding:0 1em;margin:1em 0}.ok{color:#1e8449}.chart{width:100%;max-width:900px}"
-    "@media print{body{margin:1cm;max-width:none}.chart{max-width:100%}"
-    "h2,h3{break-after:avoid}tr,svg{break-inside:avoid}}";
+    "@media print{body{margin:0;max-width:none;font-size:10pt}.chart{max-width:100%}"
+    "h2,h3{break-after:avoid}tr,svg,.kpi{break-inside:avoid}thead{display:table-header-group}"
+    "td,th{padding:.2em .4em}}"
+    "@page{size:A4;margin:14mm 12mm 16mm}";
 
 void page_open(FILE *f, dcs_report_lang_t lang, const char *title, const char *kind)
 {
@@ -114,13 +116,13 @@ void time_text(dcs_report_lang_t lang, int64_t t_ns, const char *tz, char *buf, 
 
 void table_head(FILE *f, dcs_report_lang_t lang, const char *const *labels)
 {
-    fputs("<table><tr>", f);
+    fputs("<table><thead><tr>", f);
     for (size_t i = 0; labels[i]; i++) {
         fputs(i ? "<th>" : "<th class=\"l\">", f);
         dcs_report_escape(f, T(labels[i]));
         fputs("</th>", f);
     }
-    fputs("</tr>\n", f);
+    fputs("</tr></thead>\n", f);
 }
 
 void bar_chart(FILE *f, const char *const *labels, const double *values, size_t n,
@@ -163,7 +165,7 @@ void page_sources(FILE *f, dcs_report_lang_t lang, const dcs_index_sentry_t *e, 
         if (!e[i].source || (region && strcmp(e[i].region, region) != 0))
             continue;
         if (!any++)
-            fprintf(f, "<h2>%s</h2>\n<p>%s</p>\n<table><tr><th>%s</th><th>%s</th></tr>\n", T("Signed sources"),
+            fprintf(f, "<h2>%s</h2>\n<p>%s</p>\n<table><thead><tr><th>%s</th><th>%s</th></tr></thead>\n", T("Signed sources"),
                     T("The region re-scored each figure above from the signed bundle named here (its SHA-256 "
                       "digest); the bundle is archived unchanged."), T("Site"), T("Source"));
         fputs("<tr><td>", f), dcs_report_escape(f, e[i].name), fputs("</td><td><code>", f);

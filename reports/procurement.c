@@ -173,14 +173,14 @@ static void sensitivity(FILE *f, dcs_report_lang_t lang, const dcs_index_system_
 {
     size_t nn;
     const dcs_index_node_t *nodes = dcs_index_system_nodes(sys, &nn);
-    fprintf(f, "<h3>%s</h3>\n<table><tr><th class=\"l\">%s</th><th>%s</th>",
+    fprintf(f, "<h3>%s</h3>\n<table><thead><tr><th class=\"l\">%s</th><th>%s</th>",
             leaves ? T("Indicators") : T("Groups"), T("Name"), T("Rank"));
     for (size_t j = 0; j < nn; j++)
         if (nodes[j].leaf == leaves)
             fputs("<th>", f), dcs_report_escape(f, nodes[j].id),
                 fprintf(f, " +%.0f%%</th><th>", delta * 100), dcs_report_escape(f, nodes[j].id),
                 fprintf(f, " &minus;%.0f%%</th>", delta * 100);
-    fputs("</tr>\n", f);
+    fputs("</tr></thead>\n", f);
     for (int k = 1; k <= (int)r->nranked; k++)
         for (size_t i = 0; i < n; i++) {
             if (!r->r[i].ranked || r->r[i].rank != k)

@@ -98,7 +98,7 @@ static void leaf_table(const region_t *g)
     const size_t *ln;
     const dcs_index_node_t *nodes = dcs_index_system_nodes(g->sys, &nn);
     dcs_index_system_leaves(g->sys, &ln);
-    fprintf(f, "<h2>%s</h2>\n<table><tr><th class=\"l\">%s</th><th class=\"l\">%s</th><th>%s</th>",
+    fprintf(f, "<h2>%s</h2>\n<table><thead><tr><th class=\"l\">%s</th><th class=\"l\">%s</th><th>%s</th>",
             T("Effective compute efficiency evaluation"), T("Rank"), T("Name"), T("Composite"));
     for (size_t l = 0; l < L; l++) {
         const dcs_index_node_t *nd = &nodes[ln[l]];
@@ -106,7 +106,7 @@ static void leaf_table(const region_t *g)
         dcs_report_escape(f, lang == DCS_REPORT_ZH && nd->name_zh ? nd->name_zh : nd->name_en);
         fputs("<br>", f), dcs_report_escape(f, nd->unit), fputs("</th>", f);
     }
-    fprintf(f, "<th>%s</th><th class=\"l\">%s</th></tr>\n", T("Coverage"), T("Grade"));
+    fprintf(f, "<th>%s</th><th class=\"l\">%s</th></tr></thead>\n", T("Coverage"), T("Grade"));
     for (size_t i = 0; i < g->k; i++) {
         const site_t *s = &g->s[i];
         fprintf(f, "<tr><td class=\"l\">%d</td><td class=\"l\">", s->r->rank);
@@ -144,11 +144,11 @@ static void compliance(const region_t *g)
     FILE *f = g->f;
     const dcs_index_rule_t *rules;
     size_t nr = dcs_index_policy_rules(g->pol, &rules);
-    fprintf(f, "<h2>%s</h2>\n<table><tr><th class=\"l\">%s</th>", T("Compliance with the regional limits"),
+    fprintf(f, "<h2>%s</h2>\n<table><thead><tr><th class=\"l\">%s</th>", T("Compliance with the regional limits"),
             T("Site"));
     for (size_t r = 0; r < nr; r++)
         fputs("<th>", f), dcs_report_escape(f, rules[r].id), fputs("</th>", f);
-    fputs("</tr>\n", f);
+    fputs("</tr></thead>\n", f);
     for (size_t i = 0; i < g->k; i++) {
         const dcs_index_assessment_t *as = &g->s[i].as;
         fputs("<tr><td class=\"l\">", f), dcs_report_escape(f, g->s[i].e->id), fputs("</td>", f);
