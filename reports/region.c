@@ -82,12 +82,50 @@ static void summary(const region_t *g, size_t all)
     kpi(g->f, T("Ranked"), (double)g->k, 0, "");
     for (size_t i = 0; i < g->k; i++)
         g->scratch[i] = dcs_index_sentry_value(g->s[i].e, "pue");
-    kpi(g->f, "PUE (median)", median(g->scratch, g->k), 3, "");
+    kpi(g->f, T("PUE (median)"), median(g->scratch, g->k), 3, "");
     for (size_t i = 0; i < g->k; i++)
         g->scratch[i] = dcs_index_sentry_value(g->s[i].e, "compute_eff_it");
-    kpi(g->f, "CUE_IT (median)", median(g->scratch, g->k), 2, "TFLOPS/kW");
+    kpi(g->f, T("CUE_IT (median)"), median(g->scratch, g->k), 2, "TFLOPS/kW");
     kpi(g->f, T("Meeting every rule"), g->k ? 100.0 * (double)met / (double)g->k : NAN, 0, "%");
     fprintf(g->f, "<p>%s</p>\n", T("Medians, distributions and compliance count the ranked sites only"));
+}
+
+/* The conclusions in sentences: how many sites, the best and the weakest,
+ * and how many ranked sites meet each rule that applies in the region. */
+static void conclusions(const region_t *g, size_t all)
+{
+    dcs_report_lang_t lang = g->lang;
+    FILE *f = g->f;
+    int zh = lang == DCS_REPORT_ZH;
+    const char *name = page_region(lang, g->pol, g->region);
+    fprintf(f, "<h2>%s</h2>\n<p>", T("Conclusions"));
+    if (zh)
+        fprintf(f, "参评名单中%s共有 %zu 个数据中心，其中 %zu 个数据完整、参与排名（其余缺少指标数据或数据覆盖率不足，不计入中位数与合规统计）。",
+                name, all, g->k);
+    else
+        fprintf(f, "%zu sites of %s are in the cohort; %zu of them have every figure and enough coverage and are "
+                   "ranked (the others count in no median or verdict).", all, name, g->k);
+    if (g->k) {
+        const site_t *best = &g->s[0], *worst = &g->s[g->k - 1];
+        fputs(zh ? "综合评分最高的是" : " The best is ", f), dcs_report_escape(f, best->e->name);
+        fprintf(f, zh ? "（%.2f 分），" : " (composite %.2f), ", best->r->composite);
+        fputs(zh ? "最低的是" : "the weakest ", f), dcs_report_escape(f, worst->e->name);
+        fprintf(f, zh ? "（%.2f 分）。" : " (%.2f).", worst->r->composite);
+    }
+    fputs("</p>\n<ul>", f);
+    const dcs_index_rule_t *rules;
+    size_t nr = dcs_index_policy_rules(g->pol, &rules);
+    for (size_t r = 0; r < nr && g->k; r++) {
+        if (rules[r].region && strcmp(rules[r].region, g->region) != 0)
+            continue;
+        size_t met = 0;
+        for (size_t i = 0; i < g->k; i++)
+            met += r < g->s[i].as.nrules && g->s[i].as.met[r] > 0;
+        fprintf(f, zh ? "<li>%zu / %zu 个排名数据中心符合：" : "<li>%zu of %zu ranked sites meet ", met, g->k);
+        page_rule(f, lang, &rules[r], 0);
+        fputs("</li>", f);
+    }
+    fputs("</ul>\n", f);
 }
 
 static void leaf_table(const region_t *g)
@@ -210,6 +248,7 @@ int dcs_report_region_html(FILE *f, dcs_report_lang_t lang, const char *region, 
     fprintf(f, " (SHA-256 %.16s&hellip;). %s %s, dcscore %s.</p>\n", dcs_index_system_hash(sys), T("Formula"),
             dcs_index_policy_version(pol), DCS_VERSION);
     summary(&g, all);
+    conclusions(&g, all);
     leaf_table(&g);
     distributions(&g);
     compliance(&g);

@@ -65,6 +65,8 @@ grep -q "<title>[^<]*青浦区" qp.html || fail "region title not 青浦区"
 grep -q "GB 40879 [123]级" qp.html || fail "grades not in Chinese"
 grep -q "长三角示范区枢纽" qp.html && grep -q "非官方译文" qp.html || fail "policy rules not in Chinese, or not marked"
 grep -qi "verify wording" qp.html && fail "a wording placeholder in the regional report"
+grep -q "评估结论" qp.html && grep -q "综合评分最高的是" qp.html || fail "no conclusions in the zh regional report"
+grep -q "个排名数据中心符合" qp.html || fail "no per-rule count in the zh conclusions"
 shot "$DIR/qp.html" qp.png
 /usr/bin/python3 - <<'PY' || fail "scheduling feed"
 import csv, json
