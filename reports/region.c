@@ -142,7 +142,7 @@ static void leaf_table(const region_t *g)
         const dcs_index_node_t *nd = &nodes[ln[l]];
         fputs("<th>", f);
         dcs_report_escape(f, lang == DCS_REPORT_ZH && nd->name_zh ? nd->name_zh : nd->name_en);
-        fputs("<br>", f), dcs_report_escape(f, nd->unit), fputs("</th>", f);
+        fputs("<br>", f), dcs_report_escape(f, page_unit(lang, nd->unit)), fputs("</th>", f);
     }
     fprintf(f, "<th>%s</th><th class=\"l\">%s</th></tr></thead>\n", T("Coverage"), T("Grade"));
     for (size_t i = 0; i < g->k; i++) {
@@ -255,7 +255,7 @@ int dcs_report_region_html(FILE *f, dcs_report_lang_t lang, const char *region, 
     for (size_t i = 0; i < n; i++)
         if (!rk->r[i].ranked && in_region(&e[i], region)) {
             fprintf(f, "<p class=\"warn\">%s: ", T("Not ranked"));
-            dcs_report_escape(f, e[i].name), fputs(" &mdash; ", f), dcs_report_escape(f, rk->r[i].why_not);
+            dcs_report_escape(f, e[i].name), fputs(" &mdash; ", f), page_why_not(f, lang, rk->r[i].why_not);
             fputs("</p>\n", f);
         }
     page_sources(f, lang, e, n, region);

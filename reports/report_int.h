@@ -17,6 +17,11 @@ void page_rule(FILE *f, dcs_report_lang_t lang, const dcs_index_rule_t *r, int w
 const char *page_grade(dcs_report_lang_t lang, const dcs_index_assessment_t *as);
 /* A region's display name (青浦区 in zh) from the policy file, else its id. */
 const char *page_region(dcs_report_lang_t lang, const dcs_index_policy_t *pol, const char *id);
+/* Why an entry is not ranked, or a site has no composite, in the report's
+ * language (the engine's reasons read in Chinese for zh). */
+void page_why_not(FILE *f, dcs_report_lang_t lang, const char *why);
+/* A unit as the report's language writes it ("元/kWh" for "yuan/kWh" in zh). */
+const char *page_unit(dcs_report_lang_t lang, const char *unit);
 /* "Signed sources": each entry of region (NULL: all) that has a source, with it;
  * nothing when none has. */
 void page_sources(FILE *f, dcs_report_lang_t lang, const dcs_index_sentry_t *e, size_t n, const char *region);

@@ -95,7 +95,7 @@ static void indicators(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,
         WHY("cue_it", note));
     row(f, "CUE_DC", d->cue_dc_tflops_per_kw, 2, "TFLOPS/kW (FP32-eq)", WHY("cue_dc", "CUE_IT / PUE"));
     row(f, T("EUE (economic output)"), d->eue_yuan_per_kwh, 2, lang == DCS_REPORT_ZH ? "元/kWh" : "yuan/kWh",
-        WHY("eue", d->eue_basis ? d->eue_basis : "-"));
+        WHY("eue", d->eue_basis ? T(d->eue_basis) : "-"));
     row(f, T("Carbon CUE"), d->carbon_cue_kgco2_per_kwh, 3, "kgCO2/kWh (IT)", WHY("carbon", "ISO/IEC 30134-8"));
     row(f, "WUE", d->wue_l_per_kwh, 3, "L/kWh (IT)", WHY("wue", "ISO/IEC 30134-9"));
     row(f, "ERF", d->erf, 3, "", WHY("erf", "ISO/IEC 30134-6"));
@@ -194,7 +194,7 @@ static void buckets(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg, co
     const char *const head[] = {"Start", hdc, hit, "PUE", "coverage", NULL};
     fprintf(f, "<h2>%s", T(title));
     if (strcmp(title, "Per interval") == 0)
-        fprintf(f, " (%lld min)", (long long)(sc->bucket_ns / (60 * DCS_NS_PER_S)));
+        fprintf(f, " (%lld %s)", (long long)(sc->bucket_ns / (60 * DCS_NS_PER_S)), T("min"));
     fputs("</h2>\n", f);
     table_head(f, lang, head);
     for (size_t k = 0; r && k < n; k++) {
@@ -225,8 +225,8 @@ static void channels(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg, c
         const dcs_config_channel_t *c = &cfg->channels[m->channel];
         fputs("<tr><td class=\"l\">", f);
         dcs_report_escape(f, c->id);
-        fprintf(f, "%s</td><td class=\"l\">%s</td><td class=\"l\">", c->cross_check ? " (cross-check)" : "",
-                dcs_config_role_name(c->role));
+        fprintf(f, "%s</td><td class=\"l\">%s</td><td class=\"l\">", c->cross_check ? T(" (cross-check)") : "",
+                T(dcs_config_role_name(c->role)));
         dcs_report_escape(f, cfg->devices[c->device_index].id);
         fprintf(f, "</td><td>%zu</td><td>%zu</td><td>", m->samples, m->missing);
         num(f, m->coverage * 100, 1);
@@ -328,7 +328,7 @@ static void system_tree(FILE *f, dcs_report_lang_t lang, const dcs_report_site_s
     dcs_report_escape(f, dcs_index_system_id(y->sys));
     fputs(" ", f), dcs_report_escape(f, dcs_index_system_version(y->sys)), fputs("</h2>\n", f);
     if (y->why) {
-        fputs("<p class=\"warn\">", f), dcs_report_escape(f, y->why), fputs("</p>\n", f);
+        fputs("<p class=\"warn\">", f), page_why_not(f, lang, y->why), fputs("</p>\n", f);
         return;
     }
     static const char *const head[] = {"Indicator", "Value", "Unit", "Leaf score", "Global weight", "Points",
@@ -346,7 +346,7 @@ static void system_tree(FILE *f, dcs_report_lang_t lang, const dcs_report_site_s
             continue;
         }
         fputs("</td><td>", f), num(f, y->x[k], 4), fputs("</td><td class=\"l\">", f);
-        dcs_report_escape(f, nodes[j].unit);
+        dcs_report_escape(f, page_unit(lang, nodes[j].unit));
         fputs("</td><td>", f), num(f, y->ev->score[k], 1);
         fprintf(f, "</td><td>%.4f</td><td>", y->ev->global_w[k]);
         num(f, as && as->withheld ? NAN : y->ev->contribution[k], 2);

@@ -30,6 +30,10 @@ typedef struct {
     char *index_system;  /* optional, relative to the policy file */
 } doc_t;
 
+/* The grades beyond the file's levels, as dcs_index_grade names them. */
+#define GRADE_ABOVE "exceeds the GB 40879 limit value"
+#define GRADE_NONE "no PUE"
+
 struct dcs_index_policy {
     doc_t *doc;
     char *system;        /* index_system resolved, or NULL */
@@ -154,6 +158,10 @@ const char *dcs_index_policy_region(const dcs_index_policy_t *p, const char *id,
 
 const char *dcs_index_policy_grade_zh(const dcs_index_policy_t *p, const char *grade)
 {
+    if (grade && strcmp(grade, GRADE_ABOVE) == 0)
+        return "超出 GB 40879 限定值";
+    if (grade && strcmp(grade, GRADE_NONE) == 0)
+        return "无 PUE";
     for (unsigned i = 0; p && grade && i < p->doc->grades.levels_count; i++)
         if (strcmp(p->doc->grades.levels[i].name, grade) == 0 && p->doc->grades.levels[i].name_zh)
             return p->doc->grades.levels[i].name_zh;
@@ -194,9 +202,9 @@ size_t dcs_index_policy_rules(const dcs_index_policy_t *p, const dcs_index_rule_
 const char *dcs_index_grade(const dcs_index_policy_t *p, double pue)
 {
     if (!(pue > 0))
-        return "no PUE";
+        return GRADE_NONE;
     for (unsigned i = 0; i < p->doc->grades.levels_count; i++)
         if (pue <= p->doc->grades.levels[i].max_pue)
             return p->doc->grades.levels[i].name;
-    return "exceeds the GB 40879 limit value";
+    return GRADE_ABOVE;
 }
