@@ -174,6 +174,25 @@ static void distributions(const region_t *g)
         g->scratch[i] = dcs_index_sentry_value(g->s[i].e, "compute_eff_it");
     fputs("<h3>CUE_IT</h3>\n", g->f);
     bar_chart(g->f, g->labels, g->scratch, g->k, "TFLOPS/kW", NAN, "");
+    double *pue = malloc((g->k ? g->k : 1) * sizeof *pue), lims[16];
+    const char *ids[16];
+    const dcs_index_rule_t *rules;
+    size_t nr = dcs_index_policy_rules(g->pol, &rules), nl = 0;
+    for (size_t r = 0; r < nr && nl < 16; r++)
+        if (!rules[r].region || strcmp(rules[r].region, g->region) == 0) {
+            int dup = 0;
+            for (size_t j = 0; j < nl; j++)
+                dup |= lims[j] == rules[r].max_pue;
+            if (!dup)
+                lims[nl] = rules[r].max_pue, ids[nl++] = rules[r].id;
+        }
+    for (size_t i = 0; pue && i < g->k; i++)
+        pue[i] = dcs_index_sentry_value(g->s[i].e, "pue");
+    if (pue) {
+        fprintf(g->f, "<h3>%s</h3>\n", T("PUE against effective compute efficiency"));
+        dcs_report_svg_pue_cue(g->f, lang, g->labels, pue, g->scratch, g->k, lims, ids, nl);
+    }
+    free(pue);
 }
 
 static void compliance(const region_t *g)

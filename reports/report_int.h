@@ -22,6 +22,13 @@ const char *page_region(dcs_report_lang_t lang, const dcs_index_policy_t *pol, c
 void page_why_not(FILE *f, dcs_report_lang_t lang, const char *why);
 /* A unit as the report's language writes it ("元/kWh" for "yuan/kWh" in zh). */
 const char *page_unit(dcs_report_lang_t lang, const char *unit);
+/* PUE per hour as a heatmap, hour of day down, day across (svg_maps.c), for
+ * hourly buckets of two days or more; 0 (nothing written) otherwise. */
+int dcs_report_svg_heatmap(FILE *f, dcs_report_lang_t lang, const dcs_metric_score_t *sc, const char *tz);
+/* The region's sites: PUE against CUE_IT, each limit a dashed line. */
+void dcs_report_svg_pue_cue(FILE *f, dcs_report_lang_t lang, const char *const *labels, const double *pue,
+                            const double *cue, size_t n, const double *limits, const char *const *limit_ids,
+                            size_t nlimits);
 /* "Signed sources": each entry of region (NULL: all) that has a source, with it;
  * nothing when none has. */
 void page_sources(FILE *f, dcs_report_lang_t lang, const dcs_index_sentry_t *e, size_t n, const char *region);

@@ -376,6 +376,11 @@ int dcs_report_site_html(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cf
         fprintf(f, "<h2>%s</h2>\n", T("Power"));
         dcs_report_svg_chart(f, series, nseries, sc->from_ns, sc->to_ns, cfg->site->timezone);
     }
+    if (sc->to_ns - sc->from_ns > 2 * 86400 * DCS_NS_PER_S) {
+        fprintf(f, "<h2>%s</h2>\n", T("PUE by hour of day"));
+        if (!dcs_report_svg_heatmap(f, lang, sc, cfg->site->timezone))
+            fprintf(f, "<p>%s</p>\n", T("(hourly buckets only: run the report with --bucket 1h)"));
+    }
     fprintf(f, "<h2>%s</h2>\n", T("IT load and PUE per interval"));
     dcs_report_svg_load_pue(f, sc);
     energy_split(f, lang, sc);

@@ -4,7 +4,8 @@
 # a day has 24 hourly rows, of a month 30 daily rows, of the year 12 monthly
 # rows; energies scale (a day 11.33 MWh of E_DC, the year 4134.72 MWh: 472 kW x
 # 8760 h), the period is given in days, and no nan or inf is printed. Month to
-# date with 2 days of data in 20 reads "insufficient data (10.0 %)".
+# date with 2 days of data in 20 reads "insufficient data (10.0 %)". A month
+# report draws its PUE as a heatmap of 720 hourly cells; a day's has none.
 set -u
 BUILD=$(cd "${DCS_BUILD:-build}" && pwd)
 SRC=$(cd "${DCS_SRC:-.}" && pwd)
@@ -47,7 +48,11 @@ check() { # check FROM TO TITLE ROWS ENERGY [LANG]
     return 0
 }
 check 2026-03-10 2026-03-11 "Per interval" 24 "11.33"
+grep -q "PUE by hour of day" r.html && fail "a day report has a heatmap"
 check 2026-04-01 2026-05-01 "Per day" 30 "339.84"
+# the month's heatmap: one cell per hour, 30 x 24
+[ "$(grep -c '<rect x="[0-9.]*" y="[0-9]*" width="[0-9.]*" height="9" fill="#' r.html)" -eq 720 ] ||
+    fail "the month's PUE heatmap does not have 720 hourly cells"
 check 2026-01-01 2027-01-01 "Per month" 12 "4134.72"
 check 2026-01-01 2027-01-01 "逐月统计" 12 "4134.72" zh
 grep -q "365 天" r.html || fail "the year is not given in days"

@@ -67,6 +67,7 @@ grep -q "长三角示范区枢纽" qp.html && grep -q "非官方译文" qp.html 
 grep -qi "verify wording" qp.html && fail "a wording placeholder in the regional report"
 grep -q "评估结论" qp.html && grep -q "综合评分最高的是" qp.html || fail "no conclusions in the zh regional report"
 grep -q "个排名数据中心符合" qp.html || fail "no per-rule count in the zh conclusions"
+grep -q "PUE 与有效算力效率" qp.html && grep -q "<circle" qp.html || fail "no PUE/CUE scatter in the regional report"
 # no English in the zh site and regional reports outside ids, names, units and standards
 /usr/bin/python3 "$SRC/tests/zh_leaks.py" site.zh.html site.yaml "$SRC/engine/index/systems/default.yaml" ||
     fail "English in the zh site report"
