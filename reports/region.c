@@ -243,6 +243,70 @@ static size_t gather(region_t *g, const dcs_index_sentry_t *e, size_t n)
     return all;
 }
 
+/* The title block: region, cohort, date issued, software, formula and index system. */
+static void title_block(const region_t *g, const char *cohort)
+{
+    dcs_report_lang_t lang = g->lang;
+    FILE *f = g->f;
+    char today[48];
+    dcs_time_format(dcs_time_now_ns(), "Asia/Shanghai", today, sizeof today);
+    fputs("<table class=\"meta\">", f);
+    fprintf(f, "<tr><th class=\"l\">%s</th><td class=\"l\">", T("Region"));
+    dcs_report_escape(f, page_region(lang, g->pol, g->region)), fputs(" (", f), dcs_report_escape(f, g->region);
+    fprintf(f, ")</td></tr>\n<tr><th class=\"l\">%s</th><td class=\"l\">", T("Cohort"));
+    dcs_report_escape(f, cohort);
+    fprintf(f, "</td></tr>\n<tr><th class=\"l\">%s</th><td class=\"l\">%.10s</td></tr>\n", T("Date issued"), today);
+    fprintf(f, "<tr><th class=\"l\">%s</th><td class=\"l\">dcscore %s, %s %s</td></tr>\n", T("Software"),
+            DCS_VERSION, T("formula"), dcs_index_policy_version(g->pol));
+    fprintf(f, "<tr><th class=\"l\">%s</th><td class=\"l\">", T("Index system"));
+    dcs_report_escape(f, dcs_index_system_id(g->sys)), fputs(" ", f), dcs_report_escape(f, dcs_index_system_version(g->sys));
+    fprintf(f, " (SHA-256 %.16s&hellip;)</td></tr></table>\n", dcs_index_system_hash(g->sys));
+}
+
+/* Regional totals over the ranked sites that give them: rated and effective
+ * compute (FP32-equivalent TFLOPS). */
+static void totals(const region_t *g)
+{
+    dcs_report_lang_t lang = g->lang;
+    double peak = 0, eff = 0;
+    size_t np = 0, ne = 0;
+    for (size_t i = 0; i < g->k; i++) {
+        if (isfinite(g->s[i].e->peak_tflops))
+            peak += g->s[i].e->peak_tflops, np++;
+        if (isfinite(g->s[i].e->c_eff_tflops))
+            eff += g->s[i].e->c_eff_tflops, ne++;
+    }
+    fprintf(g->f, "<h2>%s</h2>\n", T("Regional totals"));
+    kpi_why(g->f, lang, T("Rated compute (FP32-eq)"), peak, 0, "TFLOPS", np ? NULL : "not measured (no inventory)");
+    kpi_why(g->f, lang, T("Effective compute (FP32-eq)"), eff, 0, "TFLOPS", ne ? NULL : "not measured (no inventory)");
+    fprintf(g->f, lang == DCS_REPORT_ZH ? "<p>额定算力来自 %zu 个、有效算力来自 %zu 个排名数据中心（其余未提供设备清单）。</p>\n"
+                                        : "<p>Rated compute from %zu and effective compute from %zu of the ranked sites "
+                                          "(the others give no inventory).</p>\n", np, ne);
+}
+
+/* Annex: how the figures were made and what they rest on. */
+static void annex(const region_t *g)
+{
+    dcs_report_lang_t lang = g->lang;
+    FILE *f = g->f;
+    fprintf(f, "<h2>%s</h2>\n<ul>", T("Annex: method and data quality"));
+    if (lang == DCS_REPORT_ZH)
+        fprintf(f, "<li>PUE 按 ISO/IEC 30134-2 以同期能耗之比计算；CUE（有效算力效率）与 EUE（经济产出效益）的定义见 "
+                   "METRICS.md（%s）。</li><li>综合评分按评价体系 %s 计算；数据覆盖率低于参评要求或缺少指标数值的数据中心"
+                   "列出但不排名，不计入中位数、分布与合规统计。</li><li>能效等级与政策限值取自政策文件 %s；标注“非官方译文”"
+                   "的条文尚未与原文核对。</li>", dcs_index_policy_version(g->pol), dcs_index_system_id(g->sys),
+                dcs_index_policy_version(g->pol));
+    else
+        fprintf(f, "<li>PUE is the ratio of energies over the same period (ISO/IEC 30134-2); CUE (effective compute "
+                   "efficiency) and EUE (economic output) are defined in METRICS.md (%s).</li><li>The composite is "
+                   "index system %s's; a site below the coverage threshold or missing a figure is listed, not "
+                   "ranked, and counts in no median, distribution or verdict.</li><li>Grades and limits come from the "
+                   "policy file %s; a rule marked \"unofficial translation\" is not yet checked against its primary "
+                   "document.</li>", dcs_index_policy_version(g->pol), dcs_index_system_id(g->sys),
+                dcs_index_policy_version(g->pol));
+    fputs("</ul>\n", f);
+}
+
 int dcs_report_region_html(FILE *f, dcs_report_lang_t lang, const char *region, const char *cohort,
                            const dcs_index_system_t *sys, const dcs_index_policy_t *pol,
                            const dcs_index_sentry_t *e, size_t n, const dcs_index_sranking_t *rk)
@@ -259,18 +323,14 @@ int dcs_report_region_html(FILE *f, dcs_report_lang_t lang, const char *region, 
     char title[300];
     snprintf(title, sizeof title, "%s: %s", T("dcscore regional pilot report"), page_region(lang, pol, region));
     page_open(f, lang, title, "dcscore regional pilot report");
-    fputs("<p class=\"sub\">", f);
-    dcs_report_escape(f, cohort);
-    fprintf(f, ". %s: <b>", T("Index system"));
-    dcs_report_escape(f, dcs_index_system_id(sys));
-    fputs("</b> ", f), dcs_report_escape(f, dcs_index_system_version(sys));
-    fprintf(f, " (SHA-256 %.16s&hellip;). %s %s, dcscore %s.</p>\n", dcs_index_system_hash(sys), T("Formula"),
-            dcs_index_policy_version(pol), DCS_VERSION);
+    title_block(&g, cohort);
     summary(&g, all);
     conclusions(&g, all);
     leaf_table(&g);
     distributions(&g);
     compliance(&g);
+    totals(&g);
+    annex(&g);
     for (size_t i = 0; i < n; i++)
         if (!rk->r[i].ranked && in_region(&e[i], region)) {
             fprintf(f, "<p class=\"warn\">%s: ", T("Not ranked"));

@@ -68,6 +68,9 @@ grep -qi "verify wording" qp.html && fail "a wording placeholder in the regional
 grep -q "评估结论" qp.html && grep -q "综合评分最高的是" qp.html || fail "no conclusions in the zh regional report"
 grep -q "个排名数据中心符合" qp.html || fail "no per-rule count in the zh conclusions"
 grep -q "PUE 与有效算力效率" qp.html && grep -q "<circle" qp.html || fail "no PUE/CUE scatter in the regional report"
+for part in 发布日期 区域汇总 附录：方法与数据质量; do
+    grep -q "$part" qp.html || fail "the zh regional report has no $part"
+done
 # no English in the zh site and regional reports outside ids, names, units and standards
 /usr/bin/python3 "$SRC/tests/zh_leaks.py" site.zh.html site.yaml "$SRC/engine/index/systems/default.yaml" ||
     fail "English in the zh site report"

@@ -9,7 +9,7 @@ import sys
 
 ALLOW = set("""PUE pPUE CUE CUE_IT CUE_DC EUE WUE ERF REF E_DC E_IT C_eff IT kWh MWh GWh kW MW TFLOPS
 FP16 FP32 FP64 INT8 FP32-eq UTC ISO IEC GB SHA JSON CSV AHP TOPSIS CR kgCO dcscore
-dcscore-metrics dcscore-default yaml csv html Asia Shanghai schedule""".split())
+dcscore-metrics dcscore-default METRICS md yaml csv html Asia Shanghai schedule""".split())
 
 def data_words(paths):
     words = set()
