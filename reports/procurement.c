@@ -44,10 +44,10 @@ static void group(FILE *f, dcs_report_lang_t lang, const dcs_index_node_t *g, in
             ch[n++] = i;
     fprintf(f, "<h3>%s: ", T("Group"));
     dcs_report_escape(f, p < 0 ? T("first level") : g->name_zh && lang == DCS_REPORT_ZH ? g->name_zh : g->name_en);
-    fprintf(f, " (%s", wname(g));
+    fprintf(f, " (%s", T(wname(g)));
     if (g->wmethod == DCS_W_BLEND)
-        fprintf(f, " %.2f &times; %s + %.2f &times; %s", g->blend_alpha, g->subjective_ahp ? "AHP" : "fixed",
-                1 - g->blend_alpha, g->blend_objective == DCS_W_ENTROPY ? "entropy" : "CRITIC");
+        fprintf(f, " %.2f &times; %s + %.2f &times; %s", g->blend_alpha, g->subjective_ahp ? "AHP" : T("fixed"),
+                1 - g->blend_alpha, T(g->blend_objective == DCS_W_ENTROPY ? "entropy" : "CRITIC"));
     fputs(")</h3>\n", f);
     for (size_t e = 0; g->ahp && e < g->nexperts; e++) {
         if (g->nexperts > 1)
@@ -58,16 +58,21 @@ static void group(FILE *f, dcs_report_lang_t lang, const dcs_index_node_t *g, in
         fprintf(f, "<p>%s%s: &lambda;<sub>max</sub> %.4f, CI %.4f, CR %.4f (RI %s, %s)</p>\n",
                 g->nexperts > 1 ? T("Aggregate (AIJ, geometric mean) of ") : "",
                 g->nexperts > 1 ? T("the experts") : T("Matrix"), g->ahp_result.lambda_max, g->ahp_result.ci,
-                g->ahp_result.cr, dcs_index_ri_name(g->ahp_opts.ri), dcs_index_ahp_method_name(g->ahp_opts.method));
+                g->ahp_result.cr, dcs_index_ri_name(g->ahp_opts.ri), T(dcs_index_ahp_method_name(g->ahp_opts.method)));
 }
 
-static void anchors(FILE *f, const dcs_index_node_t *nd)
+static void anchors(FILE *f, dcs_report_lang_t lang, const dcs_index_node_t *nd)
 {
+    int zh = lang == DCS_REPORT_ZH;
     switch (nd->norm) {
-    case DCS_NORM_LINEAR: fprintf(f, "linear: 100 at %.4g, 0 at %.4g", nd->best, nd->worst); break;
-    case DCS_NORM_MINMAX: fputs("min&ndash;max over the cohort", f); break;
-    case DCS_NORM_TARGET: fprintf(f, "target %.4g &plusmn; %.4g", nd->target, nd->tolerance); break;
-    case DCS_NORM_VECTOR: fputs("vector (TOPSIS)", f); break;
+    case DCS_NORM_LINEAR:
+        fprintf(f, zh ? "线性：%.4g 得 100 分，%.4g 得 0 分" : "linear: 100 at %.4g, 0 at %.4g", nd->best, nd->worst);
+        break;
+    case DCS_NORM_MINMAX: fputs(zh ? "参评名单内最小–最大值标准化" : "min&ndash;max over the cohort", f); break;
+    case DCS_NORM_TARGET:
+        fprintf(f, zh ? "目标值 %.4g &plusmn; %.4g" : "target %.4g &plusmn; %.4g", nd->target, nd->tolerance);
+        break;
+    case DCS_NORM_VECTOR: fputs(zh ? "向量标准化（TOPSIS）" : "vector (TOPSIS)", f); break;
     }
 }
 
@@ -87,9 +92,9 @@ static void weights(FILE *f, dcs_report_lang_t lang, const dcs_index_system_t *s
         dcs_report_escape(f, lang == DCS_REPORT_ZH && nd->name_zh ? nd->name_zh : nd->name_en);
         fputs(" (", f), dcs_report_escape(f, nd->indicator), fputs(")</td><td class=\"l\">", f);
         dcs_report_escape(f, nd->parent < 0 ? "-" : nodes[nd->parent].id);
-        fputs("</td><td class=\"l\">", f), dcs_report_escape(f, nd->unit);
-        fprintf(f, "</td><td class=\"l\">%s</td><td class=\"l\">", nd->benefit ? "benefit" : "cost");
-        anchors(f, nd);
+        fputs("</td><td class=\"l\">", f), dcs_report_escape(f, page_unit(lang, nd->unit));
+        fprintf(f, "</td><td class=\"l\">%s</td><td class=\"l\">", T(nd->benefit ? "benefit" : "cost"));
+        anchors(f, lang, nd);
         fprintf(f, "</td><td>%.4f</td><td><b>%.4f</b></td></tr>\n", nd->local_w, r->eval.global_w[k]);
     }
     fputs("</table>\n", f);
@@ -112,7 +117,8 @@ static void ranking(FILE *f, dcs_report_lang_t lang, const dcs_index_sentry_t *e
             if (!x->ranked || x->rank != k)
                 continue;
             char words[128];
-            dcs_index_confidence_words(x, r->nranked, draws, words, sizeof words);
+            (lang == DCS_REPORT_ZH ? dcs_index_confidence_words_zh : dcs_index_confidence_words)(x, r->nranked, draws,
+                                                                                              words, sizeof words);
             fprintf(f, "<tr><td class=\"l\">%d</td><td class=\"l\">", x->rank);
             dcs_report_escape(f, e[i].name), fputs(" (", f), dcs_report_escape(f, e[i].id);
             fputs(")</td><td class=\"l\">", f), dcs_report_escape(f, T(e[i].region));
@@ -155,7 +161,7 @@ static void breakdown(FILE *f, dcs_report_lang_t lang, const dcs_index_system_t 
             double pts = r->eval.contribution[row * L + k];
             fputs("<tr><td class=\"l\">", f), dcs_report_escape(f, nodes[ln[k]].id);
             fprintf(f, "</td><td>%.6g</td><td class=\"l\">", e[i].x[k]);
-            dcs_report_escape(f, nodes[ln[k]].unit);
+            dcs_report_escape(f, page_unit(lang, nodes[ln[k]].unit));
             fputs("</td><td>", f), num(f, r->eval.score[row * L + k], 2);
             fprintf(f, "</td><td>%.4f</td><td>%.2f</td><td>", r->eval.global_w[k], pts);
             if (up != (size_t)-1)
@@ -222,10 +228,9 @@ int dcs_report_procurement_html(FILE *f, dcs_report_lang_t lang, const dcs_index
         sensitivity(f, lang, sys, e, n, r, sens, delta, 1);
     }
     breakdown(f, lang, sys, e, n, r);
-    fputs("<p>Scores 0&ndash;100; points = global weight &times; score, and they add up to the "
-          "composite. Confidence: how often the entry holds its likeliest ranks over the draws "
-          "(measurement uncertainty and weight perturbation). Formulas: METRICS.md \"Index "
-          "systems\".</p>\n", f);
+    fprintf(f, "<p>%s</p>\n", T("Scores 0-100; points = global weight x score, and they add up to the composite. "
+                                "Confidence: how often the entry holds its likeliest ranks over the draws (measurement "
+                                "uncertainty and weight perturbation). Formulas: METRICS.md, Index systems."));
     page_sources(f, lang, e, n, NULL);
     page_close(f);
     return ferror(f) ? DCS_EIO : 0;

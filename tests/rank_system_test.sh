@@ -57,7 +57,7 @@ grep -q "SHA-256 $hash" proc.html || fail "report: no system hash"
 grep -q '日期' proc.html && grep -q '专家 1: CR 0.0074' proc.html || fail "report: date or expert CR"
 grep -q '权重敏感性' proc.html && grep -q 'energy +20%' proc.html || fail "report: no sensitivity per group"
 for id in lg-01 qp-04 qp-06; do grep -q "($id)" proc.html || fail "report: $id missing"; done
-grep -q '未参与排名: 临港存储L Lingang Storage L &mdash; no wue figure' proc.html || fail "report: not ranked"
+grep -q '未参与排名: 临港存储L Lingang Storage L &mdash; 缺少指标 wue 的数值' proc.html || fail "report: not ranked"
 head -c 3 proc.csv | od -An -tx1 | grep -q 'ef bb bf' || fail "report CSV: no BOM"
 # A cohort YAML (docs/rank.md) without a system is ranked on the shipped default:
 # lg-01 (PUE 1.12, CUE 45, EUE 16): scores 97.778, 100 (clamped), 53.333 with

@@ -87,6 +87,8 @@ assert abs(s["qp-01"]["cue_dc_tflops_per_kw"] - 32.0 / 1.18) < 1e-3
 assert len(list(csv.DictReader(open("qp.schedule.csv")))) == 7
 PY
 "$D" report --procurement --lang zh --pdf -o proc-zh.html "$C" >/dev/null || fail "procurement report (zh)"
+/usr/bin/python3 "$SRC/tests/zh_leaks.py" proc-zh.html "$C" "$SRC/fixtures/cohort/vendors.csv" "$SRC/engine/index/policy.yaml" \
+    "$SRC/engine/index/systems/default.yaml" || fail "English in the zh procurement report"
 pdftotext proc-zh.pdf proc-zh.txt && grep -q "权重敏感性" proc-zh.txt || fail "procurement PDF (zh)"
 shot "$DIR/proc-zh.html" proc-zh.png
 "$D" report --procurement --pdf -o proc.html "$C" >/dev/null || fail "procurement report"

@@ -9,13 +9,13 @@ import sys
 
 ALLOW = set("""PUE pPUE CUE CUE_IT CUE_DC EUE WUE ERF REF E_DC E_IT C_eff IT kWh MWh GWh kW MW TFLOPS
 FP16 FP32 FP64 INT8 FP32-eq UTC ISO IEC GB SHA JSON CSV AHP TOPSIS CR kgCO dcscore
-dcscore-metrics dcscore-default METRICS md yaml csv html Asia Shanghai schedule""".split())
+dcscore-metrics dcscore-default METRICS md CI RI CRITIC max yaml csv html Asia Shanghai schedule""".split())
 
 def data_words(paths):
     words = set()
     for p in paths:
         text = open(p, encoding="utf-8-sig", errors="replace").read()
-        for m in re.finditer(r"\b(?:id|name|device|region|utilisation|zone|point|profile)\s*:\s*\"?([^\",}\n]+)", text):
+        for m in re.finditer(r"\b(?:id|name|device|region|utilisation|zone|point|profile|indicator|version)\s*:\s*\"?([^\",}\n]+)", text):
             words.update(re.findall(r"[A-Za-z][A-Za-z0-9_\-]*", m.group(1)))
         for line in text.splitlines()[1:] if p.endswith(".csv") else []:
             words.update(re.findall(r"[A-Za-z][A-Za-z0-9_\-]*", ",".join(line.split(",")[:3])))

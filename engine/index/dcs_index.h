@@ -406,6 +406,9 @@ int dcs_index_ssensitivity(const dcs_index_system_t *sys, const dcs_index_sentry
 /* "ranked 3rd in 72 % of 2,000 draws; 2nd in 20 %" (the two likeliest ranks). */
 void dcs_index_confidence_words(const dcs_index_sresult_t *r, size_t nranked, unsigned draws, char *buf,
                                 size_t len);
+/* The same in Chinese ("2,000 次抽样中 72 % 排名第 3，20 % 排名第 2"). */
+void dcs_index_confidence_words_zh(const dcs_index_sresult_t *r, size_t nranked, unsigned draws, char *buf,
+                                   size_t len);
 
 /* ---- one site's window, end to end (evaluate.c) ---- */
 

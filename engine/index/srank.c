@@ -275,20 +275,29 @@ static const char *ordinal(int k, char *buf, size_t len)
     return buf;
 }
 
+/* The likeliest rank index a and the next likeliest b ((size_t)-1: none of
+ * 0.5 % or more), and the draws written with a thousands separator. */
+static void likeliest(const dcs_index_sresult_t *r, size_t nranked, unsigned draws, size_t *a, size_t *b,
+                      char d[32])
+{
+    *a = 0, *b = (size_t)-1;
+    for (size_t k = 1; r->p_rank && k < nranked; k++)
+        if (r->p_rank[k] > r->p_rank[*a])
+            *a = k;
+    for (size_t k = 0; r->p_rank && k < nranked; k++)
+        if (k != *a && r->p_rank[k] >= 0.005 && (*b == (size_t)-1 || r->p_rank[k] > r->p_rank[*b]))
+            *b = k;
+    snprintf(d, 32, "%u", draws);
+    if (draws >= 1000) /* thousands separator: 2,000 */
+        snprintf(d, 32, "%u,%03u", draws / 1000, draws % 1000);
+}
+
 void dcs_index_confidence_words(const dcs_index_sresult_t *r, size_t nranked, unsigned draws, char *buf,
                                 size_t len)
 {
-    size_t a = 0, b = (size_t)-1;
-    for (size_t k = 1; r->p_rank && k < nranked; k++)
-        if (r->p_rank[k] > r->p_rank[a])
-            a = k;
-    for (size_t k = 0; r->p_rank && k < nranked; k++)
-        if (k != a && r->p_rank[k] >= 0.005 && (b == (size_t)-1 || r->p_rank[k] > r->p_rank[b]))
-            b = k;
+    size_t a, b;
     char o1[16], o2[16], d[32];
-    snprintf(d, sizeof d, "%u", draws);
-    if (draws >= 1000) /* thousands separator: 2,000 */
-        snprintf(d, sizeof d, "%u,%03u", draws / 1000, draws % 1000);
+    likeliest(r, nranked, draws, &a, &b, d);
     if (!r->p_rank || !draws)
         snprintf(buf, len, "ranked %s (no Monte-Carlo draws)", ordinal(r->rank, o1, sizeof o1));
     else if (b == (size_t)-1)
@@ -297,4 +306,19 @@ void dcs_index_confidence_words(const dcs_index_sresult_t *r, size_t nranked, un
     else
         snprintf(buf, len, "ranked %s in %.0f %% of %s draws; %s in %.0f %%", ordinal((int)a + 1, o1, sizeof o1),
                  r->p_rank[a] * 100, d, ordinal((int)b + 1, o2, sizeof o2), r->p_rank[b] * 100);
+}
+
+void dcs_index_confidence_words_zh(const dcs_index_sresult_t *r, size_t nranked, unsigned draws, char *buf,
+                                   size_t len)
+{
+    size_t a, b;
+    char d[32];
+    likeliest(r, nranked, draws, &a, &b, d);
+    if (!r->p_rank || !draws)
+        snprintf(buf, len, "排名第 %d（未做蒙特卡洛抽样）", r->rank);
+    else if (b == (size_t)-1)
+        snprintf(buf, len, "%s 次抽样中 %.0f %% 排名第 %zu", d, r->p_rank[a] * 100, a + 1);
+    else
+        snprintf(buf, len, "%s 次抽样中 %.0f %% 排名第 %zu，%.0f %% 排名第 %zu", d, r->p_rank[a] * 100, a + 1,
+                 r->p_rank[b] * 100, b + 1);
 }
