@@ -38,6 +38,16 @@ static const char *css =
     "td,th{padding:.2em .4em}}"
     "@page{size:A4;margin:14mm 12mm 16mm}";
 
+/* Page numbers on printed pages (the page's margin box), in its language. */
+static const char *page_numbers(dcs_report_lang_t lang)
+{
+    return lang == DCS_REPORT_ZH
+               ? "@page{@bottom-center{content:\"第 \" counter(page) \" 页，共 \" counter(pages) \" 页\";"
+                 "font-size:9pt;color:#555}}"
+               : "@page{@bottom-center{content:\"Page \" counter(page) \" of \" counter(pages);font-size:9pt;"
+                 "color:#555}}";
+}
+
 void page_open(FILE *f, dcs_report_lang_t lang, const char *title, const char *kind)
 {
     fprintf(f, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\"><title>",
@@ -45,7 +55,7 @@ void page_open(FILE *f, dcs_report_lang_t lang, const char *title, const char *k
     dcs_report_escape(f, title);
     fputs(" &mdash; ", f);
     dcs_report_escape(f, T(kind));
-    fprintf(f, "</title><style>%s</style></head><body>\n<h1>", css);
+    fprintf(f, "</title><style>%s%s</style></head><body>\n<h1>", css, page_numbers(lang));
     dcs_report_escape(f, title);
     fputs("</h1>\n", f);
 }

@@ -6,6 +6,7 @@
 # 8760 h), the period is given in days, and no nan or inf is printed. Month to
 # date with 2 days of data in 20 reads "insufficient data (10.0 %)". A month
 # report draws its PUE as a heatmap of 720 hourly cells; a day's has none.
+# Printed, a month and a year are 2 to 6 numbered A4 pages.
 set -u
 BUILD=$(cd "${DCS_BUILD:-build}" && pwd)
 SRC=$(cd "${DCS_SRC:-.}" && pwd)
@@ -56,6 +57,14 @@ check 2026-04-01 2026-05-01 "Per day" 30 "339.84"
 check 2026-01-01 2027-01-01 "Per month" 12 "4134.72"
 check 2026-01-01 2027-01-01 "逐月统计" 12 "4134.72" zh
 grep -q "365 天" r.html || fail "the year is not given in days"
+# Printed: a month and a year fit a few numbered A4 pages (not 29 of hourly rows)
+for span in "2026-04-01 2026-05-01" "2026-01-01 2027-01-01"; do
+    set -- $span
+    "$D" report --pdf --from "$1" --to "$2" -o p.html site.yaml >/dev/null 2>&1 || fail "report --pdf $1..$2"
+    pages=$(pdfinfo p.pdf | sed -n 's/^Pages: *//p')
+    [ "$pages" -ge 2 ] && [ "$pages" -le 6 ] || fail "report $1..$2: $pages PDF pages, want 2..6"
+    pdftotext p.pdf - | grep -q "^Page $pages of $pages$" || fail "report $1..$2: pages are not numbered"
+done
 # Month to date with two days of data in twenty: "insufficient data", not a PUE
 sed -e 's/id: yr-01/id: md-01/' -e 's/store_dir: store/store_dir: store-md/' site.yaml >md.yaml
 /usr/bin/python3 - >md.csv <<'PY'
