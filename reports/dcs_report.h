@@ -39,6 +39,7 @@ typedef struct {
     int64_t from_ns, to_ns;
     double pue, coverage;
     char withheld[240];      /* "" or why its PUE is not publishable (the PUE is NaN) */
+    char withheld_zh[300];   /* the same in Chinese */
 } dcs_report_period_t;
 
 /* A site on an index system, for its report: the system, the site's leaf values

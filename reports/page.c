@@ -228,7 +228,7 @@ void page_why_not(FILE *f, dcs_report_lang_t lang, const char *why)
     else if (sscanf(why, "index system %79s", a) == 1 && strstr(why, "over a cohort"))
         snprintf(buf, sizeof buf, "评价体系 %s 需要在参评名单中整体计算（客观赋权或标准化），单个数据中心无法单独计算综合评分", a);
     else if (strncmp(why, "not publishable: ", 17) == 0 || strncmp(why, "not rankable: ", 14) == 0)
-        snprintf(buf, sizeof buf, "数据不宜公布：%s", strchr(why, ':') + 2);
+        snprintf(buf, sizeof buf, "数据不可发布：%s", strchr(why, ':') + 2);
     else
         snprintf(buf, sizeof buf, "%s", why);
     dcs_report_escape(f, buf);

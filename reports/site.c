@@ -106,7 +106,7 @@ static void indicators(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,
         return;
     if (as->withheld) {
         fprintf(f, "<p class=\"warn\">%s: ", T("Grade, policy verdicts and composite withheld"));
-        dcs_report_escape(f, as->withheld);
+        dcs_report_escape(f, lang == DCS_REPORT_ZH ? dcs_metric_withheld_zh(sc, as->withheld) : as->withheld);
         fputs("</p>\n", f);
         return;
     }
@@ -284,11 +284,13 @@ static void periods_table(FILE *f, dcs_report_lang_t lang, const dcs_config_t *c
     table_head(f, lang, head);
     time_text(lang, sc->from_ns, cfg->site->timezone, from, sizeof from);
     double minc = cfg->site->min_coverage;
-    period_row(f, lang, T("This report"), from, sc->pue, sc->coverage, minc, dcs_metric_withheld(sc));
+    const char *why = dcs_metric_withheld(sc);
+    period_row(f, lang, T("This report"), from, sc->pue, sc->coverage, minc,
+               why && lang == DCS_REPORT_ZH ? dcs_metric_withheld_zh(sc, why) : why);
     for (size_t i = 0; i < n; i++) {
         time_text(lang, p[i].from_ns, cfg->site->timezone, from, sizeof from);
         period_row(f, lang, T(p[i].label), from, p[i].pue, p[i].coverage, minc,
-                   p[i].withheld[0] ? p[i].withheld : NULL);
+                   !p[i].withheld[0] ? NULL : lang == DCS_REPORT_ZH ? p[i].withheld_zh : p[i].withheld);
     }
     fputs("</table>\n", f);
 }
@@ -302,7 +304,7 @@ static void findings_banner(FILE *f, dcs_report_lang_t lang, const dcs_metric_sc
     fputs("<div class=\"banner\">", f);
     if (why) {
         fprintf(f, "<p class=\"warn\"><b>%s</b> ", T("Not publishable:"));
-        dcs_report_escape(f, why);
+        dcs_report_escape(f, lang == DCS_REPORT_ZH ? dcs_metric_withheld_zh(sc, why) : why);
         fprintf(f, "</p><p>%s</p>", T("Grade, policy verdicts and the composite are withheld."));
     }
     fprintf(f, "<ul>");
@@ -310,7 +312,7 @@ static void findings_banner(FILE *f, dcs_report_lang_t lang, const dcs_metric_sc
         fprintf(f, "<li class=\"%s\">%s <code>%s</code>: ",
                 sc->findings[i].severity == DCS_FINDING_ERROR ? "warn" : "",
                 T(dcs_metric_severity_name(sc->findings[i].severity)), sc->findings[i].id);
-        dcs_report_escape(f, sc->findings[i].detail);
+        dcs_report_escape(f, lang == DCS_REPORT_ZH ? sc->findings[i].detail_zh : sc->findings[i].detail);
         fputs("</li>", f);
     }
     fputs("</ul></div>\n", f);

@@ -92,6 +92,10 @@ PY
 "$D" report $W -o bad.html bad.yaml >/dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] || fail "report of the mis-scaled site: exit $rc, want 2"
 grep -q 'Not publishable:</b> PUE 1300.0000' bad.html || fail "report banner missing"
+"$D" report $W --lang zh -o bad.zh.html bad.yaml >/dev/null 2>&1
+grep -q '不可发布：</b> PUE 1300.0000 高于合理上限' bad.zh.html || fail "zh report: the reason is not in Chinese"
+/usr/bin/python3 "$SRC/tests/zh_leaks.py" bad.zh.html bad.yaml "$SRC/engine/index/systems/default.yaml" ||
+    fail "English in the zh report of a refused site"
 "$D" score --allow-partial $W bad.yaml >/dev/null 2>partial.err || fail "--allow-partial: exit $?"
 grep -q 'partial (--allow-partial), verdicts withheld' partial.err || fail "--allow-partial not marked"
 

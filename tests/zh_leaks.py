@@ -7,7 +7,7 @@ import html
 import re
 import sys
 
-ALLOW = set("""PUE pPUE CUE CUE_IT CUE_DC EUE WUE ERF REF E_DC E_IT C_eff IT kWh MWh GWh kW MW TFLOPS
+ALLOW = set("""PUE pPUE CUE CUE_IT CUE_DC EUE WUE ERF REF E_DC E_IT C_eff IT PDU UPS kWh MWh GWh kW MW TFLOPS
 FP16 FP32 FP64 INT8 FP32-eq UTC ISO IEC GB SHA JSON CSV AHP TOPSIS CR kgCO dcscore
 dcscore-metrics dcscore-default METRICS md CI RI CRITIC max yaml csv html Asia Shanghai schedule""".split())
 

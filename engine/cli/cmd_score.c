@@ -381,6 +381,7 @@ static size_t period_pues(const scored_t *s, dcs_report_period_t *out)
         const char *why = dcs_metric_withheld(p);
         out[n] = (dcs_report_period_t){.label = labels[k], .from_ns = from, .to_ns = s->r.sc->to_ns,
                                        .pue = why ? NAN : p->pue, .coverage = p->coverage};
+        snprintf(out[n].withheld_zh, sizeof out[0].withheld_zh, "%s", why ? dcs_metric_withheld_zh(p, why) : "");
         snprintf(out[n++].withheld, sizeof out[0].withheld, "%s", why ? why : "");
         dcs_metric_score_free(p);
     }

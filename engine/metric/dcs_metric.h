@@ -56,6 +56,7 @@ typedef struct {
     int severity;            /* DCS_FINDING_* */
     const char *channel;     /* the channel concerned, or NULL for the site */
     char detail[240];        /* one line, with the figures and the limit */
+    char detail_zh[300];     /* the same in Chinese, for zh reports */
 } dcs_metric_finding_t;
 
 /* Limits of the checks: the policy file's `plausibility` block. */
@@ -101,6 +102,9 @@ void dcs_metric_check(const dcs_config_t *cfg, dcs_metric_score_t *sc, const dcs
  * finding's detail), or NULL when they are. */
 const char *dcs_metric_withheld(const dcs_metric_score_t *sc);
 const char *dcs_metric_severity_name(int severity); /* "error" / "warning" */
+/* The Chinese of a withheld reason that is one of sc's findings' details (else
+ * the reason itself). */
+const char *dcs_metric_withheld_zh(const dcs_metric_score_t *sc, const char *withheld);
 
 /* Score cfg's site over [from_ns, to_ns) with buckets of bucket_ns (e.g. 1 h).
  * Returns 0; DCS_ENODATA when no facility or IT channel is configured;

@@ -11,10 +11,12 @@
 #include <stdio.h>
 #include <string.h>
 
-static void add(dcs_metric_score_t *sc, const char *id, int severity, const char *channel,
-                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* A finding with its detail in English (fmt) and Chinese (zh, the same
+ * arguments in the same order). */
+static void add(dcs_metric_score_t *sc, const char *id, int severity, const char *channel, const char *zh,
+                const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-static void add(dcs_metric_score_t *sc, const char *id, int severity, const char *channel,
+static void add(dcs_metric_score_t *sc, const char *id, int severity, const char *channel, const char *zh,
                 const char *fmt, ...)
 {
     if (sc->nfindings >= DCS_METRIC_MAX_FINDINGS)
@@ -23,22 +25,28 @@ static void add(dcs_metric_score_t *sc, const char *id, int severity, const char
     f->id = id;
     f->severity = severity;
     f->channel = channel;
-    va_list ap;
+    va_list ap, aq;
     va_start(ap, fmt);
+    va_copy(aq, ap);
     vsnprintf(f->detail, sizeof f->detail, fmt, ap);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    vsnprintf(f->detail_zh, sizeof f->detail_zh, zh, aq);
+#pragma GCC diagnostic pop
+    va_end(aq);
     va_end(ap);
 }
 
 static void check_pue(dcs_metric_score_t *sc, const dcs_metric_limits_t *lim)
 {
     if (!isfinite(sc->pue))
-        add(sc, "no_pue", DCS_FINDING_ERROR, NULL, "no PUE: no IT energy measured in the window");
+        add(sc, "no_pue", DCS_FINDING_ERROR, NULL, "无 PUE：本时段未计量到 IT 能耗", "no PUE: no IT energy measured in the window");
     else if (sc->pue < lim->pue_min)
-        add(sc, "pue_below_min", DCS_FINDING_ERROR, NULL,
+        add(sc, "pue_below_min", DCS_FINDING_ERROR, NULL, "PUE %.4f 低于 %.2f：IT 能耗高于总能耗（请检查电表倍率或角色）",
             "PUE %.4f is below %.2f: IT energy above facility energy (a meter's scale or role?)",
             sc->pue, lim->pue_min);
     else if (sc->pue > lim->pue_max)
-        add(sc, "pue_above_max", DCS_FINDING_ERROR, NULL,
+        add(sc, "pue_above_max", DCS_FINDING_ERROR, NULL, "PUE %.4f 高于合理上限 %.2f（请检查电表倍率或角色）",
             "PUE %.4f is above the plausible ceiling %.2f (a meter's scale or role?)", sc->pue,
             lim->pue_max);
 }
@@ -55,6 +63,7 @@ static void check_buckets(dcs_metric_score_t *sc, const dcs_metric_limits_t *lim
             char t[48];
             dcs_time_format(sc->bucket_start_ns[k], tz, t, sizeof t);
             add(sc, "it_above_facility", DCS_FINDING_ERROR, NULL,
+                "自 %3$s 起的时段内 IT 能耗 %1$.3f kWh 高于总能耗 %2$.3f kWh（超出电表准确度等级 %4$.1f %% 的 2 倍）",
                 "IT energy %.3f kWh above facility energy %.3f kWh in the bucket from %s "
                 "(beyond 2 x %.1f %% meter class)", sc->bucket_e_it_wh[k] / 1000,
                 sc->bucket_e_dc_wh[k] / 1000, t, lim->meter_class_pct);
@@ -79,6 +88,7 @@ static void check_racks(const dcs_config_t *cfg, dcs_metric_score_t *sc, const d
     double tol = 2 * lim->meter_class_pct / 100;
     if (nr && nu && ups > 0 && racks > ups * (1 + tol))
         add(sc, "racks_above_ups", DCS_FINDING_ERROR, NULL,
+            "机柜 PDU 合计 %.3f kWh，高于 UPS 输出 %.3f kWh 达 %.1f %%（超出电表准确度等级 %.1f %% 的 2 倍）",
             "rack PDUs sum to %.3f kWh, above the UPS output %.3f kWh by %.1f %% (beyond 2 x %.1f "
             "%% meter class)", racks / 1000, ups / 1000, (racks / ups - 1) * 100,
             lim->meter_class_pct);
@@ -105,6 +115,7 @@ static void check_channels(const dcs_config_t *cfg, dcs_metric_score_t *sc, cons
         if (c->cross_check && isfinite(rel) && fabs(rel) * 100 > 2 * lim->meter_class_pct) {
             int used = bridged_by(sc, c->id);
             add(sc, "counter_vs_power", used ? DCS_FINDING_ERROR : DCS_FINDING_WARNING, c->id,
+                "%s：电能表 %.3f kWh，同角色功率积分 %.3f kWh（%+.2f %%，超出电表准确度等级 %.1f %% 的 2 倍）%s",
                 "%s: %.3f kWh against %.3f kWh integrated for its role (%+.2f %%, beyond 2 x "
                 "%.1f %% meter class)%s", c->id, m->e_wh / 1000, m->e_wh / (1 + rel) / 1000,
                 rel * 100, lim->meter_class_pct, used ? "; it filled power gaps" : "");
@@ -113,12 +124,13 @@ static void check_channels(const dcs_config_t *cfg, dcs_metric_score_t *sc, cons
             char day[48];
             dcs_time_format(m->step_day_ns, cfg->site->timezone, day, sizeof day);
             add(sc, "scale_step", DCS_FINDING_ERROR, c->id,
+                "%1$s：%3$.10s 前一日平均功率 %2$.6g W，当日 %4$.6g W（×%5$.4g，超过判定倍率跳变的 ×%6$g）",
                 "%s: mean power %.6g W the day before %.10s, %.6g W that day (x%.4g, above the "
                 "x%g a meter's scale slip is judged by)", c->id, m->step_before_w, day,
                 m->step_after_w, m->step_after_w / m->step_before_w, lim->scale_step_max);
         }
         if (c->kind == DCS_CONFIG_UTILISATION && isfinite(m->mean) && (m->mean < 0 || m->mean > 100))
-            add(sc, "utilisation_range", DCS_FINDING_ERROR, c->id,
+            add(sc, "utilisation_range", DCS_FINDING_ERROR, c->id, "%s：平均利用率 %.2f %% 超出 0..100 %%（请检查单位或倍率）",
                 "%s: mean utilisation %.2f %% outside 0..100 %% (unit or scale?)", c->id, m->mean);
     }
 }
@@ -132,6 +144,7 @@ void dcs_metric_check(const dcs_config_t *cfg, dcs_metric_score_t *sc, const dcs
     check_channels(cfg, sc, lim);
     if (!(sc->coverage >= lim->min_coverage))
         add(sc, "coverage_below_min", DCS_FINDING_ERROR, NULL,
+            "数据覆盖率 %.1f %%（E_DC %.1f %%，E_IT %.1f %%）低于要求的 %.0f %%",
             "coverage %.1f %% (E_DC %.1f %%, E_IT %.1f %%) is below min_coverage %.0f %%",
             sc->coverage * 100, sc->coverage_dc * 100, sc->coverage_it * 100,
             lim->min_coverage * 100);
@@ -143,6 +156,14 @@ const char *dcs_metric_withheld(const dcs_metric_score_t *sc)
         if (sc->findings[i].severity == DCS_FINDING_ERROR)
             return sc->findings[i].detail;
     return NULL;
+}
+
+const char *dcs_metric_withheld_zh(const dcs_metric_score_t *sc, const char *withheld)
+{
+    for (size_t i = 0; withheld && i < sc->nfindings; i++)
+        if (sc->findings[i].detail == withheld || strcmp(sc->findings[i].detail, withheld) == 0)
+            return sc->findings[i].detail_zh;
+    return withheld;
 }
 
 const char *dcs_metric_severity_name(int severity)
