@@ -144,7 +144,8 @@ static void leaf_table(const region_t *g)
         dcs_report_escape(f, lang == DCS_REPORT_ZH && nd->name_zh ? nd->name_zh : nd->name_en);
         fputs("<br>", f), dcs_report_escape(f, page_unit(lang, nd->unit)), fputs("</th>", f);
     }
-    fprintf(f, "<th>%s</th><th class=\"l\">%s</th></tr></thead>\n", T("Coverage"), T("Grade"));
+    fprintf(f, "<th class=\"l\">%s</th><th>%s</th><th>%s</th><th class=\"l\">%s</th></tr></thead>\n", T("Period"),
+            T("Coverage"), T("Rack occupancy"), T("Grade"));
     for (size_t i = 0; i < g->k; i++) {
         const site_t *s = &g->s[i];
         fprintf(f, "<tr><td class=\"l\">%d</td><td class=\"l\">", s->r->rank);
@@ -154,7 +155,9 @@ static void leaf_table(const region_t *g)
             fputs("<td>", f), num(f, s->e->x[l], 3), fputs(" (", f);
             num(f, g->rk->eval.score[s->row * L + l], 0), fputs(")</td>", f);
         }
-        fputs("<td>", f), num(f, s->e->coverage * 100, 1), fputs(" %</td><td class=\"l\">", f);
+        fputs("<td class=\"l\">", f), dcs_report_escape(f, s->e->period ? s->e->period : "-"), fputs("</td>", f);
+        fputs("<td>", f), num(f, s->e->coverage * 100, 1), fputs(" %</td><td>", f);
+        num(f, dcs_index_sentry_value(s->e, "rack_occupancy") * 100, 0), fputs(" %</td><td class=\"l\">", f);
         dcs_report_escape(f, page_grade(lang, &s->as)), fputs("</td></tr>\n", f);
     }
     fprintf(f, "</table>\n<p>%s</p>\n", T("Rank in the whole cohort; each cell: the submitted figure and its score"));
@@ -268,20 +271,27 @@ static void title_block(const region_t *g, const char *cohort)
 static void totals(const region_t *g)
 {
     dcs_report_lang_t lang = g->lang;
-    double peak = 0, eff = 0;
-    size_t np = 0, ne = 0;
+    double peak = 0, eff = 0, edc = 0, eit = 0;
+    size_t np = 0, ne = 0, nd = 0;
     for (size_t i = 0; i < g->k; i++) {
+        if (isfinite(g->s[i].e->e_dc_wh) && isfinite(g->s[i].e->e_it_wh))
+            edc += g->s[i].e->e_dc_wh, eit += g->s[i].e->e_it_wh, nd++;
         if (isfinite(g->s[i].e->peak_tflops))
             peak += g->s[i].e->peak_tflops, np++;
         if (isfinite(g->s[i].e->c_eff_tflops))
             eff += g->s[i].e->c_eff_tflops, ne++;
     }
     fprintf(g->f, "<h2>%s</h2>\n", T("Regional totals"));
+    kpi_why(g->f, lang, "E_DC", edc / 1e6, 2, "MWh", nd ? NULL : "not measured (no energies in the cohort)");
+    kpi_why(g->f, lang, "E_IT", eit / 1e6, 2, "MWh", nd ? NULL : "not measured (no energies in the cohort)");
+    kpi_why(g->f, lang, T("PUE of the region"), dcs_metric_pue(edc, eit), 3, "", nd ? NULL : "not measured (no energies in the cohort)");
     kpi_why(g->f, lang, T("Rated compute (FP32-eq)"), peak, 0, "TFLOPS", np ? NULL : "not measured (no inventory)");
     kpi_why(g->f, lang, T("Effective compute (FP32-eq)"), eff, 0, "TFLOPS", ne ? NULL : "not measured (no inventory)");
-    fprintf(g->f, lang == DCS_REPORT_ZH ? "<p>额定算力来自 %zu 个、有效算力来自 %zu 个排名数据中心（其余未提供设备清单）。</p>\n"
-                                        : "<p>Rated compute from %zu and effective compute from %zu of the ranked sites "
-                                          "(the others give no inventory).</p>\n", np, ne);
+    fprintf(g->f, lang == DCS_REPORT_ZH ? "<p>能耗来自 %zu 个、额定算力来自 %zu 个、有效算力来自 %zu 个排名数据中心"
+                                          "（其余未提供能耗或设备清单）；区域 PUE 为能耗之比。</p>\n"
+                                        : "<p>Energies from %zu, rated compute from %zu and effective compute from %zu of "
+                                          "the ranked sites (the others give no energies or inventory); the region's "
+                                          "PUE is the ratio of its energies.</p>\n", nd, np, ne);
 }
 
 /* Annex: how the figures were made and what they rest on. */

@@ -94,6 +94,10 @@ grep -Eq "qp-cli +submission #1, bundle sha256 $DIGEST" rank.out || fail "rank n
     fail "regional report from the store: $(cat rep.out)"
 grep -q "qp-cli" qp.html || fail "the regional report lacks the site"
 grep -q "submission #1, bundle sha256 $DIGEST" qp.html || fail "the regional report names no bundle"
+# its totals and period come from the store: E_DC 1200 W x 48 h = 0.0576 MWh, the region's PUE 1.5
+grep -q 'PUE of the region<b>1.500</b>' qp.html && grep -q 'E_DC<b>0.06</b>MWh' qp.html ||
+    fail "the regional report's totals: $(grep -o 'Regional totals.\{0,300\}' qp.html)"
+grep -q "<td class=\"l\">$P</td>" qp.html || fail "the regional report does not give the site's period"
 "$D" report --procurement --region-store region.sqlite --period $P --system pue.yaml --lang zh -o pr.html >rep.out 2>&1 ||
     fail "procurement report from the store: $(cat rep.out)"
 grep -q "签名数据来源" pr.html && grep -q "bundle sha256 $DIGEST" pr.html || fail "the procurement report names no bundle"

@@ -302,6 +302,7 @@ static void keys_and_formats(ctx_t *c, dcs_region_t *r, const char *b1)
 typedef struct {
     long long id[8], by[8];
     char status[8][16];
+    double e_dc[8], e_it[8];
     int n;
 } subs_t;
 
@@ -309,7 +310,8 @@ static int subs_fn(void *ctx, const dcs_region_sub_t *s)
 {
     subs_t *x = ctx;
     if (x->n < 8)
-        x->id[x->n] = s->id, x->by[x->n] = s->superseded_by, snprintf(x->status[x->n], 16, "%s", s->status);
+        x->id[x->n] = s->id, x->by[x->n] = s->superseded_by, snprintf(x->status[x->n], 16, "%s", s->status),
+        x->e_dc[x->n] = s->e_dc_wh, x->e_it[x->n] = s->e_it_wh;
     x->n++;
     return 0;
 }
@@ -345,6 +347,9 @@ static void suite(ctx_t *c)
     assert_true(fabs(cat[pue] - 1.5) <= 1e-12 && fabs(claimed[pue] - 1.5) <= 1e-12);
     assert_true(fabs(cat[cov] - 1.0) <= 1e-12);
     assert_true(fabs(res.coverage - 1.0) <= 1e-12);
+    subs_t e = {.n = 0}; /* the period's energies, by hand: 1500 W and 1000 W for 24 h */
+    assert_int_equal(dcs_region_list(r, NULL, "qp-01", NULL, NULL, subs_fn, &e), 0);
+    assert_true(e.n == 1 && fabs(e.e_dc[0] - 36000) <= 1e-6 && fabs(e.e_it[0] - 24000) <= 1e-6);
 
     refused(c, r, b1, "is not above its last accepted, 1 (a replay");
     const char *b2 = strdup(path_in(c, "b2.dcsb")), *b3 = strdup(path_in(c, "b3.dcsb"));
@@ -393,6 +398,30 @@ static void suite(ctx_t *c)
     assert_int_equal(rows(r), 4);
     dcs_config_free(cfg), dcs_config_free(cfg2);
     free((void *)b1), free((void *)b2), free((void *)b3), free((void *)b4);
+    dcs_region_close(r);
+}
+
+/* Migrations: a store of schema 1 (what an earlier dcscore wrote) is brought to
+ * the current schema on open, its rows kept; one of a newer schema is refused. */
+static void test_migrations(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("submit-migrate");
+    char db[600], err[700];
+    snprintf(db, sizeof db, "%s/old.sqlite", dir);
+    dcs_region_t *r;
+    assert_int_equal(dcs_region_open(db, &r, err, sizeof err), 0);
+    assert_int_equal(dcs_region_schema(r), DCS_REGION_SCHEMA_VERSION);
+    dcs_region_close(r);
+    sh("sqlite3 '%s' \"ALTER TABLE submissions DROP COLUMN e_dc_wh; ALTER TABLE submissions DROP COLUMN e_it_wh; "
+       "DELETE FROM schema_migrations WHERE version = 2; INSERT INTO operators VALUES ('op-old', 'x');\"", db);
+    assert_int_equal(dcs_region_open(db, &r, err, sizeof err), 0); /* migrated to 2 */
+    assert_int_equal(dcs_region_schema(r), 2);
+    dcs_region_close(r);
+    sh("sqlite3 '%s' \"SELECT e_dc_wh FROM submissions; SELECT id FROM operators;\" | grep -q op-old", db);
+    sh("sqlite3 '%s' \"INSERT INTO schema_migrations VALUES (99, 'x')\"", db);
+    assert_int_equal(dcs_region_open(db, &r, err, sizeof err), DCS_ESTORE);
+    assert_non_null(strstr(err, "schema 99 is newer than this dcscore reads"));
     dcs_region_close(r);
 }
 
@@ -516,6 +545,7 @@ int main(void)
     setenv("TZ", "UTC", 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_key_mode),
+        cmocka_unit_test(test_migrations),
         cmocka_unit_test(test_sqlite),
         cmocka_unit_test(test_postgresql),
     };

@@ -25,8 +25,10 @@ typedef struct {
     double *yaml_x[3];        /* inline YAML: pue, cue, eue as written (NULL when absent) */
     double meter_class_pct, u_cue_pct, u_eue_pct;
     double rack_occupancy, peak_tflops, c_eff_tflops; /* optional: 0 = unknown */
-    int has_cat;              /* scored from its store: every catalogue value */
+    int has_cat;              /* scored from its store: every catalogue value, */
     double cat[DCS_INDEX_CAT_MAX];
+    double e_dc_wh, e_it_wh;  /* its energies */
+    char period[48];          /* and the window, as dates */
 } site_t;
 
 typedef struct {
@@ -100,7 +102,9 @@ static void fill_entry(dcs_index_entry_t *e, const site_t *s)
                              .u_cue_pct = s->u_cue_pct > 0 ? s->u_cue_pct : 5.0,
                              .u_eue_pct = s->u_eue_pct > 0 ? s->u_eue_pct : 2.0,
                              .peak_tflops = s->peak_tflops > 0 ? s->peak_tflops : NAN,
-                             .c_eff_tflops = s->c_eff_tflops > 0 ? s->c_eff_tflops : NAN};
+                             .c_eff_tflops = s->c_eff_tflops > 0 ? s->c_eff_tflops : NAN,
+                             .e_dc_wh = s->has_cat ? s->e_dc_wh : NAN, .e_it_wh = s->has_cat ? s->e_it_wh : NAN,
+                             .period = s->has_cat ? s->period : NULL};
     if (s->has_cat)
         memcpy(e->cat, s->cat, sizeof e->cat);
     else
@@ -307,6 +311,10 @@ static int score_site(dcs_index_cohort_t *c, const dcs_index_policy_t *pol, site
         for (size_t k = 0; k < nc; k++)
             s->cat[k] = dcs_index_indicator_value(cat[k].id, sc, &ind, occ);
         s->has_cat = 1;
+        s->e_dc_wh = sc->e_dc_wh, s->e_it_wh = sc->e_it_wh;
+        char a[48], b[48];
+        dcs_time_format(from, tz, a, sizeof a), dcs_time_format(to, tz, b, sizeof b);
+        snprintf(s->period, sizeof s->period, "%.10s..%.10s", a, b);
         if (cfg->inventory && cfg->inventory->rack_occupancy > 0 && !(s->rack_occupancy > 0))
             s->rack_occupancy = cfg->inventory->rack_occupancy;
         *scored = cfg; /* name and region come from it (never stored in s: libcyaml owns s) */

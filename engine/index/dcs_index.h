@@ -191,6 +191,8 @@ typedef struct {
                                  * publishable (an error finding), NULL when they are */
     const char *source;         /* where its figures come from when they are signed
                                  * data ("submission #3, bundle sha256 ..."), or NULL */
+    const char *period;         /* the period its figures cover ("2026-11"), or NULL */
+    double e_dc_wh, e_it_wh;    /* its energies over that period, NaN unknown */
 } dcs_index_entry_t;
 
 typedef struct dcs_index_cohort dcs_index_cohort_t;
@@ -327,6 +329,8 @@ typedef struct {
     int line;                /* its line in the CSV */
     const char *withheld;    /* its figures are not publishable: why (not ranked) */
     const char *source;      /* the signed bundle its figures come from, or NULL */
+    const char *period;      /* the period its figures cover, or NULL */
+    double e_dc_wh, e_it_wh; /* its energies over that period, NaN unknown */
     double cat[DCS_INDEX_CAT_MAX]; /* catalogue values known beside the leaves (PUE for
                                     * the grade, rack occupancy for the rules), NaN */
     double peak_tflops, c_eff_tflops; /* rated and effective FP32-eq compute, NaN unknown */

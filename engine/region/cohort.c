@@ -13,8 +13,8 @@
 typedef struct {
     long long id;
     char site[DCS_SUBMIT_ID_MAX + 1], name[200], region[DCS_SUBMIT_ID_MAX + 1];
-    char why[420], source[120];
-    double coverage;
+    char why[420], source[120], label[32];
+    double coverage, e_dc_wh, e_it_wh;
     int rankable;
 } row_t;
 
@@ -40,6 +40,8 @@ static int keep(void *ctx, const dcs_region_sub_t *s)
     row_t *r = &c->rows[c->n++];
     memset(r, 0, sizeof *r);
     r->id = s->id, r->coverage = s->coverage, r->rankable = s->rankable;
+    r->e_dc_wh = s->e_dc_wh, r->e_it_wh = s->e_it_wh;
+    snprintf(r->label, sizeof r->label, "%s", s->label);
     snprintf(r->site, sizeof r->site, "%s", s->site_id);
     snprintf(r->name, sizeof r->name, "%s", s->site_name[0] ? s->site_name : s->site_id);
     snprintf(r->region, sizeof r->region, "%s", s->region);
@@ -67,7 +69,8 @@ int dcs_region_cohort(dcs_region_t *r, const char *label, const char *region, dc
         *e = (dcs_index_entry_t){.id = w->site, .name = w->name, .region = w->region, .coverage = w->coverage,
                                  .meter_class_pct = 0.5, .u_cue_pct = NAN, .u_eue_pct = NAN,
                                  .peak_tflops = NAN, .c_eff_tflops = NAN,
-                                 .withheld = w->rankable ? NULL : w->why, .source = w->source};
+                                 .withheld = w->rankable ? NULL : w->why, .source = w->source,
+                                 .period = w->label, .e_dc_wh = w->e_dc_wh, .e_it_wh = w->e_it_wh};
         rc = dcs_region_values(r, w->id, e->cat, NULL);
         rc = rc == DCS_ENODATA ? 0 : rc;
     }

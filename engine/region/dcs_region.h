@@ -14,7 +14,7 @@
 
 #include "../submit/dcs_submit.h"
 
-#define DCS_REGION_SCHEMA_VERSION 1
+#define DCS_REGION_SCHEMA_VERSION 2
 
 typedef struct dcs_region dcs_region_t;
 
@@ -69,6 +69,7 @@ typedef struct {
     uint64_t number;
     int correction, rankable, versions_match;
     double coverage, composite;
+    double e_dc_wh, e_it_wh;          /* schema 2: the period's energies (NaN: stored before) */
     char why_not[400], differences[700], archive[4200];
     char formula_version[64], system_id[64], system_version[32];
 } dcs_region_sub_t;

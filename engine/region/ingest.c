@@ -191,7 +191,11 @@ static int insert_submission(dcs_region_t *r, const job_t *j, const char *arch, 
     if (rs_one(r, q, 26, pp, &id) || !id)
         return -1;
     ((dcs_region_ingest_t *)res)->id = id;
-    return 0;
+    char sid[32], edc[40], eit[40];
+    snprintf(sid, sizeof sid, "%lld", id);
+    fmt_num(edc, sizeof edc, j->site.sc->e_dc_wh), fmt_num(eit, sizeof eit, j->site.sc->e_it_wh);
+    const char *pe[3] = {sid, isfinite(j->site.sc->e_dc_wh) ? edc : NULL, isfinite(j->site.sc->e_it_wh) ? eit : NULL};
+    return rs_run(r, "UPDATE submissions SET e_dc_wh = $2, e_it_wh = $3 WHERE id = $1", 3, pe, NULL, NULL);
 }
 
 /* Operator, site, the submission, its indicator values and findings, and the

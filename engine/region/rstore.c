@@ -30,6 +30,9 @@ static const char *const migrations[DCS_REGION_SCHEMA_VERSION] = {
     "CREATE TABLE findings (submission_id BIGINT NOT NULL REFERENCES submissions(id), seq INTEGER NOT NULL,\n"
     "  finding TEXT NOT NULL, severity TEXT NOT NULL, channel TEXT, detail TEXT,\n"
     "  PRIMARY KEY (submission_id, seq));\n",
+    /* 2: the period's energies, for regional totals */
+    "ALTER TABLE submissions ADD COLUMN e_dc_wh DOUBLE PRECISION;\n"
+    "ALTER TABLE submissions ADD COLUMN e_it_wh DOUBLE PRECISION;\n",
 };
 
 int rs_run(dcs_region_t *r, const char *sql, int n, const char *const *params, rs_row_fn fn, void *ctx)
@@ -64,7 +67,8 @@ static int migrate(dcs_region_t *r)
     for (int k = (int)v; k < DCS_REGION_SCHEMA_VERSION; k++) {
         char *ddl = NULL, now[48], ver[16];
         const char *at = strstr(migrations[k], "%ID%");
-        if (asprintf(&ddl, "%.*s%s%s", (int)(at - migrations[k]), migrations[k], r->ops->id_ddl, at + 4) < 0)
+        if ((at ? asprintf(&ddl, "%.*s%s%s", (int)(at - migrations[k]), migrations[k], r->ops->id_ddl, at + 4)
+                : asprintf(&ddl, "%s", migrations[k])) < 0)
             return snprintf(r->errmsg, sizeof r->errmsg, "out of memory"), -1;
         dcs_time_format(dcs_time_now_ns(), "UTC", now, sizeof now);
         snprintf(ver, sizeof ver, "%d", k + 1);
@@ -124,7 +128,7 @@ const char *dcs_region_errmsg(const dcs_region_t *r) { return r ? r->errmsg : "o
     "s.id, s.operator_id, s.site_id, t.region, t.name, s.label, s.status, s.digest, s.ingested_utc, "            \
     "s.created_utc, s.from_utc, s.to_utc, s.from_ns, s.to_ns, s.number, s.correction, s.rankable, "             \
     "s.versions_match, s.coverage, s.composite, s.why_not, s.differences, s.archive, s.formula_version, "       \
-    "s.system_id, s.system_version, s.superseded_by"
+    "s.system_id, s.system_version, s.superseded_by, s.e_dc_wh, s.e_it_wh"
 
 static void cpy(char *dst, size_t cap, const char *v)
 {
@@ -143,7 +147,7 @@ typedef struct {
 
 static int sub_row(void *ctx, int nc, const char *const *v)
 {
-    if (nc < 27)
+    if (nc < 29)
         return 1;
     dcs_region_sub_t s;
     memset(&s, 0, sizeof s);
@@ -161,6 +165,7 @@ static int sub_row(void *ctx, int nc, const char *const *v)
     cpy(s.archive, sizeof s.archive, v[22]), cpy(s.formula_version, sizeof s.formula_version, v[23]);
     cpy(s.system_id, sizeof s.system_id, v[24]), cpy(s.system_version, sizeof s.system_version, v[25]);
     s.superseded_by = v[26] ? strtoll(v[26], NULL, 10) : 0;
+    s.e_dc_wh = num(v[27]), s.e_it_wh = num(v[28]);
     list_t *l = ctx;
     return l->fn(l->ctx, &s);
 }
