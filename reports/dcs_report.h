@@ -65,9 +65,18 @@ void dcs_report_svg_load_pue(FILE *f, const dcs_metric_score_t *sc);
  * figure and score per leaf; PUE and CUE medians, distributions and compliance
  * with the policy rules over the ranked sites; the others with the reason.
  * Returns 0, DCS_EIO or DCS_ENOMEM. */
+/* The previous period's entries of the same store, for the change in the
+ * conclusions (label NULL: none). */
+typedef struct {
+    const char *label;
+    const dcs_index_entry_t *e;
+    size_t n;
+} dcs_report_previous_t;
+
 int dcs_report_region_html(FILE *f, dcs_report_lang_t lang, const char *region, const char *cohort,
                            const dcs_index_system_t *sys, const dcs_index_policy_t *pol,
-                           const dcs_index_sentry_t *e, size_t n, const dcs_index_sranking_t *r);
+                           const dcs_index_sentry_t *e, size_t n, const dcs_index_sranking_t *r,
+                           const dcs_report_previous_t *prev);
 /* Regional compute-scheduling feed: per site PUE, CUE_IT, CUE_DC, coverage and
  * rated / effective / available TFLOPS (null when unknown). JSON schema
  * "dcscore.schedule/1", or CSV with the same columns. */

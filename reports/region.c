@@ -317,9 +317,37 @@ static void annex(const region_t *g)
     fputs("</ul>\n", f);
 }
 
+/* The median PUE of the region's publishable entries of the previous period
+ * against this one's ranked sites, as a sentence. */
+static void change(const region_t *g, const dcs_report_previous_t *prev)
+{
+    dcs_report_lang_t lang = g->lang;
+    if (!prev || !prev->label || !g->k)
+        return;
+    double *v = malloc((prev->n ? prev->n : 1) * sizeof *v), now, before;
+    size_t m = 0;
+    for (size_t i = 0; v && i < prev->n; i++)
+        if (!prev->e[i].withheld && prev->e[i].region && strcmp(prev->e[i].region, g->region) == 0)
+            v[m++] = prev->e[i].cat[dcs_index_catalogue_index("pue")];
+    before = v ? median(v, m) : NAN;
+    free(v);
+    for (size_t i = 0; i < g->k; i++)
+        g->scratch[i] = dcs_index_sentry_value(g->s[i].e, "pue");
+    now = median(g->scratch, g->k);
+    if (!isfinite(before) || !isfinite(now))
+        return;
+    if (lang == DCS_REPORT_ZH)
+        fprintf(g->f, "<p>PUE 中位数 %.3f，上一统计期（%s，%zu 个数据中心）为 %.3f，变化 %+.3f。</p>\n", now,
+                prev->label, m, before, now - before);
+    else
+        fprintf(g->f, "<p>Median PUE %.3f against %.3f in the previous period (%s, %zu sites): %+.3f.</p>\n", now,
+                before, prev->label, m, now - before);
+}
+
 int dcs_report_region_html(FILE *f, dcs_report_lang_t lang, const char *region, const char *cohort,
                            const dcs_index_system_t *sys, const dcs_index_policy_t *pol,
-                           const dcs_index_sentry_t *e, size_t n, const dcs_index_sranking_t *rk)
+                           const dcs_index_sentry_t *e, size_t n, const dcs_index_sranking_t *rk,
+                           const dcs_report_previous_t *prev)
 {
     size_t cap = n ? n : 1;
     region_t g = {.f = f, .lang = lang, .region = region, .sys = sys, .pol = pol, .rk = rk,
@@ -336,6 +364,7 @@ int dcs_report_region_html(FILE *f, dcs_report_lang_t lang, const char *region, 
     title_block(&g, cohort);
     summary(&g, all);
     conclusions(&g, all);
+    change(&g, prev);
     leaf_table(&g);
     distributions(&g);
     compliance(&g);

@@ -6,7 +6,9 @@
 # 8760 h), the period is given in days, and no nan or inf is printed. Month to
 # date with 2 days of data in 20 reads "insufficient data (10.0 %)". A month
 # report draws its PUE as a heatmap of 720 hourly cells; a day's has none.
-# Printed, a month and a year are 2 to 6 numbered A4 pages.
+# Printed, a month and a year are 2 to 6 numbered A4 pages. Two monthly
+# submissions in a regional store: the regional report states the change of
+# the median PUE against the previous period.
 set -u
 BUILD=$(cd "${DCS_BUILD:-build}" && pwd)
 SRC=$(cd "${DCS_SRC:-.}" && pwd)
@@ -65,6 +67,24 @@ for span in "2026-04-01 2026-05-01" "2026-01-01 2027-01-01"; do
     [ "$pages" -ge 2 ] && [ "$pages" -le 6 ] || fail "report $1..$2: $pages PDF pages, want 2..6"
     pdftotext p.pdf - | grep -q "^Page $pages of $pages$" || fail "report $1..$2: pages are not numbered"
 done
+# From a regional store with two months: the conclusions compare the median PUE
+# with the previous period's (both 1.18: +0.000); submit takes a named period
+cat >pue.yaml <<'YAML'
+index_system: {id: pue-only, version: '1', source: test, weights: {method: fixed}}
+nodes:
+  - {id: pue, indicator: pue, weight: 1, normalise: {method: linear, best: 1.10, worst: 2.00}}
+YAML
+"$D" keygen --operator op-yr -o op-yr | grep '^  - {id:' | sed '1i operators:' >ring.yaml || fail "keygen"
+for m in 2026-03 2026-04; do
+    "$D" submit --key op-yr.key --system pue.yaml --period $m -o $m.dcsb site.yaml >sub.log 2>&1 || fail "submit $m: $(cat sub.log)"
+    grep -q "period $m," sub.log || fail "submit --period $m: $(cat sub.log)"
+done
+"$D" region ingest --region-store r.sqlite --keyring ring.yaml --system pue.yaml 2026-03.dcsb 2026-04.dcsb >ing.log 2>&1 ||
+    fail "ingest: $(cat ing.log)"
+"$D" report --region lingang --region-store r.sqlite --period 2026-04 --system pue.yaml -o rs.html >/dev/null 2>&1 ||
+    fail "regional report from the store"
+grep -q "Median PUE 1.180 against 1.180 in the previous period (2026-03, 1 sites): +0.000." rs.html ||
+    fail "no change against the previous period: $(grep -o 'Conclusions.\{0,400\}' rs.html)"
 # Month to date with two days of data in twenty: "insufficient data", not a PUE
 sed -e 's/id: yr-01/id: md-01/' -e 's/store_dir: store/store_dir: store-md/' site.yaml >md.yaml
 /usr/bin/python3 - >md.csv <<'PY'

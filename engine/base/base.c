@@ -46,6 +46,23 @@ int dcs_time_period(const char *period, const char *tz, int64_t now_ns, int64_t 
     return dcs_time_parse(prev, tz, from_ns) || dcs_time_parse(start, tz, to_ns) ? DCS_EINVAL : 0;
 }
 
+int dcs_time_period_named(const char *label, const char *tz, int64_t *from_ns, int64_t *to_ns)
+{
+    int y, m, q;
+    char tail, a[16], b[16];
+    if (strlen(label) == 7 && sscanf(label, "%4d-Q%1d%c", &y, &q, &tail) == 2 && q >= 1 && q <= 4)
+        snprintf(a, sizeof a, "%04d-%02d-01", y, 3 * q - 2),
+            snprintf(b, sizeof b, "%04d-%02d-01", q == 4 ? y + 1 : y, q == 4 ? 1 : 3 * q + 1);
+    else if (strlen(label) == 7 && sscanf(label, "%4d-%2d%c", &y, &m, &tail) == 2 && m >= 1 && m <= 12)
+        snprintf(a, sizeof a, "%04d-%02d-01", y, m), snprintf(b, sizeof b, "%04d-%02d-01", m == 12 ? y + 1 : y,
+                                                              m == 12 ? 1 : m + 1);
+    else if (strlen(label) == 4 && sscanf(label, "%4d%c", &y, &tail) == 1)
+        snprintf(a, sizeof a, "%04d-01-01", y), snprintf(b, sizeof b, "%04d-01-01", y + 1);
+    else
+        return DCS_EINVAL;
+    return dcs_time_parse(a, tz, from_ns) || dcs_time_parse(b, tz, to_ns) ? DCS_EINVAL : 0;
+}
+
 void dcs_time_period_label(const char *period, const char *tz, int64_t from_ns, char *buf, size_t len)
 {
     char iso[48];

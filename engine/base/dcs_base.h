@@ -65,6 +65,9 @@ int dcs_time_period(const char *period, const char *tz, int64_t now_ns, int64_t 
 /* How people name a period starting at from_ns in tz: "2026-11-30" (day),
  * "2026-11" (month), "2026-Q4" (quarter), "2026" (year). */
 void dcs_time_period_label(const char *period, const char *tz, int64_t from_ns, char *buf, size_t len);
+/* The period a label names in tz: "2026-10" (a month), "2026-Q3" (a quarter),
+ * "2026" (a year) -> [from, to). Returns 0 or DCS_EINVAL. */
+int dcs_time_period_named(const char *label, const char *tz, int64_t *from_ns, int64_t *to_ns);
 
 /* 1 when tz names a zone of the installed tzdata ("Asia/Shanghai", "UTC"),
  * else 0. The C library reads an unknown zone as UTC silently: check first. */

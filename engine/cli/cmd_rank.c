@@ -486,6 +486,21 @@ int cmd_rank(int argc, char **argv)
     return rank_run(&s, system, s.path, fmt, explain, bom);
 }
 
+/* The period before label: 2026-11 -> 2026-10, 2026-Q1 -> 2025-Q4, 2026 ->
+ * 2025. 0 for any other label. */
+static int previous_label(const char *label, char *out, size_t len)
+{
+    int y, m;
+    char tail;
+    if (sscanf(label, "%4d-Q%1d%c", &y, &m, &tail) == 2 && m >= 1 && m <= 4)
+        return snprintf(out, len, "%04d-Q%d", m == 1 ? y - 1 : y, m == 1 ? 4 : m - 1), 1;
+    if (strlen(label) == 7 && sscanf(label, "%4d-%2d%c", &y, &m, &tail) == 2 && m >= 1 && m <= 12)
+        return snprintf(out, len, "%04d-%02d", m == 1 ? y - 1 : y, m == 1 ? 12 : m - 1), 1;
+    if (strlen(label) == 4 && sscanf(label, "%4d%c", &y, &tail) == 1)
+        return snprintf(out, len, "%04d", y - 1), 1;
+    return 0;
+}
+
 /* A region no entry of the cohort belongs to (a typo): the regions there are. */
 static int region_known(const srank_t *s, const char *region)
 {
@@ -506,7 +521,7 @@ static int region_known(const srank_t *s, const char *region)
 
 /* The cohort's reports: procurement (HTML and the ranking CSV) or regional
  * (HTML and the scheduling feed as JSON and CSV). */
-static int write_reports(srank_t *s, const score_args_t *a, const char *out)
+static int write_reports(srank_t *s, const score_args_t *a, const char *out, const dcs_report_previous_t *prev)
 {
     char csv[4200], json[4200];
     const char *slash = strrchr(s->path, '/'), *name = slash ? slash + 1 : s->path;
@@ -517,7 +532,7 @@ static int write_reports(srank_t *s, const score_args_t *a, const char *out)
     if (rc)
         fprintf(stderr, "dcscore: %s: cannot write\n", !h ? out : !c ? csv : json);
     if (!rc && a->region)
-        rc = dcs_report_region_html(h, a->lang, a->region, name, s->sys, s->pol, s->e, s->n, &s->r);
+        rc = dcs_report_region_html(h, a->lang, a->region, name, s->sys, s->pol, s->e, s->n, &s->r, prev);
     else if (!rc)
         rc = dcs_report_procurement_html(h, a->lang, s->sys, name, s->e, s->n, &s->r, &s->o, s->sens,
                                          SENS_DELTA, dcs_time_now_ns());
@@ -543,8 +558,15 @@ int cli_cohort_report(const score_args_t *a, const char *cohort)
     int rc = srank_load(&s, a->system, s.path);
     if (!rc && a->region && !region_known(&s, a->region))
         rc = DCS_EINVAL;
+    char label[32];
+    dcs_region_cohort_t *pc = NULL; /* the previous period in the store, for the change */
+    dcs_report_previous_t prev = {0};
+    if (!rc && s.store && a->region && previous_label(s.label, label, sizeof label) &&
+        dcs_region_cohort(s.rs, label, a->region, &pc) == 0)
+        prev.label = label, prev.e = dcs_region_cohort_entries(pc, &prev.n);
     if (!rc)
-        rc = write_reports(&s, a, out);
+        rc = write_reports(&s, a, out, &prev);
+    dcs_region_cohort_free(pc);
     rc = srank_done(&s, rc);
     return rc ? rc : cli_report_done(out, a->pdf);
 }

@@ -50,7 +50,7 @@ int cmd_keygen(int argc, char **argv)
 }
 
 static const char *submit_help =
-    "usage: dcscore submit --key KEY [--period month|quarter|year | --from T --to T]\n"
+    "usage: dcscore submit --key KEY [--period P | --from T --to T]\n"
     "                      [--number N] [--correction] [--system SYSTEM.yaml] [-o BUNDLE]\n"
     "                      SITE.yaml\n"
     "\n"
@@ -62,7 +62,8 @@ static const char *submit_help =
     "region keeps it, not rankable); the exit status is then 2.\n"
     "\n"
     "  --key KEY        the operator's private key (dcscore keygen; mode 0600)\n"
-    "  --period P       the previous complete month, quarter or year in the site's zone\n"
+    "  --period P       month, quarter or year: the previous complete one in the site's\n"
+    "                   zone; or one named: 2026-10, 2026-Q3, 2026\n"
     "  --from, --to     any period on 15-minute boundaries instead (label: the dates)\n"
     "  --number N       the submission number (default: one above the last, kept in\n"
     "                   KEY.seq); each must be above every earlier one of the operator\n"
@@ -153,11 +154,14 @@ static int submit_run(const submit_args_t *a, const char *site, submit_t *s)
     if (!(s->cfg = cli_load_config(site)) || !(s->pol = cli_policy_load()))
         return CLI_USAGE;
     const char *tz = s->cfg->site->timezone;
-    int rc = a->period ? cli_period(s->cfg, a->period, dcs_time_now_ns(), &o.from_ns, &o.to_ns)
-                       : cli_window(s->cfg, a->from, a->to, &o.from_ns, &o.to_ns);
+    int named = a->period && dcs_time_period_named(a->period, tz, &o.from_ns, &o.to_ns) == 0;
+    int rc = named ? 0 : a->period ? cli_period(s->cfg, a->period, dcs_time_now_ns(), &o.from_ns, &o.to_ns)
+                                   : cli_window(s->cfg, a->from, a->to, &o.from_ns, &o.to_ns);
     if (rc)
         return rc;
-    if (a->period)
+    if (named)
+        snprintf(label, sizeof label, "%s", a->period);
+    else if (a->period)
         dcs_time_period_label(a->period, tz, o.from_ns, label, sizeof label);
     else {
         char x[48], y[48]; /* dates when both ends are local midnights, else minutes too */
