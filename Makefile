@@ -89,7 +89,7 @@ FLEET_OBJ = $(FLEET_SRC:%.c=$(BUILD)/%.o)
 SNMPFLEET_OBJ = $(SNMPFLEET_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN = $(TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: all deps demo test check bench soak clean install uninstall fuzz fuzz-build fuzz-smoke
+.PHONY: all deps demo test check bench soak clean install uninstall fuzz fuzz-build fuzz-smoke screenshots
 
 all: $(BUILD)/dcscore $(BUILD)/dcs-sim $(BUILD)/dcs-mbfleet $(BUILD)/dcs-snmpfleet
 
@@ -135,6 +135,10 @@ test: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@fixtures/demo.sh $(BUILD)
+
+# README's pictures (docs/img) from the reports `make demo` writes.
+screenshots: demo
+	@tools/screenshots.sh $(BUILD)/demo
 
 $(BUILD)/bench/agg_bench: bench/agg_bench.c $(BUILD)/libdcscore.a
 	@mkdir -p $(dir $@)

@@ -30,8 +30,10 @@ static void header(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,
     double h = (double)(sc->to_ns - sc->from_ns) / (3600.0 * DCS_NS_PER_S);
     if (h >= 48)
         fprintf(f, ", %.4g %s", h / 24, T("days"));
-    else
+    else if (h >= 1)
         fprintf(f, ", %.4g h", h);
+    else
+        fprintf(f, ", %.0f s", h * 3600);
     fprintf(f, "). %s %s, dcscore %s.</p>\n", T("Formula"), DCS_METRIC_FORMULA_VERSION, DCS_VERSION);
 }
 
