@@ -10,14 +10,8 @@
 # submissions in a regional store: the regional report states the change of
 # the median PUE against the previous period.
 set -u
-BUILD=$(cd "${DCS_BUILD:-build}" && pwd)
-SRC=$(cd "${DCS_SRC:-.}" && pwd)
-D=$BUILD/dcscore
-DIR=$(mktemp -d "${TMPDIR:-/tmp}/dcscore-periods.XXXXXX")
-fail() { echo "FAIL report_periods_test: $*"; exit 1; }
-trap 'rm -rf "$DIR"' EXIT INT TERM
-cd "$DIR" || fail "no scratch dir"
-export DCSCORE_POLICY="$SRC/engine/index/policy.yaml" DCSCORE_PROFILES="$SRC/probes/profiles"
+TEST_NAME=report_periods_test
+. "$(cd "${DCS_SRC:-.}" && pwd)/tests/lib.sh"
 cat >site.yaml <<'YAML'
 site: {id: yr-01, name: Year site, region: lingang, pue_category: 1, poll_interval_ms: 900000, store_dir: store}
 devices: [{id: m, protocol: modbus_tcp, host: 127.0.0.1, port: 1502}]
@@ -69,11 +63,7 @@ for span in "2026-04-01 2026-05-01" "2026-01-01 2027-01-01"; do
 done
 # From a regional store with two months: the conclusions compare the median PUE
 # with the previous period's (both 1.18: +0.000); submit takes a named period
-cat >pue.yaml <<'YAML'
-index_system: {id: pue-only, version: '1', source: test, weights: {method: fixed}}
-nodes:
-  - {id: pue, indicator: pue, weight: 1, normalise: {method: linear, best: 1.10, worst: 2.00}}
-YAML
+cp "$SRC/tests/data/pue-only.yaml" pue.yaml
 "$D" keygen --operator op-yr -o op-yr | grep '^  - {id:' | sed '1i operators:' >ring.yaml || fail "keygen"
 for m in 2026-03 2026-04; do
     "$D" submit --key op-yr.key --system pue.yaml --period $m -o $m.dcsb site.yaml >sub.log 2>&1 || fail "submit $m: $(cat sub.log)"

@@ -9,14 +9,8 @@
 # system: 100 x (2.0 - 1.5) / (2.0 - 1.1) = 55.56); a key others may read is
 # refused (exit 1).
 set -u
-BUILD=$(cd "${DCS_BUILD:-build}" && pwd)
-SRC=$(cd "${DCS_SRC:-.}" && pwd)
-D=$BUILD/dcscore
-DIR=$(mktemp -d "${TMPDIR:-/tmp}/dcscore-submit.XXXXXX")
-fail() { echo "FAIL submit_cli_test: $*"; exit 1; }
-trap 'rm -rf "$DIR"' EXIT INT TERM
-cd "$DIR" || fail "no scratch dir"
-export DCSCORE_POLICY="$SRC/engine/index/policy.yaml" DCSCORE_PROFILES="$SRC/probes/profiles"
+TEST_NAME=submit_cli_test
+. "$(cd "${DCS_SRC:-.}" && pwd)/tests/lib.sh"
 
 cat >site.yaml <<'YAML'
 site: {id: qp-cli, name: Qingpu CLI, region: qingpu, pue_category: 1,
@@ -41,11 +35,7 @@ mkdir keys
 "$D" keygen --operator op-qp -o keys/op-qp >/dev/null 2>err.txt && fail "keygen overwrote a key"
 grep -q "exists" err.txt || fail "keygen over a key: $(cat err.txt)"
 { echo "operators:"; grep '^  - {id: op-qp' keygen.out; } >keyring.yaml
-cat >pue.yaml <<'YAML'
-index_system: {id: pue-only, version: '1', source: test, weights: {method: fixed}}
-nodes:
-  - {id: pue, indicator: pue, weight: 1, normalise: {method: linear, best: 1.10, worst: 2.00}}
-YAML
+cp "$SRC/tests/data/pue-only.yaml" pue.yaml
 
 "$D" submit --key keys/op-qp.key --system pue.yaml --from 2026-11-01 --to 2026-11-03 site.yaml >submit.out 2>&1 ||
     fail "submit: $(cat submit.out)"
