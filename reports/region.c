@@ -281,12 +281,26 @@ static void totals(const region_t *g)
         if (isfinite(g->s[i].e->c_eff_tflops))
             eff += g->s[i].e->c_eff_tflops, ne++;
     }
+    double ai[2] = {0, 0}, gen[2] = {0, 0};
+    size_t nai = 0, ngen = 0;
+    for (size_t i = 0; i < g->k; i++) {
+        const dcs_index_sentry_t *e = g->s[i].e;
+        if (e->ai_tflops[0] > 0 && isfinite(e->ai_tflops[1]))
+            ai[0] += e->ai_tflops[0], ai[1] += e->ai_tflops[1], nai++;
+        if (e->general_tflops[0] > 0 && isfinite(e->general_tflops[1]))
+            gen[0] += e->general_tflops[0], gen[1] += e->general_tflops[1], ngen++;
+    }
     fprintf(g->f, "<h2>%s</h2>\n", T("Regional totals"));
     kpi_why(g->f, lang, "E_DC", edc / 1e6, 2, "MWh", nd ? NULL : "not measured (no energies in the cohort)");
     kpi_why(g->f, lang, "E_IT", eit / 1e6, 2, "MWh", nd ? NULL : "not measured (no energies in the cohort)");
     kpi_why(g->f, lang, T("PUE of the region"), dcs_metric_pue(edc, eit), 3, "", nd ? NULL : "not measured (no energies in the cohort)");
     kpi_why(g->f, lang, T("Rated compute (FP32-eq)"), peak, 0, "TFLOPS", np ? NULL : "not measured (no inventory)");
     kpi_why(g->f, lang, T("Effective compute (FP32-eq)"), eff, 0, "TFLOPS", ne ? NULL : "not measured (no inventory)");
+    const char *none = "not measured (no rated compute in the inventory)";
+    kpi_why(g->f, lang, T("AI compute (FP16), rated"), ai[0], 0, "TFLOPS", nai ? NULL : none);
+    kpi_why(g->f, lang, T("AI compute (FP16), effective"), ai[1], 0, "TFLOPS", nai ? NULL : none);
+    kpi_why(g->f, lang, T("General compute (FP32), rated"), gen[0], 0, "TFLOPS", ngen ? NULL : none);
+    kpi_why(g->f, lang, T("General compute (FP32), effective"), gen[1], 0, "TFLOPS", ngen ? NULL : none);
     fprintf(g->f, lang == DCS_REPORT_ZH ? "<p>能耗来自 %zu 个、额定算力来自 %zu 个、有效算力来自 %zu 个排名数据中心"
                                           "（其余未提供能耗或设备清单）；区域 PUE 为能耗之比。</p>\n"
                                         : "<p>Energies from %zu, rated compute from %zu and effective compute from %zu of "

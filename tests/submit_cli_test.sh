@@ -6,8 +6,9 @@
 # list and show answer what operator op-qp submitted; a second ingest is a
 # replay (exit 2, nothing stored); rank and the regional report take their
 # entries from the store, each naming its bundle (composite on a PUE-only
-# system: 100 x (2.0 - 1.5) / (2.0 - 1.1) = 55.56); a key others may read is
-# refused (exit 1).
+# system: 100 x (2.0 - 1.5) / (2.0 - 1.1) = 55.56), the regional totals by
+# hand (E_DC 0.06 MWh, FP16 rated 9900 / effective 4950 TFLOPS); a key others
+# may read is refused (exit 1).
 set -u
 TEST_NAME=submit_cli_test
 . "$(cd "${DCS_SRC:-.}" && pwd)/tests/lib.sh"
@@ -19,13 +20,16 @@ devices: [{id: m, protocol: snmp, host: 127.0.0.1, port: 16161, community: n0t-i
 channels:
   - {id: fac, device: m, oid: 1.3.6.1.4.1.99.1, kind: power, unit: W, role: facility_total}
   - {id: it, device: m, oid: 1.3.6.1.4.1.99.2, kind: power, unit: W, role: it_total}
+  - {id: util, device: m, oid: 1.3.6.1.4.1.99.3, kind: utilisation, unit: percent, role: server}
+inventory:
+  servers: [{id: gpu, count: 10, utilisation: util, fp32_tflops: 60, fp16_tflops: 990}]
 YAML
 /usr/bin/python3 - >hist.csv <<'PY'
 from datetime import datetime, timedelta
 t = datetime(2026, 11, 1)
-print("time,fac,it")
+print("time,fac,it,util")
 for k in range(2 * 96 + 1):
-    print(f"{(t + timedelta(minutes=15 * k)).strftime('%Y-%m-%d %H:%M:%S')},1200,800")
+    print(f"{(t + timedelta(minutes=15 * k)).strftime('%Y-%m-%d %H:%M:%S')},1200,800,50")
 PY
 "$D" import --csv hist.csv site.yaml >import.log 2>&1 || fail "import: $(cat import.log)"
 
@@ -88,6 +92,11 @@ grep -q "submission #1, bundle sha256 $DIGEST" qp.html || fail "the regional rep
 grep -q 'PUE of the region<b>1.500</b>' qp.html && grep -q 'E_DC<b>0.06</b>MWh' qp.html ||
     fail "the regional report's totals: $(grep -o 'Regional totals.\{0,300\}' qp.html)"
 grep -q "<td class=\"l\">$P</td>" qp.html || fail "the regional report does not give the site's period"
+# compute by precision, by hand: 10 servers of 990 FP16 and 60 FP32 TFLOPS at 50 %
+for want in "AI compute (FP16), rated<b>9900</b>" "AI compute (FP16), effective<b>4950</b>" \
+    "General compute (FP32), rated<b>600</b>" "General compute (FP32), effective<b>300</b>"; do
+    grep -q "$want" qp.html || fail "the regional totals lack '$want'"
+done
 "$D" report --procurement --region-store region.sqlite --period $P --system pue.yaml --lang zh -o pr.html >rep.out 2>&1 ||
     fail "procurement report from the store: $(cat rep.out)"
 grep -q "签名数据来源" pr.html && grep -q "bundle sha256 $DIGEST" pr.html || fail "the procurement report names no bundle"

@@ -414,6 +414,8 @@ static void test_migrations(void **state)
     assert_int_equal(dcs_region_schema(r), DCS_REGION_SCHEMA_VERSION);
     dcs_region_close(r);
     sh("sqlite3 '%s' \"ALTER TABLE submissions DROP COLUMN e_dc_wh; ALTER TABLE submissions DROP COLUMN e_it_wh; "
+       "ALTER TABLE submissions DROP COLUMN fp16_rated_tflops; ALTER TABLE submissions DROP COLUMN fp16_effective_tflops; "
+       "ALTER TABLE submissions DROP COLUMN fp32_rated_tflops; ALTER TABLE submissions DROP COLUMN fp32_effective_tflops; "
        "DELETE FROM schema_migrations WHERE version = 2; INSERT INTO operators VALUES ('op-old', 'x');\"", db);
     assert_int_equal(dcs_region_open(db, &r, err, sizeof err), 0); /* migrated to 2 */
     assert_int_equal(dcs_region_schema(r), 2);

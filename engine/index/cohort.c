@@ -28,6 +28,7 @@ typedef struct {
     int has_cat;              /* scored from its store: every catalogue value, */
     double cat[DCS_INDEX_CAT_MAX];
     double e_dc_wh, e_it_wh;  /* its energies */
+    double ai[2], general[2]; /* FP16 and FP32 compute: rated, effective */
     char period[48];          /* and the window, as dates */
 } site_t;
 
@@ -104,7 +105,9 @@ static void fill_entry(dcs_index_entry_t *e, const site_t *s)
                              .peak_tflops = s->peak_tflops > 0 ? s->peak_tflops : NAN,
                              .c_eff_tflops = s->c_eff_tflops > 0 ? s->c_eff_tflops : NAN,
                              .e_dc_wh = s->has_cat ? s->e_dc_wh : NAN, .e_it_wh = s->has_cat ? s->e_it_wh : NAN,
-                             .period = s->has_cat ? s->period : NULL};
+                             .period = s->has_cat ? s->period : NULL,
+                             .ai_tflops = {s->has_cat ? s->ai[0] : NAN, s->has_cat ? s->ai[1] : NAN},
+                             .general_tflops = {s->has_cat ? s->general[0] : NAN, s->has_cat ? s->general[1] : NAN}};
     if (s->has_cat)
         memcpy(e->cat, s->cat, sizeof e->cat);
     else
@@ -312,6 +315,10 @@ static int score_site(dcs_index_cohort_t *c, const dcs_index_policy_t *pol, site
             s->cat[k] = dcs_index_indicator_value(cat[k].id, sc, &ind, occ);
         s->has_cat = 1;
         s->e_dc_wh = sc->e_dc_wh, s->e_it_wh = sc->e_it_wh;
+        int inv = cfg->inventory && ind.peak_fp32eq_tflops > 0;
+        s->ai[0] = inv ? ind.peak_tflops[DCS_METRIC_FP16] : NAN, s->ai[1] = inv ? ind.c_eff_tflops[DCS_METRIC_FP16] : NAN;
+        s->general[0] = inv ? ind.peak_tflops[DCS_METRIC_FP32] : NAN;
+        s->general[1] = inv ? ind.c_eff_tflops[DCS_METRIC_FP32] : NAN;
         char a[48], b[48];
         dcs_time_format(from, tz, a, sizeof a), dcs_time_format(to, tz, b, sizeof b);
         snprintf(s->period, sizeof s->period, "%.10s..%.10s", a, b);

@@ -193,6 +193,8 @@ typedef struct {
                                  * data ("submission #3, bundle sha256 ..."), or NULL */
     const char *period;         /* the period its figures cover ("2026-11"), or NULL */
     double e_dc_wh, e_it_wh;    /* its energies over that period, NaN unknown */
+    double ai_tflops[2];        /* FP16 (AI) compute: rated, effective; NaN unknown */
+    double general_tflops[2];   /* FP32 (general) compute: rated, effective; NaN unknown */
 } dcs_index_entry_t;
 
 typedef struct dcs_index_cohort dcs_index_cohort_t;
@@ -331,6 +333,7 @@ typedef struct {
     const char *source;      /* the signed bundle its figures come from, or NULL */
     const char *period;      /* the period its figures cover, or NULL */
     double e_dc_wh, e_it_wh; /* its energies over that period, NaN unknown */
+    double ai_tflops[2], general_tflops[2]; /* FP16 and FP32: rated, effective; NaN unknown */
     double cat[DCS_INDEX_CAT_MAX]; /* catalogue values known beside the leaves (PUE for
                                     * the grade, rack occupancy for the rules), NaN */
     double peak_tflops, c_eff_tflops; /* rated and effective FP32-eq compute, NaN unknown */

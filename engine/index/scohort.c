@@ -125,7 +125,8 @@ static int row(dcs_index_scohort_t *c, const dcs_index_system_t *s, char *line, 
     *e = (dcs_index_sentry_t){.x = c->x + c->n * c->nleaves, .u_pct = c->u + c->n * c->nleaves,
                               .meter_class_pct = 0.5, .line = lineno, .coverage = NAN, .id = "",
                               .name = "", .region = "", .peak_tflops = NAN, .c_eff_tflops = NAN,
-                              .e_dc_wh = NAN, .e_it_wh = NAN};
+                              .e_dc_wh = NAN, .e_it_wh = NAN, .ai_tflops = {NAN, NAN},
+                              .general_tflops = {NAN, NAN}};
     dcs_index_catalogue_clear(e->cat);
     for (size_t k = 0; k < c->nleaves; k++)
         e->u_pct[k] = NAN;
@@ -235,6 +236,8 @@ int dcs_index_scohort_from_entries(const dcs_index_entry_t *e, size_t n, const d
                                   .coverage = e[i].coverage, .meter_class_pct = e[i].meter_class_pct,
                                   .withheld = e[i].withheld, .source = e[i].source, .line = (int)i + 1,
                                   .period = e[i].period, .e_dc_wh = e[i].e_dc_wh, .e_it_wh = e[i].e_it_wh,
+                                  .ai_tflops = {e[i].ai_tflops[0], e[i].ai_tflops[1]},
+                                  .general_tflops = {e[i].general_tflops[0], e[i].general_tflops[1]},
                                   .peak_tflops = e[i].peak_tflops, .c_eff_tflops = e[i].c_eff_tflops};
         memcpy(x->cat, e[i].cat, sizeof x->cat);
         for (size_t k = 0; k < s->nleaves; k++) {

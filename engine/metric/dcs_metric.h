@@ -127,6 +127,7 @@ enum { DCS_METRIC_FP64, DCS_METRIC_FP32, DCS_METRIC_FP16, DCS_METRIC_INT8, DCS_M
 typedef struct {
     /* CUE: effective compute efficiency (有效算力效率) */
     double c_eff_tflops[DCS_METRIC_NPREC]; /* sum of peak_p x utilisation, per precision */
+    double peak_tflops[DCS_METRIC_NPREC];  /* rated: sum of count x peak_p, per precision */
     double c_eff_fp32eq_tflops;   /* sum of max_p(peak_p x factor_p) x utilisation */
     double peak_fp32eq_tflops;    /* rated, all servers */
     double utilisation_coverage;  /* share of rated FP32-eq peak with valid utilisation */

@@ -23,6 +23,8 @@ static void cue(const dcs_config_t *cfg, const dcs_metric_score_t *sc, const dou
             eq = fmax(eq, peak[p] * f[p]);
         eq *= sv->count;
         out->peak_fp32eq_tflops += eq;
+        for (int p = 0; p < DCS_METRIC_NPREC; p++)
+            out->peak_tflops[p] += peak[p] * sv->count;
         const dcs_metric_channel_t *u = &sc->channels[sv->channel_index];
         /* Utilisation follows the covered window: its coverage is judged
          * against the time E_IT was measured, not the whole window. */

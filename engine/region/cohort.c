@@ -14,7 +14,7 @@ typedef struct {
     long long id;
     char site[DCS_SUBMIT_ID_MAX + 1], name[200], region[DCS_SUBMIT_ID_MAX + 1];
     char why[420], source[120], label[32];
-    double coverage, e_dc_wh, e_it_wh;
+    double coverage, e_dc_wh, e_it_wh, ai[2], general[2];
     int rankable;
 } row_t;
 
@@ -41,6 +41,7 @@ static int keep(void *ctx, const dcs_region_sub_t *s)
     memset(r, 0, sizeof *r);
     r->id = s->id, r->coverage = s->coverage, r->rankable = s->rankable;
     r->e_dc_wh = s->e_dc_wh, r->e_it_wh = s->e_it_wh;
+    memcpy(r->ai, s->ai_tflops, sizeof r->ai), memcpy(r->general, s->general_tflops, sizeof r->general);
     snprintf(r->label, sizeof r->label, "%s", s->label);
     snprintf(r->site, sizeof r->site, "%s", s->site_id);
     snprintf(r->name, sizeof r->name, "%s", s->site_name[0] ? s->site_name : s->site_id);
@@ -70,7 +71,8 @@ int dcs_region_cohort(dcs_region_t *r, const char *label, const char *region, dc
                                  .meter_class_pct = 0.5, .u_cue_pct = NAN, .u_eue_pct = NAN,
                                  .peak_tflops = NAN, .c_eff_tflops = NAN,
                                  .withheld = w->rankable ? NULL : w->why, .source = w->source,
-                                 .period = w->label, .e_dc_wh = w->e_dc_wh, .e_it_wh = w->e_it_wh};
+                                 .period = w->label, .e_dc_wh = w->e_dc_wh, .e_it_wh = w->e_it_wh,
+                                 .ai_tflops = {w->ai[0], w->ai[1]}, .general_tflops = {w->general[0], w->general[1]}};
         rc = dcs_region_values(r, w->id, e->cat, NULL);
         rc = rc == DCS_ENODATA ? 0 : rc;
     }

@@ -69,7 +69,8 @@ typedef struct {
     uint64_t number;
     int correction, rankable, versions_match;
     double coverage, composite;
-    double e_dc_wh, e_it_wh;          /* schema 2: the period's energies (NaN: stored before) */
+    double e_dc_wh, e_it_wh;          /* schema 2: the period's energies (NaN: stored before), */
+    double ai_tflops[2], general_tflops[2]; /* and FP16 / FP32 compute, rated and effective */
     char why_not[400], differences[700], archive[4200];
     char formula_version[64], system_id[64], system_version[32];
 } dcs_region_sub_t;

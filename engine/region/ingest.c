@@ -191,11 +191,19 @@ static int insert_submission(dcs_region_t *r, const job_t *j, const char *arch, 
     if (rs_one(r, q, 26, pp, &id) || !id)
         return -1;
     ((dcs_region_ingest_t *)res)->id = id;
-    char sid[32], edc[40], eit[40];
+    const dcs_metric_indicators_t *ind = &j->site.ind;
+    int inv = j->cfg->inventory && ind->peak_fp32eq_tflops > 0;
+    double v[6] = {j->site.sc->e_dc_wh, j->site.sc->e_it_wh, inv ? ind->peak_tflops[DCS_METRIC_FP16] : NAN,
+                   inv ? ind->c_eff_tflops[DCS_METRIC_FP16] : NAN, inv ? ind->peak_tflops[DCS_METRIC_FP32] : NAN,
+                   inv ? ind->c_eff_tflops[DCS_METRIC_FP32] : NAN};
+    char sid[32], txt[6][40];
+    const char *pe[7] = {sid};
     snprintf(sid, sizeof sid, "%lld", id);
-    fmt_num(edc, sizeof edc, j->site.sc->e_dc_wh), fmt_num(eit, sizeof eit, j->site.sc->e_it_wh);
-    const char *pe[3] = {sid, isfinite(j->site.sc->e_dc_wh) ? edc : NULL, isfinite(j->site.sc->e_it_wh) ? eit : NULL};
-    return rs_run(r, "UPDATE submissions SET e_dc_wh = $2, e_it_wh = $3 WHERE id = $1", 3, pe, NULL, NULL);
+    for (int k = 0; k < 6; k++)
+        fmt_num(txt[k], sizeof txt[k], v[k]), pe[k + 1] = isfinite(v[k]) ? txt[k] : NULL;
+    return rs_run(r, "UPDATE submissions SET e_dc_wh = $2, e_it_wh = $3, fp16_rated_tflops = $4, "
+                     "fp16_effective_tflops = $5, fp32_rated_tflops = $6, fp32_effective_tflops = $7 WHERE id = $1",
+                  7, pe, NULL, NULL);
 }
 
 /* Operator, site, the submission, its indicator values and findings, and the

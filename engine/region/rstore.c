@@ -30,9 +30,14 @@ static const char *const migrations[DCS_REGION_SCHEMA_VERSION] = {
     "CREATE TABLE findings (submission_id BIGINT NOT NULL REFERENCES submissions(id), seq INTEGER NOT NULL,\n"
     "  finding TEXT NOT NULL, severity TEXT NOT NULL, channel TEXT, detail TEXT,\n"
     "  PRIMARY KEY (submission_id, seq));\n",
-    /* 2: the period's energies, for regional totals */
+    /* 2: the period's energies and its AI (FP16) and general (FP32) compute,
+     * rated and effective, for regional totals */
     "ALTER TABLE submissions ADD COLUMN e_dc_wh DOUBLE PRECISION;\n"
-    "ALTER TABLE submissions ADD COLUMN e_it_wh DOUBLE PRECISION;\n",
+    "ALTER TABLE submissions ADD COLUMN e_it_wh DOUBLE PRECISION;\n"
+    "ALTER TABLE submissions ADD COLUMN fp16_rated_tflops DOUBLE PRECISION;\n"
+    "ALTER TABLE submissions ADD COLUMN fp16_effective_tflops DOUBLE PRECISION;\n"
+    "ALTER TABLE submissions ADD COLUMN fp32_rated_tflops DOUBLE PRECISION;\n"
+    "ALTER TABLE submissions ADD COLUMN fp32_effective_tflops DOUBLE PRECISION;\n",
 };
 
 int rs_run(dcs_region_t *r, const char *sql, int n, const char *const *params, rs_row_fn fn, void *ctx)
@@ -128,7 +133,8 @@ const char *dcs_region_errmsg(const dcs_region_t *r) { return r ? r->errmsg : "o
     "s.id, s.operator_id, s.site_id, t.region, t.name, s.label, s.status, s.digest, s.ingested_utc, "            \
     "s.created_utc, s.from_utc, s.to_utc, s.from_ns, s.to_ns, s.number, s.correction, s.rankable, "             \
     "s.versions_match, s.coverage, s.composite, s.why_not, s.differences, s.archive, s.formula_version, "       \
-    "s.system_id, s.system_version, s.superseded_by, s.e_dc_wh, s.e_it_wh"
+    "s.system_id, s.system_version, s.superseded_by, s.e_dc_wh, s.e_it_wh, s.fp16_rated_tflops, "             \
+    "s.fp16_effective_tflops, s.fp32_rated_tflops, s.fp32_effective_tflops"
 
 static void cpy(char *dst, size_t cap, const char *v)
 {
@@ -147,7 +153,7 @@ typedef struct {
 
 static int sub_row(void *ctx, int nc, const char *const *v)
 {
-    if (nc < 29)
+    if (nc < 33)
         return 1;
     dcs_region_sub_t s;
     memset(&s, 0, sizeof s);
@@ -166,6 +172,8 @@ static int sub_row(void *ctx, int nc, const char *const *v)
     cpy(s.system_id, sizeof s.system_id, v[24]), cpy(s.system_version, sizeof s.system_version, v[25]);
     s.superseded_by = v[26] ? strtoll(v[26], NULL, 10) : 0;
     s.e_dc_wh = num(v[27]), s.e_it_wh = num(v[28]);
+    s.ai_tflops[0] = num(v[29]), s.ai_tflops[1] = num(v[30]);
+    s.general_tflops[0] = num(v[31]), s.general_tflops[1] = num(v[32]);
     list_t *l = ctx;
     return l->fn(l->ctx, &s);
 }
