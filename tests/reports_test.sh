@@ -100,4 +100,15 @@ grep -q "Sensitivity to weights" proc.txt || fail "no sensitivity table"
 head -c 3 proc.csv | od -An -tx1 | grep -q 'ef bb bf' || fail "procurement CSV: no BOM for Excel"
 "$D" rank --csv --no-bom "$C" 2>/dev/null | head -c 4 | grep -q '^rank' || fail "rank --csv --no-bom"
 shot "$DIR/proc.html" proc.png
+# No nan or inf in any report, feed or CSV; every PDF a few numbered A4 pages
+for out in site.en.html site.zh.html qp-en.html qp.html proc.html proc-zh.html qp.schedule.json qp.schedule.csv \
+    proc.csv site.en.txt site.zh.txt qp.txt proc.txt proc-zh.txt; do
+    [ -f "$out" ] || continue
+    grep -qiw 'nan\|inf\|-inf' "$out" && fail "$out prints nan or inf: $(grep -oiw '.\{30\}nan.\{10\}' "$out" | head -2)"
+done
+for pdf in site.en.pdf site.zh.pdf qp-en.pdf qp.pdf proc.pdf proc-zh.pdf; do
+    pages=$(pdfinfo "$pdf" | sed -n 's/^Pages: *//p')
+    [ "$pages" -ge 1 ] && [ "$pages" -le 12 ] || fail "$pdf: $pages pages (want 1..12)"
+    pdftotext "$pdf" - | grep -q "^Page 1 of $pages\$\|^第 1 页，共 $pages 页\$" || fail "$pdf: pages not numbered"
+done
 echo "ok reports_test: site, region and procurement reports in en and zh: HTML, PNG, PDF"
