@@ -246,9 +246,16 @@ static void print_table(const scored_t *s)
     const char *tz = cfg->site->timezone;
     dcs_time_format(sc->from_ns, tz, from, sizeof from);
     dcs_time_format(sc->to_ns, tz, to, sizeof to);
-    printf("site       %s (%s, region %s)\n", cfg->site->id, cfg->site->name, cfg->site->region);
-    printf("window     %s .. %s (%s, %.0f s)\n", from, to, tz,
-           (double)(sc->to_ns - sc->from_ns) * 1e-9);
+    const char *rname = s->r.as.region_en;
+    if (rname && strcmp(rname, cfg->site->region) != 0)
+        printf("site       %s (%s, region %s: %s)\n", cfg->site->id, cfg->site->name, cfg->site->region, rname);
+    else
+        printf("site       %s (%s, region %s)\n", cfg->site->id, cfg->site->name, cfg->site->region);
+    double len_s = (double)(sc->to_ns - sc->from_ns) * 1e-9;
+    if (len_s >= 2 * 86400)
+        printf("window     %s .. %s (%s, %.4g days)\n", from, to, tz, len_s / 86400);
+    else
+        printf("window     %s .. %s (%s, %.0f s)\n", from, to, tz, len_s);
     printf("boundary   PUE category %d, E_IT from %s\n", sc->category, sc->it_source);
     printf("coverage   %.1f %% of the energy (E_DC %.1f %%, E_IT %.1f %%; threshold %.0f %%)\n",
            sc->coverage * 100, sc->coverage_dc * 100, sc->coverage_it * 100,
