@@ -66,7 +66,7 @@ LIB_SRC = engine/base/base.c engine/base/zone.c engine/base/text.c \
           engine/index/cohort.c engine/index/ahp.c engine/index/catalogue.c engine/index/system.c \
           engine/index/system_load.c engine/index/scohort.c engine/index/srank.c engine/index/evaluate.c \
           engine/submit/keys.c engine/submit/tar.c engine/submit/redact.c engine/submit/bundle.c engine/submit/verify.c \
-          engine/region/rstore.c engine/region/rs_sqlite.c engine/region/rs_pg.c engine/region/ingest.c engine/region/cohort.c \
+          engine/region/rstore.c engine/region/rs_sqlite.c engine/region/rs_pg.c engine/region/ingest.c engine/region/cohort.c engine/region/status.c engine/region/schedule.c \
           probes/registry.c probes/poller.c probes/task.c \
           probes/modbus/modbus_probe.c probes/modbus/plan.c probes/modbus/line.c \
           probes/snmp/snmp_probe.c probes/snmp/snmp_session.c probes/snmp/answer.c \

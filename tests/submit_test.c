@@ -416,9 +416,9 @@ static void test_migrations(void **state)
     sh("sqlite3 '%s' \"ALTER TABLE submissions DROP COLUMN e_dc_wh; ALTER TABLE submissions DROP COLUMN e_it_wh; "
        "ALTER TABLE submissions DROP COLUMN fp16_rated_tflops; ALTER TABLE submissions DROP COLUMN fp16_effective_tflops; "
        "ALTER TABLE submissions DROP COLUMN fp32_rated_tflops; ALTER TABLE submissions DROP COLUMN fp32_effective_tflops; "
-       "DELETE FROM schema_migrations WHERE version = 2; INSERT INTO operators VALUES ('op-old', 'x');\"", db);
+       "DROP TABLE status; DELETE FROM schema_migrations WHERE version >= 2; INSERT INTO operators VALUES ('op-old', 'x');\"", db);
     assert_int_equal(dcs_region_open(db, &r, err, sizeof err), 0); /* migrated to 2 */
-    assert_int_equal(dcs_region_schema(r), 2);
+    assert_int_equal(dcs_region_schema(r), DCS_REGION_SCHEMA_VERSION);
     dcs_region_close(r);
     sh("sqlite3 '%s' \"SELECT e_dc_wh FROM submissions; SELECT id FROM operators;\" | grep -q op-old", db);
     sh("sqlite3 '%s' \"INSERT INTO schema_migrations VALUES (99, 'x')\"", db);

@@ -14,7 +14,7 @@
 
 #include "../submit/dcs_submit.h"
 
-#define DCS_REGION_SCHEMA_VERSION 2
+#define DCS_REGION_SCHEMA_VERSION 3
 
 typedef struct dcs_region dcs_region_t;
 
@@ -97,5 +97,58 @@ typedef struct dcs_region_cohort dcs_region_cohort_t;
 int dcs_region_cohort(dcs_region_t *r, const char *label, const char *region, dcs_region_cohort_t **out);
 const dcs_index_entry_t *dcs_region_cohort_entries(const dcs_region_cohort_t *c, size_t *n);
 void dcs_region_cohort_free(dcs_region_cohort_t *c);
+
+/* ---- the live scheduling feed (status.c, schedule.c) ---- */
+
+#define DCS_REGION_STATUS_SCHEMA "dcscore.status/1"
+#define DCS_REGION_STATUS_MAX 65536   /* bytes of one message */
+
+/* One site's status over its last interval (docs/json.md, dcscore.status/1). */
+typedef struct {
+    char operator_id[DCS_SUBMIT_ID_MAX + 1], site_id[DCS_SUBMIT_ID_MAX + 1], region[DCS_SUBMIT_ID_MAX + 1];
+    uint64_t seq;                 /* per site, from 1, rising */
+    int64_t t_ns;                 /* end of the interval */
+    double interval_s;
+    double pue, it_kw, facility_kw;
+    double fp16_rated, fp16_effective, fp32_rated, fp32_effective; /* TFLOPS */
+    double coverage;              /* of the interval's figures, 0..1 */
+    char findings[512];           /* the message's findings, as JSON */
+} dcs_region_status_t;
+
+/* Check a message body against its signature (hex, Ed25519 over the body's
+ * bytes) with its operator's key valid at now_ns, and store it. Returns 0
+ * (*http 202) or DCS_EINVAL/DCS_ESTORE with *http (400 malformed or stamped
+ * more than 5 min ahead, 401 bad signature, 403 unknown operator or another's
+ * site, 409 a replayed or older sequence number, 413 too large, 500) and why. */
+int dcs_region_status_accept(dcs_region_t *r, const dcs_submit_keyring_t *kr, const char *body, size_t len,
+                             const char *sig_hex, int64_t now_ns, dcs_region_status_t *s, int *http, char *why,
+                             size_t whylen);
+/* One site in the schedule: its latest status, freshness and composite. */
+typedef struct {
+    char site_id[DCS_SUBMIT_ID_MAX + 1], region[DCS_SUBMIT_ID_MAX + 1];
+    uint64_t seq;
+    int64_t t_ns;
+    double interval_s, age_s;     /* age of the data at the time asked */
+    int stale;                    /* no message for 3 intervals: never available */
+    double pue, it_kw, facility_kw, coverage;
+    double rated[2], effective[2], available[2]; /* [0] FP16 (AI), [1] FP32 (general), TFLOPS */
+    double cue[2];                /* effective TFLOPS per IT kW */
+    double composite;             /* from its last accepted, rankable submission; NaN none */
+    double marginal_kw_per_tflops;/* placement: facility kW per effective TFLOPS */
+    const char *why_not;          /* placement: why it cannot take the need, NULL when it can */
+} dcs_region_sched_t;
+
+/* The latest status of every site (of region, NULL: all) at now_ns into *out
+ * (malloc'd, *n rows, by site id). Returns 0, DCS_ESTORE or DCS_ENOMEM. */
+int dcs_region_schedule(dcs_region_t *r, const char *region, int64_t now_ns, dcs_region_sched_t **out, size_t *n);
+/* Placement of `need` TFLOPS at precision p (0 FP16, 1 FP32): the sites that
+ * can take it now into order[0..k) by marginal energy per unit of compute
+ * (facility kW per effective TFLOPS at the current PUE), then by composite,
+ * higher first; every other site gets why_not. Returns k (METRICS.md). */
+size_t dcs_region_place(dcs_region_sched_t *s, size_t n, int p, double need, size_t *order);
+
+/* Store a verified message (the replay and ownership checks included). */
+int dcs_region_status_store(dcs_region_t *r, const dcs_region_status_t *s, int64_t now_ns, int *http, char *why,
+                            size_t whylen);
 
 #endif

@@ -38,6 +38,14 @@ static const char *const migrations[DCS_REGION_SCHEMA_VERSION] = {
     "ALTER TABLE submissions ADD COLUMN fp16_effective_tflops DOUBLE PRECISION;\n"
     "ALTER TABLE submissions ADD COLUMN fp32_rated_tflops DOUBLE PRECISION;\n"
     "ALTER TABLE submissions ADD COLUMN fp32_effective_tflops DOUBLE PRECISION;\n",
+    /* 3: the live scheduling feed's status messages */
+    "CREATE TABLE status (site_id TEXT NOT NULL REFERENCES sites(id), operator_id TEXT NOT NULL,\n"
+    "  seq BIGINT NOT NULL, t_ns BIGINT NOT NULL, received_ns BIGINT NOT NULL, interval_s DOUBLE PRECISION,\n"
+    "  pue DOUBLE PRECISION, it_kw DOUBLE PRECISION, facility_kw DOUBLE PRECISION,\n"
+    "  fp16_rated_tflops DOUBLE PRECISION, fp16_effective_tflops DOUBLE PRECISION,\n"
+    "  fp32_rated_tflops DOUBLE PRECISION, fp32_effective_tflops DOUBLE PRECISION,\n"
+    "  coverage DOUBLE PRECISION, findings TEXT, PRIMARY KEY (site_id, seq));\n"
+    "CREATE INDEX status_time ON status (site_id, t_ns);\n",
 };
 
 int rs_run(dcs_region_t *r, const char *sql, int n, const char *const *params, rs_row_fn fn, void *ctx)
