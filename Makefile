@@ -9,7 +9,7 @@ SAN     ?=
 
 # Debian packages: build + run + test (tools/deps.sh installs only what is missing).
 DEB_PKGS = gcc make pkg-config clang libclang-rt-14-dev libmodbus-dev libsnmp-dev snmpd libhdf5-dev hdf5-tools \
-           libgsl-dev libcyaml-dev libcmocka-dev libsimde-dev libmicrohttpd-dev libsodium-dev libjson-c-dev libsqlite3-dev sqlite3 libpq-dev postgresql-15 \
+           libgsl-dev libcyaml-dev libcmocka-dev libsimde-dev libmicrohttpd-dev libsodium-dev libjson-c-dev libsqlite3-dev sqlite3 libpq-dev postgresql-15 curl python3-nacl \
           python3 python3-h5py python3-numpy \
           python3-pandas chromium fonts-noto-cjk poppler-utils \
            procps tzdata socat time
@@ -74,7 +74,7 @@ LIB_SRC = engine/base/base.c engine/base/zone.c engine/base/text.c \
           reports/svg.c reports/svg_maps.c
 CLI_SRC = engine/cli/main.c engine/cli/cmd_poll.c engine/cli/cmd_score.c engine/cli/cmd_inspect.c \
           engine/cli/cmd_rank.c engine/cli/cmd_csv.c engine/cli/cmd_report.c engine/cli/cli_metrics.c \
-          engine/cli/cmd_submit.c engine/cli/cmd_region.c
+          engine/cli/cmd_submit.c engine/cli/cmd_region.c engine/cli/cmd_collect.c
 SIM_SRC = fixtures/sim.c fixtures/sim_modbus.c fixtures/sim_snmp.c fixtures/loadmodel.c
 FLEET_SRC = fixtures/mb_fleet.c fixtures/mb_fleet_serve.c fixtures/fleet_util.c engine/base/base.c
 SNMPFLEET_SRC = fixtures/snmp_fleet.c fixtures/fleet_util.c engine/base/base.c

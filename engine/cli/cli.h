@@ -88,6 +88,7 @@ int cmd_compact(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_submit(int argc, char **argv);
 int cmd_region(int argc, char **argv);
+int cmd_collect(int argc, char **argv);
 
 /* Print s in a column `width` terminal cells wide (CJK counted as two cells,
  * cut at a character boundary, padded). */

@@ -37,6 +37,7 @@ static const char *usage =
     "  keygen    write an operator's key pair for signed submissions\n"
     "  submit    write a period's signed bundle for the pilot office\n"
     "  region    ingest, list and show submissions in a regional store\n"
+    "  collect   the region's collector for the live scheduling feed (HTTP)\n"
     "\n"
     "  dcscore COMMAND --help   options of a command\n"
     "  dcscore --version        print the version\n"
@@ -238,7 +239,7 @@ int main(int argc, char **argv)
         {"poll", cmd_poll}, {"score", cmd_score}, {"report", cmd_report},
         {"inspect", cmd_inspect}, {"rank", cmd_rank}, {"export", cmd_export},
         {"import", cmd_import}, {"rollup", cmd_rollup}, {"compact", cmd_compact},
-        {"keygen", cmd_keygen}, {"submit", cmd_submit}, {"region", cmd_region},
+        {"keygen", cmd_keygen}, {"submit", cmd_submit}, {"region", cmd_region}, {"collect", cmd_collect},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (strcmp(argv[1], cmds[i].name) == 0)

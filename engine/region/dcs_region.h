@@ -147,6 +147,14 @@ int dcs_region_schedule(dcs_region_t *r, const char *region, int64_t now_ns, dcs
  * higher first; every other site gets why_not. Returns k (METRICS.md). */
 size_t dcs_region_place(dcs_region_sched_t *s, size_t n, int p, double need, size_t *order);
 
+/* The schedule as JSON (dcscore.schedule/2, docs/json.md), with the placement
+ * of `need` at precision p in order[0..k) when need > 0; or as CSV. */
+void dcs_region_schedule_json(FILE *f, const dcs_region_sched_t *s, size_t n, int64_t now_ns, int p, double need,
+                              const size_t *order, size_t k);
+void dcs_region_schedule_csv(FILE *f, const dcs_region_sched_t *s, size_t n);
+/* A site's status messages with t_ns in [from, to) as JSON (dcscore.history/1). */
+int dcs_region_history_json(dcs_region_t *r, const char *site, int64_t from_ns, int64_t to_ns, FILE *f);
+
 /* Store a verified message (the replay and ownership checks included). */
 int dcs_region_status_store(dcs_region_t *r, const dcs_region_status_t *s, int64_t now_ns, int *http, char *why,
                             size_t whylen);
