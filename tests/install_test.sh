@@ -25,13 +25,13 @@ grep -q '@' "$P/lib/systemd/system/dcscore-poll@.service" | grep -q '@BINDIR@' &
 if command -v systemd-analyze >/dev/null; then
     (cd "$P/lib/systemd/system" && systemd-analyze verify --man=no dcscore-poll@site.service \
         dcscore-score-daily@site.service dcscore-score-daily@site.timer \
-        dcscore-score-monthly@site.service dcscore-score-monthly@site.timer) >"$DIR/verify.log" 2>&1 ||
+        dcscore-score-monthly@site.service dcscore-score-monthly@site.timer dcscore-collect.service) >"$DIR/verify.log" 2>&1 ||
         { cat "$DIR/verify.log"; fail "systemd-analyze verify"; }
 fi
 groff -man -ww -z "$P/share/man/man1/dcscore.1" 2>"$DIR/groff.log" && [ ! -s "$DIR/groff.log" ] ||
     { cat "$DIR/groff.log"; fail "man page warnings"; }
 man_text=$(sed 's/\\-/-/g' "$P/share/man/man1/dcscore.1")
-for cmd in poll score report rank inspect export import rollup compact keygen submit region; do
+for cmd in poll score report rank inspect export import rollup compact keygen submit region collect; do
     echo "$man_text" | grep -q "\.B dcscore $cmd\|^\.B $cmd" || fail "man page lacks the command $cmd"
     for opt in $("$P/bin/dcscore" $cmd --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
         echo "$man_text" | grep -q -- "$opt" || fail "man page lacks $cmd $opt"
