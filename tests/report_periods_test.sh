@@ -19,13 +19,7 @@ channels:
   - {id: fac, device: m, function: 4, address: 0, type: float32, kind: power, unit: kW, role: facility_total}
   - {id: it, device: m, function: 4, address: 2, type: float32, kind: power, unit: kW, role: it_total}
 YAML
-/usr/bin/python3 - >year.csv <<'PY'
-from datetime import datetime, timedelta
-t = datetime(2026, 1, 1)
-print("time,fac,it")
-for k in range(365 * 96 + 1):
-    print(f"{(t + timedelta(minutes=15 * k)).strftime('%Y-%m-%d %H:%M:%S')},472,400")
-PY
+/usr/bin/python3 "$SRC/tests/data/quarters.py" 2026-01-01 365 fac=472 it=400 >year.csv
 "$D" import --csv year.csv site.yaml >import.log 2>&1 || fail "import: $(cat import.log)"
 
 rows() { # rows FILE TITLE: the rows of the report's interval table
@@ -77,13 +71,7 @@ grep -q "Median PUE 1.180 against 1.180 in the previous period (2026-03, 1 sites
     fail "no change against the previous period: $(grep -o 'Conclusions.\{0,400\}' rs.html)"
 # Month to date with two days of data in twenty: "insufficient data", not a PUE
 sed -e 's/id: yr-01/id: md-01/' -e 's/store_dir: store/store_dir: store-md/' site.yaml >md.yaml
-/usr/bin/python3 - >md.csv <<'PY'
-from datetime import datetime, timedelta
-t = datetime(2026, 3, 19)
-print("time,fac,it")
-for k in range(2 * 96 + 1):
-    print(f"{(t + timedelta(minutes=15 * k)).strftime('%Y-%m-%d %H:%M:%S')},472,400")
-PY
+/usr/bin/python3 "$SRC/tests/data/quarters.py" 2026-03-19 2 fac=472 it=400 >md.csv
 "$D" import --csv md.csv md.yaml >/dev/null 2>&1 || fail "import md"
 "$D" report --from 2026-03-20 --to 2026-03-21 -o md.html md.yaml >/dev/null 2>&1 || fail "report md"
 grep -q "insufficient data (10.0 %)" md.html || fail "month to date: $(grep -o 'Month to date.\{0,200\}' md.html)"

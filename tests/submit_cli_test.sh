@@ -24,13 +24,7 @@ channels:
 inventory:
   servers: [{id: gpu, count: 10, utilisation: util, fp32_tflops: 60, fp16_tflops: 990}]
 YAML
-/usr/bin/python3 - >hist.csv <<'PY'
-from datetime import datetime, timedelta
-t = datetime(2026, 11, 1)
-print("time,fac,it,util")
-for k in range(2 * 96 + 1):
-    print(f"{(t + timedelta(minutes=15 * k)).strftime('%Y-%m-%d %H:%M:%S')},1200,800,50")
-PY
+/usr/bin/python3 "$SRC/tests/data/quarters.py" 2026-11-01 2 fac=1200 it=800 util=50 >hist.csv
 "$D" import --csv hist.csv site.yaml >import.log 2>&1 || fail "import: $(cat import.log)"
 
 mkdir keys
