@@ -229,6 +229,58 @@ static void repack(const char *src, const char *dst, const char *from, const cha
     fclose(in), fclose(out);
 }
 
+/* Re-pack src as dst with `from` replaced by `to` in member `name`, its size and
+ * digest updated in the manifest, signed by key: what an operator could sign. */
+static void repack_member(const char *src, const char *dst, const char *name, const char *from, const char *to,
+                          const dcs_submit_key_t *key)
+{
+    FILE *in = fopen(src, "rb");
+    assert_non_null(in);
+    char names[64][TAR_NAME_MAX + 1], why[200];
+    char *data[64];
+    uint64_t sizes[64], size;
+    int n = 0;
+    while (n < 64 && tar_next(in, names[n], &size, why, sizeof why) == 1) {
+        data[n] = malloc(size + 1);
+        assert_int_equal(fread(data[n], 1, size, in), size);
+        data[n][size] = '\0', sizes[n] = size;
+        assert_int_equal(tar_skip_pad(in, size), 0);
+        n++;
+    }
+    fclose(in);
+    char old_hex[65], new_hex[65], *text = NULL, old_entry[200], new_entry[200];
+    for (int i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0) {
+            char *at = strstr(data[i], from);
+            assert_non_null(at);
+            dcs_sha256_hex(data[i], sizes[i], old_hex);
+            assert_true(asprintf(&text, "%.*s%s%s", (int)(at - data[i]), data[i], to, at + strlen(from)) > 0);
+            snprintf(old_entry, sizeof old_entry, "\"size\": %llu, \"sha256\": \"%s\"", (unsigned long long)sizes[i],
+                     old_hex);
+            free(data[i]), data[i] = text, sizes[i] = strlen(text);
+            dcs_sha256_hex(data[i], sizes[i], new_hex);
+            snprintf(new_entry, sizeof new_entry, "\"size\": %llu, \"sha256\": \"%s\"", (unsigned long long)sizes[i],
+                     new_hex);
+        }
+    char *m = strstr(data[0], old_entry), *mt = NULL;
+    assert_non_null(m);
+    assert_true(asprintf(&mt, "%.*s%s%s", (int)(m - data[0]), data[0], new_entry, m + strlen(old_entry)) > 0);
+    free(data[0]), data[0] = mt, sizes[0] = strlen(mt);
+    unsigned char sig[crypto_sign_BYTES];
+    char hex[2 * crypto_sign_BYTES + 2];
+    crypto_sign_detached(sig, NULL, (unsigned char *)data[0], sizes[0], key->sk);
+    sodium_bin2hex(hex, sizeof hex - 1, sig, sizeof sig);
+    strcat(hex, "\n");
+    FILE *out = fopen(dst, "wb");
+    assert_non_null(out);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(tar_add(out, names[i], NULL, i == 1 ? hex : data[i], i == 1 ? strlen(hex) : sizes[i]), 0);
+        free(data[i]);
+    }
+    assert_int_equal(tar_end(out), 0);
+    fclose(out);
+}
+
 static const char *path_in(const ctx_t *c, const char *name)
 {
     static char p[4][800];
@@ -283,6 +335,9 @@ static void keys_and_formats(ctx_t *c, dcs_region_t *r, const char *b1)
     refused(c, r, path_in(c, "k-forged.dcsb"), "does not verify with operator 'op-a''s key");
     repack(b1, path_in(c, "k-newer.dcsb"), "dcscore.bundle/1", "dcscore.bundle/2", &c->k);
     refused(c, r, path_in(c, "k-newer.dcsb"), "bundle format dcscore.bundle/2 is newer");
+    /* well signed, but its site.yaml points the region at a folder of its own machine */
+    repack_member(b1, path_in(c, "k-store.dcsb"), "site.yaml", "store_dir: \"store\"", "store_dir: \"/etc\"", &c->k);
+    refused(c, r, path_in(c, "k-store.dcsb"), "store_dir is not the bundle's own");
     /* the operator's key expired before today: refused, though well signed */
     dcs_submit_keyring_t *kr = c->kr, *old;
     char ring[1200];

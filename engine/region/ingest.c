@@ -54,6 +54,10 @@ static int rescore(job_t *j, const char *bundle, const dcs_region_ingest_opts_t 
     if (strcmp(j->cfg->site->id, j->b.site_id) || strcmp(j->cfg->site->region, j->b.region))
         return refuse(res, "%s: site.yaml is site '%s' of region '%s', the manifest says '%s' of '%s'", bundle,
                       j->cfg->site->id, j->cfg->site->region, j->b.site_id, j->b.region);
+    char want[4200]; /* the bundle's own rollups, never a path of the region's machine */
+    snprintf(want, sizeof want, "%s/store", j->b.dir);
+    if (strcmp(j->cfg->site->store_dir, want) != 0)
+        return refuse(res, "%s: site.yaml's store_dir is not the bundle's own (store)", bundle);
     if (dcs_store_open(j->cfg, 'r', &j->st))
         return refuse(res, "%s: its rollups cannot be read", bundle);
     dcs_store_rollups_only(j->st, DCS_STORE_PT15M);
