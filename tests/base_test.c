@@ -84,6 +84,23 @@ static void test_periods(void **state)
     assert_int_equal(dcs_time_period("month", "UTC", jan15, &from, &to), 0);
     assert_true(from == dec1 && to == jan1);
     assert_int_equal(dcs_time_period("week", "UTC", jan15, &from, &to), DCS_EINVAL);
+    /* Named periods and the one before each: the fourth quarter ends at the next
+     * year's start; a quarter, month or year before the first rolls the year back. */
+    int64_t q4a, q4b;
+    dcs_time_parse("2026-10-01", "UTC", &q4a), dcs_time_parse("2027-01-01", "UTC", &q4b);
+    assert_int_equal(dcs_time_period_named("2026-Q4", "UTC", &from, &to), 0);
+    assert_true(from == q4a && to == q4b);
+    assert_int_equal(dcs_time_period_named("2026-12", "UTC", &from, &to), 0);
+    assert_true(from == dec1 && to == jan1);
+    assert_int_equal(dcs_time_period_named("2026-13", "UTC", &from, &to), DCS_EINVAL);
+    static const char *const prev[][2] = {{"2026-11", "2026-10"}, {"2026-01", "2025-12"}, {"2026-Q1", "2025-Q4"},
+                                          {"2026-Q3", "2026-Q2"}, {"2026", "2025"}};
+    char out[16];
+    for (size_t i = 0; i < sizeof prev / sizeof prev[0]; i++) {
+        assert_int_equal(dcs_time_period_previous(prev[i][0], out, sizeof out), 0);
+        assert_string_equal(out, prev[i][1]);
+    }
+    assert_int_equal(dcs_time_period_previous("2026-11-01..2026-11-03", out, sizeof out), DCS_EINVAL);
 }
 
 /* Zones: known names pass, a typo is refused with the closest real names; a

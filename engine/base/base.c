@@ -46,21 +46,51 @@ int dcs_time_period(const char *period, const char *tz, int64_t now_ns, int64_t 
     return dcs_time_parse(prev, tz, from_ns) || dcs_time_parse(start, tz, to_ns) ? DCS_EINVAL : 0;
 }
 
+/* A period label: "2026-10" (a month), "2026-Q3" (a quarter), "2026" (a
+ * year) -> its year, first month and length in months. 0, or -1. */
+static int label_parse(const char *label, int *y, int *m0, int *months)
+{
+    int m;
+    char tail;
+    size_t n = strlen(label);
+    if (n == 7 && sscanf(label, "%4d-Q%1d%c", y, &m, &tail) == 2 && m >= 1 && m <= 4)
+        return *m0 = 3 * m - 2, *months = 3, 0;
+    if (n == 7 && sscanf(label, "%4d-%2d%c", y, &m, &tail) == 2 && m >= 1 && m <= 12)
+        return *m0 = m, *months = 1, 0;
+    if (n == 4 && sscanf(label, "%4d%c", y, &tail) == 1)
+        return *m0 = 1, *months = 12, 0;
+    return -1;
+}
+
+/* The first day of the month `add` months after year y, month m (1..12). */
+static void month_start(int y, int m, int add, char out[16])
+{
+    int k = (y * 12 + m - 1) + add;
+    snprintf(out, 16, "%04d-%02d-01", k / 12, k % 12 + 1);
+}
+
 int dcs_time_period_named(const char *label, const char *tz, int64_t *from_ns, int64_t *to_ns)
 {
-    int y, m, q;
-    char tail, a[16], b[16];
-    if (strlen(label) == 7 && sscanf(label, "%4d-Q%1d%c", &y, &q, &tail) == 2 && q >= 1 && q <= 4)
-        snprintf(a, sizeof a, "%04d-%02d-01", y, 3 * q - 2),
-            snprintf(b, sizeof b, "%04d-%02d-01", q == 4 ? y + 1 : y, q == 4 ? 1 : 3 * q + 1);
-    else if (strlen(label) == 7 && sscanf(label, "%4d-%2d%c", &y, &m, &tail) == 2 && m >= 1 && m <= 12)
-        snprintf(a, sizeof a, "%04d-%02d-01", y, m), snprintf(b, sizeof b, "%04d-%02d-01", m == 12 ? y + 1 : y,
-                                                              m == 12 ? 1 : m + 1);
-    else if (strlen(label) == 4 && sscanf(label, "%4d%c", &y, &tail) == 1)
-        snprintf(a, sizeof a, "%04d-01-01", y), snprintf(b, sizeof b, "%04d-01-01", y + 1);
-    else
+    int y, m0, months;
+    char a[16], b[16];
+    if (label_parse(label, &y, &m0, &months))
         return DCS_EINVAL;
+    month_start(y, m0, 0, a), month_start(y, m0, months, b);
     return dcs_time_parse(a, tz, from_ns) || dcs_time_parse(b, tz, to_ns) ? DCS_EINVAL : 0;
+}
+
+int dcs_time_period_previous(const char *label, char *out, size_t len)
+{
+    int y, m0, months;
+    char a[16];
+    if (label_parse(label, &y, &m0, &months))
+        return DCS_EINVAL;
+    month_start(y, m0, -months, a); /* "YYYY-MM-01" of the period before */
+    if (months == 3)
+        snprintf(out, len, "%.4s-Q%d", a, (atoi(a + 5) - 1) / 3 + 1);
+    else
+        snprintf(out, len, "%.*s", months == 12 ? 4 : 7, a);
+    return 0;
 }
 
 void dcs_time_period_label(const char *period, const char *tz, int64_t from_ns, char *buf, size_t len)

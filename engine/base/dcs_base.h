@@ -68,6 +68,9 @@ void dcs_time_period_label(const char *period, const char *tz, int64_t from_ns, 
 /* The period a label names in tz: "2026-10" (a month), "2026-Q3" (a quarter),
  * "2026" (a year) -> [from, to). Returns 0 or DCS_EINVAL. */
 int dcs_time_period_named(const char *label, const char *tz, int64_t *from_ns, int64_t *to_ns);
+/* The label of the period before a named one: 2026-11 -> 2026-10, 2026-Q1 ->
+ * 2025-Q4, 2026 -> 2025. Returns 0 or DCS_EINVAL (not such a label). */
+int dcs_time_period_previous(const char *label, char *out, size_t len);
 
 /* 1 when tz names a zone of the installed tzdata ("Asia/Shanghai", "UTC"),
  * else 0. The C library reads an unknown zone as UTC silently: check first. */

@@ -486,21 +486,6 @@ int cmd_rank(int argc, char **argv)
     return rank_run(&s, system, s.path, fmt, explain, bom);
 }
 
-/* The period before label: 2026-11 -> 2026-10, 2026-Q1 -> 2025-Q4, 2026 ->
- * 2025. 0 for any other label. */
-static int previous_label(const char *label, char *out, size_t len)
-{
-    int y, m;
-    char tail;
-    if (sscanf(label, "%4d-Q%1d%c", &y, &m, &tail) == 2 && m >= 1 && m <= 4)
-        return snprintf(out, len, "%04d-Q%d", m == 1 ? y - 1 : y, m == 1 ? 4 : m - 1), 1;
-    if (strlen(label) == 7 && sscanf(label, "%4d-%2d%c", &y, &m, &tail) == 2 && m >= 1 && m <= 12)
-        return snprintf(out, len, "%04d-%02d", m == 1 ? y - 1 : y, m == 1 ? 12 : m - 1), 1;
-    if (strlen(label) == 4 && sscanf(label, "%4d%c", &y, &tail) == 1)
-        return snprintf(out, len, "%04d", y - 1), 1;
-    return 0;
-}
-
 /* A region no entry of the cohort belongs to (a typo): the regions there are. */
 static int region_known(const srank_t *s, const char *region)
 {
@@ -561,7 +546,7 @@ int cli_cohort_report(const score_args_t *a, const char *cohort)
     char label[32];
     dcs_region_cohort_t *pc = NULL; /* the previous period in the store, for the change */
     dcs_report_previous_t prev = {0};
-    if (!rc && s.store && a->region && previous_label(s.label, label, sizeof label) &&
+    if (!rc && s.store && a->region && dcs_time_period_previous(s.label, label, sizeof label) == 0 &&
         dcs_region_cohort(s.rs, label, a->region, &pc) == 0)
         prev.label = label, prev.e = dcs_region_cohort_entries(pc, &prev.n);
     if (!rc)
