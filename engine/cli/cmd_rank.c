@@ -29,7 +29,6 @@ typedef struct {
     int *sens;               /* dcs_index_ssensitivity at +-20 % */
     dcs_index_policy_t *pol;
     dcs_index_cohort_t *yc;  /* a YAML cohort, kept while its entries are ranked */
-    char syspath[4200];      /* the system used */
     int draws_given, seed_given;
     const char *store, *label, *region; /* --region-store: the period's accepted submissions */
     dcs_region_t *rs;
@@ -348,15 +347,10 @@ static int srank_load(srank_t *s, const char *system, const char *cohort)
         s->o.min_coverage = dcs_index_policy_limits(s->pol).min_coverage;
     if (!rc) {
         const char *named = system ? system : s->yc ? dcs_index_cohort_system(s->yc) : NULL;
-        if (named)
-            snprintf(s->syspath, sizeof s->syspath, "%s", named);
-        else
-            cli_system_path(s->pol, s->syspath, sizeof s->syspath);
-        if ((rc = dcs_index_system_load(s->syspath, &s->sys)))
-            fprintf(stderr, "dcscore: %s\n", dcs_index_system_errmsg(s->sys));
+        rc = cli_system_load(s->pol, named, &s->sys);
     }
     if (!rc && cli_verbosity >= 2)
-        ahp_notes(s->sys, s->syspath);
+        ahp_notes(s->sys, dcs_index_system_path(s->sys));
     if (!rc && (yaml || s->store)) {
         size_t n;
         const dcs_index_entry_t *e = s->store ? dcs_region_cohort_entries(s->rco, &n)
