@@ -138,11 +138,10 @@ static int checks(dcs_region_t *r, const job_t *j, const char *bundle, dcs_regio
 {
     char from[32], to[32];
     snprintf(from, sizeof from, "%lld", (long long)j->b.from_ns), snprintf(to, sizeof to, "%lld", (long long)j->b.to_ns);
-    long long last = 0, other = 0, clash = 0;
-    const char *p1[1] = {j->b.operator_id}, *p2[2] = {j->b.site_id, j->b.operator_id};
-    const char *p3[3] = {j->b.site_id, from, to};
-    if (rs_one(r, "SELECT COALESCE(MAX(number), 0) FROM submissions WHERE operator_id = $1", 1, p1, &last) ||
-        rs_one(r, "SELECT 1 FROM sites WHERE id = $1 AND operator_id <> $2", 2, p2, &other) ||
+    long long last = 0, clash = 0;
+    const char *p1[1] = {j->b.operator_id}, *p3[3] = {j->b.site_id, from, to};
+    int other = rs_site_of_other(r, j->b.site_id, j->b.operator_id);
+    if (other < 0 || rs_one(r, "SELECT COALESCE(MAX(number), 0) FROM submissions WHERE operator_id = $1", 1, p1, &last) ||
         rs_one(r, "SELECT id FROM submissions WHERE site_id = $1 AND status = 'accepted' AND from_ns < $3 "
                   "AND to_ns > $2 ORDER BY id LIMIT 1", 3, p3, &clash))
         return -1;
@@ -160,75 +159,57 @@ static int checks(dcs_region_t *r, const job_t *j, const char *bundle, dcs_regio
     return 0;
 }
 
-static void fmt_num(char *buf, size_t len, double v)
-{
-    snprintf(buf, len, "%.17g", v);
-}
-
-/* The submission row; its id into res->id. */
-static int insert_submission(dcs_region_t *r, const job_t *j, const char *arch, const dcs_region_ingest_t *res,
+/* The submission row, with the period's energies and compute; its id into res->id. */
+static int insert_submission(dcs_region_t *r, const job_t *j, const char *arch, dcs_region_ingest_t *res,
                              int64_t now_ns)
 {
-    char num[32], from[32], to[32], fu[48], tu[48], cov[40], comp[40], cu[48], now[48];
+    char num[32], from[32], to[32], fu[48], tu[48], cu[48], now[48], txt[8][40];
     snprintf(num, sizeof num, "%llu", (unsigned long long)j->b.number);
     snprintf(from, sizeof from, "%lld", (long long)j->b.from_ns), snprintf(to, sizeof to, "%lld", (long long)j->b.to_ns);
     dcs_time_format(j->b.from_ns, "UTC", fu, sizeof fu), dcs_time_format(j->b.to_ns, "UTC", tu, sizeof tu);
     dcs_time_format(j->b.created_ns, "UTC", cu, sizeof cu), dcs_time_format(now_ns, "UTC", now, sizeof now);
-    fmt_num(cov, sizeof cov, res->coverage), fmt_num(comp, sizeof comp, res->composite);
-    const char *p[25] = {j->b.operator_id, j->b.site_id, num, j->b.label, from, to, fu, tu,
+    const dcs_metric_indicators_t *ind = &j->site.ind;
+    int inv = j->cfg->inventory && ind->peak_fp32eq_tflops > 0;
+    const double v[8] = {res->coverage, res->composite, j->site.sc->e_dc_wh, j->site.sc->e_it_wh,
+                         inv ? ind->peak_tflops[DCS_METRIC_FP16] : NAN, inv ? ind->c_eff_tflops[DCS_METRIC_FP16] : NAN,
+                         inv ? ind->peak_tflops[DCS_METRIC_FP32] : NAN, inv ? ind->c_eff_tflops[DCS_METRIC_FP32] : NAN};
+    const char *n[8];
+    for (int k = 0; k < 8; k++)
+        n[k] = rs_num(txt[k], sizeof txt[k], v[k]);
+    const char *p[32] = {j->b.operator_id, j->b.site_id, num, j->b.label, from, to, fu, tu,
                          j->b.correction ? "1" : "0", res->rankable ? "1" : "0",
-                         res->rankable ? NULL : j->site.as.withheld, isnan(res->coverage) ? NULL : cov,
-                         isnan(res->composite) ? NULL : comp, j->b.format,
+                         res->rankable ? NULL : j->site.as.withheld, n[0], n[1], j->b.format,
                          j->b.formula_version, j->b.policy_version, j->b.policy_sha256, j->b.system_id,
                          j->b.system_version, j->b.system_sha256, res->versions_match ? "1" : "0",
-                         res->rankable && res->why[0] ? res->why : NULL, j->b.digest, arch, cu};
+                         res->rankable && res->why[0] ? res->why : NULL, j->b.digest, arch, cu, now,
+                         n[2], n[3], n[4], n[5], n[6], n[7]};
     const char *q = "INSERT INTO submissions (operator_id, site_id, number, label, from_ns, to_ns, from_utc, "
                     "to_utc, correction, status, rankable, why_not, coverage, composite, format, formula_version, "
                     "policy_version, policy_sha256, system_id, system_version, system_sha256, versions_match, "
-                    "differences, digest, archive, created_utc, ingested_utc) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-                    "$8, $9, 'accepted', $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, "
-                    "$25, $26) RETURNING id";
-    const char *pp[26];
-    memcpy(pp, p, sizeof p);
-    pp[25] = now;
+                    "differences, digest, archive, created_utc, ingested_utc, e_dc_wh, e_it_wh, fp16_rated_tflops, "
+                    "fp16_effective_tflops, fp32_rated_tflops, fp32_effective_tflops) VALUES ($1, $2, $3, $4, $5, "
+                    "$6, $7, $8, $9, 'accepted', $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, "
+                    "$23, $24, $25, $26, $27, $28, $29, $30, $31, $32) RETURNING id";
     long long id = 0;
-    if (rs_one(r, q, 26, pp, &id) || !id)
+    if (rs_one(r, q, 32, p, &id) || !id)
         return -1;
-    ((dcs_region_ingest_t *)res)->id = id;
-    const dcs_metric_indicators_t *ind = &j->site.ind;
-    int inv = j->cfg->inventory && ind->peak_fp32eq_tflops > 0;
-    double v[6] = {j->site.sc->e_dc_wh, j->site.sc->e_it_wh, inv ? ind->peak_tflops[DCS_METRIC_FP16] : NAN,
-                   inv ? ind->c_eff_tflops[DCS_METRIC_FP16] : NAN, inv ? ind->peak_tflops[DCS_METRIC_FP32] : NAN,
-                   inv ? ind->c_eff_tflops[DCS_METRIC_FP32] : NAN};
-    char sid[32], txt[6][40];
-    const char *pe[7] = {sid};
-    snprintf(sid, sizeof sid, "%lld", id);
-    for (int k = 0; k < 6; k++)
-        fmt_num(txt[k], sizeof txt[k], v[k]), pe[k + 1] = isfinite(v[k]) ? txt[k] : NULL;
-    return rs_run(r, "UPDATE submissions SET e_dc_wh = $2, e_it_wh = $3, fp16_rated_tflops = $4, "
-                     "fp16_effective_tflops = $5, fp32_rated_tflops = $6, fp32_effective_tflops = $7 WHERE id = $1",
-                  7, pe, NULL, NULL);
+    res->id = id;
+    return 0;
 }
 
 /* Operator, site, the submission, its indicator values and findings, and the
  * submissions a correction supersedes. */
 static int store_all(dcs_region_t *r, const job_t *j, const char *arch, dcs_region_ingest_t *res, int64_t now_ns)
 {
-    char now[48], sid[32], v[40], c[40], seq[16];
-    dcs_time_format(now_ns, "UTC", now, sizeof now);
-    const char *po[2] = {j->b.operator_id, now};
-    const char *ps[4] = {j->b.site_id, j->b.operator_id, j->cfg->site->name, j->b.region};
-    if (rs_run(r, "INSERT INTO operators (id, first_utc) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", 2, po, 0, 0) ||
-        rs_run(r, "INSERT INTO sites (id, operator_id, name, region) VALUES ($1, $2, $3, $4) ON CONFLICT (id) "
-                  "DO UPDATE SET name = excluded.name, region = excluded.region", 4, ps, 0, 0) ||
+    char sid[32], v[40], c[40], seq[16];
+    if (rs_register(r, j->b.operator_id, j->b.site_id, j->cfg->site->name, j->b.region, now_ns) ||
         insert_submission(r, j, arch, res, now_ns))
         return -1;
     snprintf(sid, sizeof sid, "%lld", res->id);
     size_t nc;
     const dcs_index_indicator_t *cat = dcs_index_catalogue(&nc);
     for (size_t k = 0; k < nc; k++) {
-        fmt_num(v, sizeof v, j->cat[k]), fmt_num(c, sizeof c, j->b.claimed[k]);
-        const char *p[5] = {sid, cat[k].id, isnan(j->cat[k]) ? NULL : v, isnan(j->b.claimed[k]) ? NULL : c,
+        const char *p[5] = {sid, cat[k].id, rs_num(v, sizeof v, j->cat[k]), rs_num(c, sizeof c, j->b.claimed[k]),
                             cat[k].unit};
         if (rs_run(r, "INSERT INTO indicator_values (submission_id, indicator, value, claimed, unit) VALUES "
                       "($1, $2, $3, $4, $5)", 5, p, 0, 0))

@@ -34,5 +34,15 @@ extern const rs_ops_t rs_sqlite_ops, rs_pg_ops;
 int rs_run(dcs_region_t *r, const char *sql, int n, const char *const *params, rs_row_fn fn, void *ctx);
 /* The first column of the first row as a long long (*v untouched when none). */
 int rs_one(dcs_region_t *r, const char *sql, int n, const char *const *params, long long *v);
+/* v as a parameter's text (17 significant digits) in buf, or NULL (SQL NULL)
+ * when it is not finite; and a column's text back (NaN for NULL). */
+const char *rs_num(char *buf, size_t len, double v);
+double rs_double(const char *v);
+/* Is site registered to an operator other than op? 1, 0, or -1 (store error). */
+int rs_site_of_other(dcs_region_t *r, const char *site, const char *op);
+/* Register operator op and its site (of region): a name refreshes the site's
+ * name and region; NULL registers it, named by its id, only when new. 0 or -1. */
+int rs_register(dcs_region_t *r, const char *op, const char *site, const char *name, const char *region,
+                int64_t now_ns);
 
 #endif

@@ -65,6 +65,39 @@ int rs_one(dcs_region_t *r, const char *sql, int n, const char *const *params, l
     return rs_run(r, sql, n, params, one_fn, v);
 }
 
+const char *rs_num(char *buf, size_t len, double v)
+{
+    snprintf(buf, len, "%.17g", v);
+    return isfinite(v) ? buf : NULL;
+}
+
+double rs_double(const char *v)
+{
+    return v ? strtod(v, NULL) : NAN;
+}
+
+int rs_site_of_other(dcs_region_t *r, const char *site, const char *op)
+{
+    long long other = 0;
+    const char *p[2] = {site, op};
+    return rs_one(r, "SELECT 1 FROM sites WHERE id = $1 AND operator_id <> $2", 2, p, &other) ? -1 : other != 0;
+}
+
+int rs_register(dcs_region_t *r, const char *op, const char *site, const char *name, const char *region,
+                int64_t now_ns)
+{
+    char now[48];
+    dcs_time_format(now_ns, "UTC", now, sizeof now);
+    const char *po[2] = {op, now}, *ps[4] = {site, op, name ? name : site, region};
+    return rs_run(r, "INSERT INTO operators (id, first_utc) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", 2, po,
+                  NULL, NULL) ||
+                   rs_run(r, name ? "INSERT INTO sites (id, operator_id, name, region) VALUES ($1, $2, $3, $4) ON "
+                                    "CONFLICT (id) DO UPDATE SET name = excluded.name, region = excluded.region"
+                                  : "INSERT INTO sites (id, operator_id, name, region) VALUES ($1, $2, $3, $4) ON "
+                                    "CONFLICT (id) DO NOTHING", 4, ps, NULL, NULL)
+               ? -1 : 0;
+}
+
 /* Apply the migrations the store lacks, each in its own transaction. */
 static int migrate(dcs_region_t *r)
 {
@@ -149,11 +182,6 @@ static void cpy(char *dst, size_t cap, const char *v)
     snprintf(dst, cap, "%s", v ? v : "");
 }
 
-static double num(const char *v)
-{
-    return v ? strtod(v, NULL) : NAN;
-}
-
 typedef struct {
     dcs_region_sub_fn fn;
     void *ctx;
@@ -174,14 +202,14 @@ static int sub_row(void *ctx, int nc, const char *const *v)
     s.from_ns = strtoll(v[12], NULL, 10), s.to_ns = strtoll(v[13], NULL, 10);
     s.number = strtoull(v[14], NULL, 10);
     s.correction = atoi(v[15]), s.rankable = atoi(v[16]), s.versions_match = atoi(v[17]);
-    s.coverage = num(v[18]), s.composite = num(v[19]);
+    s.coverage = rs_double(v[18]), s.composite = rs_double(v[19]);
     cpy(s.why_not, sizeof s.why_not, v[20]), cpy(s.differences, sizeof s.differences, v[21]);
     cpy(s.archive, sizeof s.archive, v[22]), cpy(s.formula_version, sizeof s.formula_version, v[23]);
     cpy(s.system_id, sizeof s.system_id, v[24]), cpy(s.system_version, sizeof s.system_version, v[25]);
     s.superseded_by = v[26] ? strtoll(v[26], NULL, 10) : 0;
-    s.e_dc_wh = num(v[27]), s.e_it_wh = num(v[28]);
-    s.ai_tflops[0] = num(v[29]), s.ai_tflops[1] = num(v[30]);
-    s.general_tflops[0] = num(v[31]), s.general_tflops[1] = num(v[32]);
+    s.e_dc_wh = rs_double(v[27]), s.e_it_wh = rs_double(v[28]);
+    s.ai_tflops[0] = rs_double(v[29]), s.ai_tflops[1] = rs_double(v[30]);
+    s.general_tflops[0] = rs_double(v[31]), s.general_tflops[1] = rs_double(v[32]);
     list_t *l = ctx;
     return l->fn(l->ctx, &s);
 }
@@ -209,9 +237,9 @@ static int value_row(void *ctx, int nc, const char *const *v)
     values_t *x = ctx;
     int at = nc >= 3 && v[0] ? dcs_index_catalogue_index(v[0]) : -1;
     if (at >= 0) {
-        x->cat[at] = num(v[1]);
+        x->cat[at] = rs_double(v[1]);
         if (x->claimed)
-            x->claimed[at] = num(v[2]);
+            x->claimed[at] = rs_double(v[2]);
         x->n++;
     }
     return 0;

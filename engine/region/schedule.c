@@ -12,11 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static double num(const char *v)
-{
-    return v ? strtod(v, NULL) : NAN;
-}
-
 typedef struct {
     dcs_region_sched_t *s;
     size_t n, cap;
@@ -41,9 +36,9 @@ static int row(void *ctx, int nc, const char *const *v)
     snprintf(s->region, sizeof s->region, "%s", v[1] ? v[1] : "");
     s->seq = v[2] ? strtoull(v[2], NULL, 10) : 0;
     s->t_ns = v[3] ? strtoll(v[3], NULL, 10) : 0;
-    s->interval_s = num(v[4]), s->pue = num(v[5]), s->it_kw = num(v[6]), s->facility_kw = num(v[7]);
-    s->rated[0] = num(v[8]), s->effective[0] = num(v[9]), s->rated[1] = num(v[10]), s->effective[1] = num(v[11]);
-    s->coverage = num(v[12]), s->composite = num(v[13]);
+    s->interval_s = rs_double(v[4]), s->pue = rs_double(v[5]), s->it_kw = rs_double(v[6]), s->facility_kw = rs_double(v[7]);
+    s->rated[0] = rs_double(v[8]), s->effective[0] = rs_double(v[9]), s->rated[1] = rs_double(v[10]), s->effective[1] = rs_double(v[11]);
+    s->coverage = rs_double(v[12]), s->composite = rs_double(v[13]);
     return 0;
 }
 

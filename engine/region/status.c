@@ -67,12 +67,6 @@ static int fields(json_object *m, dcs_region_status_t *s, char *why, size_t len)
     return 0;
 }
 
-static void num_txt(char *b, size_t n, double v, const char **p)
-{
-    snprintf(b, n, "%.17g", v);
-    *p = isfinite(v) ? b : NULL;
-}
-
 int dcs_region_status_accept(dcs_region_t *r, const dcs_submit_keyring_t *kr, const char *body, size_t len,
                              const char *sig_hex, int64_t now_ns, dcs_region_status_t *s, int *http, char *why,
                              size_t whylen)
@@ -111,37 +105,29 @@ int dcs_region_status_accept(dcs_region_t *r, const dcs_submit_keyring_t *kr, co
 int dcs_region_status_store(dcs_region_t *r, const dcs_region_status_t *s, int64_t now_ns, int *http, char *why,
                             size_t whylen)
 {
-    char seq[32], t[32], rx[32], b[8][40], now[48];
-    const char *v[8];
+    char seq[32], t[32], rx[32], b[9][40];
+    const char *v[9];
     snprintf(seq, sizeof seq, "%llu", (unsigned long long)s->seq);
     snprintf(t, sizeof t, "%lld", (long long)s->t_ns), snprintf(rx, sizeof rx, "%lld", (long long)now_ns);
-    double x[8] = {s->interval_s, s->pue, s->it_kw, s->facility_kw, s->fp16_rated, s->fp16_effective, s->fp32_rated,
-                   s->fp32_effective};
-    for (int k = 0; k < 8; k++)
-        num_txt(b[k], sizeof b[k], x[k], &v[k]);
-    char cov[40];
-    const char *pc;
-    num_txt(cov, sizeof cov, s->coverage, &pc);
-    dcs_time_format(now_ns, "UTC", now, sizeof now);
-    long long other = 0, last = 0;
-    const char *p2[2] = {s->site_id, s->operator_id}, *p1[1] = {s->site_id};
+    const double x[9] = {s->interval_s, s->pue, s->it_kw, s->facility_kw, s->fp16_rated, s->fp16_effective,
+                         s->fp32_rated, s->fp32_effective, s->coverage};
+    for (int k = 0; k < 9; k++)
+        v[k] = rs_num(b[k], sizeof b[k], x[k]);
+    long long last = 0;
+    const char *p1[1] = {s->site_id};
     *http = 500;
     if (rs_run(r, r->ops->begin, 0, NULL, NULL, NULL))
         return snprintf(why, whylen, "%s", r->errmsg), DCS_ESTORE;
-    int rc = rs_one(r, "SELECT 1 FROM sites WHERE id = $1 AND operator_id <> $2", 2, p2, &other) ||
-                     rs_one(r, "SELECT COALESCE(MAX(seq), 0) FROM status WHERE site_id = $1", 1, p1, &last)
+    int other = rs_site_of_other(r, s->site_id, s->operator_id);
+    int rc = other < 0 || rs_one(r, "SELECT COALESCE(MAX(seq), 0) FROM status WHERE site_id = $1", 1, p1, &last)
                  ? DCS_ESTORE : 0;
     if (!rc && other)
         rc = reject(403, http, why, whylen, "site '%s' belongs to another operator", s->site_id);
     else if (!rc && s->seq <= (unsigned long long)last)
         rc = reject(409, http, why, whylen, "a replay: sequence number not above the site's last (site %s)", s->site_id);
-    const char *po[2] = {s->operator_id, now}, *ps[4] = {s->site_id, s->operator_id, s->site_id, s->region};
-    const char *pm[15] = {s->site_id, s->operator_id, seq, t, rx, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], pc,
+    const char *pm[15] = {s->site_id, s->operator_id, seq, t, rx, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8],
                           s->findings};
-    if (!rc && (rs_run(r, "INSERT INTO operators (id, first_utc) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", 2, po,
-                       NULL, NULL) ||
-                rs_run(r, "INSERT INTO sites (id, operator_id, name, region) VALUES ($1, $2, $3, $4) ON CONFLICT (id) "
-                          "DO NOTHING", 4, ps, NULL, NULL) ||
+    if (!rc && (rs_register(r, s->operator_id, s->site_id, NULL, s->region, now_ns) ||
                 rs_run(r, "INSERT INTO status (site_id, operator_id, seq, t_ns, received_ns, interval_s, pue, it_kw, "
                           "facility_kw, fp16_rated_tflops, fp16_effective_tflops, fp32_rated_tflops, "
                           "fp32_effective_tflops, coverage, findings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
