@@ -49,6 +49,7 @@ typedef struct {
     const double *x;
     const dcs_index_eval_t *ev;  /* NULL when why is set */
     const char *why;
+    const char *why_zh;          /* the same in Chinese */
 } dcs_report_site_system_t;
 
 int dcs_report_site_html(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,

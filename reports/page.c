@@ -208,30 +208,9 @@ const char *page_region(dcs_report_lang_t lang, const dcs_index_policy_t *pol, c
     return dcs_index_policy_region(pol, id, lang == DCS_REPORT_ZH);
 }
 
-void page_why_not(FILE *f, dcs_report_lang_t lang, const char *why)
+void page_why_not(FILE *f, dcs_report_lang_t lang, const dcs_index_sresult_t *r)
 {
-    char a[80], b[80];
-    double x, y, z;
-    if (lang != DCS_REPORT_ZH || !why) {
-        dcs_report_escape(f, why);
-        return;
-    }
-    char buf[600];
-    if (sscanf(why, "coverage %lf %% below the cohort's %lf %%", &x, &y) == 2)
-        snprintf(buf, sizeof buf, "数据覆盖率 %.0f %% 低于参评要求 %.0f %%", x, y);
-    else if (sscanf(why, "no %79s figure (leaf %79[^)])", a, b) == 2)
-        snprintf(buf, sizeof buf, "缺少指标 %s 的数值（%s）", a, b);
-    else if (sscanf(why, "%79s %lf is outside %lf .. %lf", a, &x, &y, &z) == 4)
-        snprintf(buf, sizeof buf, "指标 %s 的数值 %g 超出真实数值的范围 %g .. %g", a, x, y, z);
-    else if (sscanf(why, "no %79s figure for this site: no composite on %79s", a, b) == 2)
-        snprintf(buf, sizeof buf, "本数据中心缺少指标 %s 的数值，无法按评价体系 %s 计算综合评分", a, b);
-    else if (sscanf(why, "index system %79s", a) == 1 && strstr(why, "over a cohort"))
-        snprintf(buf, sizeof buf, "评价体系 %s 需要在参评名单中整体计算（客观赋权或标准化），单个数据中心无法单独计算综合评分", a);
-    else if (strncmp(why, "not publishable: ", 17) == 0 || strncmp(why, "not rankable: ", 14) == 0)
-        snprintf(buf, sizeof buf, "数据不可发布：%s", strchr(why, ':') + 2);
-    else
-        snprintf(buf, sizeof buf, "%s", why);
-    dcs_report_escape(f, buf);
+    dcs_report_escape(f, lang == DCS_REPORT_ZH && r->why_not_zh ? r->why_not_zh : r->why_not);
 }
 
 const char *page_unit(dcs_report_lang_t lang, const char *unit)

@@ -131,7 +131,7 @@ static void ranking(FILE *f, dcs_report_lang_t lang, const dcs_index_sentry_t *e
     for (size_t i = 0; i < n; i++)
         if (!r->r[i].ranked) {
             fprintf(f, "<p class=\"warn\">%s: ", T("Not ranked"));
-            dcs_report_escape(f, e[i].name), fputs(" &mdash; ", f), page_why_not(f, lang, r->r[i].why_not);
+            dcs_report_escape(f, e[i].name), fputs(" &mdash; ", f), page_why_not(f, lang, &r->r[i]);
             fputs("</p>\n", f);
         }
 }

@@ -387,7 +387,7 @@ int dcs_report_region_html(FILE *f, dcs_report_lang_t lang, const char *region, 
     for (size_t i = 0; i < n; i++)
         if (!rk->r[i].ranked && in_region(&e[i], region)) {
             fprintf(f, "<p class=\"warn\">%s: ", T("Not ranked"));
-            dcs_report_escape(f, e[i].name), fputs(" &mdash; ", f), page_why_not(f, lang, rk->r[i].why_not);
+            dcs_report_escape(f, e[i].name), fputs(" &mdash; ", f), page_why_not(f, lang, &rk->r[i]);
             fputs("</p>\n", f);
         }
     page_sources(f, lang, e, n, region);

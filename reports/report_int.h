@@ -17,9 +17,8 @@ void page_rule(FILE *f, dcs_report_lang_t lang, const dcs_index_rule_t *r, int w
 const char *page_grade(dcs_report_lang_t lang, const dcs_index_assessment_t *as);
 /* A region's display name (青浦区 in zh) from the policy file, else its id. */
 const char *page_region(dcs_report_lang_t lang, const dcs_index_policy_t *pol, const char *id);
-/* Why an entry is not ranked, or a site has no composite, in the report's
- * language (the engine's reasons read in Chinese for zh). */
-void page_why_not(FILE *f, dcs_report_lang_t lang, const char *why);
+/* Why a cohort entry is not ranked, in the report's language. */
+void page_why_not(FILE *f, dcs_report_lang_t lang, const dcs_index_sresult_t *r);
 /* A unit as the report's language writes it ("元/kWh" for "yuan/kWh" in zh). */
 const char *page_unit(dcs_report_lang_t lang, const char *unit);
 /* PUE per hour as a heatmap, hour of day down, day across (svg_maps.c), for

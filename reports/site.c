@@ -332,7 +332,8 @@ static void system_tree(FILE *f, dcs_report_lang_t lang, const dcs_report_site_s
     dcs_report_escape(f, dcs_index_system_id(y->sys));
     fputs(" ", f), dcs_report_escape(f, dcs_index_system_version(y->sys)), fputs("</h2>\n", f);
     if (y->why) {
-        fputs("<p class=\"warn\">", f), page_why_not(f, lang, y->why), fputs("</p>\n", f);
+        fputs("<p class=\"warn\">", f), dcs_report_escape(f, lang == DCS_REPORT_ZH && y->why_zh ? y->why_zh : y->why);
+        fputs("</p>\n", f);
         return;
     }
     static const char *const head[] = {"Indicator", "Value", "Unit", "Leaf score", "Global weight", "Points",

@@ -407,7 +407,8 @@ static int write_report(const char *path, const scored_t *s)
     dcs_report_period_t periods[2];
     size_t np = period_pues(s, periods);
     dcs_report_site_system_t sy = {.sys = s->sys, .x = s->r.sx, .ev = s->r.sev.score ? &s->r.sev : NULL,
-                                   .why = s->r.sys_why[0] ? s->r.sys_why : NULL};
+                                   .why = s->r.sys_why[0] ? s->r.sys_why : NULL,
+                                   .why_zh = s->r.sys_why_zh[0] ? s->r.sys_why_zh : NULL};
     int rc = !f ? DCS_EIO
                 : dcs_report_site_html(f, s->lang, cfg, sc, &s->r.ind, &s->r.as, series, ns, periods, np,
                                        s->sys ? &sy : NULL);

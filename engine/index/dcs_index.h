@@ -381,6 +381,7 @@ typedef struct dcs_index_sopts {
 typedef struct {
     int ranked, rank;        /* rank 1 = best */
     const char *why_not;     /* not ranked: the reason */
+    const char *why_not_zh;  /* the same in Chinese */
     double composite;
     double *p_rank;          /* [nranked] P(rank = k + 1) over the draws */
     double ci90_lo, ci90_hi; /* 5th and 95th percentile of the composite */
@@ -430,6 +431,7 @@ typedef struct {
     double sx[DCS_INDEX_MAX_NODES];/* the site's value of each leaf */
     dcs_index_eval_t sev;
     char sys_why[512];             /* why it has no composite on sys, "" when it has */
+    char sys_why_zh[640];          /* the same in Chinese */
 } dcs_index_site_t;
 
 /* Score cfg's site over [from_ns, to_ns) with buckets of bucket_ns on policy

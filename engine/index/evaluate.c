@@ -18,11 +18,18 @@ static int on_system(dcs_index_site_t *s, const dcs_config_t *cfg)
     double occupancy = cfg->inventory ? cfg->inventory->rack_occupancy : -1;
     int rc = dcs_index_system_site(s->sys, s->sc, &s->ind, occupancy, s->sx, &s->sev, s->sys_why,
                                    sizeof s->sys_why);
+    const char *id = dcs_index_system_id(s->sys);
     if (rc == DCS_ENOMEM)
         return rc;
-    if (!rc && isnan(s->sev.composite[0]))
-        snprintf(s->sys_why, sizeof s->sys_why, "no %s figure for this site: no composite on %s",
-                 s->sev.missing[0] ? s->sev.missing[0] : "?", dcs_index_system_id(s->sys));
+    if (rc) /* the system needs a cohort */
+        snprintf(s->sys_why_zh, sizeof s->sys_why_zh, "评价体系 %s 需要在参评名单中整体计算（客观赋权或标准化），"
+                 "单个数据中心无法单独计算综合评分", id);
+    if (!rc && isnan(s->sev.composite[0])) {
+        const char *leaf = s->sev.missing[0] ? s->sev.missing[0] : "?";
+        snprintf(s->sys_why, sizeof s->sys_why, "no %s figure for this site: no composite on %s", leaf, id);
+        snprintf(s->sys_why_zh, sizeof s->sys_why_zh, "本数据中心缺少指标 %s 的数值，无法按评价体系 %s 计算综合评分",
+                 leaf, id);
+    }
     return 0;
 }
 

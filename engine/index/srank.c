@@ -14,23 +14,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Why entry e is not ranked (the reason is kept in buf), or NULL. */
+/* Why entry e is not ranked, in English (buf) and Chinese (zh), or NULL. */
 static const char *why_not(const dcs_index_system_t *s, const dcs_index_sentry_t *e, double min_cov,
-                           char *buf, size_t len)
+                           char *buf, size_t len, char *zh, size_t zhlen)
 {
-    if (e->withheld)
+    if (e->withheld) {
+        const char *detail = strchr(e->withheld, ':');
+        int prefixed = strncmp(e->withheld, "not publishable: ", 17) == 0 ||
+                       strncmp(e->withheld, "not rankable: ", 14) == 0;
+        snprintf(zh, zhlen, "数据不可发布：%s", prefixed ? detail + 2 : e->withheld);
         return snprintf(buf, len, "%s", e->withheld), buf;
-    if (!(e->coverage >= min_cov))
+    }
+    if (!(e->coverage >= min_cov)) {
+        snprintf(zh, zhlen, "数据覆盖率 %.0f %% 低于参评要求 %.0f %%", e->coverage * 100, min_cov * 100);
         return snprintf(buf, len, "coverage %.0f %% below the cohort's %.0f %%", e->coverage * 100,
                         min_cov * 100), buf;
+    }
     for (size_t k = 0; k < s->nleaves; k++) {
         const dcs_index_node_t *leaf = &s->nodes[s->leaf_node[k]];
         const dcs_index_indicator_t *ind = dcs_index_indicator_find(leaf->indicator);
-        if (!isfinite(e->x[k]))
+        if (!isfinite(e->x[k])) {
+            snprintf(zh, zhlen, "缺少指标 %s 的数值（%s）", leaf->indicator, leaf->id);
             return snprintf(buf, len, "no %s figure (leaf %s)", leaf->indicator, leaf->id), buf;
-        if (ind && !(e->x[k] >= ind->lo && e->x[k] <= ind->hi))
+        }
+        if (ind && !(e->x[k] >= ind->lo && e->x[k] <= ind->hi)) {
+            snprintf(zh, zhlen, "指标 %s 的数值 %g 超出真实数值的范围 %g .. %g（%s）", leaf->indicator, e->x[k],
+                     ind->lo, ind->hi, leaf->id);
             return snprintf(buf, len, "%s %g is outside %g .. %g, the range of a real figure (leaf %s)",
                             leaf->indicator, e->x[k], ind->lo, ind->hi, leaf->id), buf;
+        }
     }
     return NULL;
 }
@@ -118,11 +130,11 @@ static int monte_carlo(dcs_index_system_t *s, const dcs_index_sentry_t *const *e
     return rc;
 }
 
-static char *keep_reason(dcs_index_sranking_t *out, size_t i, const char *why)
+static int keep_reason(dcs_index_sranking_t *out, size_t i, const char *why, const char *zh)
 {
-    char *copy = strdup(why);
-    out->r[i].why_not = copy;
-    return copy;
+    out->r[i].why_not = strdup(why);
+    out->r[i].why_not_zh = strdup(zh);
+    return out->r[i].why_not && out->r[i].why_not_zh;
 }
 
 /* The ranked entries' values, pointers and results, in cohort order. */
@@ -131,14 +143,14 @@ static int ranked_set(dcs_index_system_t *s, const dcs_index_sentry_t *e, size_t
                       double *x)
 {
     size_t L = s->nleaves, m = 0;
-    char buf[256];
+    char buf[256], zh[320];
     for (size_t i = 0; i < n; i++) {
-        const char *why = why_not(s, &e[i], o->min_coverage, buf, sizeof buf);
+        const char *why = why_not(s, &e[i], o->min_coverage, buf, sizeof buf, zh, sizeof zh);
         out->r[i] = (dcs_index_sresult_t){.composite = NAN, .gap_above = NAN, .above = -1,
                                           .ci90_lo = NAN, .ci90_hi = NAN};
         out->row[i] = (size_t)-1;
         if (why) {
-            if (!keep_reason(out, i, why))
+            if (!keep_reason(out, i, why, zh))
                 return DCS_ENOMEM;
             continue;
         }
@@ -203,7 +215,7 @@ void dcs_index_sranking_free(dcs_index_sranking_t *r)
     for (size_t i = 0; r->r && i < r->n; i++) {
         free(r->r[i].p_rank);
         if (!r->r[i].ranked)
-            free((char *)r->r[i].why_not);
+            free((char *)r->r[i].why_not), free((char *)r->r[i].why_not_zh);
     }
     free(r->r), free(r->row);
     dcs_index_eval_free(&r->eval);
