@@ -226,16 +226,50 @@ static int members(rd_t *r, json_object *m, dcs_submit_bundle_t *b, const char *
     return rc;
 }
 
+/* The bundle file read through a stream that hashes every byte it reads: the
+ * whole file's digest comes out of the one pass the checks make. */
+typedef struct {
+    FILE *f;
+    crypto_hash_sha256_state st;
+    long long pos;
+} hashed_t;
+
+static ssize_t hashed_read(void *c, char *buf, size_t n)
+{
+    hashed_t *h = c;
+    size_t k = fread(buf, 1, n, h->f);
+    crypto_hash_sha256_update(&h->st, (const unsigned char *)buf, k);
+    h->pos += (long long)k;
+    return ferror(h->f) ? -1 : (ssize_t)k;
+}
+
+static int hashed_seek(void *c, off64_t *off, int whence)
+{
+    hashed_t *h = c; /* only where it is (ftello), never a move: every byte is hashed once, in order */
+    if (whence != SEEK_CUR || *off != 0)
+        return -1;
+    *off = h->pos;
+    return 0;
+}
+
+static int hashed_close(void *c)
+{
+    return fclose(((hashed_t *)c)->f);
+}
+
 int dcs_submit_open(const char *path, const dcs_submit_keyring_t *kr, int64_t now_ns, const char *tmpdir,
                     dcs_submit_bundle_t *b, char *err, size_t errlen)
 {
     memset(b, 0, sizeof *b);
     if (sodium_init() < 0)
         return snprintf(err, errlen, "libsodium cannot start"), DCS_EIO;
-    rd_t r = {.in = fopen(path, "rb"), .path = path, .err = err, .errlen = errlen};
-    if (!r.in || dcs_sha256_file(path, b->digest)) {
-        if (r.in)
-            fclose(r.in);
+    hashed_t h = {.f = fopen(path, "rb")};
+    crypto_hash_sha256_init(&h.st);
+    cookie_io_functions_t io = {.read = hashed_read, .seek = hashed_seek, .close = hashed_close};
+    rd_t r = {.in = h.f ? fopencookie(&h, "rb", io) : NULL, .path = path, .err = err, .errlen = errlen};
+    if (!r.in) {
+        if (h.f)
+            fclose(h.f);
         return snprintf(err, errlen, "%s: %s", path, strerror(errno)), DCS_EIO;
     }
     char *mtext = NULL, *sig = NULL;
@@ -260,7 +294,12 @@ int dcs_submit_open(const char *path, const dcs_submit_keyring_t *kr, int64_t no
     if (!rc)
         rc = fields(&r, m, b);
     if (!rc)
-        rc = members(&r, m, b, tmpdir);
+        rc = members(&r, m, b, tmpdir); /* read to the end: the whole file has gone through the hash */
+    if (!rc) {
+        unsigned char d[crypto_hash_sha256_BYTES];
+        crypto_hash_sha256_final(&h.st, d);
+        sodium_bin2hex(b->digest, sizeof b->digest, d, sizeof d);
+    }
     json_object_put(m);
     free(mtext), free(sig);
     fclose(r.in);
