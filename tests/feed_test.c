@@ -2,7 +2,8 @@
  * schedule.c) on a SQLite regional store. A signed status is accepted (202);
  * a replayed or older sequence number (409), a forged signature (401), an
  * unknown operator or another operator's site (403), a message stamped 10 min
- * ahead or malformed (400) and one over 64 KiB (413) are each refused with
+ * ahead, malformed or with figures no site gives (PUE below 1, a negative power,
+ * effective compute above the rated: 400) and one over 64 KiB (413) are each refused with
  * their reason and nothing stored. The schedule marks a site silent for more
  * than 3 intervals stale, never available; the placement of 100 TFLOPS FP16 over
  * three fresh sites follows the hand-computed marginal energy (facility kW per
@@ -114,6 +115,10 @@ static void test_feed(void **state)
     refused(&f, msg(&f.a, "op-a", "qp-a", "qingpu", 7, f.now + 600 * S, 1.2, 500, 2000, 1000), sig, 400,
             "ahead of the collector's clock");
     refused(&f, "{\"schema\": \"dcscore.status/1\"", sig, 400, "not one JSON object");
+    /* figures no real site gives: refused, never served */
+    refused(&f, msg(&f.a, "op-a", "qp-a", "qingpu", 7, t, 0.9, 500, 2000, 1000), sig, 400, "below 1");
+    refused(&f, msg(&f.a, "op-a", "qp-a", "qingpu", 7, t, 1.2, -500, 2000, 1000), sig, 400, "negative");
+    refused(&f, msg(&f.a, "op-a", "qp-a", "qingpu", 7, t, 1.2, 500, 2000, 3000), sig, 400, "above the rated");
     static char big[70000];
     memset(big, ' ', sizeof big - 1);
     refused(&f, big, sig, 413, "at most 64 KiB");

@@ -64,6 +64,15 @@ static int fields(json_object *m, dcs_region_status_t *s, char *why, size_t len)
     snprintf(s->findings, sizeof s->findings, "%s", f ? json_object_to_json_string_ext(f, JSON_C_TO_STRING_PLAIN) : "[]");
     if (!(s->interval_s >= 1 && s->interval_s <= 86400) || !(s->coverage >= 0 && s->coverage <= 1))
         return snprintf(why, len, "interval_s must be 1..86400 and coverage 0..1"), -1;
+    /* figures no real site gives are refused, never served (a missing one is null) */
+    const double v[6] = {s->it_kw, s->facility_kw, s->fp16_rated, s->fp16_effective, s->fp32_rated, s->fp32_effective};
+    for (int k = 0; k < 6; k++)
+        if (v[k] < 0)
+            return snprintf(why, len, "a power or compute figure is negative"), -1;
+    if (s->pue < 1)
+        return snprintf(why, len, "pue %g is below 1 (IT power above the facility's)", s->pue), -1;
+    if (s->fp16_effective > s->fp16_rated || s->fp32_effective > s->fp32_rated)
+        return snprintf(why, len, "effective compute above the rated"), -1;
     return 0;
 }
 
