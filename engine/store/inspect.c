@@ -118,14 +118,16 @@ static void channels(store_file_t *sf, char **names, FILE *out)
  * when unreadable. */
 static double *rollup_matrix(hid_t f, const char *name, size_t cells)
 {
-    double *m = malloc((cells ? cells : 1) * sizeof *m);
-    hid_t d = m ? H5Dopen2(f, name, H5P_DEFAULT) : -1, sp = d < 0 ? -1 : H5Dget_space(d);
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT), sp = d < 0 ? -1 : H5Dget_space(d);
     hsize_t ext[2] = {0, 0};
-    int fits = sp >= 0 && store_extent(sp, 2, ext) == 0 && ext[0] * ext[1] == cells && /* else it overran m */
-               store_dataset_fits(d, 8);
+    /* the extent, and the bytes behind it (dcscore writes every cell of a
+     * rollup), before anything is allocated for it */
+    int fits = sp >= 0 && store_extent(sp, 2, ext) == 0 && ext[0] * ext[1] == cells &&
+               store_dataset_fits(d, 8) && H5Dget_storage_size(d) >= cells * sizeof(double);
     if (sp >= 0)
         H5Sclose(sp);
-    if (d < 0 || !fits || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, m) < 0) {
+    double *m = fits ? malloc((cells ? cells : 1) * sizeof *m) : NULL;
+    if (m && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, m) < 0) {
         free(m);
         m = NULL;
     }

@@ -97,7 +97,7 @@ int store_matrices_open(hid_t f, hid_t dapl, int refresh, hid_t ds[3], hsize_t *
         hid_t sp = H5Dget_space(ds[k]);
         int nd = store_extent(sp, 2, d);
         H5Sclose(sp);
-        if (nd)
+        if (nd || d[0] > STORE_1D_MAX || d[1] > STORE_COLS_MAX)
             return -1;
         *rows = d[0] < *rows ? d[0] : *rows;
         *cols = d[1] < *cols ? d[1] : *cols;

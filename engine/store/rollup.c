@@ -337,8 +337,11 @@ char *store_rollup_names(hid_t f, size_t *n, size_t *w)
     hid_t d = H5Dopen2(f, "/channels", H5P_DEFAULT);
     hid_t ft = d < 0 ? -1 : H5Dget_type(d), sp = d < 0 ? -1 : H5Dget_space(d);
     hsize_t ncols = 0;
-    *w = ft < 0 ? 0 : H5Tget_size(ft);
-    if (sp >= 0 && (store_extent(sp, 1, &ncols) || ncols > 1000000))
+    /* channel ids are at most 64 characters (config.c), written NUL-padded */
+    *w = ft >= 0 && H5Tget_class(ft) == H5T_STRING ? H5Tget_size(ft) : 0;
+    if (*w > STORE_ID_WIDTH_MAX)
+        *w = 0;
+    if (sp >= 0 && (store_extent(sp, 1, &ncols) || ncols > STORE_COLS_MAX))
         ncols = 0; /* not a list of channel names */
     char *names = *w ? calloc(ncols ? ncols : 1, *w) : NULL;
     if (names && ncols && H5Dread(d, ft, H5S_ALL, H5S_ALL, H5P_DEFAULT, names) < 0) {

@@ -540,6 +540,8 @@ static int write_rows(dcs_store_t *st, size_t rows)
         same = st->col[i] == i;
     hsize_t row0 = st->rows;
     errno = 0;
+    if (row0 + rows > STORE_1D_MAX) /* readers refuse a longer day as corrupt */
+        return errno = EFBIG, -1;
     if (set_rows_cols(st, row0 + rows, st->cols))
         return -1;
     if (same)

@@ -100,7 +100,9 @@ int store_extent(hid_t obj_space, int rank, hsize_t *dims);
  * out as this writer lays it out (unfiltered; chunks of its rank, none longer
  * than a fixed dimension: HDF5 trusts a file's chunk dims when it copies). */
 int store_dataset_fits(hid_t d, size_t size);
-#define STORE_1D_MAX 200000000ULL /* samples in one day's column: more is corruption */
+#define STORE_1D_MAX 20000000ULL /* rows of one day's file (23x a 100 ms poll): more is corruption */
+#define STORE_COLS_MAX 1000000ULL /* channels of one file */
+#define STORE_ID_WIDTH_MAX 65      /* a rollup's channel-name strings: 64 characters and NUL */
 void store_file_close(store_file_t *sf);
 
 /* Append the samples of channels ids[0..n-1] in [from, to] to out[0..n-1]
