@@ -9,7 +9,7 @@ SAN     ?=
 
 # Debian packages: build + run + test (tools/deps.sh installs only what is missing).
 DEB_PKGS = gcc make pkg-config clang libclang-rt-14-dev libmodbus-dev libsnmp-dev snmpd libhdf5-dev hdf5-tools \
-           libgsl-dev libcyaml-dev libcmocka-dev libsimde-dev libmicrohttpd-dev libsodium-dev libjson-c-dev libsqlite3-dev sqlite3 libpq-dev postgresql-15 curl python3-nacl \
+           libgsl-dev libcyaml-dev libcmocka-dev libsimde-dev libmicrohttpd-dev libsodium-dev libjson-c-dev libsqlite3-dev sqlite3 libpq-dev postgresql-15 curl libcurl4-openssl-dev openssl python3-nacl \
           python3 python3-h5py python3-numpy \
           python3-pandas chromium fonts-noto-cjk poppler-utils \
            procps tzdata socat time
@@ -17,7 +17,7 @@ DEB_PKGS = gcc make pkg-config clang libclang-rt-14-dev libmodbus-dev libsnmp-de
 # The pollers `make bench` compares dcscore with (bench/peers.py); not needed to test.
 BENCH_PKGS = collectd-core prometheus-snmp-exporter zabbix-agent2
 
-PKGS    = libmodbus hdf5 libcyaml netsnmp gsl libmicrohttpd libsodium json-c sqlite3 libpq
+PKGS    = libmodbus hdf5 libcyaml netsnmp gsl libmicrohttpd libsodium json-c sqlite3 libpq libcurl
 # snprintf truncating an over-long message is intended: no format-truncation warnings.
 WARN    = -Wall -Wextra -Werror -Wno-format-truncation
 CFLAGS ?= -O2 -g
@@ -67,6 +67,7 @@ LIB_SRC = engine/base/base.c engine/base/zone.c engine/base/text.c \
           engine/index/system_load.c engine/index/scohort.c engine/index/srank.c engine/index/evaluate.c \
           engine/submit/keys.c engine/submit/tar.c engine/submit/redact.c engine/submit/bundle.c engine/submit/verify.c \
           engine/region/rstore.c engine/region/rs_sqlite.c engine/region/rs_pg.c engine/region/ingest.c engine/region/cohort.c engine/region/status.c engine/region/schedule.c \
+          engine/forward/live.c engine/forward/spool.c engine/forward/send.c \
           probes/registry.c probes/poller.c probes/task.c \
           probes/modbus/modbus_probe.c probes/modbus/plan.c probes/modbus/line.c \
           probes/snmp/snmp_probe.c probes/snmp/snmp_session.c probes/snmp/answer.c \

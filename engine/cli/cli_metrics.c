@@ -5,6 +5,8 @@
 #include "cli_metrics.h"
 #include "cli.h"
 #include "../base/dcs_base.h"
+#include "../metric/dcs_metric.h"
+#include "../forward/dcs_forward.h"
 
 #include <arpa/inet.h>
 #include <math.h>
@@ -30,6 +32,7 @@ struct cli_metrics {
     dcs_poller_stats_t st;
     uint64_t flushes;
     double pue_min, pue_max; /* live plausibility limits (policy file) */
+    dcs_forward_t *fw;       /* poll --forward: its queue and deliveries */
 };
 
 static void free_series(cli_metrics_t *m)
@@ -48,20 +51,17 @@ void cli_metrics_set_config(cli_metrics_t *m, const dcs_config_t *cfg)
         return;
     pthread_mutex_lock(&m->mu);
     free_series(m);
-    int has_it_total = 0;
-    for (unsigned i = 0; i < cfg->channels_count; i++)
-        has_it_total |= cfg->channels[i].role == DCS_CONFIG_ROLE_IT_TOTAL && !cfg->channels[i].cross_check;
+    int has_it_total = dcs_metric_has_it_total(cfg);
     m->site = strdup(cfg->site->id);
     m->s = calloc(cfg->channels_count ? cfg->channels_count : 1, sizeof *m->s);
     for (unsigned i = 0; m->s && i < cfg->channels_count; i++) {
         const dcs_config_channel_t *c = &cfg->channels[i];
-        int power = c->kind == DCS_CONFIG_POWER && !c->cross_check;
+        int power = c->kind == DCS_CONFIG_POWER;
         m->s[i] = (series_t){.id = strdup(c->id), .device = strdup(cfg->devices[c->device_index].id),
                              .role = strdup(dcs_config_role_name(c->role)),
                              .unit = strdup(dcs_config_si_unit(c->kind)), .value = NAN,
-                             .is_dc = power && c->role == DCS_CONFIG_ROLE_FACILITY_TOTAL,
-                             .is_it = power && c->role == (has_it_total ? DCS_CONFIG_ROLE_IT_TOTAL
-                                                                        : DCS_CONFIG_ROLE_IT_RACK)};
+                             .is_dc = power && dcs_metric_counts_for(c, 0, has_it_total),
+                             .is_it = power && dcs_metric_counts_for(c, 1, has_it_total)};
         m->n++;
     }
     pthread_mutex_unlock(&m->mu);
@@ -135,6 +135,40 @@ static void self_metrics(cli_metrics_t *m, FILE *f)
     }
 }
 
+/* poll --forward: the queue's depth and age, the messages by what became of them. */
+static void forward_metrics(cli_metrics_t *m, FILE *f)
+{
+    dcs_forward_stats_t st;
+    dcs_forward_stats(m->fw, &st);
+    double age = st.spool.depth ? (double)(dcs_time_now_ns() - st.spool.oldest_t_ns) * 1e-9 : 0;
+    struct { const char *name, *type, *help; double v; } one[] = {
+        {"dcscore_forward_queue_depth", "gauge", "Status messages queued on disk, not yet acknowledged.", (double)st.spool.depth},
+        {"dcscore_forward_queue_bytes", "gauge", "Bytes the queue holds on disk.", (double)st.spool.bytes},
+        {"dcscore_forward_queue_oldest_age_seconds", "gauge", "Age of the oldest queued message's data (0 when empty).", age},
+        {"dcscore_forward_failures_total", "counter", "Delivery attempts that failed and will be retried.", (double)st.failures},
+        {"dcscore_forward_last_http_status", "gauge", "The collector's last HTTP status (0: no answer).", (double)st.last_http},
+        {"dcscore_forward_last_delivered_timestamp_seconds", "gauge", "When a message was last acknowledged (UTC).", (double)st.last_delivered_ns * 1e-9},
+    };
+    for (size_t i = 0; i < sizeof one / sizeof one[0]; i++) {
+        head(f, one[i].name, one[i].type, one[i].help);
+        fprintf(f, "%s{", one[i].name);
+        label(f, "site", m->site, 1);
+        fputc('}', f);
+        value(f, one[i].v);
+    }
+    const struct { const char *result; uint64_t n; } by[] = {
+        {"queued", st.made}, {"delivered", st.delivered}, {"duplicate", st.duplicates},
+        {"refused", st.refused}, {"dropped", st.spool.dropped}};
+    head(f, "dcscore_forward_messages_total", "counter",
+         "Status messages made (queued) and what became of them since start.");
+    for (size_t i = 0; i < sizeof by / sizeof by[0]; i++) {
+        fputs("dcscore_forward_messages_total{", f);
+        label(f, "site", m->site, 1);
+        label(f, "result", by[i].result, 0);
+        fprintf(f, "} %llu\n", (unsigned long long)by[i].n);
+    }
+}
+
 /* The PUE findings on the live ratio, a gauge each (1 when it holds), so that
  * a mis-scaled meter alerts before any score is run. */
 static void live_findings(const cli_metrics_t *m, FILE *f, double pue)
@@ -181,6 +215,8 @@ static char *render(cli_metrics_t *m, size_t *len)
     value(f, it > 0 ? dc / it : NAN);
     live_findings(m, f, it > 0 ? dc / it : NAN);
     self_metrics(m, f);
+    if (m->fw)
+        forward_metrics(m, f);
     pthread_mutex_unlock(&m->mu);
     fclose(f);
     return buf;
@@ -262,5 +298,14 @@ void cli_metrics_set_limits(cli_metrics_t *m, double pue_min, double pue_max)
     pthread_mutex_lock(&m->mu);
     m->pue_min = pue_min;
     m->pue_max = pue_max;
+    pthread_mutex_unlock(&m->mu);
+}
+
+void cli_metrics_set_forward(cli_metrics_t *m, dcs_forward_t *fw)
+{
+    if (!m)
+        return;
+    pthread_mutex_lock(&m->mu);
+    m->fw = fw;
     pthread_mutex_unlock(&m->mu);
 }

@@ -22,6 +22,10 @@ void cli_metrics_update(cli_metrics_t *m, const dcs_sample_t *s, size_t n,
 /* PUE limits of the live findings (the policy's plausibility block; 1.0 and
  * 4.0 until set). */
 void cli_metrics_set_limits(cli_metrics_t *m, double pue_min, double pue_max);
+/* Serve the forwarder's queue and delivery counters too (NULL: no longer; set
+ * NULL before the forwarder stops). */
+struct dcs_forward;
+void cli_metrics_set_forward(cli_metrics_t *m, struct dcs_forward *fw);
 /* Stop serving and free. NULL does nothing. */
 void cli_metrics_stop(cli_metrics_t *m);
 

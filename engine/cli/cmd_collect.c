@@ -9,17 +9,19 @@
 #include "../region/dcs_region.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <microhttpd.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *collect_help =
     "usage: dcscore collect --listen ADDR:PORT --region-store STORE --keyring KEYRING.yaml\n"
-    "                       [--rate N] [-q | -v]\n"
+    "                       [--rate N] [--tls-cert CERT.pem --tls-key KEY.pem] [-q | -v]\n"
     "\n"
     "Run the region's collector for the live scheduling feed until SIGTERM or SIGINT:\n"
     "  POST /v1/status            a site's signed status (dcscore.status/1, docs/json.md),\n"
@@ -36,7 +38,9 @@ static const char *collect_help =
     "  --listen ADDR:PORT    an IPv4 address and port (e.g. 127.0.0.1:8470)\n"
     "  --region-store STORE  a SQLite file, or postgresql://... / pg:CONNINFO (docs/region.md)\n"
     "  --keyring FILE        operator id -> public keys (docs/submit.md)\n"
-    "  --rate N              messages per second one address may send (default 20, burst 2N)\n";
+    "  --rate N              messages per second one address may send (default 20, burst 2N)\n"
+    "  --tls-cert FILE       serve HTTPS with this certificate (PEM, chain first)\n"
+    "  --tls-key FILE        and its private key (PEM; never logged)\n";
 
 enum { RES_OK, RES_400, RES_401, RES_403, RES_409, RES_413, RES_429, RES_500, RES_N };
 static const char *const result_names[RES_N] = {"accepted", "malformed", "bad_signature", "forbidden", "replay",
@@ -54,6 +58,7 @@ typedef struct {
     double rate;
     bucket_t buckets[256];
     unsigned long long results[RES_N];
+    char *cert, *key;             /* PEM, for TLS */
 } collector_t;
 
 typedef struct {
@@ -245,7 +250,30 @@ static void completed(void *cls, struct MHD_Connection *con, void **state, enum 
     *state = NULL;
 }
 
-static struct MHD_Daemon *start(collector_t *c, const char *listen)
+/* A whole PEM file as a string (malloc'd), NULL with the reason logged. */
+static char *read_pem(const char *path, const char *what)
+{
+    FILE *f = fopen(path, "r");
+    char *buf = NULL;
+    size_t len = 0;
+    if (f) {
+        FILE *m = open_memstream(&buf, &len);
+        char chunk[4096];
+        for (size_t k; m && (k = fread(chunk, 1, sizeof chunk, f)) > 0 && len < (1u << 20);)
+            fwrite(chunk, 1, k, m);
+        if (m)
+            fclose(m);
+        fclose(f);
+    }
+    if (!buf || !strstr(buf, "-----BEGIN ")) {
+        fprintf(stderr, "dcscore: %s %s: %s\n", what, path, !f ? strerror(errno) : "not a PEM file");
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static struct MHD_Daemon *start(collector_t *c, const char *listen, const char *cert, const char *key)
 {
     char host[64];
     int port = -1, n = 0;
@@ -256,12 +284,22 @@ static struct MHD_Daemon *start(collector_t *c, const char *listen)
         return NULL;
     }
     sa.sin_port = htons((uint16_t)port);
-    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD, (uint16_t)port, NULL, NULL, handle, c,
+    if (cert && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        fprintf(stderr, "dcscore: --tls-cert: this libmicrohttpd has no TLS\n");
+        return NULL;
+    }
+    if (cert && (!(c->cert = read_pem(cert, "--tls-cert")) || !(c->key = read_pem(key, "--tls-key"))))
+        return NULL;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | (cert ? MHD_USE_TLS : 0);
+    struct MHD_Daemon *d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handle, c,
                                             MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, completed, c,
                                             MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 256u,
-                                            MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
+                                            MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+                                            cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, c->cert,
+                                            MHD_OPTION_HTTPS_MEM_KEY, c->key, MHD_OPTION_END);
     if (!d)
-        fprintf(stderr, "dcscore: --listen %s: cannot listen there\n", listen);
+        fprintf(stderr, "dcscore: --listen %s: cannot listen there%s\n", listen,
+                cert ? " (or the certificate and key do not make a pair)" : "");
     return d;
 }
 
@@ -270,8 +308,9 @@ int cmd_collect(int argc, char **argv)
     static const struct option opts[] = {
         {"listen", required_argument, 0, 'l'}, {"region-store", required_argument, 0, 's'},
         {"keyring", required_argument, 0, 'k'}, {"rate", required_argument, 0, 'r'},
+        {"tls-cert", required_argument, 0, 'c'}, {"tls-key", required_argument, 0, 'K'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *listen = NULL, *store = NULL, *keyring = NULL;
+    const char *listen = NULL, *store = NULL, *keyring = NULL, *cert = NULL, *key = NULL;
     collector_t c = {.rate = 20};
     char err[700], *end;
     for (int ch; (ch = getopt_long(argc, argv, "qv", opts, NULL)) != -1;) {
@@ -282,13 +321,14 @@ int cmd_collect(int argc, char **argv)
         else if (ch == 'r' && !((c.rate = strtod(optarg, &end)) > 0 && !*end))
             return fprintf(stderr, "dcscore: --rate takes a number above 0\n"), CLI_USAGE;
         else if (ch != 'r') {
-            const char **to = ch == 'l' ? &listen : ch == 's' ? &store : ch == 'k' ? &keyring : NULL;
+            const char **to = ch == 'l' ? &listen : ch == 's' ? &store : ch == 'k' ? &keyring
+                            : ch == 'c' ? &cert : ch == 'K' ? &key : NULL;
             if (!to)
                 return fputs(collect_help, stderr), CLI_USAGE;
             *to = optarg;
         }
     }
-    if (!listen || !store || !keyring || optind != argc)
+    if (!listen || !store || !keyring || optind != argc || !cert != !key)
         return fputs(collect_help, stderr), CLI_USAGE;
     if (dcs_submit_keyring_load(keyring, &c.kr, err, sizeof err))
         return fprintf(stderr, "dcscore: %s\n", err), dcs_submit_keyring_free(c.kr), CLI_USAGE;
@@ -296,11 +336,11 @@ int cmd_collect(int argc, char **argv)
     sigset_t set;
     sigemptyset(&set), sigaddset(&set, SIGINT), sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL); /* before the daemon's thread starts: it inherits the mask */
-    struct MHD_Daemon *d = rc ? NULL : start(&c, listen);
+    struct MHD_Daemon *d = rc ? NULL : start(&c, listen, cert, key);
     if (!rc && !d)
         rc = CLI_USAGE;
     if (d) {
-        cli_log(2, "collecting on http://%s (store %s, %s)", listen, dcs_region_is_server(store) ? "server" : store,
+        cli_log(2, "collecting on %s://%s (store %s, %s)", cert ? "https" : "http", listen, dcs_region_is_server(store) ? "server" : store,
                 dcs_region_backend(c.r));
         int sig = 0;
         sigwait(&set, &sig);
@@ -309,5 +349,8 @@ int cmd_collect(int argc, char **argv)
     }
     dcs_region_close(c.r);
     dcs_submit_keyring_free(c.kr);
+    if (c.key)
+        sodium_memzero(c.key, strlen(c.key));
+    free(c.cert), free(c.key);
     return rc;
 }

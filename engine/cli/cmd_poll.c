@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "cli_metrics.h"
 #include "../base/dcs_base.h"
+#include "../forward/dcs_forward.h"
 #include "../index/dcs_index.h"
 #include "../store/dcs_store.h"
 #include "../../probes/dcs_probe.h"
@@ -19,7 +20,9 @@
 
 static const char *help =
     "usage: dcscore poll [--once | --duration S] [--flush-interval S] [--summary-interval S]\n"
-    "                    [--fsync] [--metrics ADDR:PORT] [--stats] [-q|-v] SITE.yaml\n"
+    "                    [--fsync] [--metrics ADDR:PORT] [--stats] [-q|-v]\n"
+    "                    [--forward URL --key KEY [--forward-interval S] [--forward-ca FILE]\n"
+    "                     [--queue DIR] [--queue-max-mb N] [--queue-max-age-h H]] SITE.yaml\n"
     "\n"
     "Poll every device of the site on its interval (aligned to the clock) and append\n"
     "the samples to the HDF5 store. A device that times out or answers garbage is\n"
@@ -40,10 +43,31 @@ static const char *help =
     "                         at each summary and at exit (polls, samples by outcome,\n"
     "                         latency and cycle time p50/p99, overruns, late answers,\n"
     "                         samples written)\n"
-    "  -q, -v                 warnings and errors only / also debug lines\n";
+    "  -q, -v                 warnings and errors only / also debug lines\n"
+    "\n"
+    "The live scheduling feed (docs/region.md):\n"
+    "  --forward URL          every interval, send the region's collector (its\n"
+    "                         .../v1/status) a signed status: live PUE, IT and facility\n"
+    "                         power, rated and effective FP16/FP32 compute, coverage and\n"
+    "                         findings (dcscore.status/1); queued on disk until it is\n"
+    "                         acknowledged, delivered in order when the link returns\n"
+    "  --key KEY              the operator's private key (dcscore keygen) to sign with\n"
+    "  --forward-interval S   seconds per message (default 60; at least 1)\n"
+    "  --forward-ca FILE      CA certificate(s) an https:// collector is verified by\n"
+    "                         (default: the system's; verification is never off)\n"
+    "  --queue DIR            the queue (default STORE_DIR/SITE/forward)\n"
+    "  --queue-max-mb N       at most N MiB queued (default 64), oldest dropped first\n"
+    "  --queue-max-age-h H    messages older than H hours dropped unsent (default 168)\n";
+
+typedef struct {
+    const char *url, *key_path, *ca, *queue;
+    double interval_s, max_mb, max_age_h;
+} forward_args_t;
 
 static volatile sig_atomic_t stop_requested, reload_requested;
 static int use_fsync, print_stats;
+static forward_args_t fwd = {.interval_s = 60, .max_mb = 64, .max_age_h = 168};
+static dcs_metric_limits_t limits;
 static dcs_poller_t *running;
 
 static void on_signal(int sig)
@@ -61,6 +85,8 @@ typedef struct {
     dcs_poller_t *p;
     dcs_store_t *st;
     cli_metrics_t *metrics;
+    dcs_forward_t *fw;
+    dcs_live_t *live; /* the forwarder's figures, fed by sink() */
     int64_t flush_ns, last_flush_ns, summary_ns, last_summary_ns;
     uint64_t flushes, written;
     uint64_t prev_cycles, prev_ok, prev_missing, prev_overruns; /* sessions before a reload */
@@ -146,6 +172,8 @@ static void sink(void *ctx, const dcs_sample_t *smp, size_t n)
         s->written += n;
     if (s->metrics)
         cli_metrics_update(s->metrics, smp, n, dcs_poller_stats(s->p), s->flushes);
+    if (s->live)
+        dcs_live_add(s->live, smp, n);
     int64_t now = dcs_time_now_ns(), cycle_ns = (int64_t)s->cfg->site->poll_interval_ms * 1000000;
     if (now - s->last_flush_ns + cycle_ns > s->flush_ns) /* waiting for the next cycle would be late */
         flush_store(s);
@@ -157,6 +185,12 @@ static void log_line(void *ctx, int level, const char *line)
 {
     (void)ctx;
     cli_log(level == DCS_PROBE_LOG_ERROR ? 0 : level == DCS_PROBE_LOG_WARN ? 1 : 2, "%s", line);
+}
+
+static void log_line_fw(void *ctx, int level, const char *line)
+{
+    (void)ctx;
+    cli_log(level, "%s", line);
 }
 
 /* Load cfg_path and build a poller and a store for it. Returns 0, or logs why not. */
@@ -216,6 +250,14 @@ static void reload(session_t *s, const char *cfg_path)
     next.prev_missing += st->samples_missing, next.prev_overruns += st->overruns;
     next.flushes = s->flushes;
     next.written = s->written;
+    if (s->fw) { /* the interval under way starts over with the new channels */
+        dcs_live_t *live = dcs_live_new(next.cfg, fwd.interval_s, &limits);
+        if (live) {
+            dcs_live_free(dcs_forward_set_live(s->fw, live));
+            next.live = live;
+        } else
+            cli_log(0, "forward: out of memory after the reload: figures from the previous configuration");
+    }
     dcs_config_t *old_cfg = s->cfg;
     dcs_store_close(s->st); /* flushed above */
     dcs_poller_free(s->p);
@@ -232,7 +274,10 @@ static int parse(int argc, char **argv, double *duration_s, double *flush_s, dou
         {"once", no_argument, 0, 'o'}, {"duration", required_argument, 0, 'd'},
         {"flush-interval", required_argument, 0, 'f'}, {"summary-interval", required_argument, 0, 's'},
         {"metrics", required_argument, 0, 'm'}, {"fsync", no_argument, 0, 'y'},
-        {"stats", no_argument, 0, 'S'},
+        {"stats", no_argument, 0, 'S'}, {"forward", required_argument, 0, 'F'},
+        {"key", required_argument, 0, 'K'}, {"forward-interval", required_argument, 0, 'I'},
+        {"forward-ca", required_argument, 0, 'C'}, {"queue", required_argument, 0, 'Q'},
+        {"queue-max-mb", required_argument, 0, 'B'}, {"queue-max-age-h", required_argument, 0, 'A'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "qv", opts, NULL)) != -1) {
@@ -244,6 +289,13 @@ static int parse(int argc, char **argv, double *duration_s, double *flush_s, dou
         case 'm': *metrics = optarg; break;
         case 'y': use_fsync = 1; break;
         case 'S': print_stats = 1; break;
+        case 'F': fwd.url = optarg; break;
+        case 'K': fwd.key_path = optarg; break;
+        case 'I': fwd.interval_s = atof(optarg); break;
+        case 'C': fwd.ca = optarg; break;
+        case 'Q': fwd.queue = optarg; break;
+        case 'B': fwd.max_mb = atof(optarg); break;
+        case 'A': fwd.max_age_h = atof(optarg); break;
         case 'q': cli_verbosity = 1; break;
         case 'v': cli_verbosity = 3; break;
         case 'h': fputs(help, stdout); return -1;
@@ -254,7 +306,59 @@ static int parse(int argc, char **argv, double *duration_s, double *flush_s, dou
         fputs(help, stderr);
         return CLI_USAGE;
     }
+    if ((fwd.url || fwd.key_path) && (!fwd.url || !fwd.key_path || !(fwd.interval_s >= 1) ||
+                                      !(fwd.max_mb > 0) || !(fwd.max_age_h > 0))) {
+        cli_log(0, "poll: --forward needs --key, an interval of at least 1 s and positive queue bounds");
+        return CLI_USAGE;
+    }
     return CLI_OK;
+}
+
+/* --forward: the live figures and the thread that queues and sends them. */
+static int forward_start(session_t *s)
+{
+    dcs_submit_key_t key;
+    char err[800], dir[4200];
+    if (dcs_submit_key_load(fwd.key_path, &key, err, sizeof err))
+        return cli_log(0, "%s", err), CLI_USAGE;
+    snprintf(dir, sizeof dir, "%s/%s/forward", s->cfg->site->store_dir, s->cfg->site->id);
+    double poll_s = s->cfg->site->poll_interval_ms / 1000.0;
+    dcs_forward_opts_t o = {.url = fwd.url, .ca_file = fwd.ca, .key = &key, .site_id = s->cfg->site->id,
+                            .region = s->cfg->site->region, .interval_s = fwd.interval_s,
+                            .grace_s = poll_s + 0.5 < fwd.interval_s / 2 ? poll_s + 0.5 : fwd.interval_s / 2,
+                            .spool_dir = fwd.queue ? fwd.queue : dir,
+                            .max_bytes = (uint64_t)(fwd.max_mb * 1048576), .max_age_s = fwd.max_age_h * 3600,
+                            .log = log_line_fw};
+    s->live = dcs_live_new(s->cfg, fwd.interval_s, &limits);
+    int rc = !s->live ? DCS_ENOMEM : dcs_forward_start(&o, s->live, &s->fw, err, sizeof err);
+    memset(&key, 0, sizeof key);
+    if (rc) {
+        cli_log(0, "%s", s->live ? err : "out of memory");
+        dcs_live_free(s->live), s->live = NULL;
+        return CLI_USAGE;
+    }
+    dcs_forward_stats_t st;
+    dcs_forward_stats(s->fw, &st);
+    cli_log(2, "forward: to %s every %g s (%zu messages queued in %s)", fwd.url, fwd.interval_s, st.spool.depth,
+            o.spool_dir);
+    cli_metrics_set_forward(s->metrics, s->fw);
+    return 0;
+}
+
+/* Stop forwarding: what is queued gets 5 s to go; the rest stays on disk. */
+static void forward_stop(session_t *s)
+{
+    if (!s->fw)
+        return;
+    cli_metrics_set_forward(s->metrics, NULL);
+    dcs_forward_stats_t st;
+    dcs_forward_stop(s->fw, 5, &st);
+    s->fw = NULL;
+    cli_log(st.spool.depth ? 1 : 2, "forward: %llu messages made, %llu delivered, %llu refused; %zu left queued",
+            (unsigned long long)st.made, (unsigned long long)st.delivered, (unsigned long long)st.refused,
+            st.spool.depth);
+    dcs_live_free(s->live);
+    s->live = NULL;
 }
 
 int cmd_poll(int argc, char **argv)
@@ -271,15 +375,16 @@ int cmd_poll(int argc, char **argv)
     s.last_flush_ns = s.last_summary_ns = dcs_time_now_ns();
     if (metrics && !(s.metrics = cli_metrics_start(metrics)))
         return CLI_USAGE;
-    if (s.metrics) { /* the live findings take the policy's limits */
+    if (s.metrics || fwd.url) { /* the live findings and figures take the policy's limits */
         struct dcs_index_policy *pol = cli_policy_load();
         if (!pol)
             return cli_metrics_stop(s.metrics), CLI_USAGE;
-        dcs_metric_limits_t lim = dcs_index_policy_limits(pol);
-        cli_metrics_set_limits(s.metrics, lim.pue_min, lim.pue_max);
+        limits = dcs_index_policy_limits(pol);
+        cli_metrics_set_limits(s.metrics, limits.pue_min, limits.pue_max);
         dcs_index_policy_free(pol);
     }
-    if (session_open(&s, cfg_path)) {
+    if (session_open(&s, cfg_path) || (fwd.url && forward_start(&s))) {
+        session_close(&s);
         cli_metrics_stop(s.metrics);
         return CLI_USAGE;
     }
@@ -300,6 +405,7 @@ int cmd_poll(int argc, char **argv)
         reload(&s, cfg_path);
     }
     summary(&s);
+    forward_stop(&s);
     session_close(&s);
     rc = s.failed ? CLI_DATA : CLI_OK;
     cli_metrics_stop(s.metrics);

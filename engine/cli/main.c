@@ -54,9 +54,11 @@ void cli_log(int level, const char *fmt, ...)
     dcs_time_format(dcs_time_now_ns(), NULL, ts, sizeof ts);
     va_list ap;
     va_start(ap, fmt);
+    flockfile(stderr); /* one line, whichever thread logs (poll's forwarder does) */
     fprintf(stderr, "%s dcscore %s: ", ts, names[level < 4 ? level : 3]);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
+    funlockfile(stderr);
     va_end(ap);
 }
 

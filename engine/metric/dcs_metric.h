@@ -18,6 +18,13 @@
  * input is not finite. */
 double dcs_metric_pue(double e_dc_wh, double e_it_wh);
 
+/* The energy balance's boundaries: does channel c count towards E_DC (which 0)
+ * or E_IT (which 1)? Power and energy channels that are not cross-checks; IT is
+ * the it_total channels when the site has one (dcs_metric_has_it_total), else
+ * the sum of its it_rack channels. */
+int dcs_metric_has_it_total(const dcs_config_t *cfg);
+int dcs_metric_counts_for(const dcs_config_channel_t *c, int which, int has_it_total);
+
 /* One channel's contribution over the window. */
 typedef struct {
     unsigned channel;        /* index in the site config */

@@ -32,8 +32,15 @@ void dcs_metric_score_free(dcs_metric_score_t *sc)
     free(sc);
 }
 
-/* Does channel c count towards E_DC (which = 0) or E_IT (which = 1)? */
-static int counts_for(const dcs_config_channel_t *c, int which, int has_it_total)
+int dcs_metric_has_it_total(const dcs_config_t *cfg)
+{
+    for (unsigned i = 0; i < cfg->channels_count; i++)
+        if (cfg->channels[i].role == DCS_CONFIG_ROLE_IT_TOTAL && !cfg->channels[i].cross_check)
+            return 1;
+    return 0;
+}
+
+int dcs_metric_counts_for(const dcs_config_channel_t *c, int which, int has_it_total)
 {
     if (c->cross_check || (c->kind != DCS_CONFIG_POWER && c->kind != DCS_CONFIG_ENERGY))
         return 0;
@@ -273,7 +280,7 @@ static void fold_channel(dcs_metric_score_t *sc, const dcs_config_channel_t *c,
                          const dcs_agg_buckets_t *b, const dcs_metric_channel_t *mc,
                          int has_it_total, cover_acc_t *acc)
 {
-    int dc = counts_for(c, 0, has_it_total), it = counts_for(c, 1, has_it_total);
+    int dc = dcs_metric_counts_for(c, 0, has_it_total), it = dcs_metric_counts_for(c, 1, has_it_total);
     double e = dcs_agg_buckets_total_wh(b);
     if (dc)
         sc->e_dc_wh += e;
@@ -450,13 +457,10 @@ int dcs_metric_score_progress(const dcs_config_t *cfg, dcs_store_t *st, int64_t 
                               int64_t to_ns, int64_t bucket_ns, dcs_metric_progress_fn progress,
                               void *ctx, dcs_metric_score_t **out, char *err, size_t errlen)
 {
-    int has_it_total = 0, has_dc = 0, has_it = 0, rc = 0;
-    for (unsigned i = 0; i < cfg->channels_count; i++)
-        has_it_total |= cfg->channels[i].role == DCS_CONFIG_ROLE_IT_TOTAL &&
-                        !cfg->channels[i].cross_check;
+    int has_it_total = dcs_metric_has_it_total(cfg), has_dc = 0, has_it = 0, rc = 0;
     for (unsigned i = 0; i < cfg->channels_count; i++) {
-        has_dc |= counts_for(&cfg->channels[i], 0, has_it_total);
-        has_it |= counts_for(&cfg->channels[i], 1, has_it_total);
+        has_dc |= dcs_metric_counts_for(&cfg->channels[i], 0, has_it_total);
+        has_it |= dcs_metric_counts_for(&cfg->channels[i], 1, has_it_total);
     }
     if (!has_dc || !has_it) {
         snprintf(err, errlen, "%s: PUE needs a facility_total and an it_total (or it_rack) "
