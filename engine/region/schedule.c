@@ -217,13 +217,14 @@ typedef struct {
 static int hist_row(void *ctx, int nc, const char *const *v)
 {
     hist_t *h = ctx;
-    if (nc < 6)
+    if (nc < 7)
         return 1;
     char t[48];
     dcs_time_format(v[1] ? strtoll(v[1], NULL, 10) : 0, "UTC", t, sizeof t);
-    fprintf(h->f, "%s\n  {\"seq\": %s, \"data_utc\": \"%s\", \"pue\": %s, \"it_kw\": %s, \"fp16_effective_tflops\": %s, "
-                  "\"fp32_effective_tflops\": %s}", h->n++ ? "," : "", v[0] ? v[0] : "0", t, v[2] ? v[2] : "null",
-            v[3] ? v[3] : "null", v[4] ? v[4] : "null", v[5] ? v[5] : "null");
+    fprintf(h->f, "%s\n  {\"seq\": %s, \"data_utc\": \"%s\", \"received_ns\": %s, \"pue\": %s, \"it_kw\": %s, "
+                  "\"fp16_effective_tflops\": %s, \"fp32_effective_tflops\": %s}", h->n++ ? "," : "", v[0] ? v[0] : "0", t,
+            v[6] ? v[6] : "null", v[2] ? v[2] : "null", v[3] ? v[3] : "null", v[4] ? v[4] : "null",
+            v[5] ? v[5] : "null");
     return 0;
 }
 
@@ -236,7 +237,7 @@ int dcs_region_history_json(dcs_region_t *r, const char *site, int64_t from_ns, 
     fprintf(f, "{\"schema\": \"dcscore.history/1\", \"site\": ");
     dcs_json_str(f, site);
     fputs(", \"status\": [", f);
-    int rc = rs_run(r, "SELECT seq, t_ns, pue, it_kw, fp16_effective_tflops, fp32_effective_tflops FROM status "
+    int rc = rs_run(r, "SELECT seq, t_ns, pue, it_kw, fp16_effective_tflops, fp32_effective_tflops, received_ns FROM status "
                        "WHERE site_id = $1 AND t_ns >= $2 AND t_ns < $3 ORDER BY seq", 3, p, hist_row, &h);
     fputs("\n]}\n", f);
     return rc ? DCS_ESTORE : 0;
