@@ -86,7 +86,7 @@ round() { # NAME STORE
     Q=$R/store/lg-c/forward
     export DCS_BASE="https://127.0.0.1:$PC" DCS_CA="$DIR/tls.crt" DCS_DIR="$DIR" DCS_R="$R"
     check() { $PY "$SRC/tests/data/feed_check.py" "$@"; }
-    wait_for 30 check fresh qp-a qp-b lg-c || fail "$1: the three sites did not all report: $(tail -2 "$R"/*.log)"
+    wait_for 30 check fresh qp-a qp-b lg-c || fail "$1: the three sites did not all report: $(tail -n 2 "$R"/*.log)"
 
     kill "$RELAY"; wait "$RELAY" 2>/dev/null     # the link is cut
     wait_for 20 check stale lg-c || fail "$1: lg-c not stale during the cut"
@@ -108,7 +108,10 @@ round() { # NAME STORE
     check refusals "$R/kept.msg" || fail "$1: refusals"
     check placement || fail "$1: placement"
     kill "$PA" "$PB" "$PCUT"
-    wait "$PA" "$PB" "$PCUT" 2>/dev/null
+    for p in "$PA" "$PB" "$PCUT"; do
+        wait "$p"; rc=$?
+        [ $rc -eq 0 ] || fail "$1: a poller exited $rc on SIGTERM: $(tail -n 3 "$R"/*.log)"
+    done
     for s in qp-a qp-b lg-c; do
         [ "$(queued "$R/store/$s/forward")" -eq 0 ] && [ -z "$(ls "$R/store/$s/forward/refused")" ] ||
             fail "$1: $s left messages queued or refused"

@@ -184,7 +184,8 @@ int dcs_spool_open(const char *dir, uint64_t max_bytes, double max_age_s, dcs_sp
     rc = rc ? rc : scan(sp, "/refused", err, errlen);
     if (rc)
         return dcs_spool_close(sp), rc;
-    qsort(sp->e, sp->n, sizeof *sp->e, by_seq);
+    if (sp->n)
+        qsort(sp->e, sp->n, sizeof *sp->e, by_seq);
     *out = sp;
     return 0;
 }
