@@ -192,12 +192,16 @@ $(BUILD)/bench/region_bench: bench/region_bench.c $(BUILD)/libdcscore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libdcscore.a $(ALL_LDFLAGS) $(LDLIBS)
 
+$(BUILD)/bench/collect_bench: bench/collect_bench.c $(BUILD)/libdcscore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libdcscore.a $(ALL_LDFLAGS) $(LDLIBS)
+
 # Benchmarks print ratios against baselines measured in the same run.
 # year_bench writes about 9 GB of day files to a temporary folder (removed after).
 bench: deps
 	@tools/deps.sh $(BENCH_PKGS)
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/agg_bench $(BUILD)/bench/store_bench \
-	    $(BUILD)/bench/year_bench $(BUILD)/bench/region_bench
+	    $(BUILD)/bench/year_bench $(BUILD)/bench/region_bench $(BUILD)/bench/collect_bench
 	@DCS_BENCH_DIR=bench $(BUILD)/bench/agg_bench
 	@echo
 	@DCS_BENCH_DIR=bench $(BUILD)/bench/store_bench
@@ -209,6 +213,8 @@ bench: deps
 	@DCS_BENCH_DIR=bench $(BUILD)/bench/year_bench
 	@echo
 	@DCS_SRC=. $(BUILD)/bench/region_bench
+	@echo
+	@DCS_BUILD=$(BUILD) $(BUILD)/bench/collect_bench
 
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 MANDIR  ?= $(PREFIX)/share/man
