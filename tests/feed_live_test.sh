@@ -4,8 +4,9 @@
 # collector serves HTTPS (its own CA); three sites poll the simulated fleet with
 # `poll --forward` every 2 s: qp-a and qp-b (operator op-qp) directly, lg-c
 # (op-lg) through a relay the test cuts for a while. During the cut lg-c turns
-# stale and is never shown available; its poller is killed with SIGKILL with
-# messages queued and started again; when the link returns the queue drains.
+# stale and is never shown available, and its poller's /metrics show the queue
+# growing; the poller is killed with SIGKILL with messages queued and started
+# again; when the link returns the queue drains.
 # Then every site's messages are at the collector numbered 1..N with none
 # missing or twice (N: the last number its poller had acknowledged), received
 # in their order; a forged, a replayed and an oversized message are refused
@@ -91,6 +92,14 @@ round() { # NAME STORE
     kill "$RELAY"; wait "$RELAY" 2>/dev/null     # the link is cut
     wait_for 20 check stale lg-c || fail "$1: lg-c not stale during the cut"
     wait_for 20 queue_over "$Q" 2 || fail "$1: lg-c queued $(queued "$Q") messages during the cut"
+    mport=$(sed -n 's|.*metrics on http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$R/lg-c.log" | tail -n 1)
+    curl -sf "http://127.0.0.1:$mport/metrics" >"$R/metrics.txt" || fail "$1: lg-c's /metrics"
+    $PY - "$R/metrics.txt" <<'PY' || fail "$1: the queue's self-metrics"
+import sys
+m = {l.split("{")[0]: float(l.split()[-1]) for l in open(sys.argv[1]) if l.startswith("dcscore_forward_")}
+assert m["dcscore_forward_queue_depth"] >= 3 and m["dcscore_forward_queue_oldest_age_seconds"] > 2, m
+assert m["dcscore_forward_failures_total"] >= 1, m
+PY
     cp "$(ls "$Q"/*.msg | head -1)" "$R/kept.msg"   # to replay and forge later
     kill -9 "$PCUT"; wait "$PCUT" 2>/dev/null       # mid-queue
     before=$(queued "$Q")

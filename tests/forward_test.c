@@ -139,6 +139,7 @@ static void test_figures_by_hand(void **state)
     assert_true(json_object_object_get_ex(j, "pue", &v) && fabs(json_object_get_double(v) - 1.322115) < 1e-6);
     assert_true(json_object_object_get_ex(j, "fp32", &fp) && json_object_object_get_ex(fp, "effective_tflops", &v));
     assert_true(fabs(json_object_get_double(v) - 15) < 1e-4);
+    assert_true(json_object_object_get_ex(fp, "available_tflops", &v) && fabs(json_object_get_double(v) - 25) < 1e-4);
     assert_int_equal(strlen(b), len);
     json_object_put(j);
     free(b);
@@ -161,6 +162,7 @@ static void test_withheld_with_findings(void **state)
     char *b = dcs_live_status_json(&s, "op-a", "fw-01", "qingpu", 8, &len);
     assert_non_null(strstr(b, "\"pue\": null"));
     assert_non_null(strstr(b, "\"facility_kw\": null"));
+    assert_non_null(strstr(b, "\"rated_tflops\": 200.0000, \"effective_tflops\": null, \"available_tflops\": null"));
     free(b);
 }
 

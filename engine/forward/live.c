@@ -280,6 +280,8 @@ char *dcs_live_status_json(const dcs_live_status_t *s, const char *operator_id, 
         fprintf(f, ", \"%s\": {\"rated_tflops\": ", p ? "fp32" : "fp16");
         dcs_json_num(f, "%.4f", s->rated[p]);
         fputs(", \"effective_tflops\": ", f), dcs_json_num(f, "%.4f", s->effective[p]);
+        double a = s->rated[p] - s->effective[p]; /* NaN when either is withheld (fmax would make it 0) */
+        fputs(", \"available_tflops\": ", f), dcs_json_num(f, "%.4f", isfinite(a) ? fmax(a, 0) : NAN);
         fputc('}', f);
     }
     fprintf(f, ", \"coverage\": %.6f, \"findings\": %s}", s->coverage, s->findings);
