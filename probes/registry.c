@@ -33,4 +33,6 @@ void dcs_probe_register_builtin(void)
         dcs_probe_modbus_register();
     if (!dcs_probe_find("snmp"))
         dcs_probe_snmp_register();
+    if (!dcs_probe_find("prometheus"))
+        dcs_probe_prometheus_register();
 }

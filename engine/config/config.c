@@ -25,10 +25,11 @@ const cyaml_strval_t dcs_config_kind_names[3] = {
     {"power", DCS_CONFIG_POWER}, {"energy", DCS_CONFIG_ENERGY},
     {"utilisation", DCS_CONFIG_UTILISATION},
 };
-const cyaml_strval_t dcs_config_unit_names[7] = {
+const cyaml_strval_t dcs_config_unit_names[9] = {
     {"W", DCS_CONFIG_UNIT_W}, {"kW", DCS_CONFIG_UNIT_KW}, {"Wh", DCS_CONFIG_UNIT_WH},
     {"kWh", DCS_CONFIG_UNIT_KWH}, {"MWh", DCS_CONFIG_UNIT_MWH},
     {"percent", DCS_CONFIG_UNIT_PERCENT}, {"ratio", DCS_CONFIG_UNIT_RATIO},
+    {"joule", DCS_CONFIG_UNIT_JOULE}, {"millijoule", DCS_CONFIG_UNIT_MILLIJOULE},
 };
 const cyaml_strval_t dcs_config_type_names[8] = {
     {"int16", DCS_SAMPLE_INT16}, {"uint16", DCS_SAMPLE_UINT16}, {"int32", DCS_SAMPLE_INT32},
@@ -77,6 +78,7 @@ static const cyaml_schema_field_t channel_fields[] = {
     ENUM("type", dcs_config_channel_t, type, type_names, OPT),
     ENUM("order", dcs_config_channel_t, order, order_names, OPT),
     STR("oid", dcs_config_channel_t, oid, OPT),
+    STR("metric", dcs_config_channel_t, metric, OPT),
     OPT_INT("index", dcs_config_channel_t, index_yaml),
     ENUM("walk", dcs_config_channel_t, walk, dcs_config_walk_names, OPT),
     CYAML_FIELD_INT("counter_bits", OPT, dcs_config_channel_t, counter_bits),
@@ -301,6 +303,8 @@ static double unit_to_si(dcs_config_kind_t kind, dcs_config_unit_t unit, int *ok
         [DCS_CONFIG_UNIT_MWH] = {DCS_CONFIG_ENERGY, 1e6},
         [DCS_CONFIG_UNIT_PERCENT] = {DCS_CONFIG_UTILISATION, 1},
         [DCS_CONFIG_UNIT_RATIO] = {DCS_CONFIG_UTILISATION, 100},
+        [DCS_CONFIG_UNIT_JOULE] = {DCS_CONFIG_ENERGY, 1 / 3600.0},
+        [DCS_CONFIG_UNIT_MILLIJOULE] = {DCS_CONFIG_ENERGY, 1e-3 / 3600.0},
     };
     *ok = tab[unit].kind == kind;
     return tab[unit].f;
@@ -354,8 +358,14 @@ static int validate_channel_source(dcs_config_t *cfg, dcs_config_channel_t *c, i
                  c->id, d->id, c->oid ? c->oid : "");
         return 0;
     }
-    if (c->oid || c->walk)
-        FAIL(line, "channel '%s': oid and walk are for SNMP devices", c->id);
+    if (d->protocol == DCS_CONFIG_PROMETHEUS) {
+        if (!c->metric || !*c->metric || c->oid)
+            FAIL(line, "channel '%s': prometheus device '%s' needs `metric` (NAME or NAME{label=\"value\"}), "
+                       "not oid", c->id, d->id);
+        return 0;
+    }
+    if (c->oid || c->walk || c->metric)
+        FAIL(line, "channel '%s': oid and walk are for SNMP devices, metric for prometheus ones", c->id);
     if (c->function != 3 && c->function != 4)
         FAIL(line, "channel '%s': function %d is not 3 (holding) or 4 (input); or give a "
                    "profile point", c->id, c->function);

@@ -29,12 +29,14 @@ typedef enum {
     DCS_CONFIG_SNMP,           /* SNMP v1, v2c, v3 over UDP */
     DCS_CONFIG_MODBUS_RTU,     /* Modbus RTU on a serial line */
     DCS_CONFIG_MODBUS_RTU_TCP, /* Modbus RTU frames over TCP (serial gateways) */
+    DCS_CONFIG_PROMETHEUS,     /* a Prometheus text endpoint over HTTP(S) (dcgm-exporter, npu-exporter) */
 } dcs_config_proto_t;
 
 /* Units as written in the config; values are stored in W, Wh or %. */
 typedef enum {
     DCS_CONFIG_UNIT_W, DCS_CONFIG_UNIT_KW, DCS_CONFIG_UNIT_WH, DCS_CONFIG_UNIT_KWH,
     DCS_CONFIG_UNIT_MWH, DCS_CONFIG_UNIT_PERCENT, DCS_CONFIG_UNIT_RATIO,
+    DCS_CONFIG_UNIT_JOULE, DCS_CONFIG_UNIT_MILLIJOULE, /* energy counters of exporters (DCGM: mJ) */
 } dcs_config_unit_t;
 
 /* SNMPv3 user (USM). Keys are derived from the passwords at open. */
@@ -75,6 +77,8 @@ typedef struct {
     int backoff_max_cycles; /* a down device skips at most this many cycles (default 1) */
     int *backoff_yaml; /* private */
     int sunspec_model; /* from the profile: SunSpec model to discover (0 = none) */
+    char *url;         /* prometheus: the page, http:// or https:// */
+    char *ca_file;     /* prometheus over https: CA certificates (default: the system's) */
 } dcs_config_device_t;
 
 /* A device profile (a data file, probes/profiles/NAME.yaml): named points so that
@@ -138,7 +142,10 @@ typedef struct {
     char *oid;
     int index;             /* instance appended to an indexed profile OID (>= 0) */
     int *index_yaml;       /* private */
-    dcs_config_walk_t walk;  /* SNMP: reduce every instance under oid (GETBULK) */
+    dcs_config_walk_t walk;  /* SNMP: reduce every instance under oid (GETBULK); prometheus:
+                                every series the selector matches */
+    /* prometheus: a selector, NAME{label="value",label!="value"} */
+    char *metric;
     int counter_bits;      /* energy counters: rollover at 2^bits (0: the register type's;
                               32 for SNMP) */
     /* Resolved by dcs_config_load (also from a profile point): */

@@ -19,9 +19,10 @@
 
 /* ---- schemas -------------------------------------------------------------- */
 
-const cyaml_strval_t dcs_config_proto_names[4] = {
+const cyaml_strval_t dcs_config_proto_names[5] = {
     {"modbus_tcp", DCS_CONFIG_MODBUS_TCP}, {"snmp", DCS_CONFIG_SNMP},
     {"modbus_rtu", DCS_CONFIG_MODBUS_RTU}, {"modbus_rtu_tcp", DCS_CONFIG_MODBUS_RTU_TCP},
+    {"prometheus", DCS_CONFIG_PROMETHEUS},
 };
 
 static const cyaml_schema_field_t v3_fields[] = {
@@ -38,6 +39,8 @@ static const cyaml_schema_field_t device_fields[] = {
     STR("id", dcs_config_device_t, id, 0),
     ENUM("protocol", dcs_config_device_t, protocol, dcs_config_proto_names, 0),
     STR("host", dcs_config_device_t, host, OPT),
+    STR("url", dcs_config_device_t, url, OPT),
+    STR("ca_file", dcs_config_device_t, ca_file, OPT),
     CYAML_FIELD_INT("port", OPT, dcs_config_device_t, port),
     STR("serial", dcs_config_device_t, serial, OPT),
     CYAML_FIELD_INT("baud", OPT, dcs_config_device_t, baud),
@@ -216,6 +219,16 @@ static int load_profile(dcs_config_t *cfg, unsigned i, int line)
 
 static int validate_endpoint(dcs_config_t *cfg, dcs_config_device_t *d, int line)
 {
+    if (d->protocol == DCS_CONFIG_PROMETHEUS) {
+        if (!d->url || (strncmp(d->url, "http://", 7) && strncmp(d->url, "https://", 8)) || d->host || d->serial)
+            FAIL(line, "device '%s': prometheus needs `url` (http://HOST:PORT/metrics or https://...), "
+                       "not host or serial", d->id);
+        if (d->ca_file && strncmp(d->url, "https://", 8))
+            FAIL(line, "device '%s': ca_file is for an https:// url", d->id);
+        return 0;
+    }
+    if (d->url || d->ca_file)
+        FAIL(line, "device '%s': url and ca_file are for prometheus devices", d->id);
     if (d->protocol == DCS_CONFIG_MODBUS_RTU) {
         if (!d->serial || d->host)
             FAIL(line, "device '%s': modbus_rtu needs `serial` (a device path), not host", d->id);
@@ -316,8 +329,8 @@ int dcs_config_device_validate(dcs_config_t *cfg, unsigned i)
             FAIL(line, "devices[%u].id: '%s' is used twice", i + 1, d->id);
     if ((rc = validate_endpoint(cfg, d, line)))
         return rc;
-    if (d->timeout_ms == 0)
-        d->timeout_ms = 500;
+    if (d->timeout_ms == 0) /* a scraped page is bigger than a register or an OID */
+        d->timeout_ms = d->protocol == DCS_CONFIG_PROMETHEUS ? 2000 : 500;
     if (d->timeout_ms < 10 || d->timeout_ms > 60000)
         FAIL(line, "device '%s': timeout_ms %d outside 10..60000", d->id, d->timeout_ms);
     d->retries = d->retries_yaml ? *d->retries_yaml : 1;
@@ -326,6 +339,7 @@ int dcs_config_device_validate(dcs_config_t *cfg, unsigned i)
         FAIL(line, "device '%s': retries %d or backoff_max_cycles %d outside 0..10 / 0..60",
              d->id, d->retries, d->backoff_max_cycles);
     rc = d->protocol == DCS_CONFIG_SNMP ? validate_snmp(cfg, d, line)
+         : d->protocol == DCS_CONFIG_PROMETHEUS ? 0
                                         : validate_modbus(cfg, d, line);
     if (!rc && d->profile)
         rc = load_profile(cfg, i, line);
