@@ -417,6 +417,75 @@ static void test_counter_bridges_power_gap(void **state)
     dcs_config_free(cfg);
 }
 
+static const char *activity_yaml =
+    "site: {id: g-01, name: GPU test, region: lingang, pue_category: 3,\n"
+    "       poll_interval_ms: 60000, gap_limit_s: 120, min_coverage: 0.9, store_dir: store}\n"
+    "devices:\n"
+    "  - {id: m, protocol: modbus_tcp, host: 127.0.0.1, port: 1502, profile: sdm630}\n"
+    "  - {id: x, protocol: prometheus, url: \"http://127.0.0.1:9400/metrics\"}\n"
+    "channels:\n"
+    "  - {id: fac, device: m, point: total_power, role: facility_total}\n"
+    "  - {id: it, device: m, point: total_power, role: it_total}\n"
+    "  - {id: util, device: x, metric: DCGM_FI_DEV_GPU_UTIL, walk: mean, kind: utilisation, unit: percent, role: server}\n"
+    "  - {id: tensor, device: x, metric: DCGM_FI_PROF_PIPE_TENSOR_ACTIVE, walk: mean, kind: utilisation, unit: ratio, role: server}\n"
+    "  - {id: fp32p, device: x, metric: DCGM_FI_PROF_PIPE_FP32_ACTIVE, walk: mean, kind: utilisation, unit: ratio, role: server}\n"
+    "  - {id: sm, device: x, metric: DCGM_FI_PROF_SM_ACTIVE, walk: mean, kind: utilisation, unit: ratio, role: server}\n"
+    "  - {id: util2, device: x, metric: 'DCGM_FI_DEV_GPU_UTIL{Hostname=\"old\"}', kind: utilisation, unit: percent, role: server}\n"
+    "inventory:\n"
+    "  servers:\n"
+    "    - {id: h100, count: 2, utilisation: util, activity: {tensor: tensor, fp32: fp32p, sm: sm},\n"
+    "       fp64_tflops: 60, fp32_tflops: 120, fp16_tflops: 990}\n"
+    "    - {id: old, count: 1, utilisation: util2, fp16_tflops: 100}\n";
+
+/* Effective compute per precision from the pipes' activity (stored in %): the
+ * H100 group's GPU utilisation reads 100 %, its tensor pipe 30 %, its FP32
+ * pipe 10 %, SM 45 %. By hand: FP16 2 x 990 x 0.30 = 594 (tensor), FP32 2 x
+ * 120 x 0.10 = 24 (FP32 pipe), FP64 2 x 60 x 0.45 = 54 (SM: no FP64 pipe
+ * given); FP32-eq from its best rating, FP16 990 x 0.5 = 495 per server, x 2
+ * x 0.30 = 297. The "old" group has GPU utilisation only (100 %): FP16 + 100,
+ * FP32-eq + 50; its source is the lowest grade and flagged. */
+static void test_effective_from_activity(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("activity");
+    dcs_config_t *cfg;
+    if (dcs_config_load(tu_write(dir, "site.yaml", activity_yaml), &cfg))
+        fail_msg("%s", dcs_config_errmsg(cfg));
+    dcs_store_t *st;
+    assert_int_equal(dcs_store_open(cfg, 'w', &st), 0);
+    const double v[7] = {1500, 1000, 100, 30, 10, 45, 100};
+    for (unsigned c = 0; c < 7; c++)
+        hour(st, c, T0, v[c], -1);
+    dcs_store_close(st);
+    assert_int_equal(dcs_store_open(cfg, 'r', &st), 0);
+    dcs_metric_score_t *sc;
+    char err[256];
+    assert_int_equal(dcs_metric_score(cfg, st, T0, T0 + H, H, &sc, err, sizeof err), 0);
+    const double f[4] = {2.0, 1.0, 0.5, 0.25};
+    dcs_metric_indicators_t ind;
+    dcs_metric_indicators(cfg, sc, f, 0.5703, &ind);
+    near(ind.c_eff_tflops[DCS_METRIC_FP16], 594 + 100, 1e-9, "fp16: tensor activity, not GPU utilisation");
+    near(ind.c_eff_tflops[DCS_METRIC_FP32], 24, 1e-9, "fp32: the FP32 pipe");
+    near(ind.c_eff_tflops[DCS_METRIC_FP64], 54, 1e-9, "fp64: SM activity");
+    near(ind.peak_tflops[DCS_METRIC_FP16], 2 * 990 + 100, 1e-9, "fp16 rated");
+    near(ind.c_eff_fp32eq_tflops, 297 + 50, 1e-9, "FP32-eq");
+    assert_string_equal(ind.source[DCS_METRIC_FP32], "FP32 pipe activity");
+    assert_string_equal(ind.source[DCS_METRIC_FP64], "SM activity");
+    assert_string_equal(ind.source[DCS_METRIC_FP16], "GPU utilisation (not activity)"); /* the lowest grade */
+    assert_int_equal(ind.source_grade[DCS_METRIC_FP16], 4);
+    dcs_metric_limits_t lim = {.pue_min = 1, .pue_max = 4, .meter_class_pct = 1, .min_coverage = 0.9,
+                               .scale_step_max = 10};
+    dcs_metric_check(cfg, sc, &lim);
+    int flagged = 0;
+    for (size_t i = 0; i < sc->nfindings; i++)
+        flagged += strcmp(sc->findings[i].id, "activity_from_gpu_util") == 0 &&
+                   strcmp(sc->findings[i].channel, "util2") == 0;
+    assert_int_equal(flagged, 1); /* the H100 group's utilisation is not used, so not flagged */
+    dcs_metric_score_free(sc);
+    dcs_store_close(st);
+    dcs_config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_ratio_of_sums_not_mean_of_ratios),
         cmocka_unit_test(test_coverage_and_rack_fallback),
         cmocka_unit_test(test_cue_eue_mixed_precisions),
+        cmocka_unit_test(test_effective_from_activity),
         cmocka_unit_test(test_missing_time_lowers_coverage_not_ratios),
         cmocka_unit_test(test_day_buckets_in_site_zone),
         cmocka_unit_test(test_counter_bridges_power_gap),

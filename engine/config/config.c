@@ -87,10 +87,17 @@ static const cyaml_schema_field_t channel_fields[] = {
 static const cyaml_schema_value_t channel_schema = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, dcs_config_channel_t, channel_fields)};
 
+static const cyaml_schema_field_t activity_fields[] = {
+    STR("tensor", dcs_config_activity_t, tensor, OPT),
+    STR("sm", dcs_config_activity_t, sm, OPT),
+    STR("fp32", dcs_config_activity_t, fp32, OPT),
+    STR("fp64", dcs_config_activity_t, fp64, OPT),
+    CYAML_FIELD_END};
 static const cyaml_schema_field_t server_fields[] = {
     STR("id", dcs_config_server_t, id, 0),
     CYAML_FIELD_INT("count", OPT, dcs_config_server_t, count),
-    STR("utilisation", dcs_config_server_t, utilisation, 0),
+    STR("utilisation", dcs_config_server_t, utilisation, OPT),
+    CYAML_FIELD_MAPPING_PTR("activity", CYAML_FLAG_POINTER | OPT, dcs_config_server_t, activity, activity_fields),
     CYAML_FIELD_FLOAT("fp64_tflops", OPT, dcs_config_server_t, fp64_tflops),
     CYAML_FIELD_FLOAT("fp32_tflops", OPT, dcs_config_server_t, fp32_tflops),
     CYAML_FIELD_FLOAT("fp16_tflops", OPT, dcs_config_server_t, fp16_tflops),
@@ -409,6 +416,53 @@ static int validate_channel(dcs_config_t *cfg, unsigned i)
     return 0;
 }
 
+/* A utilisation channel of server group sv (NULL: none named): its index, -1
+ * when absent; -2 (with the error set) when it names no utilisation channel. */
+static int activity_channel(dcs_config_t *cfg, const dcs_config_server_t *sv, const char *key, const char *id,
+                            int line)
+{
+    if (!id)
+        return -1;
+    int ch = dcs_config_channel_find(cfg, id);
+    if (ch < 0 || cfg->channels[ch].kind != DCS_CONFIG_UTILISATION) {
+        dcs_config_set_err(cfg, line, "server '%s': %s '%s' is not a utilisation channel", sv->id, key, id);
+        return -2;
+    }
+    return ch;
+}
+
+/* Each rated precision's channel: the tensor pipe for FP16 and INT8, the FP32
+ * or FP64 pipe (else SM activity) for those, the group's utilisation where
+ * activity gives none. */
+static int validate_activity(dcs_config_t *cfg, dcs_config_server_t *sv, int line)
+{
+    const dcs_config_activity_t *a = sv->activity;
+    int u = activity_channel(cfg, sv, "utilisation", sv->utilisation, line);
+    int t = activity_channel(cfg, sv, "activity.tensor", a ? a->tensor : NULL, line);
+    int sm = activity_channel(cfg, sv, "activity.sm", a ? a->sm : NULL, line);
+    int f32 = activity_channel(cfg, sv, "activity.fp32", a ? a->fp32 : NULL, line);
+    int f64 = activity_channel(cfg, sv, "activity.fp64", a ? a->fp64 : NULL, line);
+    if (u == -2 || t == -2 || sm == -2 || f32 == -2 || f64 == -2)
+        return DCS_ECONFIG;
+    const double peak[4] = {sv->fp64_tflops, sv->fp32_tflops, sv->fp16_tflops, sv->int8_tflops};
+    const int pick[4] = {f64 >= 0 ? f64 : sm >= 0 ? sm : u, f32 >= 0 ? f32 : sm >= 0 ? sm : u,
+                         t >= 0 ? t : u, t >= 0 ? t : u};
+    static const char *const names[4] = {"fp64", "fp32", "fp16", "int8"};
+    int best = -1;
+    for (int p = 0; p < 4; p++) {
+        sv->prec_channel[p] = peak[p] > 0 ? (uint32_t)pick[p] : UINT32_MAX;
+        if (peak[p] > 0 && pick[p] < 0)
+            FAIL(line, "server '%s': %s is rated but has no channel: give utilisation, or activity.%s", sv->id,
+                 names[p], p >= 2 ? "tensor" : names[p]);
+        if (peak[p] > 0 && (best < 0 || peak[p] > peak[best]))
+            best = p;
+    }
+    if (u < 0 && best < 0)
+        FAIL(line, "server '%s': no utilisation channel (needed to weigh a group with no rating)", sv->id);
+    sv->channel_index = (uint32_t)(u >= 0 ? u : pick[best]);
+    return 0;
+}
+
 static int validate_inventory(dcs_config_t *cfg)
 {
     dcs_config_inventory_t *inv = cfg->inventory;
@@ -420,17 +474,15 @@ static int validate_inventory(dcs_config_t *cfg)
         FAIL(line, "inventory.rack_count: negative");
     for (unsigned i = 0; i < inv->servers_count; i++) {
         dcs_config_server_t *sv = &inv->servers[i];
-        int sl = dcs_config_line_of_id(cfg->path, sv->id), ch = dcs_config_channel_find(cfg, sv->utilisation);
+        int sl = dcs_config_line_of_id(cfg->path, sv->id);
         if (sv->count == 0)
             sv->count = 1;
         if (sv->count < 0)
             FAIL(sl, "server '%s': count %d negative", sv->id, sv->count);
-        if (ch < 0 || cfg->channels[ch].kind != DCS_CONFIG_UTILISATION)
-            FAIL(sl, "server '%s': utilisation '%s' is not a utilisation channel", sv->id,
-                 sv->utilisation);
         if (sv->fp64_tflops < 0 || sv->fp32_tflops < 0 || sv->fp16_tflops < 0 || sv->int8_tflops < 0)
             FAIL(sl, "server '%s': negative peak TFLOPS", sv->id);
-        sv->channel_index = (uint32_t)ch;
+        if (validate_activity(cfg, sv, sl))
+            return DCS_ECONFIG;
     }
     return 0;
 }

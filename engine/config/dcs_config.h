@@ -171,14 +171,25 @@ typedef struct {
     int probe_threads;     /* Modbus lines polled at once; default min(lines, 64) */
 } dcs_config_site_t;
 
+/* The activity channels of an accelerator group (kind utilisation, 0..100 %):
+ * the tensor pipe for tensor precisions (FP16, INT8), the FP32 and FP64 pipes,
+ * and SM activity for FP32/FP64 where no pipe channel is given. */
+typedef struct {
+    char *tensor, *sm, *fp32, *fp64;
+} dcs_config_activity_t;
+
 /* A group of identical servers and their rated peak compute (TFLOPS) per precision
- * (0 = not rated). `utilisation` names the channel whose mean (%) stands for them. */
+ * (0 = not rated). `utilisation` names the channel whose mean (%) stands for them
+ * where `activity` gives none for a precision. */
 typedef struct {
     char *id;
     int count;             /* servers in the group, default 1 */
-    char *utilisation;     /* channel id (kind utilisation) */
+    char *utilisation;     /* channel id (kind utilisation); optional with activity */
+    dcs_config_activity_t *activity;
     double fp64_tflops, fp32_tflops, fp16_tflops, int8_tflops;
-    uint32_t channel_index; /* resolved */
+    uint32_t channel_index; /* resolved: utilisation, else the channel of the best-rated precision */
+    uint32_t prec_channel[4]; /* resolved: the channel per precision (FP64, FP32, FP16, INT8);
+                                 UINT32_MAX where not rated */
 } dcs_config_server_t;
 
 typedef struct {

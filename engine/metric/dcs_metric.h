@@ -139,6 +139,9 @@ typedef struct {
     double peak_fp32eq_tflops;    /* rated, all servers */
     double utilisation_coverage;  /* share of rated FP32-eq peak with valid utilisation */
     unsigned servers_missing;     /* server groups without valid utilisation */
+    const char *source[DCS_METRIC_NPREC]; /* what C_eff,p rests on: the lowest grade among
+                                             the groups rated at p (NULL: none) */
+    int source_grade[DCS_METRIC_NPREC];   /* 1 pipe activity .. 4 GPU utilisation */
     double p_it_avg_kw;           /* E_IT / window */
     double cue_it_tflops_per_kw;  /* C_eff / P_IT; NaN without inventory */
     double cue_dc_tflops_per_kw;  /* CUE_IT / PUE */
@@ -153,6 +156,12 @@ typedef struct {
     double erf;                   /* ISO/IEC 30134-6: reused / E_DC */
     double ref;                   /* ISO/IEC 30134-3: renewable / E_DC */
 } dcs_metric_indicators_t;
+
+/* What an activity or utilisation channel measures, and its grade (1 best):
+ * a pipe's activity (DCGM_FI_PROF_PIPE_*_ACTIVE: 1), SM activity (2), NPU
+ * AI-core utilisation, CPU load or an operator feed (3), GPU utilisation
+ * (DCGM_FI_DEV_GPU_UTIL: the share of time any kernel ran, not activity: 4). */
+const char *dcs_metric_activity_source(const dcs_config_channel_t *c, int *grade);
 
 /* CUE, EUE and companions for a scored window. fp32eq: factors per precision
  * (fp64, fp32, fp16, int8); cef: grid kgCO2/kWh; a utilisation channel counts when

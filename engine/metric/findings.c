@@ -135,6 +135,31 @@ static void check_channels(const dcs_config_t *cfg, dcs_metric_score_t *sc, cons
     }
 }
 
+/* Effective compute that rests on GPU utilisation: the share of time any kernel
+ * ran (100 % with one warp busy), the lowest grade of source. */
+static void check_activity(const dcs_config_t *cfg, dcs_metric_score_t *sc)
+{
+    for (unsigned i = 0; cfg->inventory && i < cfg->inventory->servers_count; i++) {
+        const dcs_config_server_t *sv = &cfg->inventory->servers[i];
+        for (int p = 0; p < 4; p++) {
+            int g;
+            if (sv->prec_channel[p] == UINT32_MAX)
+                continue;
+            const dcs_config_channel_t *c = &cfg->channels[sv->prec_channel[p]];
+            dcs_metric_activity_source(c, &g);
+            if (g < 4)
+                continue;
+            add(sc, "activity_from_gpu_util", DCS_FINDING_WARNING, c->id,
+                "%s：服务器组 %s 的有效算力按 GPU 利用率计（只表示有内核在运行，不代表算力单元的工作量），为上限；"
+                "请改用张量流水线活跃度（DCGM_FI_PROF_PIPE_TENSOR_ACTIVE）",
+                "%s: group %s's effective compute rests on GPU utilisation, the share of time any kernel ran, "
+                "not how much of the GPU worked: an upper bound (use DCGM_FI_PROF_PIPE_TENSOR_ACTIVE)",
+                c->id, sv->id);
+            break;
+        }
+    }
+}
+
 void dcs_metric_check(const dcs_config_t *cfg, dcs_metric_score_t *sc, const dcs_metric_limits_t *lim)
 {
     sc->nfindings = 0;
@@ -142,6 +167,7 @@ void dcs_metric_check(const dcs_config_t *cfg, dcs_metric_score_t *sc, const dcs
     check_buckets(sc, lim, cfg->site->timezone);
     check_racks(cfg, sc, lim);
     check_channels(cfg, sc, lim);
+    check_activity(cfg, sc);
     if (!(sc->coverage >= lim->min_coverage))
         add(sc, "coverage_below_min", DCS_FINDING_ERROR, NULL,
             "数据覆盖率 %.1f %%（E_DC %.1f %%，E_IT %.1f %%）低于要求的 %.0f %%",

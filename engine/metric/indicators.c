@@ -9,36 +9,75 @@
 
 #define YEAR_S (365.25 * 86400.0)
 
+const char *dcs_metric_activity_source(const dcs_config_channel_t *c, int *grade)
+{
+    static const struct { const char *key, *name; int grade; } t[] = {
+        {"PIPE_TENSOR_ACTIVE", "tensor pipe activity", 1}, {"PIPE_FP64_ACTIVE", "FP64 pipe activity", 1},
+        {"PIPE_FP32_ACTIVE", "FP32 pipe activity", 1}, {"PIPE_FP16_ACTIVE", "FP16 pipe activity", 1},
+        {"SM_ACTIVE", "SM activity", 2}, {"GR_ENGINE_ACTIVE", "graphics engine activity", 3},
+        {"npu_chip_info_utilization", "NPU AI-core utilisation", 3},
+        {"GPU_UTIL", "GPU utilisation (not activity)", 4}, {"utilization_gpu", "GPU utilisation (not activity)", 4},
+    };
+    for (size_t k = 0; c->metric && k < sizeof t / sizeof t[0]; k++)
+        if (strstr(c->metric, t[k].key))
+            return *grade = t[k].grade, t[k].name;
+    *grade = 3;
+    return c->oid && strncmp(c->oid + (c->oid[0] == '.'), "1.3.6.1.2.1.25.3.3.1.2", 22) == 0 ? "CPU load"
+                                                                                          : "operator feed";
+}
+
+/* Mean utilisation (0..1) of channel ch over the covered window, or NaN when
+ * its coverage falls short: judged against the time E_IT was measured. */
+static double mean_util(const dcs_config_t *cfg, const dcs_metric_score_t *sc, uint32_t ch)
+{
+    const dcs_metric_channel_t *u = &sc->channels[ch];
+    double u_cov = sc->coverage_it > 0 ? fmin(u->coverage / sc->coverage_it, 1.0) : 0;
+    if (!(u_cov >= cfg->site->min_coverage) || !isfinite(u->mean) || u->coverage <= 0)
+        return NAN; /* never read as 0 or 1: left out and counted */
+    return fmin(fmax(u->mean / 100.0, 0.0), 1.0);
+}
+
+/* Each precision's effective compute from the group's channel for it (the
+ * pipe's activity, else the group's utilisation), and the FP32-equivalent from
+ * the precision the group is best rated at. */
+static void cue_group(const dcs_config_t *cfg, const dcs_metric_score_t *sc, const dcs_config_server_t *sv,
+                      const double f[], dcs_metric_indicators_t *out, double *covered_peak)
+{
+    const double peak[DCS_METRIC_NPREC] = {sv->fp64_tflops, sv->fp32_tflops, sv->fp16_tflops, sv->int8_tflops};
+    int best = -1; /* one machine's FP32-equivalent: its best rating, not a sum */
+    for (int p = 0; p < DCS_METRIC_NPREC; p++)
+        if (peak[p] > 0 && (best < 0 || peak[p] * f[p] > peak[best] * f[best]))
+            best = p;
+    double eq = best < 0 ? 0 : peak[best] * f[best] * sv->count;
+    out->peak_fp32eq_tflops += eq;
+    for (int p = 0; p < DCS_METRIC_NPREC; p++) {
+        if (!(peak[p] > 0))
+            continue;
+        out->peak_tflops[p] += peak[p] * sv->count;
+        double u = mean_util(cfg, sc, sv->prec_channel[p]);
+        int g;
+        const char *src = dcs_metric_activity_source(&cfg->channels[sv->prec_channel[p]], &g);
+        if (isfinite(u))
+            out->c_eff_tflops[p] += peak[p] * sv->count * u;
+        if (isfinite(u) && g > out->source_grade[p])
+            out->source[p] = src, out->source_grade[p] = g;
+    }
+    double u = mean_util(cfg, sc, best < 0 ? sv->channel_index : sv->prec_channel[best]);
+    if (!isfinite(u)) {
+        out->servers_missing++;
+        return;
+    }
+    out->c_eff_fp32eq_tflops += eq * u;
+    *covered_peak += eq;
+}
+
 static void cue(const dcs_config_t *cfg, const dcs_metric_score_t *sc, const double f[],
                 dcs_metric_indicators_t *out)
 {
     const dcs_config_inventory_t *inv = cfg->inventory;
     double covered_peak = 0;
-    for (unsigned i = 0; inv && i < inv->servers_count; i++) {
-        const dcs_config_server_t *sv = &inv->servers[i];
-        const double peak[DCS_METRIC_NPREC] = {sv->fp64_tflops, sv->fp32_tflops,
-                                               sv->fp16_tflops, sv->int8_tflops};
-        double eq = 0; /* one machine's FP32-equivalent: its best rating, not a sum */
-        for (int p = 0; p < DCS_METRIC_NPREC; p++)
-            eq = fmax(eq, peak[p] * f[p]);
-        eq *= sv->count;
-        out->peak_fp32eq_tflops += eq;
-        for (int p = 0; p < DCS_METRIC_NPREC; p++)
-            out->peak_tflops[p] += peak[p] * sv->count;
-        const dcs_metric_channel_t *u = &sc->channels[sv->channel_index];
-        /* Utilisation follows the covered window: its coverage is judged
-         * against the time E_IT was measured, not the whole window. */
-        double u_cov = sc->coverage_it > 0 ? fmin(u->coverage / sc->coverage_it, 1.0) : 0;
-        if (!(u_cov >= cfg->site->min_coverage) || !isfinite(u->mean) || u->coverage <= 0) {
-            out->servers_missing++; /* never read as 0 or 1: left out and counted */
-            continue;
-        }
-        double util = fmin(fmax(u->mean / 100.0, 0.0), 1.0);
-        for (int p = 0; p < DCS_METRIC_NPREC; p++)
-            out->c_eff_tflops[p] += peak[p] * sv->count * util;
-        out->c_eff_fp32eq_tflops += eq * util;
-        covered_peak += eq;
-    }
+    for (unsigned i = 0; inv && i < inv->servers_count; i++)
+        cue_group(cfg, sc, &inv->servers[i], f, out, &covered_peak);
     if (!inv || out->peak_fp32eq_tflops <= 0)
         return;
     out->utilisation_coverage = covered_peak / out->peak_fp32eq_tflops;

@@ -83,6 +83,16 @@ static void json_indicators(const dcs_metric_indicators_t *d, FILE *f)
         fprintf(f, "%s\"%s\": ", p ? ", " : "", prec[p]);
         jnum(f, d->c_eff_tflops[p]);
     }
+    fputs("},\n    \"peak_tflops\": {", f);
+    for (int p = 0; p < DCS_METRIC_NPREC; p++) {
+        fprintf(f, "%s\"%s\": ", p ? ", " : "", prec[p]);
+        jnum(f, d->peak_tflops[p] > 0 ? d->peak_tflops[p] : NAN);
+    }
+    fputs("},\n    \"c_eff_source\": {", f);
+    for (int p = 0; p < DCS_METRIC_NPREC; p++) {
+        fprintf(f, "%s\"%s\": ", p ? ", " : "", prec[p]);
+        dcs_json_str(f, d->source[p]);
+    }
     fputs("}, \"c_eff_fp32eq_tflops\": ", f);
     jnum(f, d->c_eff_fp32eq_tflops);
     fputs(", \"peak_fp32eq_tflops\": ", f);
