@@ -128,6 +128,51 @@ static void indicators(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg,
     fputs(".</p>\n", f);
 }
 
+/* Nameplate against effective compute per precision (AI compute in FP16,
+ * general in FP32, as Shanghai's guidance counts them), and what each rests on. */
+static void compute_table(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cfg, const dcs_metric_indicators_t *d)
+{
+    static const char *const head[] = {"Compute", "Nameplate", "Effective", "Share", "Effective from", NULL};
+    static const struct { int p; const char *label; } rows[] = {
+        {DCS_METRIC_FP16, "AI compute (FP16)"}, {DCS_METRIC_FP32, "General compute (FP32)"},
+        {DCS_METRIC_FP64, "FP64"}, {DCS_METRIC_INT8, "INT8"}};
+    if (!cfg->inventory || !(d->peak_fp32eq_tflops > 0))
+        return;
+    fprintf(f, "<h2>%s</h2>\n", T("Compute: nameplate against effective"));
+    table_head(f, lang, head);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        int p = rows[i].p;
+        if (!(d->peak_tflops[p] > 0))
+            continue;
+        fputs("<tr><td class=\"l\">", f);
+        dcs_report_escape(f, T(rows[i].label));
+        fputs("</td><td>", f);
+        num(f, d->peak_tflops[p], 0);
+        fputs(" TFLOPS</td><td>", f);
+        num(f, d->c_eff_tflops[p], 0);
+        fputs(" TFLOPS</td><td>", f);
+        num(f, 100 * d->c_eff_tflops[p] / d->peak_tflops[p], 1);
+        fprintf(f, " %%</td><td class=\"l%s\">", d->source_grade[p] >= 4 ? " warn" : "");
+        if (!d->nsources[p])
+            dcs_report_escape(f, T("no data of enough coverage"));
+        for (unsigned k = 0; k < d->nsources[p]; k++) { /* each source, with the share of nameplate it measured */
+            fputs(k ? "; " : "", f);
+            dcs_report_escape(f, T(d->sources[p][k].name));
+            fputc(' ', f);
+            num(f, 100 * d->sources[p][k].rated_tflops / d->peak_tflops[p], 0);
+            fputs(" %", f);
+        }
+        fputs("</td></tr>\n", f);
+    }
+    fprintf(f, "<tr><td class=\"l\">%s</td><td>", T("FP32-equivalent"));
+    num(f, d->peak_fp32eq_tflops, 0);
+    fputs(" TFLOPS</td><td>", f);
+    num(f, d->c_eff_fp32eq_tflops, 0);
+    fputs(" TFLOPS</td><td>", f);
+    num(f, 100 * d->c_eff_fp32eq_tflops / d->peak_fp32eq_tflops, 1);
+    fprintf(f, " %%</td><td class=\"l\">%s</td></tr>\n</table>\n", T("each machine at its best rating (METRICS.md)"));
+}
+
 static void energy_split(FILE *f, dcs_report_lang_t lang, const dcs_metric_score_t *sc)
 {
     static const char *const head[] = {"Part", "kWh", "share of E_DC", NULL};
@@ -375,6 +420,8 @@ int dcs_report_site_html(FILE *f, dcs_report_lang_t lang, const dcs_config_t *cf
     periods_table(f, lang, cfg, sc, periods, nperiods);
     if (ind)
         indicators(f, lang, cfg, sc, ind, as);
+    if (ind)
+        compute_table(f, lang, cfg, ind);
     if (system)
         system_tree(f, lang, system, as);
     if (nseries) {

@@ -473,6 +473,12 @@ static void test_effective_from_activity(void **state)
     assert_string_equal(ind.source[DCS_METRIC_FP64], "SM activity");
     assert_string_equal(ind.source[DCS_METRIC_FP16], "GPU utilisation (not activity)"); /* the lowest grade */
     assert_int_equal(ind.source_grade[DCS_METRIC_FP16], 4);
+    /* every source of FP16, best first, with the nameplate it measured */
+    assert_int_equal(ind.nsources[DCS_METRIC_FP16], 2);
+    assert_string_equal(ind.sources[DCS_METRIC_FP16][0].name, "tensor pipe activity");
+    near(ind.sources[DCS_METRIC_FP16][0].rated_tflops, 1980, 0, "rated behind tensor activity");
+    assert_string_equal(ind.sources[DCS_METRIC_FP16][1].name, "GPU utilisation (not activity)");
+    near(ind.sources[DCS_METRIC_FP16][1].rated_tflops, 100, 0, "rated behind GPU utilisation");
     dcs_metric_limits_t lim = {.pue_min = 1, .pue_max = 4, .meter_class_pct = 1, .min_coverage = 0.9,
                                .scale_step_max = 10};
     dcs_metric_check(cfg, sc, &lim);

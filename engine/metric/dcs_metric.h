@@ -130,6 +130,7 @@ int dcs_metric_score_progress(const dcs_config_t *cfg, dcs_store_t *st, int64_t 
 /* ---- indicators beyond PUE (METRICS.md) ---- */
 
 enum { DCS_METRIC_FP64, DCS_METRIC_FP32, DCS_METRIC_FP16, DCS_METRIC_INT8, DCS_METRIC_NPREC };
+#define DCS_METRIC_MAX_SOURCES 8
 
 typedef struct {
     /* CUE: effective compute efficiency (有效算力效率) */
@@ -142,6 +143,12 @@ typedef struct {
     const char *source[DCS_METRIC_NPREC]; /* what C_eff,p rests on: the lowest grade among
                                              the groups rated at p (NULL: none) */
     int source_grade[DCS_METRIC_NPREC];   /* 1 pipe activity .. 4 GPU utilisation */
+    struct {                      /* every source of C_eff,p, best grade first, with the */
+        const char *name;         /* rated compute it measured */
+        int grade;
+        double rated_tflops;
+    } sources[DCS_METRIC_NPREC][DCS_METRIC_MAX_SOURCES];
+    unsigned nsources[DCS_METRIC_NPREC];
     double p_it_avg_kw;           /* E_IT / window */
     double cue_it_tflops_per_kw;  /* C_eff / P_IT; NaN without inventory */
     double cue_dc_tflops_per_kw;  /* CUE_IT / PUE */

@@ -37,6 +37,26 @@ static double mean_util(const dcs_config_t *cfg, const dcs_metric_score_t *sc, u
     return fmin(fmax(u->mean / 100.0, 0.0), 1.0);
 }
 
+/* Source src of precision p with the rated compute it measured, kept by grade. */
+static void add_source(dcs_metric_indicators_t *out, int p, const char *src, int grade, double rated)
+{
+    unsigned n = out->nsources[p], k = 0;
+    while (k < n && strcmp(out->sources[p][k].name, src) != 0)
+        k++;
+    if (k < n) {
+        out->sources[p][k].rated_tflops += rated;
+        return;
+    }
+    if (n == DCS_METRIC_MAX_SOURCES)
+        return;
+    while (k > 0 && out->sources[p][k - 1].grade > grade) { /* insertion by grade */
+        out->sources[p][k] = out->sources[p][k - 1];
+        k--;
+    }
+    out->sources[p][k].name = src, out->sources[p][k].grade = grade, out->sources[p][k].rated_tflops = rated;
+    out->nsources[p] = n + 1;
+}
+
 /* Each precision's effective compute from the group's channel for it (the
  * pipe's activity, else the group's utilisation), and the FP32-equivalent from
  * the precision the group is best rated at. */
@@ -57,10 +77,12 @@ static void cue_group(const dcs_config_t *cfg, const dcs_metric_score_t *sc, con
         double u = mean_util(cfg, sc, sv->prec_channel[p]);
         int g;
         const char *src = dcs_metric_activity_source(&cfg->channels[sv->prec_channel[p]], &g);
-        if (isfinite(u))
-            out->c_eff_tflops[p] += peak[p] * sv->count * u;
-        if (isfinite(u) && g > out->source_grade[p])
+        if (!isfinite(u))
+            continue;
+        out->c_eff_tflops[p] += peak[p] * sv->count * u;
+        if (g > out->source_grade[p])
             out->source[p] = src, out->source_grade[p] = g;
+        add_source(out, p, src, g, peak[p] * sv->count);
     }
     double u = mean_util(cfg, sc, best < 0 ? sv->channel_index : sv->prec_channel[best]);
     if (!isfinite(u)) {

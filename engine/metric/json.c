@@ -88,10 +88,17 @@ static void json_indicators(const dcs_metric_indicators_t *d, FILE *f)
         fprintf(f, "%s\"%s\": ", p ? ", " : "", prec[p]);
         jnum(f, d->peak_tflops[p] > 0 ? d->peak_tflops[p] : NAN);
     }
-    fputs("},\n    \"c_eff_source\": {", f);
+    fputs("},\n    \"c_eff_sources\": {", f);
     for (int p = 0; p < DCS_METRIC_NPREC; p++) {
-        fprintf(f, "%s\"%s\": ", p ? ", " : "", prec[p]);
-        dcs_json_str(f, d->source[p]);
+        fprintf(f, "%s\"%s\": [", p ? ", " : "", prec[p]);
+        for (unsigned k = 0; k < d->nsources[p]; k++) {
+            fprintf(f, "%s{\"source\": ", k ? ", " : "");
+            dcs_json_str(f, d->sources[p][k].name);
+            fprintf(f, ", \"grade\": %d, \"rated_tflops\": ", d->sources[p][k].grade);
+            jnum(f, d->sources[p][k].rated_tflops);
+            fputc('}', f);
+        }
+        fputc(']', f);
     }
     fputs("}, \"c_eff_fp32eq_tflops\": ", f);
     jnum(f, d->c_eff_fp32eq_tflops);
