@@ -71,7 +71,7 @@ LIB_SRC = engine/base/base.c engine/base/zone.c engine/base/text.c \
           probes/registry.c probes/poller.c probes/task.c \
           probes/modbus/modbus_probe.c probes/modbus/plan.c probes/modbus/line.c \
           probes/snmp/snmp_probe.c probes/snmp/snmp_session.c probes/snmp/answer.c \
-          probes/prometheus/expo.c probes/prometheus/prom_probe.c \
+          probes/prometheus/expo.c probes/prometheus/prom_probe.c probes/redfish/redfish_probe.c \
           reports/page.c reports/i18n.c reports/site.c reports/region.c reports/procurement.c \
           reports/svg.c reports/svg_maps.c
 CLI_SRC = engine/cli/main.c engine/cli/cmd_poll.c engine/cli/cmd_score.c engine/cli/cmd_inspect.c \

@@ -50,11 +50,12 @@ typedef struct dcs_probe_ops {
 int dcs_probe_register(const dcs_probe_ops *ops);
 /* Backend for a protocol name, or NULL. */
 const dcs_probe_ops *dcs_probe_find(const char *name);
-/* Register the built-in Modbus, SNMP and Prometheus backends (idempotent). */
+/* Register the built-in Modbus, SNMP, Prometheus and Redfish backends (idempotent). */
 void dcs_probe_register_builtin(void);
 void dcs_probe_modbus_register(void);
 void dcs_probe_snmp_register(void);
 void dcs_probe_prometheus_register(void);
+void dcs_probe_redfish_register(void);
 
 /* ---- poller ---- */
 

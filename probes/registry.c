@@ -35,4 +35,6 @@ void dcs_probe_register_builtin(void)
         dcs_probe_snmp_register();
     if (!dcs_probe_find("prometheus"))
         dcs_probe_prometheus_register();
+    if (!dcs_probe_find("redfish"))
+        dcs_probe_redfish_register();
 }

@@ -217,6 +217,10 @@ static int session_open(session_t *s, const char *cfg_path)
     char note[800];
     if (dcs_store_notice(st, note, sizeof note))
         cli_log(1, "%s", note);
+    for (unsigned i = 0; i < cfg->devices_count; i++)
+        if (cfg->devices[i].insecure)
+            cli_log(1, "device '%s': insecure: true: its certificate is not verified (give ca_file instead)",
+                    cfg->devices[i].id);
     s->cfg = cfg, s->p = p, s->st = st;
     dcs_store_set_fsync(st, use_fsync);
     if (s->metrics)

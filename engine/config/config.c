@@ -365,6 +365,15 @@ static int validate_channel_source(dcs_config_t *cfg, dcs_config_channel_t *c, i
                  c->id, d->id, c->oid ? c->oid : "");
         return 0;
     }
+    if (d->protocol == DCS_CONFIG_REDFISH) {
+        int energy = c->metric && strcmp(c->metric, "energy") == 0;
+        if (!c->metric || (!energy && strcmp(c->metric, "power") != 0) || c->oid || c->walk)
+            FAIL(line, "channel '%s': redfish device '%s' needs `metric: power` (input power, W) or "
+                       "`metric: energy` (EnergykWh, kWh)", c->id, d->id);
+        if (c->kind != (energy ? DCS_CONFIG_ENERGY : DCS_CONFIG_POWER))
+            FAIL(line, "channel '%s': metric %s needs kind %s", c->id, c->metric, energy ? "energy" : "power");
+        return 0;
+    }
     if (d->protocol == DCS_CONFIG_PROMETHEUS) {
         if (!c->metric || !*c->metric || c->oid)
             FAIL(line, "channel '%s': prometheus device '%s' needs `metric` (NAME or NAME{label=\"value\"}), "

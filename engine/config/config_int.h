@@ -19,7 +19,7 @@
 
 extern const cyaml_strval_t dcs_config_kind_names[3], dcs_config_unit_names[9],
     dcs_config_type_names[8], dcs_config_order_names[4], dcs_config_walk_names[3],
-    dcs_config_proto_names[5];
+    dcs_config_proto_names[6];
 extern const cyaml_schema_value_t dcs_config_device_schema;
 
 /* Set cfg->errmsg to "PATH:LINE: detail" (no line when line <= 0). */

@@ -30,6 +30,7 @@ typedef enum {
     DCS_CONFIG_MODBUS_RTU,     /* Modbus RTU on a serial line */
     DCS_CONFIG_MODBUS_RTU_TCP, /* Modbus RTU frames over TCP (serial gateways) */
     DCS_CONFIG_PROMETHEUS,     /* a Prometheus text endpoint over HTTP(S) (dcgm-exporter, npu-exporter) */
+    DCS_CONFIG_REDFISH,        /* a server's BMC (DMTF Redfish over HTTPS) */
 } dcs_config_proto_t;
 
 /* Units as written in the config; values are stored in W, Wh or %. */
@@ -77,8 +78,10 @@ typedef struct {
     int backoff_max_cycles; /* a down device skips at most this many cycles (default 1) */
     int *backoff_yaml; /* private */
     int sunspec_model; /* from the profile: SunSpec model to discover (0 = none) */
-    char *url;         /* prometheus: the page, http:// or https:// */
-    char *ca_file;     /* prometheus over https: CA certificates (default: the system's) */
+    char *url;         /* prometheus: the page; redfish: the BMC, https://HOST[:PORT] */
+    char *ca_file;     /* over https: CA certificates (default: the system's) */
+    char *username, *password; /* redfish: basic authentication */
+    bool insecure;     /* redfish: certificates not verified (poll logs it) */
 } dcs_config_device_t;
 
 /* A device profile (a data file, probes/profiles/NAME.yaml): named points so that
@@ -144,7 +147,7 @@ typedef struct {
     int *index_yaml;       /* private */
     dcs_config_walk_t walk;  /* SNMP: reduce every instance under oid (GETBULK); prometheus:
                                 every series the selector matches */
-    /* prometheus: a selector, NAME{label="value",label!="value"} */
+    /* prometheus: a selector, NAME{label="value",label!="value"}; redfish: power or energy */
     char *metric;
     int counter_bits;      /* energy counters: rollover at 2^bits (0: the register type's;
                               32 for SNMP) */

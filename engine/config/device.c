@@ -19,10 +19,10 @@
 
 /* ---- schemas -------------------------------------------------------------- */
 
-const cyaml_strval_t dcs_config_proto_names[5] = {
+const cyaml_strval_t dcs_config_proto_names[6] = {
     {"modbus_tcp", DCS_CONFIG_MODBUS_TCP}, {"snmp", DCS_CONFIG_SNMP},
     {"modbus_rtu", DCS_CONFIG_MODBUS_RTU}, {"modbus_rtu_tcp", DCS_CONFIG_MODBUS_RTU_TCP},
-    {"prometheus", DCS_CONFIG_PROMETHEUS},
+    {"prometheus", DCS_CONFIG_PROMETHEUS}, {"redfish", DCS_CONFIG_REDFISH},
 };
 
 static const cyaml_schema_field_t v3_fields[] = {
@@ -41,6 +41,9 @@ static const cyaml_schema_field_t device_fields[] = {
     STR("host", dcs_config_device_t, host, OPT),
     STR("url", dcs_config_device_t, url, OPT),
     STR("ca_file", dcs_config_device_t, ca_file, OPT),
+    STR("username", dcs_config_device_t, username, OPT),
+    STR("password", dcs_config_device_t, password, OPT),
+    CYAML_FIELD_BOOL("insecure", OPT, dcs_config_device_t, insecure),
     CYAML_FIELD_INT("port", OPT, dcs_config_device_t, port),
     STR("serial", dcs_config_device_t, serial, OPT),
     CYAML_FIELD_INT("baud", OPT, dcs_config_device_t, baud),
@@ -219,16 +222,24 @@ static int load_profile(dcs_config_t *cfg, unsigned i, int line)
 
 static int validate_endpoint(dcs_config_t *cfg, dcs_config_device_t *d, int line)
 {
-    if (d->protocol == DCS_CONFIG_PROMETHEUS) {
+    if (d->protocol == DCS_CONFIG_PROMETHEUS || d->protocol == DCS_CONFIG_REDFISH) {
+        const char *pn = dcs_config_proto_name(d->protocol);
         if (!d->url || (strncmp(d->url, "http://", 7) && strncmp(d->url, "https://", 8)) || d->host || d->serial)
-            FAIL(line, "device '%s': prometheus needs `url` (http://HOST:PORT/metrics or https://...), "
-                       "not host or serial", d->id);
-        if (d->ca_file && strncmp(d->url, "https://", 8))
-            FAIL(line, "device '%s': ca_file is for an https:// url", d->id);
+            FAIL(line, "device '%s': %s needs `url` (%s), not host or serial", d->id, pn,
+                 d->protocol == DCS_CONFIG_REDFISH ? "https://BMC[:PORT]" : "http://HOST:PORT/metrics or https://...");
+        if ((d->ca_file || d->insecure) && strncmp(d->url, "https://", 8))
+            FAIL(line, "device '%s': ca_file and insecure are for an https:// url", d->id);
+        if (d->ca_file && d->insecure)
+            FAIL(line, "device '%s': ca_file and insecure: true contradict each other", d->id);
+        if (d->protocol == DCS_CONFIG_PROMETHEUS && (d->username || d->password || d->insecure))
+            FAIL(line, "device '%s': username, password and insecure are for redfish devices", d->id);
+        if (d->protocol == DCS_CONFIG_REDFISH && !d->username != !d->password)
+            FAIL(line, "device '%s': give both username and password, or neither", d->id);
         return 0;
     }
-    if (d->url || d->ca_file)
-        FAIL(line, "device '%s': url and ca_file are for prometheus devices", d->id);
+    if (d->url || d->ca_file || d->username || d->password || d->insecure)
+        FAIL(line, "device '%s': url, ca_file, username, password and insecure are for prometheus and redfish "
+                   "devices", d->id);
     if (d->protocol == DCS_CONFIG_MODBUS_RTU) {
         if (!d->serial || d->host)
             FAIL(line, "device '%s': modbus_rtu needs `serial` (a device path), not host", d->id);
@@ -339,7 +350,7 @@ int dcs_config_device_validate(dcs_config_t *cfg, unsigned i)
         FAIL(line, "device '%s': retries %d or backoff_max_cycles %d outside 0..10 / 0..60",
              d->id, d->retries, d->backoff_max_cycles);
     rc = d->protocol == DCS_CONFIG_SNMP ? validate_snmp(cfg, d, line)
-         : d->protocol == DCS_CONFIG_PROMETHEUS ? 0
+         : d->protocol == DCS_CONFIG_PROMETHEUS || d->protocol == DCS_CONFIG_REDFISH ? 0
                                         : validate_modbus(cfg, d, line);
     if (!rc && d->profile)
         rc = load_profile(cfg, i, line);

@@ -1,0 +1,409 @@
+/* redfish_probe.c: the `redfish` backend: a server's input power (and energy)
+ * from its BMC (DMTF Redfish). The first cycle discovers the resources:
+ *   /redfish/v1/Chassis -> each chassis ->
+ *     PowerSubsystem/PowerSupplies -> each supply's Metrics: InputPowerWatts.Reading
+ *     (schema 2020.4 on), or, where the BMC has no PowerSubsystem, the legacy
+ *     Power resource: PowerControl[].PowerConsumedWatts;
+ *     EnvironmentMetrics: EnergykWh.Reading, where the BMC has it;
+ * later cycles read only those leaves. Channel `metric: power` is the sum of
+ * the supplies' input power (else the legacy reading), `metric: energy` the
+ * chassis' energy counters. HTTPS is verified (the system's CAs, or ca_file);
+ * `insecure: true` turns that off and poll says so. Basic authentication.
+ * Every device of a cycle is read at once on one thread (libcurl multi, up to
+ * 4 requests per BMC); only paths under /redfish/v1/ are followed. */
+#define _GNU_SOURCE
+#include "../dcs_probe.h"
+#include "../../engine/base/dcs_base.h"
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BODY_MAX (4u << 20)
+#define PER_BMC 4
+#define MAX_RQ 64
+
+typedef enum { RQ_CHASSIS, RQ_PSUS, RQ_PSU, RQ_LEGACY, RQ_ENV } rq_kind_t;
+
+typedef struct {
+    rq_kind_t kind;
+    char path[400];
+} rq_t;
+
+typedef struct rf_state rf_state_t;
+
+typedef struct {
+    rf_state_t *s;
+    CURL *e;
+    rq_t rq;
+    char *buf;
+    size_t len, cap;
+    int busy;
+} conn_t;
+
+struct rf_state {
+    const dcs_config_t *cfg;
+    char *base;
+    size_t n;
+    uint32_t *chan;
+    int discovered;
+    long timeout_ms;
+    rq_t leaf[MAX_RQ], queue[MAX_RQ];
+    size_t nleaf, nq;
+    conn_t c[PER_BMC];
+    double psu_w, legacy_w, energy_kwh;
+    int npsu, nlegacy, nenergy, failed;
+    int flag;                     /* the cycle's worst flag */
+    int64_t t_start, t_done;
+    char err[DCS_PROBE_ERRLEN];
+};
+
+static pthread_mutex_t multi_mu = PTHREAD_MUTEX_INITIALIZER;
+static CURLM *multi;
+
+static size_t take(char *p, size_t size, size_t n, void *ctx)
+{
+    conn_t *c = ctx;
+    size_t k = size * n;
+    if (c->len + k + 1 > BODY_MAX)
+        return 0;
+    if (c->len + k + 1 > c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16384;
+        while (cap < c->len + k + 1)
+            cap *= 2;
+        char *g = realloc(c->buf, cap);
+        if (!g)
+            return 0;
+        c->buf = g, c->cap = cap;
+    }
+    memcpy(c->buf + c->len, p, k);
+    c->len += k;
+    c->buf[c->len] = '\0';
+    return k;
+}
+
+static void rf_close(void *state)
+{
+    rf_state_t *s = state;
+    if (!s)
+        return;
+    for (int k = 0; k < PER_BMC; k++) {
+        if (s->c[k].e)
+            curl_easy_cleanup(s->c[k].e);
+        free(s->c[k].buf);
+    }
+    free(s->base), free(s->chan), free(s);
+}
+
+static int rf_open(const dcs_config_t *cfg, unsigned dev, void **state, char *err, size_t errlen)
+{
+    const dcs_config_device_t *d = &cfg->devices[dev];
+    rf_state_t *s = calloc(1, sizeof *s);
+    if (!s || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return free(s), snprintf(err, errlen, "out of memory"), DCS_ENOMEM;
+    s->cfg = cfg, s->timeout_ms = d->timeout_ms;
+    for (unsigned i = 0; i < cfg->channels_count; i++)
+        s->n += cfg->channels[i].device_index == dev;
+    s->base = strndup(d->url, strlen(d->url) - (d->url[strlen(d->url) - 1] == '/'));
+    s->chan = calloc(s->n ? s->n : 1, sizeof *s->chan);
+    if (!s->base || !s->chan)
+        return rf_close(s), snprintf(err, errlen, "out of memory"), DCS_ENOMEM;
+    for (unsigned i = 0, k = 0; i < cfg->channels_count; i++)
+        if (cfg->channels[i].device_index == dev)
+            s->chan[k++] = i;
+    for (int k = 0; k < PER_BMC; k++) {
+        CURL *e = s->c[k].e = curl_easy_init();
+        if (!e)
+            return rf_close(s), snprintf(err, errlen, "out of memory"), DCS_ENOMEM;
+        s->c[k].s = s;
+        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, take);
+        curl_easy_setopt(e, CURLOPT_WRITEDATA, &s->c[k]);
+        curl_easy_setopt(e, CURLOPT_PRIVATE, &s->c[k]);
+        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(e, CURLOPT_USERAGENT, "dcscore");
+        if (d->username) {
+            curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+            curl_easy_setopt(e, CURLOPT_USERNAME, d->username);
+            curl_easy_setopt(e, CURLOPT_PASSWORD, d->password ? d->password : "");
+        }
+        if (d->ca_file)
+            curl_easy_setopt(e, CURLOPT_CAINFO, d->ca_file);
+        if (d->insecure) {
+            curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+            curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+        }
+    }
+    *state = s;
+    return 0;
+}
+
+/* The cycle's samples fail: the first reason is kept. */
+static void fail_with(rf_state_t *s, int flag, const char *fmt, const char *a, const char *b)
+{
+    if (!s->failed) {
+        s->flag = flag;
+        snprintf(s->err, sizeof s->err, fmt, a ? a : "", b ? b : "");
+    }
+    s->failed = 1;
+}
+
+static void enqueue(rf_state_t *s, rq_kind_t kind, const char *path, const char *suffix)
+{
+    if (s->nq == MAX_RQ || strncmp(path, "/redfish/v1/", 12) != 0 || strstr(path, "..")) /* only the BMC's tree */
+        return;
+    rq_t *q = &s->queue[s->nq++];
+    q->kind = kind;
+    snprintf(q->path, sizeof q->path, "%s%s", path, suffix);
+}
+
+static void keep_leaf(rf_state_t *s, const rq_t *q)
+{
+    if (!s->discovered && s->nleaf < MAX_RQ)
+        s->leaf[s->nleaf++] = *q;
+}
+
+/* A Reading of obj.key (an Excerpt { "Reading": x }) or obj.key itself as a number. */
+static int reading(json_object *o, const char *key, double *v)
+{
+    json_object *x, *r;
+    if (!json_object_object_get_ex(o, key, &x))
+        return -1;
+    if (json_object_is_type(x, json_type_object) && json_object_object_get_ex(x, "Reading", &r))
+        x = r;
+    if (!json_object_is_type(x, json_type_double) && !json_object_is_type(x, json_type_int))
+        return -1;
+    *v = json_object_get_double(x);
+    return isfinite(*v) ? 0 : -1;
+}
+
+static void members(rf_state_t *s, json_object *o, rq_kind_t kind, const char *suffix)
+{
+    json_object *m, *id;
+    if (!json_object_object_get_ex(o, "Members", &m) || !json_object_is_type(m, json_type_array))
+        return fail_with(s, DCS_SAMPLE_GARBAGE, "%s: no Members%s", "collection", NULL);
+    for (size_t i = 0; i < json_object_array_length(m); i++)
+        if (json_object_object_get_ex(json_object_array_get_idx(m, i), "@odata.id", &id))
+            enqueue(s, kind, json_object_get_string(id), suffix);
+}
+
+/* A resource's answer: more to ask, or readings. */
+static void answered(rf_state_t *s, const rq_t *q, json_object *o)
+{
+    double v = 0, sum = 0;
+    json_object *pc;
+    switch (q->kind) {
+    case RQ_CHASSIS:
+        return members(s, o, RQ_PSUS, "/PowerSubsystem/PowerSupplies"), members(s, o, RQ_ENV, "/EnvironmentMetrics");
+    case RQ_PSUS:
+        return members(s, o, RQ_PSU, "/Metrics");
+    case RQ_PSU:
+        if (reading(o, "InputPowerWatts", &v))
+            return fail_with(s, DCS_SAMPLE_GARBAGE, "%s: no InputPowerWatts.Reading%s", q->path, NULL);
+        s->psu_w += v, s->npsu++;
+        return keep_leaf(s, q);
+    case RQ_LEGACY:
+        if (!json_object_object_get_ex(o, "PowerControl", &pc) || !json_object_is_type(pc, json_type_array) ||
+            !json_object_array_length(pc))
+            return fail_with(s, DCS_SAMPLE_GARBAGE, "%s: no PowerControl%s", q->path, NULL);
+        for (size_t i = 0; i < json_object_array_length(pc); i++) {
+            if (reading(json_object_array_get_idx(pc, i), "PowerConsumedWatts", &v))
+                return fail_with(s, DCS_SAMPLE_GARBAGE, "%s: no PowerControl[].PowerConsumedWatts%s", q->path, NULL);
+            sum += v;
+        }
+        s->legacy_w += sum, s->nlegacy++;
+        return keep_leaf(s, q);
+    case RQ_ENV:
+        if (!reading(o, "EnergykWh", &v)) {
+            s->energy_kwh += v, s->nenergy++;
+            keep_leaf(s, q);
+        }
+        return;
+    }
+}
+
+static void done(rf_state_t *s, conn_t *c, CURLcode res)
+{
+    long code = 0;
+    char where[600];
+    curl_easy_getinfo(c->e, CURLINFO_RESPONSE_CODE, &code);
+    curl_multi_remove_handle(multi, c->e);
+    c->busy = 0;
+    s->t_done = dcs_time_now_ns();
+    snprintf(where, sizeof where, "%s", c->rq.path);
+    if (res == CURLE_COULDNT_CONNECT || res == CURLE_PEER_FAILED_VERIFICATION || res == CURLE_SSL_CONNECT_ERROR)
+        return fail_with(s, DCS_SAMPLE_NOCONN, "%s%s", curl_easy_strerror(res),
+                         res == CURLE_COULDNT_CONNECT ? "" : " (give the BMC's CA in ca_file)");
+    if (res == CURLE_OPERATION_TIMEDOUT)
+        return fail_with(s, DCS_SAMPLE_TIMEOUT, "timeout%s%s", NULL, NULL);
+    if (res != CURLE_OK)
+        return fail_with(s, DCS_SAMPLE_GARBAGE, "%s: %s", where, curl_easy_strerror(res));
+    if (code == 404 && (c->rq.kind == RQ_PSUS || c->rq.kind == RQ_ENV)) {
+        if (c->rq.kind == RQ_PSUS) { /* no PowerSubsystem: the legacy Power resource */
+            char chassis[400];
+            snprintf(chassis, sizeof chassis, "%.*s", (int)(strlen(c->rq.path) - strlen("/PowerSubsystem/PowerSupplies")),
+                     c->rq.path);
+            enqueue(s, RQ_LEGACY, chassis, "/Power");
+        }
+        return;
+    }
+    if (code != 200) {
+        char num[32];
+        snprintf(num, sizeof num, "%ld", code);
+        s->discovered = s->discovered && code != 404 ? 1 : 0; /* a leaf gone: find them again */
+        return fail_with(s, DCS_SAMPLE_EXCEPTION, "HTTP %s from %s", num, where);
+    }
+    json_tokener *tok = json_tokener_new();
+    json_object *o = tok && c->buf ? json_tokener_parse_ex(tok, c->buf, (int)c->len) : NULL;
+    int whole = tok && c->buf && json_tokener_get_parse_end(tok) == c->len;
+    json_tokener_free(tok);
+    if (!o || !whole || !json_object_is_type(o, json_type_object))
+        fail_with(s, DCS_SAMPLE_GARBAGE, "%s: not one JSON object%s", where, NULL);
+    else
+        answered(s, &c->rq, o);
+    json_object_put(o);
+}
+
+/* Start queued requests on the BMC's free connections. */
+static void start(rf_state_t *s, int64_t deadline_ns, long timeout_ms)
+{
+    for (int k = 0; k < PER_BMC && s->nq; k++) {
+        conn_t *c = &s->c[k];
+        if (c->busy)
+            continue;
+        c->rq = s->queue[--s->nq];
+        char url[1000];
+        snprintf(url, sizeof url, "%s%s", s->base, c->rq.path);
+        long ms = (long)((deadline_ns - dcs_time_now_ns()) / 1000000);
+        curl_easy_setopt(c->e, CURLOPT_URL, url);
+        curl_easy_setopt(c->e, CURLOPT_TIMEOUT_MS, ms < timeout_ms ? (ms > 1 ? ms : 1) : timeout_ms);
+        c->len = 0;
+        if (c->buf)
+            c->buf[0] = '\0';
+        c->busy = 1;
+        curl_multi_add_handle(multi, c->e);
+    }
+}
+
+static int busy(const rf_state_t *s)
+{
+    int b = s->nq > 0;
+    for (int k = 0; k < PER_BMC; k++)
+        b |= s->c[k].busy;
+    return b;
+}
+
+static void cycle_begin(rf_state_t *s)
+{
+    s->psu_w = s->legacy_w = s->energy_kwh = 0;
+    s->npsu = s->nlegacy = s->nenergy = s->failed = s->flag = 0;
+    s->err[0] = '\0';
+    s->t_start = s->t_done = dcs_time_now_ns();
+    if (!s->discovered) {
+        s->nleaf = s->nq = 0;
+        enqueue(s, RQ_CHASSIS, "/redfish/v1/Chassis", "");
+    } else {
+        memcpy(s->queue, s->leaf, s->nleaf * sizeof *s->leaf);
+        s->nq = s->nleaf;
+    }
+}
+
+static void run(rf_state_t **st, size_t n, int64_t deadline_ns)
+{
+    for (size_t i = 0; i < n; i++)
+        cycle_begin(st[i]);
+    for (;;) {
+        int any = 0;
+        for (size_t i = 0; i < n; i++) {
+            start(st[i], deadline_ns, st[i]->timeout_ms);
+            any |= busy(st[i]);
+        }
+        int running, q;
+        curl_multi_perform(multi, &running);
+        CURLMsg *m;
+        while ((m = curl_multi_info_read(multi, &q)))
+            if (m->msg == CURLMSG_DONE) {
+                conn_t *c;
+                curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+                done(c->s, c, m->data.result);
+            }
+        int64_t rest = (deadline_ns - dcs_time_now_ns()) / 1000000;
+        if (!any || rest <= 0)
+            break;
+        curl_multi_poll(multi, NULL, 0, (int)(rest < 100 ? rest : 100), NULL);
+    }
+    for (size_t i = 0; i < n; i++) /* cut off at the deadline */
+        for (int k = 0; k < PER_BMC; k++)
+            if (st[i]->c[k].busy) {
+                curl_multi_remove_handle(multi, st[i]->c[k].e);
+                st[i]->c[k].busy = 0;
+                fail_with(st[i], DCS_SAMPLE_TIMEOUT, "timeout%s%s", NULL, NULL);
+            }
+}
+
+static int finish(rf_state_t *s, dcs_sample_t *out, size_t n)
+{
+    if (!s->failed && (s->npsu || s->nlegacy))
+        s->discovered = 1;
+    int ok = 0;
+    for (size_t k = 0; k < n && k < s->n; k++) {
+        const dcs_config_channel_t *c = &s->cfg->channels[s->chan[k]];
+        int energy = strcmp(c->metric, "energy") == 0, flag = s->failed ? s->flag : DCS_SAMPLE_OK;
+        double raw = energy ? s->energy_kwh : s->npsu ? s->psu_w : s->legacy_w;
+        if (!flag && (energy ? !s->nenergy : !(s->npsu || s->nlegacy))) {
+            flag = DCS_SAMPLE_NOSUCH;
+            if (!s->err[0])
+                snprintf(s->err, sizeof s->err, "channel '%s': the BMC has no %s resource", c->id,
+                         energy ? "EnvironmentMetrics EnergykWh" : "power supply or Power");
+        }
+        double v = (raw * c->scale + c->offset) * c->to_si;
+        out[k] = (dcs_sample_t){.channel = s->chan[k], .flag = (uint8_t)flag, .t_ns = s->t_done,
+                                .value = flag == DCS_SAMPLE_OK && isfinite(v) ? v : NAN};
+        ok += flag == DCS_SAMPLE_OK;
+    }
+    return ok;
+}
+
+static size_t rf_poll_many(void **states, size_t n, int64_t deadline_ns, dcs_sample_t **out, const size_t *nout,
+                           int *ok, char (*err)[DCS_PROBE_ERRLEN], int64_t *latency_ns)
+{
+    pthread_mutex_lock(&multi_mu);
+    if (!multi)
+        multi = curl_multi_init();
+    if (multi)
+        run((rf_state_t **)states, n, deadline_ns);
+    pthread_mutex_unlock(&multi_mu);
+    for (size_t i = 0; i < n; i++) {
+        rf_state_t *s = states[i];
+        ok[i] = finish(s, out[i], nout[i]);
+        latency_ns[i] = s->t_done - s->t_start;
+        snprintf(err[i], DCS_PROBE_ERRLEN, "%s", s->err);
+    }
+    return 0;
+}
+
+static int rf_poll(void *state, int64_t deadline_ns, dcs_sample_t *out, size_t n, char *err, size_t errlen)
+{
+    int ok;
+    char e[1][DCS_PROBE_ERRLEN];
+    int64_t lat;
+    void *one[1] = {state};
+    dcs_sample_t *o[1] = {out};
+    rf_poll_many(one, 1, deadline_ns, o, &n, &ok, e, &lat);
+    snprintf(err, errlen, "%s", e[0]);
+    return ok;
+}
+
+static const dcs_probe_ops rf_ops = {
+    .version = 2, .name = "redfish", .open = rf_open, .poll = rf_poll, .close = rf_close,
+    .poll_many = rf_poll_many,
+};
+
+void dcs_probe_redfish_register(void)
+{
+    dcs_probe_register(&rf_ops);
+}
