@@ -77,7 +77,7 @@ LIB_SRC = engine/base/base.c engine/base/zone.c engine/base/text.c \
 CLI_SRC = engine/cli/main.c engine/cli/cmd_poll.c engine/cli/cmd_score.c engine/cli/cmd_inspect.c \
           engine/cli/cmd_rank.c engine/cli/cmd_csv.c engine/cli/cmd_report.c engine/cli/cli_metrics.c \
           engine/cli/cmd_submit.c engine/cli/cmd_region.c engine/cli/cmd_collect.c
-SIM_SRC = fixtures/sim.c fixtures/sim_modbus.c fixtures/sim_snmp.c fixtures/sim_exporter.c fixtures/loadmodel.c
+SIM_SRC = fixtures/sim.c fixtures/sim_modbus.c fixtures/sim_snmp.c fixtures/sim_exporter.c fixtures/sim_redfish.c fixtures/loadmodel.c
 FLEET_SRC = fixtures/mb_fleet.c fixtures/mb_fleet_serve.c fixtures/fleet_util.c engine/base/base.c
 SNMPFLEET_SRC = fixtures/snmp_fleet.c fixtures/fleet_util.c engine/base/base.c
 # Every tests/*_test.c is a cmocka test: a new file is built and run without

@@ -1,16 +1,20 @@
 /* redfish_probe.c: the `redfish` backend: a server's input power (and energy)
- * from its BMC (DMTF Redfish). The first cycle discovers the resources:
+ * from its BMC (DMTF Redfish). The first cycle discovers the resources by
+ * following their links (@odata.id), as the schema gives them:
  *   /redfish/v1/Chassis -> each chassis ->
- *     PowerSubsystem/PowerSupplies -> each supply's Metrics: InputPowerWatts.Reading
- *     (schema 2020.4 on), or, where the BMC has no PowerSubsystem, the legacy
- *     Power resource: PowerControl[].PowerConsumedWatts;
+ *     PowerSubsystem -> PowerSupplies -> each supply present -> its Metrics:
+ *       InputPowerWatts.Reading (schema 2020.4 on); or, where the chassis
+ *       links no PowerSubsystem, the legacy Power resource:
+ *       PowerControl[0].PowerConsumedWatts (the chassis' total: later entries
+ *       are sub-domains on some BMCs, CPU or memory, and would count twice);
  *     EnvironmentMetrics: EnergykWh.Reading, where the BMC has it;
- * later cycles read only those leaves. Channel `metric: power` is the sum of
- * the supplies' input power (else the legacy reading), `metric: energy` the
- * chassis' energy counters. HTTPS is verified (the system's CAs, or ca_file);
- * `insecure: true` turns that off and poll says so. Basic authentication.
- * Every device of a cycle is read at once on one thread (libcurl multi, up to
- * 4 requests per BMC); only paths under /redfish/v1/ are followed. */
+ * later cycles read only those leaves (a leaf gone, 404, sends it back to
+ * discovery). Channel `metric: power` is the sum of the supplies' input
+ * power (else the legacy readings), `metric: energy` the chassis' energy
+ * counters. HTTPS is verified (the system's CAs, or ca_file); `insecure: true`
+ * turns that off and poll says so. Basic authentication. Every device of a
+ * cycle is read at once on one thread (libcurl multi, up to 4 requests per
+ * BMC); only paths under /redfish/v1/ are followed. */
 #define _GNU_SOURCE
 #include "../dcs_probe.h"
 #include "../../engine/base/dcs_base.h"
@@ -27,7 +31,7 @@
 #define PER_BMC 4
 #define MAX_RQ 64
 
-typedef enum { RQ_CHASSIS, RQ_PSUS, RQ_PSU, RQ_LEGACY, RQ_ENV } rq_kind_t;
+typedef enum { RQ_CHASSES, RQ_CHASSIS, RQ_PSUBSYS, RQ_PSUS, RQ_PSU_RES, RQ_PSU, RQ_LEGACY, RQ_ENV } rq_kind_t;
 
 typedef struct {
     rq_kind_t kind;
@@ -152,13 +156,25 @@ static void fail_with(rf_state_t *s, int flag, const char *fmt, const char *a, c
     s->failed = 1;
 }
 
-static void enqueue(rf_state_t *s, rq_kind_t kind, const char *path, const char *suffix)
+static void enqueue(rf_state_t *s, rq_kind_t kind, const char *path)
 {
-    if (s->nq == MAX_RQ || strncmp(path, "/redfish/v1/", 12) != 0 || strstr(path, "..")) /* only the BMC's tree */
+    if (s->nq == MAX_RQ || strncmp(path, "/redfish/v1/", 12) != 0 || strstr(path, "..") ||
+        strlen(path) >= sizeof s->queue[0].path || strpbrk(path, "#?")) /* only the BMC's tree, no fragments */
         return;
     rq_t *q = &s->queue[s->nq++];
     q->kind = kind;
-    snprintf(q->path, sizeof q->path, "%s%s", path, suffix);
+    snprintf(q->path, sizeof q->path, "%s", path);
+}
+
+/* Follow obj.key's link ({"@odata.id": path}); 1 when there is one. */
+static int follow(rf_state_t *s, json_object *o, const char *key, rq_kind_t kind)
+{
+    json_object *x, *id;
+    if (!json_object_object_get_ex(o, key, &x) || !json_object_object_get_ex(x, "@odata.id", &id) ||
+        !json_object_is_type(id, json_type_string))
+        return 0;
+    enqueue(s, kind, json_object_get_string(id));
+    return 1;
 }
 
 static void keep_leaf(rf_state_t *s, const rq_t *q)
@@ -181,42 +197,66 @@ static int reading(json_object *o, const char *key, double *v)
     return isfinite(*v) ? 0 : -1;
 }
 
-static void members(rf_state_t *s, json_object *o, rq_kind_t kind, const char *suffix)
+static void members(rf_state_t *s, json_object *o, rq_kind_t kind)
 {
     json_object *m, *id;
     if (!json_object_object_get_ex(o, "Members", &m) || !json_object_is_type(m, json_type_array))
         return fail_with(s, DCS_SAMPLE_GARBAGE, "%s: no Members%s", "collection", NULL);
     for (size_t i = 0; i < json_object_array_length(m); i++)
-        if (json_object_object_get_ex(json_object_array_get_idx(m, i), "@odata.id", &id))
-            enqueue(s, kind, json_object_get_string(id), suffix);
+        if (json_object_object_get_ex(json_object_array_get_idx(m, i), "@odata.id", &id) &&
+            json_object_is_type(id, json_type_string))
+            enqueue(s, kind, json_object_get_string(id));
+}
+
+/* A supply's Status.State says it is not there (an empty slot). */
+static int absent(json_object *o)
+{
+    json_object *st, *state;
+    return json_object_object_get_ex(o, "Status", &st) && json_object_object_get_ex(st, "State", &state) &&
+           json_object_is_type(state, json_type_string) && strcmp(json_object_get_string(state), "Absent") == 0;
+}
+
+static void legacy_power(rf_state_t *s, const rq_t *q, json_object *o)
+{
+    json_object *pc;
+    double v;
+    if (!json_object_object_get_ex(o, "PowerControl", &pc) || !json_object_is_type(pc, json_type_array) ||
+        !json_object_array_length(pc))
+        return fail_with(s, DCS_SAMPLE_GARBAGE, "%s: no PowerControl%s", q->path, NULL);
+    if (reading(json_object_array_get_idx(pc, 0), "PowerConsumedWatts", &v))
+        return fail_with(s, DCS_SAMPLE_GARBAGE, "%s: no PowerControl[0].PowerConsumedWatts%s", q->path, NULL);
+    s->legacy_w += v, s->nlegacy++;
+    keep_leaf(s, q);
 }
 
 /* A resource's answer: more to ask, or readings. */
 static void answered(rf_state_t *s, const rq_t *q, json_object *o)
 {
-    double v = 0, sum = 0;
-    json_object *pc;
+    double v = 0;
     switch (q->kind) {
+    case RQ_CHASSES:
+        return members(s, o, RQ_CHASSIS);
     case RQ_CHASSIS:
-        return members(s, o, RQ_PSUS, "/PowerSubsystem/PowerSupplies"), members(s, o, RQ_ENV, "/EnvironmentMetrics");
+        if (!follow(s, o, "PowerSubsystem", RQ_PSUBSYS))
+            follow(s, o, "Power", RQ_LEGACY);
+        follow(s, o, "EnvironmentMetrics", RQ_ENV);
+        return;
+    case RQ_PSUBSYS:
+        follow(s, o, "PowerSupplies", RQ_PSUS);
+        return;
     case RQ_PSUS:
-        return members(s, o, RQ_PSU, "/Metrics");
+        return members(s, o, RQ_PSU_RES);
+    case RQ_PSU_RES:
+        if (!absent(o))
+            follow(s, o, "Metrics", RQ_PSU);
+        return;
     case RQ_PSU:
         if (reading(o, "InputPowerWatts", &v))
             return fail_with(s, DCS_SAMPLE_GARBAGE, "%s: no InputPowerWatts.Reading%s", q->path, NULL);
         s->psu_w += v, s->npsu++;
         return keep_leaf(s, q);
     case RQ_LEGACY:
-        if (!json_object_object_get_ex(o, "PowerControl", &pc) || !json_object_is_type(pc, json_type_array) ||
-            !json_object_array_length(pc))
-            return fail_with(s, DCS_SAMPLE_GARBAGE, "%s: no PowerControl%s", q->path, NULL);
-        for (size_t i = 0; i < json_object_array_length(pc); i++) {
-            if (reading(json_object_array_get_idx(pc, i), "PowerConsumedWatts", &v))
-                return fail_with(s, DCS_SAMPLE_GARBAGE, "%s: no PowerControl[].PowerConsumedWatts%s", q->path, NULL);
-            sum += v;
-        }
-        s->legacy_w += sum, s->nlegacy++;
-        return keep_leaf(s, q);
+        return legacy_power(s, q, o);
     case RQ_ENV:
         if (!reading(o, "EnergykWh", &v)) {
             s->energy_kwh += v, s->nenergy++;
@@ -242,15 +282,8 @@ static void done(rf_state_t *s, conn_t *c, CURLcode res)
         return fail_with(s, DCS_SAMPLE_TIMEOUT, "timeout%s%s", NULL, NULL);
     if (res != CURLE_OK)
         return fail_with(s, DCS_SAMPLE_GARBAGE, "%s: %s", where, curl_easy_strerror(res));
-    if (code == 404 && (c->rq.kind == RQ_PSUS || c->rq.kind == RQ_ENV)) {
-        if (c->rq.kind == RQ_PSUS) { /* no PowerSubsystem: the legacy Power resource */
-            char chassis[400];
-            snprintf(chassis, sizeof chassis, "%.*s", (int)(strlen(c->rq.path) - strlen("/PowerSubsystem/PowerSupplies")),
-                     c->rq.path);
-            enqueue(s, RQ_LEGACY, chassis, "/Power");
-        }
+    if (code == 404 && c->rq.kind == RQ_ENV) /* linked but not there: no energy */
         return;
-    }
     if (code != 200) {
         char num[32];
         snprintf(num, sizeof num, "%ld", code);
@@ -305,7 +338,7 @@ static void cycle_begin(rf_state_t *s)
     s->t_start = s->t_done = dcs_time_now_ns();
     if (!s->discovered) {
         s->nleaf = s->nq = 0;
-        enqueue(s, RQ_CHASSIS, "/redfish/v1/Chassis", "");
+        enqueue(s, RQ_CHASSES, "/redfish/v1/Chassis");
     } else {
         memcpy(s->queue, s->leaf, s->nleaf * sizeof *s->leaf);
         s->nq = s->nleaf;
