@@ -68,7 +68,7 @@ LIB_SRC = engine/base/base.c engine/base/zone.c engine/base/text.c \
           engine/submit/keys.c engine/submit/tar.c engine/submit/redact.c engine/submit/bundle.c engine/submit/verify.c \
           engine/region/rstore.c engine/region/rs_sqlite.c engine/region/rs_pg.c engine/region/ingest.c engine/region/cohort.c engine/region/status.c engine/region/schedule.c \
           engine/forward/live.c engine/forward/spool.c engine/forward/send.c \
-          probes/registry.c probes/poller.c probes/task.c \
+          probes/registry.c probes/poller.c probes/task.c probes/http.c \
           probes/modbus/modbus_probe.c probes/modbus/plan.c probes/modbus/line.c \
           probes/snmp/snmp_probe.c probes/snmp/snmp_session.c probes/snmp/answer.c \
           probes/prometheus/expo.c probes/prometheus/prom_probe.c probes/redfish/redfish_probe.c \
@@ -77,7 +77,7 @@ LIB_SRC = engine/base/base.c engine/base/zone.c engine/base/text.c \
 CLI_SRC = engine/cli/main.c engine/cli/cmd_poll.c engine/cli/cmd_score.c engine/cli/cmd_inspect.c \
           engine/cli/cmd_rank.c engine/cli/cmd_csv.c engine/cli/cmd_report.c engine/cli/cli_metrics.c \
           engine/cli/cmd_submit.c engine/cli/cmd_region.c engine/cli/cmd_collect.c
-SIM_SRC = fixtures/sim.c fixtures/sim_modbus.c fixtures/sim_snmp.c fixtures/sim_exporter.c fixtures/sim_redfish.c fixtures/loadmodel.c
+SIM_SRC = fixtures/sim.c fixtures/sim_modbus.c fixtures/sim_snmp.c fixtures/sim_exporter.c fixtures/sim_redfish.c fixtures/sim_http.c fixtures/loadmodel.c
 FLEET_SRC = fixtures/mb_fleet.c fixtures/mb_fleet_serve.c fixtures/fleet_util.c engine/base/base.c
 SNMPFLEET_SRC = fixtures/snmp_fleet.c fixtures/fleet_util.c engine/base/base.c
 # Every tests/*_test.c is a cmocka test: a new file is built and run without

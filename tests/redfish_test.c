@@ -294,12 +294,36 @@ static void test_config_refusals(void **state)
     }
 }
 
+/* A ca_file that is not there: the site file loads (a region re-scoring the
+ * bundle has no BMC CA), the device does not open, naming the file beside the
+ * site file. */
+static void test_ca_file_missing(void **state)
+{
+    (void)state;
+    const char *dirc = tu_tmpdir("redfish_ca");
+    dcs_config_t *cfg;
+    if (dcs_config_load(tu_write(dirc, "site.yaml",
+                                 "site: {id: r-01, name: R, region: lingang, pue_category: 3, poll_interval_ms: 10000, "
+                                 "store_dir: s}\ndevices:\n  - {id: b, protocol: redfish, url: \"https://127.0.0.1:1\", "
+                                 "ca_file: no-such-ca.crt}\nchannels:\n  - {id: c, device: b, metric: power, kind: power, "
+                                 "unit: W, role: it_rack}\n"), &cfg))
+        fail_msg("%s", dcs_config_errmsg(cfg));
+    dcs_probe_register_builtin();
+    void *st = NULL;
+    char err[300] = "";
+    assert_int_equal(dcs_probe_find("redfish")->open(cfg, 0, &st, err, sizeof err), DCS_ECONFIG);
+    if (!strstr(err, "redfish_ca/no-such-ca.crt: No such file"))
+        fail_msg("'%s'", err);
+    dcs_config_free(cfg);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shapes_tls_faults),
         cmocka_unit_test(test_config_refusals),
+        cmocka_unit_test(test_ca_file_missing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

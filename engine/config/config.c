@@ -288,17 +288,19 @@ static int validate_site(dcs_config_t *cfg)
     char why[400];
     if (dcs_tz_check(s->timezone, "site.timezone", why, sizeof why))
         FAIL(dcs_config_line_of_key(cfg->path, line, "timezone"), "%s", why);
-    if (s->store_dir[0] != '/') {
-        const char *slash = strrchr(cfg->path, '/');
-        char *abs = NULL;
-        if (slash && asprintf(&abs, "%.*s/%s", (int)(slash - cfg->path), cfg->path,
-                              s->store_dir) < 0)
-            return DCS_ENOMEM;
-        if (abs) {
-            free(s->store_dir);
-            s->store_dir = abs;
-        }
-    }
+    return dcs_config_beside(cfg, &s->store_dir);
+}
+
+int dcs_config_beside(const dcs_config_t *cfg, char **path)
+{
+    const char *slash = strrchr(cfg->path, '/');
+    char *abs = NULL;
+    if (!*path || (*path)[0] == '/' || !slash)
+        return 0;
+    if (asprintf(&abs, "%.*s/%s", (int)(slash - cfg->path), cfg->path, *path) < 0)
+        return DCS_ENOMEM;
+    free(*path);
+    *path = abs;
     return 0;
 }
 

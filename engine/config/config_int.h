@@ -31,6 +31,9 @@ int dcs_config_valid_name(const char *s);
 int dcs_config_device_validate(dcs_config_t *cfg, unsigned i);
 /* Apply channel c's profile point (registers or OID, kind, unit, scale). */
 int dcs_config_point_apply(dcs_config_t *cfg, dcs_config_channel_t *c, int line);
+/* A relative *path made absolute beside the site file (the file's folder);
+ * 0 or DCS_ENOMEM. */
+int dcs_config_beside(const dcs_config_t *cfg, char **path);
 /* 1 for the Modbus protocols. */
 int dcs_config_is_modbus(dcs_config_proto_t p);
 

@@ -231,6 +231,8 @@ static int validate_endpoint(dcs_config_t *cfg, dcs_config_device_t *d, int line
             FAIL(line, "device '%s': ca_file and insecure are for an https:// url", d->id);
         if (d->ca_file && d->insecure)
             FAIL(line, "device '%s': ca_file and insecure: true contradict each other", d->id);
+        if (dcs_config_beside(cfg, &d->ca_file))
+            return DCS_ENOMEM;
         if (d->protocol == DCS_CONFIG_PROMETHEUS && (d->username || d->password || d->insecure))
             FAIL(line, "device '%s': username, password and insecure are for redfish devices", d->id);
         if (d->protocol == DCS_CONFIG_REDFISH && !d->username != !d->password)

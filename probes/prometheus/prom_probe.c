@@ -8,6 +8,7 @@
  * selector flags the samples with the reason, never a guessed value. */
 #define _GNU_SOURCE
 #include "prom_int.h"
+#include "../dcs_http.h"
 #include "../dcs_probe.h"
 #include "../../engine/base/dcs_base.h"
 
@@ -101,12 +102,10 @@ static int pr_open(const dcs_config_t *cfg, unsigned dev, void **state, char *er
     curl_easy_setopt(s->e, CURLOPT_WRITEFUNCTION, take);
     curl_easy_setopt(s->e, CURLOPT_WRITEDATA, s);
     curl_easy_setopt(s->e, CURLOPT_PRIVATE, s);
-    curl_easy_setopt(s->e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(s->e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(s->e, CURLOPT_ACCEPT_ENCODING, ""); /* gzip when the exporter offers it */
-    curl_easy_setopt(s->e, CURLOPT_USERAGENT, "dcscore");
-    if (d->ca_file)
-        curl_easy_setopt(s->e, CURLOPT_CAINFO, d->ca_file);
+    int rc = dcs_http_setup(s->e, d, err, errlen);
+    if (rc)
+        return pr_close(s), rc;
     *state = s;
     return 0;
 }

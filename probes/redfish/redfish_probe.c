@@ -16,6 +16,7 @@
  * cycle is read at once on one thread (libcurl multi, up to 4 requests per
  * BMC); only paths under /redfish/v1/ are followed. */
 #define _GNU_SOURCE
+#include "../dcs_http.h"
 #include "../dcs_probe.h"
 #include "../../engine/base/dcs_base.h"
 
@@ -127,20 +128,9 @@ static int rf_open(const dcs_config_t *cfg, unsigned dev, void **state, char *er
         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, take);
         curl_easy_setopt(e, CURLOPT_WRITEDATA, &s->c[k]);
         curl_easy_setopt(e, CURLOPT_PRIVATE, &s->c[k]);
-        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(e, CURLOPT_USERAGENT, "dcscore");
-        if (d->username) {
-            curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-            curl_easy_setopt(e, CURLOPT_USERNAME, d->username);
-            curl_easy_setopt(e, CURLOPT_PASSWORD, d->password ? d->password : "");
-        }
-        if (d->ca_file)
-            curl_easy_setopt(e, CURLOPT_CAINFO, d->ca_file);
-        if (d->insecure) {
-            curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-            curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-        }
+        int rc = dcs_http_setup(e, d, err, errlen);
+        if (rc)
+            return rf_close(s), rc;
     }
     *state = s;
     return 0;
