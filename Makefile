@@ -14,8 +14,9 @@ DEB_PKGS = gcc make pkg-config clang libclang-rt-14-dev libmodbus-dev libsnmp-de
           python3-pandas chromium fonts-noto-cjk poppler-utils \
            procps tzdata socat time
 
-# The pollers `make bench` compares dcscore with (bench/peers.py); not needed to test.
-BENCH_PKGS = collectd-core prometheus-snmp-exporter zabbix-agent2
+# The pollers `make bench` compares dcscore with (bench/peers.py, bench/peers_http.py; collectd's
+# curl_json plugin needs libyajl2 and libcurl3-gnutls, which collectd-core only suggests); not needed to test.
+BENCH_PKGS = collectd-core libyajl2 libcurl3-gnutls prometheus-snmp-exporter zabbix-agent2
 
 PKGS    = libmodbus hdf5 libcyaml netsnmp gsl libmicrohttpd libsodium json-c sqlite3 libpq libcurl
 # snprintf truncating an over-long message is intended: no format-truncation warnings.
@@ -209,7 +210,11 @@ bench: deps
 	@echo
 	@bench/snmp_scale.sh $(BUILD)
 	@echo
+	@bench/http_scale.sh $(BUILD)
+	@echo
 	@/usr/bin/python3 bench/peers.py $(BUILD)
+	@echo
+	@/usr/bin/python3 bench/peers_http.py $(BUILD)
 	@echo
 	@DCS_BENCH_DIR=bench $(BUILD)/bench/year_bench
 	@echo

@@ -105,6 +105,10 @@ const char *dcs_poller_errmsg(const dcs_poller_t *p);
 int dcs_poller_run(dcs_poller_t *p, int64_t until_ns, uint64_t max_cycles,
                    dcs_probe_sink_fn sink, dcs_probe_log_fn log, void *ctx);
 
+/* fn(ctx) runs after each cycle's sink calls, on the same thread: where a
+ * caller flushes what the cycle gave (once, not per device). NULL: none. */
+void dcs_poller_on_cycle_end(dcs_poller_t *p, void (*fn)(void *ctx));
+
 /* Ask a running poller to stop after the current device; async-signal-safe. */
 void dcs_poller_stop(dcs_poller_t *p);
 const dcs_poller_stats_t *dcs_poller_stats(const dcs_poller_t *p);

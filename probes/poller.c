@@ -77,6 +77,7 @@ struct dcs_poller {
     int64_t deadline;
     volatile sig_atomic_t stop;
     dcs_poller_stats_t stats;
+    void (*cycle_end)(void *ctx); /* after each cycle's last sink call */
     char errmsg[512];
 };
 
@@ -323,6 +324,11 @@ int dcs_poller_new(const dcs_config_t *cfg, dcs_poller_t **out)
     return rc ? rc : start_workers(p);
 }
 
+void dcs_poller_on_cycle_end(dcs_poller_t *p, void (*fn)(void *ctx))
+{
+    p->cycle_end = fn;
+}
+
 const char *dcs_poller_errmsg(const dcs_poller_t *p)
 {
     return p ? p->errmsg : "out of memory";
@@ -498,6 +504,8 @@ int dcs_poller_run(dcs_poller_t *p, int64_t until_ns, uint64_t max_cycles,
         int64_t done = dcs_time_now_ns();
         for (unsigned d = 0; d < p->cfg->devices_count; d++)
             finish_device(p, d, sink, log, ctx);
+        if (p->cycle_end)
+            p->cycle_end(ctx);
         /* Backends stop waiting at the deadline; handing back what they have takes
          * a few ms more. An overrun is a cycle that ended past 95 % of the interval. */
         if (done > p->deadline + iv / 20)

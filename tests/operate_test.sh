@@ -148,6 +148,23 @@ last = max(rows, key=lambda r: r[0])[1]
 assert (last["cycles"], last["samples_ok"], last["samples_written"], last["devices_down"]) == \
     (s["cycles"], s["samples"]["ok"], s["samples_written"], s["devices_down"]), (last, s)
 PY
+# One row per cycle: a flush interval shorter than the cycle flushes once a
+# cycle, after every device's samples, never once per device (11 rows a cycle,
+# each nearly empty, would make the day file 11 x larger and cost the CPU).
+sed 's/^  store_dir: store$/  store_dir: store_rows/' site.yaml >rows.yaml
+grep -q 'store_dir: store_rows' rows.yaml || fail "rows.yaml: no store_dir line to change"
+"$D" poll --duration 3.5 --flush-interval 0.5 --stats --summary-interval 0 -q rows.yaml >rows.json 2>>poll.log ||
+    fail "poll --flush-interval 0.5 failed"
+/usr/bin/python3 - <<'PY' || fail "rows per cycle"
+import glob, json, h5py
+s = json.loads(open("rows.json").read().splitlines()[-1])
+rows = 0
+for p in glob.glob("store_rows/*/*.h5"):
+    with h5py.File(p, "r") as f:
+        rows += f["samples/t_ns"].shape[0]
+print(f"{s['cycles']} cycles, {rows} rows")
+raise SystemExit(0 if rows == s["cycles"] else 1)
+PY
 # Long jobs show progress on a terminal and nothing when not on one.
 C=$SRC/fixtures/cohort/pilot-2026q4.yaml
 script -qec "$D rank $C" /dev/null | grep -q "Monte-Carlo draws 1000/2000" || fail "no progress on a TTY"

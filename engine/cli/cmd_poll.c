@@ -174,8 +174,15 @@ static void sink(void *ctx, const dcs_sample_t *smp, size_t n)
         cli_metrics_update(s->metrics, smp, n, dcs_poller_stats(s->p), s->flushes);
     if (s->live)
         dcs_live_add(s->live, smp, n);
+}
+
+/* After each cycle's samples are all in: flush the rows (one per cycle, never
+ * one per device) when waiting for the next cycle would be late. */
+static void cycle_end(void *ctx)
+{
+    session_t *s = ctx;
     int64_t now = dcs_time_now_ns(), cycle_ns = (int64_t)s->cfg->site->poll_interval_ms * 1000000;
-    if (now - s->last_flush_ns + cycle_ns > s->flush_ns) /* waiting for the next cycle would be late */
+    if (now - s->last_flush_ns + cycle_ns > s->flush_ns)
         flush_store(s);
     if (s->summary_ns > 0 && now - s->last_summary_ns >= s->summary_ns)
         summary(s);
@@ -214,6 +221,7 @@ static int session_open(session_t *s, const char *cfg_path)
         dcs_config_free(cfg);
         return rc;
     }
+    dcs_poller_on_cycle_end(p, cycle_end);
     char note[800];
     if (dcs_store_notice(st, note, sizeof note))
         cli_log(1, "%s", note);
