@@ -57,7 +57,7 @@ $(BUILD)/engine/aggregate/%.o: ALL_CFLAGS += -ffp-contract=off
 # The library: engine stages in data-flow order, then probes and reports.
 LIB_SRC = engine/base/base.c engine/base/zone.c engine/base/text.c \
           engine/sample/decode.c \
-          engine/config/config.c engine/config/device.c \
+          engine/config/config.c engine/config/device.c engine/config/accel.c \
           engine/store/store.c engine/store/store_read.c engine/store/lock.c engine/store/csv.c engine/store/rollup.c \
           engine/store/inspect.c engine/store/layout.c engine/store/selfstats.c \
           engine/aggregate/aggregate.c engine/aggregate/dispatch.c \
@@ -234,6 +234,8 @@ install: all
 	install -m 0644 engine/index/policy.yaml $(DESTDIR)$(DATADIR)/policy.yaml
 	install -d $(DESTDIR)$(DATADIR)/profiles
 	install -m 0644 probes/profiles/*.yaml $(DESTDIR)$(DATADIR)/profiles/
+	install -d $(DESTDIR)$(DATADIR)/profiles/accelerators
+	install -m 0644 probes/profiles/accelerators/*.yaml $(DESTDIR)$(DATADIR)/profiles/accelerators/
 	install -d $(DESTDIR)$(DATADIR)/systems
 	install -m 0644 engine/index/systems/*.yaml $(DESTDIR)$(DATADIR)/systems/
 	install -m 0644 fixtures/demo-site.yaml.in $(DESTDIR)$(DATADIR)/example-site.yaml
@@ -248,6 +250,8 @@ uninstall:
 	    $(DESTDIR)$(DATADIR)/example-site.yaml $(DESTDIR)$(MANDIR)/man1/dcscore.1
 	for u in $(UNITS_IN) $(TIMERS); do rm -f $(DESTDIR)$(UNITDIR)/$$(basename $$u .in); done
 	rm -f $(patsubst probes/profiles/%,$(DESTDIR)$(DATADIR)/profiles/%,$(wildcard probes/profiles/*.yaml))
+	rm -f $(patsubst probes/profiles/%,$(DESTDIR)$(DATADIR)/profiles/%,$(wildcard probes/profiles/accelerators/*.yaml))
+	-rmdir $(DESTDIR)$(DATADIR)/profiles/accelerators
 	-rmdir $(DESTDIR)$(DATADIR)/profiles
 	rm -f $(patsubst engine/index/systems/%,$(DESTDIR)$(DATADIR)/systems/%,$(wildcard engine/index/systems/*.yaml))
 	-rmdir $(DESTDIR)$(DATADIR)/systems

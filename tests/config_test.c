@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -183,6 +184,90 @@ static void test_profiles(void **state)
     dcs_config_free(cfg);
 }
 
+/* Accelerator profiles: each shipped one loads with a source; a group of 8
+ * A100s is rated from the datasheet's dense figures, by hand: FP64 8 x 9.7 =
+ * 77.6, FP32 8 x 19.5 = 156, FP16 8 x 312 = 2496, INT8 8 x 624 = 4992
+ * (tolerance 1e-9); a site's own profile beside it is found; bad uses and bad
+ * profiles are refused naming the file and line or the profile's file. */
+static const char *accel_site =
+    "site: {id: a, name: a, region: lingang, pue_category: 1, poll_interval_ms: 1000, store_dir: s}\n"
+    "devices:\n  - {id: m, protocol: modbus_tcp, host: 127.0.0.1, port: 502}\n"
+    "channels:\n"
+    "  - {id: u, device: m, function: 3, address: 0, type: uint16, kind: utilisation, unit: percent, role: server}\n"
+    "inventory:\n  servers:\n"
+    "    - {id: g, count: 3, utilisation: u, %s}\n";
+
+static dcs_config_t *accel_load(const char *dir, const char *group, int *rc)
+{
+    char text[1200];
+    snprintf(text, sizeof text, accel_site, group);
+    return load_text(dir, text, rc);
+}
+
+static void test_accelerator_profiles(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("cfg-accel");
+    static const char *shipped[] = {"nvidia-h100-sxm5", "nvidia-a100-sxm4-80gb", "huawei-ascend-910"};
+    int rc;
+    for (size_t i = 0; i < sizeof shipped / sizeof shipped[0]; i++) {
+        char g[200];
+        snprintf(g, sizeof g, "accelerator: %s, accelerators: 8", shipped[i]);
+        dcs_config_t *cfg = accel_load(dir, g, &rc);
+        if (rc)
+            fail_msg("%s: %s", shipped[i], dcs_config_errmsg(cfg));
+        const dcs_config_accel_t *a = cfg->inventory->servers[0].accel;
+        assert_non_null(a);
+        assert_true(strlen(a->source) > 20 && strcmp(a->accelerator, shipped[i]) == 0);
+        dcs_config_free(cfg);
+    }
+    dcs_config_t *cfg = accel_load(dir, "accelerator: nvidia-a100-sxm4-80gb, accelerators: 8", &rc);
+    assert_int_equal(rc, 0);
+    const dcs_config_server_t *sv = &cfg->inventory->servers[0];
+    const double want[4] = {77.6, 156, 2496, 4992}, got[4] = {sv->fp64_tflops, sv->fp32_tflops, sv->fp16_tflops,
+                                                              sv->int8_tflops};
+    for (int p = 0; p < 4; p++)
+        if (!(fabs(got[p] - want[p]) <= 1e-9 * want[p]))
+            fail_msg("precision %d: %.12g, want %.12g", p, got[p], want[p]);
+    assert_string_equal(sv->accel->confidence, "datasheet");
+    dcs_config_free(cfg);
+
+    char pdir[1200];
+    snprintf(pdir, sizeof pdir, "%s/profiles", dir);
+    mkdir(pdir, 0755);
+    snprintf(pdir, sizeof pdir, "%s/profiles/accelerators", dir);
+    mkdir(pdir, 0755);
+    tu_write(pdir, "own-npu.yaml", "accelerator: own-npu\nname: Own\nvendor: V\nsource: \"V's datasheet v1, table 2\"\n"
+                                   "confidence: datasheet\nfp16_tflops: 100\n");
+    tu_write(pdir, "guessed.yaml", "accelerator: guessed\nname: G\nvendor: V\nsource: \"a forum\"\n"
+                                   "confidence: probably\nfp16_tflops: 100\n");
+    tu_write(pdir, "renamed.yaml", "accelerator: other\nname: R\nvendor: V\nsource: \"V's datasheet\"\n"
+                                   "confidence: datasheet\nfp16_tflops: 100\n");
+    tu_write(pdir, "unrated.yaml", "accelerator: unrated\nname: U\nvendor: V\nsource: \"V's datasheet\"\n"
+                                   "confidence: datasheet\nfp16_tflops: -1\n");
+    cfg = accel_load(dir, "accelerator: own-npu, accelerators: 4", &rc);
+    if (rc)
+        fail_msg("%s", dcs_config_errmsg(cfg));
+    assert_true(cfg->inventory->servers[0].fp16_tflops == 400);
+    dcs_config_free(cfg);
+    const struct { const char *group, *why; } bad[] = {
+        {"accelerator: nvidia-h100-sxm5", "needs accelerators: N"},
+        {"accelerator: nvidia-h100-sxm5, accelerators: 8, fp16_tflops: 990", "not both"},
+        {"accelerators: 8, fp16_tflops: 990", "accelerators without accelerator"},
+        {"accelerator: no-such-gpu, accelerators: 8", "no profile 'no-such-gpu'"},
+        {"accelerator: guessed, accelerators: 1", "guessed.yaml: confidence 'probably'"},
+        {"accelerator: renamed, accelerators: 1", "renamed.yaml: accelerator 'other' is not the file's name"},
+        {"accelerator: unrated, accelerators: 1", "unrated.yaml: peaks must be finite, not negative"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        cfg = accel_load(dir, bad[k].group, &rc);
+        const char *e = dcs_config_errmsg(cfg);
+        if (!rc || !strstr(e, bad[k].why) || !strstr(e, "site.yaml:8: server 'g'"))
+            fail_msg("case %zu: rc %d '%s', want '%s'", k, rc, e, bad[k].why);
+        dcs_config_free(cfg);
+    }
+}
+
 static void test_missing_file(void **state)
 {
     (void)state;
@@ -240,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_bad_configs),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_profiles),
+        cmocka_unit_test(test_accelerator_profiles),
         cmocka_unit_test(test_empty_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -102,6 +102,8 @@ static const cyaml_schema_field_t server_fields[] = {
     CYAML_FIELD_FLOAT("fp32_tflops", OPT, dcs_config_server_t, fp32_tflops),
     CYAML_FIELD_FLOAT("fp16_tflops", OPT, dcs_config_server_t, fp16_tflops),
     CYAML_FIELD_FLOAT("int8_tflops", OPT, dcs_config_server_t, int8_tflops),
+    STR("accelerator", dcs_config_server_t, accelerator, OPT),
+    CYAML_FIELD_INT("accelerators", OPT, dcs_config_server_t, accelerators),
     CYAML_FIELD_END};
 static const cyaml_schema_value_t server_schema = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, dcs_config_server_t, server_fields)};
@@ -492,6 +494,9 @@ static int validate_inventory(dcs_config_t *cfg)
             FAIL(sl, "server '%s': count %d negative", sv->id, sv->count);
         if (sv->fp64_tflops < 0 || sv->fp32_tflops < 0 || sv->fp16_tflops < 0 || sv->int8_tflops < 0)
             FAIL(sl, "server '%s': negative peak TFLOPS", sv->id);
+        int rc = dcs_config_accel_apply(cfg, sv, sl);
+        if (rc)
+            return rc;
         if (validate_activity(cfg, sv, sl))
             return DCS_ECONFIG;
     }
@@ -626,6 +631,8 @@ void dcs_config_free(dcs_config_t *cfg)
     cfg->path = NULL;
     for (unsigned i = 0; cfg->profiles && i < cfg->devices_count; i++)
         dcs_config_profile_free(cfg->profiles[i]);
+    for (unsigned i = 0; cfg->inventory && i < cfg->inventory->servers_count; i++)
+        dcs_config_accel_free(cfg->inventory->servers[i].accel);
     free(cfg->profiles);
     cfg->profiles = NULL;
     if (cfg->yaml_owned)

@@ -31,6 +31,19 @@ int dcs_config_valid_name(const char *s);
 int dcs_config_device_validate(dcs_config_t *cfg, unsigned i);
 /* Apply channel c's profile point (registers or OID, kind, unit, scale). */
 int dcs_config_point_apply(dcs_config_t *cfg, dcs_config_channel_t *c, int line);
+/* Check a loaded data file (path for the message); 0 or DCS_ECONFIG with err. */
+typedef int (*dcs_config_check_fn)(void *data, const char *path, char *err, size_t errlen);
+/* Load profile NAME.yaml from the first of $DCSCORE_PROFILES's folders,
+ * FOLDER/profiles and the installed profiles that has it, each with SUB ("" for
+ * device profiles, "/accelerators"). 0; DCS_EIO naming where it looked; or the
+ * loader's or check's error. */
+int dcs_config_data_load(const char *sub, const char *name, const char *folder, const cyaml_schema_value_t *schema,
+                         dcs_config_check_fn check, void **out, char *err, size_t errlen);
+/* Server group sv's `accelerator` x `accelerators`: load the profile (beside the
+ * site file or on the profile path) and set the group's peaks from it; refused
+ * with given peaks, or without `accelerators`. 0, or DCS_ECONFIG with the error. */
+int dcs_config_accel_apply(dcs_config_t *cfg, dcs_config_server_t *sv, int line);
+void dcs_config_accel_free(dcs_config_accel_t *a);
 /* A relative *path made absolute beside the site file (the file's folder);
  * 0 or DCS_ENOMEM. */
 int dcs_config_beside(const dcs_config_t *cfg, char **path);

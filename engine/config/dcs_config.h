@@ -181,8 +181,19 @@ typedef struct {
     char *tensor, *sm, *fp32, *fp64;
 } dcs_config_activity_t;
 
+/* An accelerator profile (a data file, probes/profiles/accelerators/NAME.yaml):
+ * one device's dense peak compute per precision, TFLOPS (TOPS for INT8), as its
+ * vendor rates it, with where the figures come from and how sure they are. */
+typedef struct {
+    char *accelerator, *name, *vendor;
+    char *source;          /* the datasheet or announcement, by title (and URL) */
+    char *confidence;      /* "datasheet", "announcement" or "secondary" */
+    char *note;            /* optional: which column, what "FP64" means here */
+    double fp64_tflops, fp32_tflops, fp16_tflops, int8_tflops; /* dense; 0 = not rated */
+} dcs_config_accel_t;
+
 /* A group of identical servers and their rated peak compute (TFLOPS) per precision
- * (0 = not rated). `utilisation` names the channel whose mean (%) stands for them
+ * (0 = not rated), given per server or as `accelerator` x `accelerators` per server. `utilisation` names the channel whose mean (%) stands for them
  * where `activity` gives none for a precision. */
 typedef struct {
     char *id;
@@ -190,6 +201,9 @@ typedef struct {
     char *utilisation;     /* channel id (kind utilisation); optional with activity */
     dcs_config_activity_t *activity;
     double fp64_tflops, fp32_tflops, fp16_tflops, int8_tflops;
+    char *accelerator;     /* an accelerator profile's name, or NULL */
+    int accelerators;      /* devices per server with `accelerator` */
+    dcs_config_accel_t *accel; /* loaded: the profile (the peaks above are from it) */
     uint32_t channel_index; /* resolved: utilisation, else the channel of the best-rated precision */
     uint32_t prec_channel[4]; /* resolved: the channel per precision (FP64, FP32, FP16, INT8);
                                  UINT32_MAX where not rated */

@@ -129,25 +129,26 @@ static int profile_check(dcs_config_profile_t *p, const char *path, char *err, s
     return 0;
 }
 
-static int try_profile(const char *dir, size_t dirlen, const char *name,
-                       dcs_config_profile_t **out, char *err, size_t errlen)
+static int try_data(const char *dir, size_t dirlen, const char *sub, const char *name,
+                    const cyaml_schema_value_t *schema, dcs_config_check_fn check, void **out, char *err,
+                    size_t errlen)
 {
     char path[4200];
-    snprintf(path, sizeof path, "%.*s/%s.yaml", (int)dirlen, dir, name);
+    snprintf(path, sizeof path, "%.*s%s/%s.yaml", (int)dirlen, dir, sub, name);
     if (access(path, R_OK) != 0)
         return 1; /* not here */
     void *data = NULL;
-    int rc = dcs_config_yaml_load(path, &profile_schema, &data, err, errlen);
-    if (!rc && (rc = profile_check(data, path, err, errlen))) {
-        dcs_config_yaml_free(&profile_schema, data);
+    int rc = dcs_config_yaml_load(path, schema, &data, err, errlen);
+    if (!rc && (rc = check(data, path, err, errlen))) {
+        dcs_config_yaml_free(schema, data);
         data = NULL;
     }
     *out = data;
     return rc;
 }
 
-int dcs_config_profile_load(const char *name, const char *folder, dcs_config_profile_t **out,
-                            char *err, size_t errlen)
+int dcs_config_data_load(const char *sub, const char *name, const char *folder, const cyaml_schema_value_t *schema,
+                         dcs_config_check_fn check, void **out, char *err, size_t errlen)
 {
     const char *env = getenv("DCSCORE_PROFILES");
     char local[4200];
@@ -158,24 +159,38 @@ int dcs_config_profile_load(const char *name, const char *folder, dcs_config_pro
     }
     for (const char *p = env; p && *p;) {
         size_t n = strcspn(p, ":");
-        int rc = n ? try_profile(p, n, name, out, err, errlen) : 1;
+        int rc = n ? try_data(p, n, sub, name, schema, check, out, err, errlen) : 1;
         if (rc <= 0)
             return dcs_text_one_line(rc ? err : NULL), rc;
         p += n + (p[n] == ':');
     }
     snprintf(local, sizeof local, "%s/profiles", folder ? folder : ".");
-    int rc = try_profile(local, strlen(local), name, out, err, errlen);
+    int rc = try_data(local, strlen(local), sub, name, schema, check, out, err, errlen);
     if (rc > 0)
-        rc = try_profile(DCS_DATADIR "/profiles", strlen(DCS_DATADIR "/profiles"), name, out,
-                         err, errlen);
+        rc = try_data(DCS_DATADIR "/profiles", strlen(DCS_DATADIR "/profiles"), sub, name, schema, check, out, err,
+                      errlen);
     if (rc > 0) {
-        snprintf(err, errlen, "no profile '%s' (looked in %s%s%s%s, %s)", name,
-                 env && *env ? env : "", env && *env ? " ($DCSCORE_PROFILES), " : "", local,
-                 folder ? "" : " (./profiles)", DCS_DATADIR "/profiles");
+        snprintf(err, errlen, "no profile '%s' (looked in %s%s%s%s%s, %s%s)", name, env && *env ? env : "",
+                 env && *env ? sub : "", env && *env ? " ($DCSCORE_PROFILES), " : "", local, sub,
+                 DCS_DATADIR "/profiles", sub);
         return DCS_EIO;
     }
     if (rc)
         dcs_text_one_line(err); /* a quoted point name may hold CR or LF */
+    return rc;
+}
+
+static int check_device_profile(void *data, const char *path, char *err, size_t errlen)
+{
+    return profile_check(data, path, err, errlen);
+}
+
+int dcs_config_profile_load(const char *name, const char *folder, dcs_config_profile_t **out,
+                            char *err, size_t errlen)
+{
+    void *data = NULL;
+    int rc = dcs_config_data_load("", name, folder, &profile_schema, check_device_profile, &data, err, errlen);
+    *out = data;
     return rc;
 }
 

@@ -71,7 +71,28 @@ static void json_channels(const dcs_metric_score_t *sc, const dcs_config_t *cfg,
     fputs("  ]", f);
 }
 
-static void json_indicators(const dcs_metric_indicators_t *d, FILE *f)
+/* The inventory groups rated from accelerator profiles, with the profile's source. */
+static void json_rated_from(const dcs_config_t *cfg, FILE *f)
+{
+    fputs(",\n    \"rated_from_profiles\": [", f);
+    for (unsigned i = 0, k = 0; cfg->inventory && i < cfg->inventory->servers_count; i++) {
+        const dcs_config_server_t *sv = &cfg->inventory->servers[i];
+        if (!sv->accel)
+            continue;
+        fputs(k++ ? ", {\"group\": " : "{\"group\": ", f);
+        dcs_json_str(f, sv->id);
+        fputs(", \"accelerator\": ", f);
+        dcs_json_str(f, sv->accel->accelerator);
+        fprintf(f, ", \"per_server\": %d, \"servers\": %d, \"source\": ", sv->accelerators, sv->count);
+        dcs_json_str(f, sv->accel->source);
+        fputs(", \"confidence\": ", f);
+        dcs_json_str(f, sv->accel->confidence);
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
+static void json_indicators(const dcs_metric_indicators_t *d, const dcs_config_t *cfg, FILE *f)
 {
     static const char *prec[] = {"fp64", "fp32", "fp16", "int8"};
     fputs(",\n  \"indicators\": {\n    \"cue_it_tflops_per_kw\": ", f);
@@ -127,6 +148,7 @@ static void json_indicators(const dcs_metric_indicators_t *d, FILE *f)
     jnum(f, d->erf);
     fputs(", \"ref\": ", f);
     jnum(f, d->ref);
+    json_rated_from(cfg, f);
     fputs("\n  }", f);
 }
 
@@ -226,7 +248,7 @@ void dcs_metric_score_json_begin(const dcs_metric_score_t *sc, const dcs_config_
     fputs("],\n", f);
     json_channels(sc, cfg, f);
     if (ind)
-        json_indicators(ind, f);
+        json_indicators(ind, cfg, f);
 }
 
 void dcs_metric_eu_kpi_json(const dcs_metric_score_t *sc, const dcs_config_t *cfg,
