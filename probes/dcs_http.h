@@ -10,7 +10,7 @@
 
 /* Set e up for device d: http/https only, no signals, our user agent; the
  * device's ca_file (which must be readable), insecure: true (no verification),
- * basic auth with its username and password. 0, or DCS_ECONFIG with err
+ * basic auth with its username and password (not with auth: session). 0, or DCS_ECONFIG with err
  * naming the ca_file and why. */
 int dcs_http_setup(CURL *e, const dcs_config_device_t *d, char *err, size_t errlen);
 

@@ -20,7 +20,7 @@ int dcs_http_setup(CURL *e, const dcs_config_device_t *d, char *err, size_t errl
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
     }
-    if (d->username) {
+    if (d->username && !(d->auth && strcmp(d->auth, "session") == 0)) {
         curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
         curl_easy_setopt(e, CURLOPT_USERNAME, d->username);
         curl_easy_setopt(e, CURLOPT_PASSWORD, d->password ? d->password : "");

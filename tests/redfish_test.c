@@ -1,7 +1,8 @@
 /* redfish_test.c: the redfish backend against dcs-sim redfish BMCs on loopback:
  * both power shapes (PowerSubsystem and the legacy Power), energy, discovery
  * once then the leaves only, HTTPS with a test CA (and a wrong CA refused),
- * basic auth, and every fault flagged without blocking the cycle. Expected
+ * basic auth and Redfish sessions (a token that expires, a wrong password,
+ * logging out), and every fault flagged without blocking the cycle. Expected
  * power is the fixture's closed form, P = 300 + 500 x scale x cpu_1(t)/100 W,
  * taken over the cycle's window (the load moves by at most 3.2 W/s x scale). */
 #define _GNU_SOURCE
@@ -26,7 +27,7 @@
 #include <unistd.h>
 
 #define SEED 11
-#define NSIM 10
+#define NSIM 11
 
 static const char *dir;
 static double origin;
@@ -60,6 +61,22 @@ static void bmc_start(int k, const char *args)
         usleep(10000);
     }
     fail_msg("dcs-sim redfish %s did not start", args);
+}
+
+/* Lines of dcs-sim's stdout for BMC k that start with what. */
+static int bmc_lines(int k, const char *what)
+{
+    char out[600], *line = NULL;
+    size_t cap = 0;
+    int n = 0;
+    snprintf(out, sizeof out, "%s/bmc%d.out", dir, k);
+    FILE *f = fopen(out, "r");
+    while (f && getline(&line, &cap, f) > 0)
+        n += strncmp(line, what, strlen(what)) == 0;
+    free(line);
+    if (f)
+        fclose(f);
+    return n;
 }
 
 static int bmc_gets(int k)
@@ -117,6 +134,7 @@ static int setup(void **state)
     bmc_start(7, "--layout new --units 2 --fault missing");
     bmc_start(8, "--layout legacy --fault missing");
     bmc_start(9, "--layout new --units 2 --fault 401");
+    bmc_start(10, "--layout new --units 2 --user admin --password 's3cret pass' --auth session --session-ttl 2");
     return 0;
 }
 
@@ -131,6 +149,7 @@ static int teardown(void **state)
 /* The devices: d0..d9 one per BMC, then d10 the TLS BMC with the wrong CA, d11
  * with insecure: true, d12 with a wrong password, d13 nobody listening. */
 #define NDEV 14
+#define NSESSDEV 2
 
 static dcs_config_t *site(void)
 {
@@ -139,7 +158,7 @@ static dcs_config_t *site(void)
                                 "site: {id: r-01, name: R, region: lingang, pue_category: 3, poll_interval_ms: 10000, "
                                 "store_dir: s}\ndevices:\n");
     for (int i = 0; i < NDEV; i++) {
-        int k = i < NSIM ? i : i == 13 ? -1 : 2;
+        int k = i < 10 ? i : i == 13 ? -1 : 2;
         int port = k >= 0 ? sim_port[k] : tu_free_ports(1);
         int tls = k == 2;
         extra[0] = '\0';
@@ -262,6 +281,60 @@ static void test_shapes_tls_faults(void **state)
     dcs_config_free(cfg);
 }
 
+/* auth: session against BMC 10 (tokens live 2 s): a login, then the token on
+ * every request (the BMC refuses basic auth); the token expired, a 401, one
+ * login again and the cycle's samples still had; no login while it lives; a
+ * wrong password refused at the login; the session deleted at close. */
+static void test_session(void **state)
+{
+    (void)state;
+    char yaml[3000];
+    snprintf(yaml, sizeof yaml,
+             "site: {id: r-02, name: R, region: lingang, pue_category: 3, poll_interval_ms: 10000, store_dir: s}\n"
+             "devices:\n"
+             "  - {id: s0, protocol: redfish, url: \"http://127.0.0.1:%d\", auth: session, username: admin,"
+             " password: \"s3cret pass\"}\n"
+             "  - {id: s1, protocol: redfish, url: \"http://127.0.0.1:%d\", auth: session, username: admin,"
+             " password: nope}\n"
+             "channels:\n"
+             "  - {id: p0, device: s0, metric: power, kind: power, unit: W, role: it_rack}\n"
+             "  - {id: p1, device: s1, metric: power, kind: power, unit: W, role: it_rack}\n",
+             sim_port[10], sim_port[10]);
+    dcs_config_t *cfg;
+    if (dcs_config_load(tu_write(dir, "session.yaml", yaml), &cfg))
+        fail_msg("%s", dcs_config_errmsg(cfg));
+    dcs_probe_register_builtin();
+    const dcs_probe_ops *ops = dcs_probe_find("redfish");
+    void *st[NSESSDEV];
+    dcs_sample_t smp[NSESSDEV], *out[NSESSDEV] = {&smp[0], &smp[1]};
+    size_t nout[NSESSDEV] = {1, 1};
+    int ok[NSESSDEV];
+    char err[NSESSDEV][DCS_PROBE_ERRLEN], e[300];
+    int64_t lat[NSESSDEV];
+    for (int i = 0; i < NSESSDEV; i++)
+        assert_int_equal(ops->open(cfg, (unsigned)i, &st[i], e, sizeof e), 0);
+    const int want_logins[3] = {1, 2, 2};
+    for (int cyc = 0; cyc < 3; cyc++) {
+        if (cyc == 1)
+            usleep(2300000); /* past the token's 2 s */
+        int64_t t0 = dcs_time_now_ns();
+        ops->poll_many(st, NSESSDEV, t0 + 2500000000LL, out, nout, ok, err, lat);
+        double t1 = (double)dcs_time_now_ns() / 1e9;
+        if (ok[0] != 1)
+            fail_msg("cycle %d: %s", cyc, err[0]);
+        near_model(smp[0].value, (double)t0 / 1e9, t1, 1, 0, "session BMC power (W)");
+        assert_int_equal(bmc_lines(10, "LOGIN ok"), want_logins[cyc]);
+        if (ok[1] != 0 || smp[1].flag != DCS_SAMPLE_EXCEPTION ||
+            !strstr(err[1], "login: HTTP 401 from /redfish/v1/SessionService/Sessions"))
+            fail_msg("cycle %d, wrong password: ok %d flag %d '%s'", cyc, ok[1], smp[1].flag, err[1]);
+    }
+    assert_int_equal(bmc_lines(10, "LOGIN refused"), 3);
+    for (int i = 0; i < NSESSDEV; i++)
+        ops->close(st[i]);
+    assert_int_equal(bmc_lines(10, "LOGOUT"), 1);
+    dcs_config_free(cfg);
+}
+
 /* The site file's checks for redfish devices and channels. */
 static void test_config_refusals(void **state)
 {
@@ -278,6 +351,12 @@ static void test_config_refusals(void **state)
          "`metric: power`"},
         {"{id: b, protocol: redfish, url: \"https://127.0.0.1:1\"}", "metric: energy, kind: power, unit: W",
          "needs kind energy"},
+        {"{id: b, protocol: redfish, url: \"https://127.0.0.1:1\", auth: token}", "metric: power, kind: power, unit: W",
+         "auth 'token' is not basic or session"},
+        {"{id: b, protocol: redfish, url: \"https://127.0.0.1:1\", auth: session}",
+         "metric: power, kind: power, unit: W", "logs in with username and password"},
+        {"{id: b, protocol: prometheus, url: \"http://127.0.0.1:1/metrics\", auth: session}",
+         "metric: up, kind: utilisation, unit: ratio", "auth and insecure are for redfish"},
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         char yaml[1000];
@@ -322,6 +401,7 @@ int main(void)
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shapes_tls_faults),
+        cmocka_unit_test(test_session),
         cmocka_unit_test(test_config_refusals),
         cmocka_unit_test(test_ca_file_missing),
     };

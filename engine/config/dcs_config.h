@@ -80,7 +80,8 @@ typedef struct {
     int sunspec_model; /* from the profile: SunSpec model to discover (0 = none) */
     char *url;         /* prometheus: the page; redfish: the BMC, https://HOST[:PORT] */
     char *ca_file;     /* over https: CA certificates (default: the system's) */
-    char *username, *password; /* redfish: basic authentication */
+    char *username, *password; /* redfish: basic authentication, or the session's login */
+    char *auth;        /* redfish: "basic" (default) or "session" (X-Auth-Token) */
     bool insecure;     /* redfish: certificates not verified (poll logs it) */
 } dcs_config_device_t;
 

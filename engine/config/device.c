@@ -44,6 +44,7 @@ static const cyaml_schema_field_t device_fields[] = {
     STR("username", dcs_config_device_t, username, OPT),
     STR("password", dcs_config_device_t, password, OPT),
     CYAML_FIELD_BOOL("insecure", OPT, dcs_config_device_t, insecure),
+    STR("auth", dcs_config_device_t, auth, OPT),
     CYAML_FIELD_INT("port", OPT, dcs_config_device_t, port),
     STR("serial", dcs_config_device_t, serial, OPT),
     CYAML_FIELD_INT("baud", OPT, dcs_config_device_t, baud),
@@ -248,14 +249,18 @@ static int validate_endpoint(dcs_config_t *cfg, dcs_config_device_t *d, int line
             FAIL(line, "device '%s': ca_file and insecure: true contradict each other", d->id);
         if (dcs_config_beside(cfg, &d->ca_file))
             return DCS_ENOMEM;
-        if (d->protocol == DCS_CONFIG_PROMETHEUS && (d->username || d->password || d->insecure))
-            FAIL(line, "device '%s': username, password and insecure are for redfish devices", d->id);
+        if (d->protocol == DCS_CONFIG_PROMETHEUS && (d->username || d->password || d->insecure || d->auth))
+            FAIL(line, "device '%s': username, password, auth and insecure are for redfish devices", d->id);
+        if (d->auth && strcmp(d->auth, "basic") && strcmp(d->auth, "session"))
+            FAIL(line, "device '%s': auth '%s' is not basic or session", d->id, d->auth);
+        if (d->auth && !strcmp(d->auth, "session") && !d->username)
+            FAIL(line, "device '%s': auth: session logs in with username and password: give them", d->id);
         if (d->protocol == DCS_CONFIG_REDFISH && !d->username != !d->password)
             FAIL(line, "device '%s': give both username and password, or neither", d->id);
         return 0;
     }
-    if (d->url || d->ca_file || d->username || d->password || d->insecure)
-        FAIL(line, "device '%s': url, ca_file, username, password and insecure are for prometheus and redfish "
+    if (d->url || d->ca_file || d->username || d->password || d->insecure || d->auth)
+        FAIL(line, "device '%s': url, ca_file, username, password, auth and insecure are for prometheus and redfish "
                    "devices", d->id);
     if (d->protocol == DCS_CONFIG_MODBUS_RTU) {
         if (!d->serial || d->host)

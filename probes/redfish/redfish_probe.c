@@ -27,12 +27,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define BODY_MAX (4u << 20)
 #define PER_BMC 4
 #define MAX_RQ 64
 
-typedef enum { RQ_CHASSES, RQ_CHASSIS, RQ_PSUBSYS, RQ_PSUS, RQ_PSU_RES, RQ_PSU, RQ_LEGACY, RQ_ENV } rq_kind_t;
+typedef enum { RQ_CHASSES, RQ_CHASSIS, RQ_PSUBSYS, RQ_PSUS, RQ_PSU_RES, RQ_PSU, RQ_LEGACY, RQ_ENV, RQ_LOGIN } rq_kind_t;
+
+#define SESSIONS "/redfish/v1/SessionService/Sessions"
 
 typedef struct {
     rq_kind_t kind;
@@ -48,6 +51,8 @@ typedef struct {
     char *buf;
     size_t len, cap;
     int busy;
+    unsigned gen;                 /* the session token this request carried */
+    char token[512], location[400]; /* a login's answer headers */
 } conn_t;
 
 struct rf_state {
@@ -65,6 +70,13 @@ struct rf_state {
     int flag;                     /* the cycle's worst flag */
     int64_t t_start, t_done;
     char err[DCS_PROBE_ERRLEN];
+    /* auth: session: the token (never logged), where to delete it, and the
+     * headers carrying it; a login runs alone, before the requests it gates */
+    int session, login_needed, login_busy, relogins;
+    unsigned gen;
+    char token[512], session_path[400];
+    struct curl_slist *hdr, *old_hdr, *json_hdr;
+    char *login_body;
 };
 
 static pthread_mutex_t multi_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -91,11 +103,76 @@ static size_t take(char *p, size_t size, size_t n, void *ctx)
     return k;
 }
 
+/* A login's answer headers: the token and where the session lives. */
+static size_t header(char *p, size_t size, size_t n, void *ctx)
+{
+    conn_t *c = ctx;
+    size_t k = size * n;
+    char line[600];
+    if (c->rq.kind != RQ_LOGIN || k >= sizeof line)
+        return k;
+    memcpy(line, p, k);
+    line[k] = '\0';
+    line[strcspn(line, "\r\n")] = '\0';
+    const char *v = strchr(line, ':');
+    for (v = v ? v + 1 : NULL; v && *v == ' '; v++)
+        ;
+    if (v && strncasecmp(line, "X-Auth-Token:", 13) == 0)
+        snprintf(c->token, sizeof c->token, "%s", v);
+    else if (v && strncasecmp(line, "Location:", 9) == 0 && strstr(v, "/redfish/v1/"))
+        snprintf(c->location, sizeof c->location, "%s", strstr(v, "/redfish/v1/")); /* a path or a full URL */
+    return k;
+}
+
+/* The session's token goes into the headers of the requests that follow. */
+static void set_token(rf_state_t *s, const char *token)
+{
+    char h[600];
+    snprintf(s->token, sizeof s->token, "%s", token);
+    snprintf(h, sizeof h, "X-Auth-Token: %s", token);
+    curl_slist_free_all(s->old_hdr); /* at most one login a cycle: nothing carries these now */
+    s->old_hdr = s->hdr;
+    s->hdr = curl_slist_append(NULL, h);
+    s->gen++;
+}
+
+/* Log out at close: the BMC's session slots are few. Best effort, 1 s. */
+static void logout(rf_state_t *s)
+{
+    char url[1000];
+    CURL *e = s->c[0].e;
+    if (!s->token[0] || !s->session_path[0] || !e)
+        return;
+    snprintf(url, sizeof url, "%s%s", s->base, s->session_path);
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "DELETE");
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, s->hdr);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 1000L);
+    curl_easy_perform(e);
+}
+
+static int login_body(rf_state_t *s, const dcs_config_device_t *d)
+{
+    json_object *o = json_object_new_object();
+    if (!o)
+        return -1;
+    json_object_object_add(o, "UserName", json_object_new_string(d->username));
+    json_object_object_add(o, "Password", json_object_new_string(d->password ? d->password : ""));
+    s->login_body = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    json_object_put(o);
+    s->json_hdr = curl_slist_append(NULL, "Content-Type: application/json");
+    return s->login_body && s->json_hdr ? 0 : -1;
+}
+
 static void rf_close(void *state)
 {
     rf_state_t *s = state;
     if (!s)
         return;
+    if (s->session)
+        logout(s);
+    curl_slist_free_all(s->hdr), curl_slist_free_all(s->old_hdr), curl_slist_free_all(s->json_hdr);
+    free(s->login_body);
     for (int k = 0; k < PER_BMC; k++) {
         if (s->c[k].e)
             curl_easy_cleanup(s->c[k].e);
@@ -128,10 +205,15 @@ static int rf_open(const dcs_config_t *cfg, unsigned dev, void **state, char *er
         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, take);
         curl_easy_setopt(e, CURLOPT_WRITEDATA, &s->c[k]);
         curl_easy_setopt(e, CURLOPT_PRIVATE, &s->c[k]);
+        curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header);
+        curl_easy_setopt(e, CURLOPT_HEADERDATA, &s->c[k]);
         int rc = dcs_http_setup(e, d, err, errlen);
         if (rc)
             return rf_close(s), rc;
     }
+    s->session = d->auth && strcmp(d->auth, "session") == 0;
+    if (s->session && login_body(s, d))
+        return rf_close(s), snprintf(err, errlen, "out of memory"), DCS_ENOMEM;
     *state = s;
     return 0;
 }
@@ -247,6 +329,8 @@ static void answered(rf_state_t *s, const rq_t *q, json_object *o)
         return keep_leaf(s, q);
     case RQ_LEGACY:
         return legacy_power(s, q, o);
+    case RQ_LOGIN: /* answered by its headers (logged_in) */
+        return;
     case RQ_ENV:
         if (!reading(o, "EnergykWh", &v)) {
             s->energy_kwh += v, s->nenergy++;
@@ -256,6 +340,36 @@ static void answered(rf_state_t *s, const rq_t *q, json_object *o)
     }
 }
 
+/* The login's answer: the token, or the cycle fails (nothing else is asked). */
+static void logged_in(rf_state_t *s, conn_t *c, long code)
+{
+    char num[32];
+    snprintf(num, sizeof num, "%ld", code);
+    if ((code == 200 || code == 201) && c->token[0]) {
+        set_token(s, c->token);
+        snprintf(s->session_path, sizeof s->session_path, "%s", c->location);
+        return;
+    }
+    s->nq = 0;
+    fail_with(s, DCS_SAMPLE_EXCEPTION, code / 100 == 2 ? "login: no X-Auth-Token in the answer%s%s"
+                                                       : "login: HTTP %s from %s", num, SESSIONS);
+}
+
+/* A 401 under a session: the token expired (a BMC reboot, its timeout). Log in
+ * again once a cycle and ask again; 1 when the request is queued again. */
+static int session_lost(rf_state_t *s, conn_t *c)
+{
+    if (c->gen == s->gen && s->token[0] && !s->relogins) {
+        s->token[0] = '\0';
+        s->login_needed = 1;
+    }
+    if ((s->login_needed || s->login_busy || c->gen != s->gen) && s->nq < MAX_RQ) {
+        s->queue[s->nq++] = c->rq;
+        return 1;
+    }
+    return 0;
+}
+
 static void done(rf_state_t *s, conn_t *c, CURLcode res)
 {
     long code = 0;
@@ -263,6 +377,7 @@ static void done(rf_state_t *s, conn_t *c, CURLcode res)
     curl_easy_getinfo(c->e, CURLINFO_RESPONSE_CODE, &code);
     curl_multi_remove_handle(multi, c->e);
     c->busy = 0;
+    s->login_busy &= c->rq.kind != RQ_LOGIN;
     s->t_done = dcs_time_now_ns();
     snprintf(where, sizeof where, "%s", c->rq.path);
     if (res == CURLE_COULDNT_CONNECT || res == CURLE_PEER_FAILED_VERIFICATION || res == CURLE_SSL_CONNECT_ERROR)
@@ -272,6 +387,10 @@ static void done(rf_state_t *s, conn_t *c, CURLcode res)
         return fail_with(s, DCS_SAMPLE_TIMEOUT, "timeout%s%s", NULL, NULL);
     if (res != CURLE_OK)
         return fail_with(s, DCS_SAMPLE_GARBAGE, "%s: %s", where, curl_easy_strerror(res));
+    if (c->rq.kind == RQ_LOGIN)
+        return logged_in(s, c, code);
+    if (code == 401 && s->session && session_lost(s, c))
+        return;
     if (code == 404 && c->rq.kind == RQ_ENV) /* linked but not there: no energy */
         return;
     if (code != 200) {
@@ -291,30 +410,54 @@ static void done(rf_state_t *s, conn_t *c, CURLcode res)
     json_object_put(o);
 }
 
-/* Start queued requests on the BMC's free connections. */
+static long request_ms(int64_t deadline_ns, long timeout_ms)
+{
+    long ms = (long)((deadline_ns - dcs_time_now_ns()) / 1000000);
+    return ms < timeout_ms ? (ms > 1 ? ms : 1) : timeout_ms;
+}
+
+static void launch(rf_state_t *s, conn_t *c, int64_t deadline_ns, long timeout_ms)
+{
+    char url[1000];
+    snprintf(url, sizeof url, "%s%s", s->base, c->rq.path);
+    curl_easy_setopt(c->e, CURLOPT_URL, url);
+    curl_easy_setopt(c->e, CURLOPT_TIMEOUT_MS, request_ms(deadline_ns, timeout_ms));
+    if (c->rq.kind == RQ_LOGIN) {
+        curl_easy_setopt(c->e, CURLOPT_POSTFIELDS, s->login_body);
+        curl_easy_setopt(c->e, CURLOPT_HTTPHEADER, s->json_hdr);
+        c->token[0] = c->location[0] = '\0';
+    } else {
+        curl_easy_setopt(c->e, CURLOPT_HTTPGET, 1L);
+        curl_easy_setopt(c->e, CURLOPT_HTTPHEADER, s->session ? s->hdr : NULL);
+    }
+    c->gen = s->gen;
+    c->len = 0;
+    if (c->buf)
+        c->buf[0] = '\0';
+    c->busy = 1;
+    curl_multi_add_handle(multi, c->e);
+}
+
+/* Start queued requests on the BMC's free connections; a login first, alone. */
 static void start(rf_state_t *s, int64_t deadline_ns, long timeout_ms)
 {
-    for (int k = 0; k < PER_BMC && s->nq; k++) {
+    for (int k = 0; k < PER_BMC && (s->nq || s->login_needed); k++) {
         conn_t *c = &s->c[k];
-        if (c->busy)
+        if (c->busy || s->login_busy)
             continue;
-        c->rq = s->queue[--s->nq];
-        char url[1000];
-        snprintf(url, sizeof url, "%s%s", s->base, c->rq.path);
-        long ms = (long)((deadline_ns - dcs_time_now_ns()) / 1000000);
-        curl_easy_setopt(c->e, CURLOPT_URL, url);
-        curl_easy_setopt(c->e, CURLOPT_TIMEOUT_MS, ms < timeout_ms ? (ms > 1 ? ms : 1) : timeout_ms);
-        c->len = 0;
-        if (c->buf)
-            c->buf[0] = '\0';
-        c->busy = 1;
-        curl_multi_add_handle(multi, c->e);
+        if (s->login_needed) {
+            c->rq = (rq_t){.kind = RQ_LOGIN, .path = SESSIONS};
+            s->login_needed = 0, s->login_busy = 1, s->relogins++;
+        } else {
+            c->rq = s->queue[--s->nq];
+        }
+        launch(s, c, deadline_ns, timeout_ms);
     }
 }
 
 static int busy(const rf_state_t *s)
 {
-    int b = s->nq > 0;
+    int b = s->nq > 0 || s->login_needed;
     for (int k = 0; k < PER_BMC; k++)
         b |= s->c[k].busy;
     return b;
@@ -326,6 +469,10 @@ static void cycle_begin(rf_state_t *s)
     s->npsu = s->nlegacy = s->nenergy = s->failed = s->flag = 0;
     s->err[0] = '\0';
     s->t_start = s->t_done = dcs_time_now_ns();
+    curl_slist_free_all(s->old_hdr); /* nothing in flight between cycles */
+    s->old_hdr = NULL;
+    s->relogins = s->login_busy = 0; /* a login cut off at the last deadline is over */
+    s->login_needed = s->session && !s->token[0];
     if (!s->discovered) {
         s->nleaf = s->nq = 0;
         enqueue(s, RQ_CHASSES, "/redfish/v1/Chassis");
