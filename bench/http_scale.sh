@@ -38,21 +38,9 @@ while time.time() < end:
     except socket.timeout: pass
 ')
 /usr/bin/python3 "$(dirname "$0")/../fixtures/http_site.py" "$N" "$exp" "$bmc" "$silent" 10000 1000 >"$DIR/site.yaml"
-run() { # DURATION -> "cycles overruns max_cycle_ms last_cycle_ms cpu_s ok timeout p50 p99"
-    cd "$DIR"
-    /usr/bin/time -f "%U %S" -o "$DIR/time.$1" "$BUILD/dcscore" poll --duration "$1" --stats \
-        --summary-interval 0 -q site.yaml >"$DIR/stats.$1" 2>"$DIR/poll.$1.err"
-    /usr/bin/python3 - "$DIR/stats.$1" "$DIR/time.$1" <<'PY'
-import json, sys
-s = json.loads(open(sys.argv[1]).read().splitlines()[-1])
-u, k = map(float, open(sys.argv[2]).read().split()[-2:])
-print(s["cycles"], s["overruns"], s["max_cycle_ms"], s["last_cycle_ms"], u + k,
-      s["samples"]["ok"], s["samples"]["timeout"] + s["samples"]["backoff"],
-      s["cycle_ms"]["p50"], s["cycle_ms"]["p99"])
-PY
-}
-short=$(run 21)
-long=$(run 61)
+. "$(dirname "$0")/poll_run.sh"
+short=$(poll_run 21)
+long=$(poll_run 61)
 echo "HTTP fleet: $N dcgm exporters + $N Redfish BMCs (10 % of each silent), 1 s timeout, 10 s cycles, dcscore poll"
 echo "$short" "$long" | awk -v n="$N" '{
     printf "short run: %d cycles, %d overruns, max cycle %.0f ms, cpu %.2f s\n", $1, $2, $3, $5

@@ -21,21 +21,9 @@ i=0
 until grep -q READY "$DIR/fleet.out"; do
     i=$((i + 1)); [ $i -gt 100 ] && { cat "$DIR/fleet.out"; exit 1; }; sleep 0.1
 done
-run() { # DURATION -> "cycles overruns max_cycle_ms last_cycle_ms cpu_s ok timeout p50 p99"
-    cd "$DIR"
-    /usr/bin/time -f "%U %S" -o "$DIR/time.$1" "$BUILD/dcscore" poll --duration "$1" --stats \
-        --summary-interval 0 -q site.yaml >"$DIR/stats.$1" 2>/dev/null
-    /usr/bin/python3 - "$DIR/stats.$1" "$DIR/time.$1" <<'PY'
-import json, sys
-s = json.loads(open(sys.argv[1]).read().splitlines()[-1])
-u, k = map(float, open(sys.argv[2]).read().split()[-2:])
-print(s["cycles"], s["overruns"], s["max_cycle_ms"], s["last_cycle_ms"], u + k,
-      s["samples"]["ok"], s["samples"]["timeout"] + s["samples"]["backoff"],
-      s["cycle_ms"]["p50"], s["cycle_ms"]["p99"])
-PY
-}
-short=$(run 21)
-long=$(run 61)
+. "$(dirname "$0")/poll_run.sh"
+short=$(poll_run 21)
+long=$(poll_run 61)
 echo "SNMP fleet: $N agents (10 % silent), 1 s timeout, 10 s cycles, dcscore poll"
 echo "$short" "$long" | awk '{
     printf "short run: %d cycles, %d overruns, max cycle %.0f ms, cpu %.2f s\n", $1, $2, $3, $5

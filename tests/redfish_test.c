@@ -81,17 +81,7 @@ static int bmc_lines(int k, const char *what)
 
 static int bmc_gets(int k)
 {
-    char out[600], *line = NULL;
-    size_t cap = 0;
-    int n = 0;
-    snprintf(out, sizeof out, "%s/bmc%d.out", dir, k);
-    FILE *f = fopen(out, "r");
-    while (f && getline(&line, &cap, f) > 0)
-        n += strncmp(line, "GET ", 4) == 0;
-    free(line);
-    if (f)
-        fclose(f);
-    return n;
+    return bmc_lines(k, "GET ");
 }
 
 static void sh(const char *cmd)
