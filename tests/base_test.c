@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../engine/base/dcs_base.h"
 
@@ -122,6 +123,58 @@ static void test_zones(void **state)
     assert_int_equal(dcs_time_parse("2000-02-29", NULL, &t), 0);
 }
 
+/* Zone offsets across DST changes, cached by hour: New York's change at 07:00
+ * UTC on 2026-03-08 (EST -5 h to EDT -4 h) and Lord Howe's at 15:30 UTC on
+ * 2026-10-03 (+10:30 to +11: 02:00 local becomes 02:30, inside a UTC hour), by hand; then every
+ * 5 minutes over both days and Shanghai's, asked twice (cold, cached), against
+ * the C library converting each time. */
+static long reference_offset(int64_t s, const char *tz)
+{
+    const char *old = getenv("TZ");
+    char saved[64] = "";
+    if (old)
+        snprintf(saved, sizeof saved, "%s", old);
+    setenv("TZ", tz, 1);
+    tzset();
+    struct tm tm;
+    time_t x = (time_t)s;
+    localtime_r(&x, &tm);
+    if (old)
+        setenv("TZ", saved, 1);
+    else
+        unsetenv("TZ");
+    tzset();
+    return tm.tm_gmtoff;
+}
+
+static void test_zone_changes(void **state)
+{
+    (void)state;
+    const int64_t ny = 1772953200, lh = 1791041400; /* 2026-03-08T07:00Z, 2026-10-03T15:30Z */
+    const struct { const char *tz; int64_t s; long off; } at[] = {
+        {"America/New_York", ny - 1, -18000}, {"America/New_York", ny, -14400},
+        {"Australia/Lord_Howe", lh - 1, 37800}, {"Australia/Lord_Howe", lh, 39600},
+        {"Asia/Shanghai", ny, 28800}};
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t k = 0; k < sizeof at / sizeof at[0]; k++) {
+            long got = dcs_tz_offset_s(at[k].s * DCS_NS_PER_S, at[k].tz);
+            if (got != at[k].off)
+                fail_msg("%s at %lld: %ld, want %ld", at[k].tz, (long long)at[k].s, got, at[k].off);
+        }
+    char buf[64];
+    dcs_time_format((lh - 1) * DCS_NS_PER_S, "Australia/Lord_Howe", buf, sizeof buf);
+    assert_string_equal(buf, "2026-10-04T01:59:59+10:30");
+    dcs_time_format(lh * DCS_NS_PER_S, "Australia/Lord_Howe", buf, sizeof buf);
+    assert_string_equal(buf, "2026-10-04T02:30:00+11:00");
+    const char *zones[] = {"America/New_York", "Australia/Lord_Howe", "Asia/Shanghai"};
+    const int64_t day0[] = {ny - 43200, lh - 43200, ny};
+    for (int z = 0; z < 3; z++)
+        for (int pass = 0; pass < 2; pass++)
+            for (int64_t s = day0[z]; s < day0[z] + 86400; s += 300)
+                if (dcs_tz_offset_s(s * DCS_NS_PER_S + 999999999, zones[z]) != reference_offset(s, zones[z]))
+                    fail_msg("%s at %lld (pass %d)", zones[z], (long long)s, pass);
+}
+
 static void test_string_writers(void **state)
 {
     (void)state;
@@ -155,6 +208,7 @@ int main(void)
         cmocka_unit_test(test_periods),
         cmocka_unit_test(test_string_writers),
         cmocka_unit_test(test_zones),
+        cmocka_unit_test(test_zone_changes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
 #include "dcs_base.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,7 +145,10 @@ int64_t dcs_time_day(int64_t t_ns)
     return s / 86400 - (s % 86400 < 0);
 }
 
-/* Run localtime_r/mktime in zone tz: remember TZ, switch, convert, restore. */
+/* Run localtime_r/mktime in zone tz: remember TZ, switch, convert, restore.
+ * The process's TZ is one global: every switch holds tz_mu. */
+static pthread_mutex_t tz_mu = PTHREAD_MUTEX_INITIALIZER;
+
 static char *tz_enter(const char *tz)
 {
     const char *old = getenv("TZ");
@@ -165,17 +169,58 @@ static void tz_leave(char *saved)
     tzset();
 }
 
-/* t_ns broken down in zone tz (UTC when tz is NULL). */
+static long offset_now(int64_t s, const char *tz)
+{
+    struct tm tm;
+    time_t x = (time_t)s;
+    char *saved = tz_enter(tz);
+    localtime_r(&x, &tm);
+    tz_leave(saved);
+    return tm.tm_gmtoff;
+}
+
+/* Zone offsets by UTC hour. A switch of TZ makes glibc stat and re-read the
+ * zone file, twice a conversion: a year's hourly buckets for 1,000 channels
+ * were millions of file reads. An hour whose two ends have the same offset has
+ * it throughout (no zone changes its offset twice within an hour); an hour with
+ * a change in it is converted exactly, every time. */
+#define TZ_CACHE 4096
+static struct {
+    char tz[64];
+    int64_t hour;
+    long off;
+} tz_cache[TZ_CACHE];
+
+static long offset_at(int64_t s, const char *tz)
+{
+    int64_t h = s / 3600 - (s % 3600 < 0);
+    size_t slot = (size_t)h % TZ_CACHE, n = strlen(tz);
+    for (size_t i = 0; i < n; i++)
+        slot = (slot * 31 + (unsigned char)tz[i]) % TZ_CACHE;
+    pthread_mutex_lock(&tz_mu);
+    long off;
+    if (tz_cache[slot].hour == h && strcmp(tz_cache[slot].tz, tz) == 0) {
+        off = tz_cache[slot].off;
+    } else {
+        long a = offset_now(h * 3600, tz), b = offset_now((h + 1) * 3600, tz);
+        off = a == b ? a : offset_now(s, tz);
+        if (a == b && n < sizeof tz_cache[slot].tz) {
+            memcpy(tz_cache[slot].tz, tz, n + 1);
+            tz_cache[slot].hour = h, tz_cache[slot].off = a;
+        }
+    }
+    pthread_mutex_unlock(&tz_mu);
+    return off;
+}
+
+/* t_ns broken down in zone tz (UTC when tz is NULL); tm_gmtoff is the offset. */
 static void local_tm(int64_t t_ns, const char *tz, struct tm *tm)
 {
     time_t s = (time_t)(t_ns / DCS_NS_PER_S - (t_ns % DCS_NS_PER_S < 0));
-    if (!tz) {
-        gmtime_r(&s, tm);
-        return;
-    }
-    char *saved = tz_enter(tz);
-    localtime_r(&s, tm);
-    tz_leave(saved);
+    long off = tz ? offset_at((int64_t)s, tz) : 0;
+    time_t shifted = s + off;
+    gmtime_r(&shifted, tm);
+    tm->tm_gmtoff = off;
 }
 
 long dcs_tz_offset_s(int64_t t_ns, const char *tz)
@@ -277,9 +322,11 @@ int dcs_time_parse(const char *s, const char *tz, int64_t *t_ns)
         t = timegm(&tm) - off;
     } else if (tz) {
         tm.tm_isdst = -1;
+        pthread_mutex_lock(&tz_mu);
         char *saved = tz_enter(tz);
         t = mktime(&tm);
         tz_leave(saved);
+        pthread_mutex_unlock(&tz_mu);
     } else {
         t = timegm(&tm);
     }

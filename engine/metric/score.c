@@ -386,7 +386,8 @@ static int zones(dcs_metric_score_t *sc, const dcs_config_t *cfg)
 /* Channel mc's mean power per local day from its buckets b (days with at
  * least an hour covered), and the largest ratio between consecutive such days
  * whose means are both non-zero. */
-static void day_steps(const dcs_config_t *cfg, const dcs_agg_buckets_t *b, dcs_metric_channel_t *mc)
+static void day_steps(const dcs_config_t *cfg, const dcs_agg_buckets_t *b, const int64_t *bucket_day,
+                      dcs_metric_channel_t *mc)
 {
     const dcs_config_channel_t *c = &cfg->channels[mc->channel];
     mc->step_ratio = 1;
@@ -396,8 +397,7 @@ static void day_steps(const dcs_config_t *cfg, const dcs_agg_buckets_t *b, dcs_m
     int64_t day = INT64_MIN, start = 0;
     for (size_t k = 0; k <= b->n; k++) {
         int64_t t = b->t0_ns + (int64_t)k * b->width_ns;
-        int64_t d = k == b->n ? INT64_MAX
-                              : dcs_time_day(t + dcs_tz_offset_s(t, cfg->site->timezone) * DCS_NS_PER_S);
+        int64_t d = k == b->n ? INT64_MAX : bucket_day[k];
         if (d != day && cov >= 3600) { /* close the day that began at start */
             double mean = fabs(e) * 3600 / cov, r = prev > 0 && mean > 0 ? mean / prev : 1;
             r = r < 1 ? 1 / r : r;
@@ -413,6 +413,18 @@ static void day_steps(const dcs_config_t *cfg, const dcs_agg_buckets_t *b, dcs_m
     }
 }
 
+/* The site-zone day (days since 1970 in local time) each bucket starts in:
+ * the same for every channel, so found once a score. NULL: out of memory. */
+static int64_t *bucket_days(const dcs_config_t *cfg, const dcs_agg_buckets_t *b)
+{
+    int64_t *d = malloc((b->n ? b->n : 1) * sizeof *d);
+    for (size_t k = 0; d && k < b->n; k++) {
+        int64_t t = b->t0_ns + (int64_t)k * b->width_ns;
+        d[k] = dcs_time_day(t + dcs_tz_offset_s(t, cfg->site->timezone) * DCS_NS_PER_S);
+    }
+    return d;
+}
+
 /* Integrate every channel into the score, a group at a time. The window's
  * buckets b serve the group's first channel; the others' are made here. */
 static int integrate_all(const dcs_config_t *cfg, dcs_store_t *st, dcs_agg_buckets_t *b,
@@ -421,7 +433,8 @@ static int integrate_all(const dcs_config_t *cfg, dcs_store_t *st, dcs_agg_bucke
 {
     unsigned gs = group_size(b->n), made = 1;
     dcs_agg_buckets_t bs[SCORE_GROUP];
-    int rc = 0;
+    int64_t *bday = bucket_days(cfg, b);
+    int rc = bday ? 0 : DCS_ENOMEM;
     bs[0] = *b;
     while (!rc && made < gs)
         if (dcs_agg_buckets_init_local(&bs[made++], b->from_ns, b->to_ns, b->width_ns,
@@ -437,13 +450,14 @@ static int integrate_all(const dcs_config_t *cfg, dcs_store_t *st, dcs_agg_bucke
         for (unsigned j = 0; !rc && j < m; j++) {
             fold_channel(sc, &cfg->channels[g0 + j], &bs[j], &sc->channels[g0 + j], has_it_total,
                          acc);
-            day_steps(cfg, &bs[j], &sc->channels[g0 + j]);
+            day_steps(cfg, &bs[j], bday, &sc->channels[g0 + j]);
         }
         if (progress)
             progress(ctx, g0 + m, cfg->channels_count);
     }
     while (made > 1)
         dcs_agg_buckets_free(&bs[--made]);
+    free(bday);
     return rc;
 }
 
