@@ -4,7 +4,8 @@
  * written first (bulk import), then scored raw, rolled up, and scored again from
  * the rollups; both scores must agree to 1e-9. Prints seconds and ratios; never
  * asserts. DCS_YEAR_DAYS and DCS_YEAR_CHANNELS shrink the run (default 365 x
- * 1000: about 9 GB of raw day files in a temporary folder, removed at the end). */
+ * 1000: about 9 GB of raw day files in a temporary folder, removed at the end
+ * unless DCS_YEAR_KEEP is set). */
 #define _GNU_SOURCE
 #include "bench_util.h"
 #include "../engine/base/dcs_base.h"
@@ -193,7 +194,9 @@ int main(void)
     printf("PUE raw %.12f, from rollups %.12f (relative difference %.1e)\n", pue_raw, pue_rollup,
            fabs(pue_raw - pue_rollup) / pue_raw);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
+    if (getenv("DCS_YEAR_KEEP")) /* to profile `dcscore score` on it */
+        printf("kept %s (site.yaml, store/)\n", dir);
+    else if (system(cmd) != 0)
         fprintf(stderr, "year_bench: could not remove %s\n", dir);
     dcs_config_free(cfg);
     return 0;

@@ -82,6 +82,7 @@ typedef struct {
     double *value;
     uint8_t *flag;
     size_t n;
+    size_t cap;        /* samples the arrays hold room for (0: exactly n) */
     dcs_store_own_gap_t *own;
     size_t nown;
     int64_t own_gap_ns;

@@ -240,28 +240,27 @@ static int in_day(int64_t t, uint8_t fl, int64_t day0)
 static int take(const int64_t *t, const double *v, const uint8_t *fl, size_t n, size_t stride,
                 int64_t day0, int64_t from, int64_t to, dcs_store_series_t *out, size_t *bad)
 {
-    size_t k = 0;
+    if (out->n + n > out->cap) { /* room for every row, doubling: one pass, no copy a day */
+        size_t cap = out->n + n > 2 * out->cap ? out->n + n : 2 * out->cap;
+        if (store_arrays_reserve(&out->t_ns, &out->value, &out->flag, cap))
+            return DCS_ENOMEM;
+        out->cap = cap;
+    }
+    size_t i = out->n;
     for (size_t r = 0; r < n; r++) {
         size_t x = r * stride;
-        *bad += fl[x] != STORE_ABSENT && !in_day(t[x], fl[x], day0);
-        k += in_day(t[x], fl[x], day0) && t[x] >= from && t[x] <= to;
-    }
-    if (!k)
-        return 0;
-    if (store_arrays_reserve(&out->t_ns, &out->value, &out->flag, out->n + k))
-        return DCS_ENOMEM;
-    for (size_t r = 0, i = out->n; r < n; r++) {
-        size_t x = r * stride;
-        if (in_day(t[x], fl[x], day0) && t[x] >= from && t[x] <= to) {
+        int in = in_day(t[x], fl[x], day0);
+        *bad += fl[x] != STORE_ABSENT && !in;
+        if (in && t[x] >= from && t[x] <= to) {
             out->t_ns[i] = t[x];
             out->value[i] = v[x];
             out->flag[i++] = fl[x];
         }
     }
     size_t i0 = out->n ? out->n - 1 : 0;
-    out->n += k;
-    for (size_t i = i0 + 1; i < out->n; i++)
-        if (out->t_ns[i] < out->t_ns[i - 1])
+    out->n = i;
+    for (size_t j = i0 + 1; j < out->n; j++)
+        if (out->t_ns[j] < out->t_ns[j - 1])
             return sort_series(out);
     return 0;
 }
