@@ -38,45 +38,17 @@ static void bmc_start(int k, const char *args)
 {
     char cmd[1200], out[600];
     snprintf(out, sizeof out, "%s/bmc%d.out", dir, k);
-    snprintf(cmd, sizeof cmd, "exec %s/dcs-sim redfish --port 0 --seed %d --origin %.0f %s", tu_build(), SEED, origin,
-             args);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(fd, 1);
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    sim_pid[k] = (int)pid;
-    for (int i = 0; i < 500; i++) {
-        FILE *f = fopen(out, "r");
-        int port = 0;
-        if (f && fscanf(f, "READY port=%d", &port) == 1 && port > 0) {
-            fclose(f);
-            sim_port[k] = port;
-            return;
-        }
-        if (f)
-            fclose(f);
-        usleep(10000);
-    }
-    fail_msg("dcs-sim redfish %s did not start", args);
+    snprintf(cmd, sizeof cmd, "%s/dcs-sim redfish --port 0 --seed %d --origin %.0f %s", tu_build(), SEED, origin, args);
+    if ((sim_pid[k] = tu_spawn_ready(cmd, out, &sim_port[k])) < 0)
+        fail_msg("dcs-sim redfish %s did not start", args);
 }
 
 /* Lines of dcs-sim's stdout for BMC k that start with what. */
 static int bmc_lines(int k, const char *what)
 {
-    char out[600], *line = NULL;
-    size_t cap = 0;
-    int n = 0;
+    char out[600];
     snprintf(out, sizeof out, "%s/bmc%d.out", dir, k);
-    FILE *f = fopen(out, "r");
-    while (f && getline(&line, &cap, f) > 0)
-        n += strncmp(line, what, strlen(what)) == 0;
-    free(line);
-    if (f)
-        fclose(f);
-    return n;
+    return tu_count_lines(out, what);
 }
 
 static int bmc_gets(int k)

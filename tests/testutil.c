@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdint.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,47 @@ int tu_spawn(char *const argv[], const char *ready_file, double wait_s)
         usleep(10000);
     }
     return ready_file ? (tu_stop((int)pid), -1) : (int)pid;
+}
+
+int tu_spawn_ready(const char *cmd, const char *out_file, int *port)
+{
+    char full[2000];
+    snprintf(full, sizeof full, "exec %s", cmd);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(out_file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0)
+            dup2(fd, 1);
+        execl("/bin/sh", "sh", "-c", full, (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; pid > 0 && i < 500; i++) {
+        FILE *f = fopen(out_file, "r");
+        int p = 0, got = f && fscanf(f, "READY port=%d", &p) == 1 && p > 0;
+        if (f)
+            fclose(f);
+        if (got)
+            return *port = p, (int)pid;
+        if (waitpid(pid, NULL, WNOHANG) == pid)
+            return -1;
+        usleep(10000);
+    }
+    tu_stop((int)pid);
+    return -1;
+}
+
+int tu_count_lines(const char *path, const char *prefix)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    int n = 0;
+    FILE *f = fopen(path, "r");
+    while (f && getline(&line, &cap, f) > 0)
+        n += strncmp(line, prefix, strlen(prefix)) == 0;
+    free(line);
+    if (f)
+        fclose(f);
+    return n;
 }
 
 void tu_stop(int pid)

@@ -25,6 +25,12 @@ int tu_free_ports(int n);
 /* Start argv[0] with argv; when ready_file is given, wait up to wait_s for it to
  * appear. Returns the pid, or -1 (the process is stopped). */
 int tu_spawn(char *const argv[], const char *ready_file, double wait_s);
+/* Run `sh -c "exec CMD"` with its stdout to out_file and wait up to 5 s for
+ * its "READY port=N" line (dcs-sim's HTTP fixtures). Returns the pid and sets
+ * *port, or -1 (the process is stopped). */
+int tu_spawn_ready(const char *cmd, const char *out_file, int *port);
+/* Lines of file path that start with prefix (0 when there is no file). */
+int tu_count_lines(const char *path, const char *prefix);
 /* SIGTERM, wait up to 3 s, then SIGKILL. pid <= 0 does nothing. */
 void tu_stop(int pid);
 
