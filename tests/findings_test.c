@@ -161,6 +161,10 @@ static void test_counter_and_utilisation(void **state)
     sc->channels[5].cross_check_rel = 0;
     sc->channels[4].mean = 100;
     assert_string_equal(ids(cfg, sc), "");
+    sc->channels[4].mean = 100 * (1 + 4e-16); /* a constant 100 % over unequal steps: not out of range */
+    assert_string_equal(ids(cfg, sc), "");
+    sc->channels[4].mean = -1e-14;
+    assert_string_equal(ids(cfg, sc), "");
     sc->channels[4].mean = 100.01;
     assert_string_equal(ids(cfg, sc), "utilisation_range:error");
     sc->channels[4].mean = -0.01;

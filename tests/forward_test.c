@@ -177,6 +177,36 @@ static void test_pue_outside_limits(void **state)
     assert_non_null(strstr(s.findings, "\"pue_below_min\""));
 }
 
+/* GPUs at a constant pct over uneven steps in [100, 110) s. */
+static void gpus_at(live_fx *x, double pct, dcs_live_status_t *s)
+{
+    fill(x->l, 0, 1, 90);
+    for (int i = 0; i < 10; i++)
+        put(x->l, U1, 100.2 + i * 0.977 + 0.013 * (i % 3), pct);
+    dcs_live_take(x->l, 110 * S, s);
+}
+
+/* At 100 % read 1 ulp above (a unit conversion's rounding, raw x scale x
+ * to_si): all of FP16 effective, not out of range, and never above rated (the
+ * collector refuses effective above rated). */
+static void test_utilisation_at_100(void **state)
+{
+    dcs_live_status_t s;
+    gpus_at(*state, nextafter(100, 200), &s);
+    assert_true(s.effective[0] <= s.rated[0]);
+    close_to(s.effective[0], 200);
+    assert_null(strstr(s.findings, "utilisation_out_of_range"));
+}
+
+/* At 101 %: withheld as out of range. */
+static void test_utilisation_past_100(void **state)
+{
+    dcs_live_status_t s;
+    gpus_at(*state, 101, &s);
+    assert_true(isnan(s.effective[0]));
+    assert_non_null(strstr(s.findings, "\"utilisation_out_of_range\""));
+}
+
 static void test_counter_back_and_late(void **state)
 {
     live_fx *x = *state;
@@ -316,6 +346,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_figures_by_hand, live_setup, live_teardown),
         cmocka_unit_test_setup_teardown(test_withheld_with_findings, live_setup, live_teardown),
+        cmocka_unit_test_setup_teardown(test_utilisation_at_100, live_setup, live_teardown),
+        cmocka_unit_test_setup_teardown(test_utilisation_past_100, live_setup, live_teardown),
         cmocka_unit_test_setup_teardown(test_pue_outside_limits, live_setup, live_teardown),
         cmocka_unit_test_setup_teardown(test_counter_back_and_late, live_setup, live_teardown),
         cmocka_unit_test(test_queue_order_and_numbers),
