@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #define SEED 11
-#define NSIM 11
+#define NSIM 12
 
 static const char *dir;
 static double origin;
@@ -97,6 +97,7 @@ static int setup(void **state)
     bmc_start(8, "--layout legacy --fault missing");
     bmc_start(9, "--layout new --units 2 --fault 401");
     bmc_start(10, "--layout new --units 2 --user admin --password 's3cret pass' --auth session --session-ttl 2");
+    bmc_start(11, "--layout new --units 2 --chassis 2");
     return 0;
 }
 
@@ -297,6 +298,37 @@ static void test_session(void **state)
     dcs_config_free(cfg);
 }
 
+/* A BMC with two chassis linking power and energy (an enclosure and its node):
+ * adding them would count the server twice, so both samples are flagged with
+ * the reason, never a sum. */
+static void test_two_chassis(void **state)
+{
+    (void)state;
+    char yaml[1200];
+    snprintf(yaml, sizeof yaml,
+             "site: {id: r-03, name: R, region: lingang, pue_category: 3, poll_interval_ms: 10000, store_dir: s}\n"
+             "devices:\n  - {id: two, protocol: redfish, url: \"http://127.0.0.1:%d\"}\n"
+             "channels:\n  - {id: p, device: two, metric: power, kind: power, unit: W, role: it_rack}\n"
+             "  - {id: e, device: two, metric: energy, kind: energy, unit: kWh, role: it_rack}\n", sim_port[11]);
+    dcs_config_t *cfg;
+    if (dcs_config_load(tu_write(dir, "two.yaml", yaml), &cfg))
+        fail_msg("%s", dcs_config_errmsg(cfg));
+    dcs_probe_register_builtin();
+    const dcs_probe_ops *ops = dcs_probe_find("redfish");
+    void *st;
+    char e[300], err[DCS_PROBE_ERRLEN];
+    assert_int_equal(ops->open(cfg, 0, &st, e, sizeof e), 0);
+    for (int cyc = 0; cyc < 2; cyc++) { /* discovery, then the leaves */
+        dcs_sample_t smp[2];
+        int ok = ops->poll(st, dcs_time_now_ns() + 2000000000LL, smp, 2, err, sizeof err);
+        if (ok != 0 || smp[0].flag != DCS_SAMPLE_GARBAGE || smp[1].flag != DCS_SAMPLE_GARBAGE ||
+            !isnan(smp[0].value) || !strstr(err, "2 chassis report power: adding them could count a server twice"))
+            fail_msg("cycle %d: ok %d flags %d %d '%s'", cyc, ok, smp[0].flag, smp[1].flag, err);
+    }
+    ops->close(st);
+    dcs_config_free(cfg);
+}
+
 /* The site file's checks for redfish devices and channels. */
 static void test_config_refusals(void **state)
 {
@@ -364,6 +396,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shapes_tls_faults),
         cmocka_unit_test(test_session),
+        cmocka_unit_test(test_two_chassis),
         cmocka_unit_test(test_config_refusals),
         cmocka_unit_test(test_ca_file_missing),
     };

@@ -10,8 +10,10 @@
  *     EnvironmentMetrics: EnergykWh.Reading, where the BMC has it;
  * later cycles read only those leaves (a leaf gone, 404, sends it back to
  * discovery). Channel `metric: power` is the sum of the supplies' input
- * power (else the legacy readings), `metric: energy` the chassis' energy
- * counters. HTTPS is verified (the system's CAs, or ca_file); `insecure: true`
+ * power (else the legacy reading), `metric: energy` the chassis' energy
+ * counter. A BMC where more than one chassis reports power (or energy), as an
+ * enclosure and its nodes may, has those samples flagged, not added: which
+ * chassis meters the server is not guessed. HTTPS is verified (the system's CAs, or ca_file); `insecure: true`
  * turns that off and poll says so. Basic authentication. Every device of a
  * cycle is read at once on one thread (libcurl multi, up to 4 requests per
  * BMC); only paths under /redfish/v1/ are followed. */
@@ -66,6 +68,7 @@ struct rf_state {
     size_t nleaf, nq;
     conn_t c[PER_BMC];
     double psu_w, legacy_w, energy_kwh;
+    int power_chassis;            /* chassis found linking power (at discovery) */
     int npsu, nlegacy, nenergy, failed;
     int flag;                     /* the cycle's worst flag */
     int64_t t_start, t_done;
@@ -309,8 +312,7 @@ static void answered(rf_state_t *s, const rq_t *q, json_object *o)
     case RQ_CHASSES:
         return members(s, o, RQ_CHASSIS);
     case RQ_CHASSIS:
-        if (!follow(s, o, "PowerSubsystem", RQ_PSUBSYS))
-            follow(s, o, "Power", RQ_LEGACY);
+        s->power_chassis += follow(s, o, "PowerSubsystem", RQ_PSUBSYS) || follow(s, o, "Power", RQ_LEGACY);
         follow(s, o, "EnvironmentMetrics", RQ_ENV);
         return;
     case RQ_PSUBSYS:
@@ -474,7 +476,7 @@ static void cycle_begin(rf_state_t *s)
     s->relogins = s->login_busy = 0; /* a login cut off at the last deadline is over */
     s->login_needed = s->session && !s->token[0];
     if (!s->discovered) {
-        s->nleaf = s->nq = 0;
+        s->nleaf = s->nq = 0, s->power_chassis = 0;
         enqueue(s, RQ_CHASSES, "/redfish/v1/Chassis");
     } else {
         memcpy(s->queue, s->leaf, s->nleaf * sizeof *s->leaf);
@@ -529,6 +531,13 @@ static int finish(rf_state_t *s, dcs_sample_t *out, size_t n)
             if (!s->err[0])
                 snprintf(s->err, sizeof s->err, "channel '%s': the BMC has no %s resource", c->id,
                          energy ? "EnvironmentMetrics EnergykWh" : "power supply or Power");
+        }
+        int several = energy ? s->nenergy : s->power_chassis; /* an enclosure and its nodes: not guessed */
+        if (!flag && several > 1) {
+            flag = DCS_SAMPLE_GARBAGE;
+            if (!s->err[0])
+                snprintf(s->err, sizeof s->err, "channel '%s': %d chassis report %s: adding them could count a "
+                         "server twice", c->id, several, energy ? "energy" : "power");
         }
         double v = (raw * c->scale + c->offset) * c->to_si;
         out[k] = (dcs_sample_t){.channel = s->chan[k], .flag = (uint8_t)flag, .t_ns = s->t_done,
