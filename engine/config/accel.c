@@ -68,8 +68,7 @@ int dcs_config_accel_apply(dcs_config_t *cfg, dcs_config_server_t *sv, int line)
         FAIL(line, "server '%s': accelerator '%s' needs accelerators: N (devices per server, 1..1024)", sv->id,
              sv->accelerator);
     char folder[4096], err[600];
-    const char *slash = strrchr(cfg->path, '/');
-    snprintf(folder, sizeof folder, "%.*s", slash ? (int)(slash - cfg->path) : 1, slash ? cfg->path : ".");
+    dcs_config_folder(cfg, folder, sizeof folder);
     void *data = NULL;
     if (dcs_config_data_load("/accelerators", sv->accelerator, folder, &accel_schema, accel_check, &data, err,
                              sizeof err))

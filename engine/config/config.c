@@ -293,6 +293,12 @@ static int validate_site(dcs_config_t *cfg)
     return dcs_config_beside(cfg, &s->store_dir);
 }
 
+void dcs_config_folder(const dcs_config_t *cfg, char *buf, size_t len)
+{
+    const char *slash = strrchr(cfg->path, '/');
+    snprintf(buf, len, "%.*s", slash ? (int)(slash - cfg->path) : 1, slash ? cfg->path : ".");
+}
+
 int dcs_config_beside(const dcs_config_t *cfg, char **path)
 {
     const char *slash = strrchr(cfg->path, '/');

@@ -44,6 +44,8 @@ int dcs_config_data_load(const char *sub, const char *name, const char *folder, 
  * with given peaks, or without `accelerators`. 0, or DCS_ECONFIG with the error. */
 int dcs_config_accel_apply(dcs_config_t *cfg, dcs_config_server_t *sv, int line);
 void dcs_config_accel_free(dcs_config_accel_t *a);
+/* The site file's folder into buf ("." for a bare file name). */
+void dcs_config_folder(const dcs_config_t *cfg, char *buf, size_t len);
 /* A relative *path made absolute beside the site file (the file's folder);
  * 0 or DCS_ENOMEM. */
 int dcs_config_beside(const dcs_config_t *cfg, char **path);

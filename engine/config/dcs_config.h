@@ -82,6 +82,7 @@ typedef struct {
     char *ca_file;     /* over https: CA certificates (default: the system's) */
     char *username, *password; /* redfish: basic authentication, or the session's login */
     char *auth;        /* redfish: "basic" (default) or "session" (X-Auth-Token) */
+    bool auth_session; /* resolved: auth is "session" */
     bool insecure;     /* redfish: certificates not verified (poll logs it) */
 } dcs_config_device_t;
 

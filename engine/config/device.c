@@ -104,8 +104,9 @@ static const cyaml_schema_value_t profile_schema = {
 
 /* ---- profiles ------------------------------------------------------------ */
 
-static int profile_check(dcs_config_profile_t *p, const char *path, char *err, size_t errlen)
+static int profile_check(void *data, const char *path, char *err, size_t errlen)
 {
+    const dcs_config_profile_t *p = data;
     int modbus = strcmp(p->protocol, "modbus") == 0;
     if (!modbus && strcmp(p->protocol, "snmp") != 0) {
         snprintf(err, errlen, "%s: protocol '%s' is not modbus or snmp", path, p->protocol);
@@ -181,16 +182,11 @@ int dcs_config_data_load(const char *sub, const char *name, const char *folder, 
     return rc;
 }
 
-static int check_device_profile(void *data, const char *path, char *err, size_t errlen)
-{
-    return profile_check(data, path, err, errlen);
-}
-
 int dcs_config_profile_load(const char *name, const char *folder, dcs_config_profile_t **out,
                             char *err, size_t errlen)
 {
     void *data = NULL;
-    int rc = dcs_config_data_load("", name, folder, &profile_schema, check_device_profile, &data, err, errlen);
+    int rc = dcs_config_data_load("", name, folder, &profile_schema, profile_check, &data, err, errlen);
     *out = data;
     return rc;
 }
@@ -221,9 +217,7 @@ static int load_profile(dcs_config_t *cfg, unsigned i, int line)
 {
     dcs_config_device_t *d = &cfg->devices[i];
     char err[400], folder[4096];
-    const char *slash = strrchr(cfg->path, '/');
-    snprintf(folder, sizeof folder, "%.*s", slash ? (int)(slash - cfg->path) : 1,
-             slash ? cfg->path : ".");
+    dcs_config_folder(cfg, folder, sizeof folder);
     if (!cfg->profiles && !(cfg->profiles = calloc(cfg->devices_count, sizeof *cfg->profiles)))
         return DCS_ENOMEM;
     int rc = dcs_config_profile_load(d->profile, folder, &cfg->profiles[i], err, sizeof err);
@@ -253,7 +247,8 @@ static int validate_endpoint(dcs_config_t *cfg, dcs_config_device_t *d, int line
             FAIL(line, "device '%s': username, password, auth and insecure are for redfish devices", d->id);
         if (d->auth && strcmp(d->auth, "basic") && strcmp(d->auth, "session"))
             FAIL(line, "device '%s': auth '%s' is not basic or session", d->id, d->auth);
-        if (d->auth && !strcmp(d->auth, "session") && !d->username)
+        d->auth_session = d->auth && strcmp(d->auth, "session") == 0;
+        if (d->auth_session && !d->username)
             FAIL(line, "device '%s': auth: session logs in with username and password: give them", d->id);
         if (d->protocol == DCS_CONFIG_REDFISH && !d->username != !d->password)
             FAIL(line, "device '%s': give both username and password, or neither", d->id);

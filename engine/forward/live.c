@@ -218,7 +218,7 @@ static void compute(dcs_live_t *l, const acc_t *a, dcs_live_status_t *out, doubl
             *cov = fmin(*cov, c);
             if (!(c >= l->min_cov) || !isfinite(u))
                 finding(f, "utilisation_coverage"), bad = 1;
-            else if (u < -1e-7 || u > 100 + 1e-7) /* a constant 100 % may average 1 ulp above */
+            else if (u < -DCS_METRIC_UTIL_SLACK_PCT || u > 100 + DCS_METRIC_UTIL_SLACK_PCT)
                 finding(f, "utilisation_out_of_range"), bad = 1;
             u = fmin(fmax(u, 0), 100); /* never effective above rated by a rounding */
             rated += r, eff += r * u / 100.0;

@@ -13,6 +13,9 @@
 #include "../store/dcs_store.h"
 
 #define DCS_METRIC_FORMULA_VERSION "dcscore-metrics/0.2"
+/* How far (in %) a utilisation mean may pass 0..100 and still be in range: a
+ * mean is a ratio of two sums, and a constant 100 % may come out 1 ulp above. */
+#define DCS_METRIC_UTIL_SLACK_PCT 1e-7
 
 /* PUE = E_DC / E_IT (ISO/IEC 30134-2 clause 6.2). NaN when e_it_wh <= 0 or either
  * input is not finite. */

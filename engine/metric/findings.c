@@ -129,8 +129,8 @@ static void check_channels(const dcs_config_t *cfg, dcs_metric_score_t *sc, cons
                 "x%g a meter's scale slip is judged by)", c->id, m->step_before_w, day,
                 m->step_after_w, m->step_after_w / m->step_before_w, lim->scale_step_max);
         }
-        /* the mean is a ratio of two sums: a constant 100 % may come out 1 ulp above */
-        if (c->kind == DCS_CONFIG_UTILISATION && isfinite(m->mean) && (m->mean < -1e-7 || m->mean > 100 + 1e-7))
+        if (c->kind == DCS_CONFIG_UTILISATION && isfinite(m->mean) &&
+            (m->mean < -DCS_METRIC_UTIL_SLACK_PCT || m->mean > 100 + DCS_METRIC_UTIL_SLACK_PCT))
             add(sc, "utilisation_range", DCS_FINDING_ERROR, c->id, "%s：平均利用率 %.2f %% 超出 0..100 %%（请检查单位或倍率）",
                 "%s: mean utilisation %.2f %% outside 0..100 %% (unit or scale?)", c->id, m->mean);
     }

@@ -30,9 +30,8 @@ typedef struct {
     prom_sel_t *sel;
     prom_acc_t *acc;
     CURL *e;
-    char *buf;
-    size_t len, cap;
-    int too_big, done;
+    dcs_http_body_t body;
+    int done;
     CURLcode res;
     long code;
     int64_t t_start, t_done;
@@ -42,26 +41,6 @@ typedef struct {
 static pthread_mutex_t multi_mu = PTHREAD_MUTEX_INITIALIZER;
 static CURLM *multi; /* one for the process: its connection cache outlives the cycles */
 
-static size_t take(char *p, size_t size, size_t n, void *ctx)
-{
-    pr_state_t *s = ctx;
-    size_t k = size * n;
-    if (s->len + k + 1 > PAGE_MAX)
-        return s->too_big = 1, 0; /* abort the transfer */
-    if (s->len + k + 1 > s->cap) {
-        size_t cap = s->cap ? s->cap : 65536;
-        while (cap < s->len + k + 1)
-            cap *= 2;
-        char *g = realloc(s->buf, cap);
-        if (!g)
-            return 0;
-        s->buf = g, s->cap = cap;
-    }
-    memcpy(s->buf + s->len, p, k);
-    s->len += k;
-    return k;
-}
-
 static void pr_close(void *state)
 {
     pr_state_t *s = state;
@@ -69,7 +48,7 @@ static void pr_close(void *state)
         return;
     if (s->e)
         curl_easy_cleanup(s->e);
-    free(s->url), free(s->chan), free(s->sel), free(s->acc), free(s->buf);
+    free(s->url), free(s->chan), free(s->sel), free(s->acc), free(s->body.buf);
     free(s);
 }
 
@@ -99,8 +78,9 @@ static int pr_open(const dcs_config_t *cfg, unsigned dev, void **state, char *er
             return snprintf(err, errlen, "channel '%s': %s", cfg->channels[i].id, why), pr_close(s), DCS_ECONFIG;
     }
     curl_easy_setopt(s->e, CURLOPT_URL, s->url);
-    curl_easy_setopt(s->e, CURLOPT_WRITEFUNCTION, take);
-    curl_easy_setopt(s->e, CURLOPT_WRITEDATA, s);
+    s->body.max = PAGE_MAX;
+    curl_easy_setopt(s->e, CURLOPT_WRITEFUNCTION, dcs_http_body_take);
+    curl_easy_setopt(s->e, CURLOPT_WRITEDATA, &s->body);
     curl_easy_setopt(s->e, CURLOPT_PRIVATE, s);
     curl_easy_setopt(s->e, CURLOPT_ACCEPT_ENCODING, ""); /* gzip when the exporter offers it */
     int rc = dcs_http_setup(s->e, d, err, errlen);
@@ -122,7 +102,7 @@ static int page_flag(pr_state_t *s)
     char code[32];
     if (!s->done)
         return set_err(s, "timeout%s", NULL), DCS_SAMPLE_TIMEOUT;
-    if (s->too_big)
+    if (s->body.too_big)
         return set_err(s, "the page is over 64 MiB%s", NULL), DCS_SAMPLE_GARBAGE;
     if (s->res == CURLE_COULDNT_CONNECT || s->res == CURLE_COULDNT_RESOLVE_HOST)
         return set_err(s, "%s", curl_easy_strerror(s->res)), DCS_SAMPLE_NOCONN;
@@ -141,7 +121,7 @@ static int page_flag(pr_state_t *s)
         return set_err(s, "HTTP %s", code), DCS_SAMPLE_EXCEPTION;
     }
     char why[200];
-    if (prom_scan(s->buf ? s->buf : "", s->len, s->sel, s->n, s->acc, why, sizeof why))
+    if (prom_scan(s->body.buf ? s->body.buf : "", s->body.len, s->sel, s->n, s->acc, why, sizeof why))
         return set_err(s, "%s", why), DCS_SAMPLE_GARBAGE;
     return DCS_SAMPLE_OK;
 }
@@ -190,7 +170,7 @@ static void fetch(pr_state_t **st, size_t n, int64_t deadline_ns)
     int64_t now = dcs_time_now_ns();
     for (size_t i = 0; i < n; i++) {
         pr_state_t *s = st[i];
-        s->len = 0, s->too_big = 0, s->done = 0, s->code = 0, s->err[0] = '\0';
+        s->body.len = 0, s->body.too_big = 0, s->done = 0, s->code = 0, s->err[0] = '\0';
         long ms = (long)((deadline_ns - now) / 1000000);
         curl_easy_setopt(s->e, CURLOPT_TIMEOUT_MS, ms < s->timeout_ms ? (ms > 1 ? ms : 1) : (long)s->timeout_ms);
         s->t_start = now;

@@ -50,8 +50,7 @@ typedef struct {
     rf_state_t *s;
     CURL *e;
     rq_t rq;
-    char *buf;
-    size_t len, cap;
+    dcs_http_body_t body;
     int busy;
     unsigned gen;                 /* the session token this request carried */
     char token[512], location[400]; /* a login's answer headers */
@@ -84,27 +83,6 @@ struct rf_state {
 
 static pthread_mutex_t multi_mu = PTHREAD_MUTEX_INITIALIZER;
 static CURLM *multi;
-
-static size_t take(char *p, size_t size, size_t n, void *ctx)
-{
-    conn_t *c = ctx;
-    size_t k = size * n;
-    if (c->len + k + 1 > BODY_MAX)
-        return 0;
-    if (c->len + k + 1 > c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 16384;
-        while (cap < c->len + k + 1)
-            cap *= 2;
-        char *g = realloc(c->buf, cap);
-        if (!g)
-            return 0;
-        c->buf = g, c->cap = cap;
-    }
-    memcpy(c->buf + c->len, p, k);
-    c->len += k;
-    c->buf[c->len] = '\0';
-    return k;
-}
 
 /* A login's answer headers: the token and where the session lives. */
 static size_t header(char *p, size_t size, size_t n, void *ctx)
@@ -179,7 +157,7 @@ static void rf_close(void *state)
     for (int k = 0; k < PER_BMC; k++) {
         if (s->c[k].e)
             curl_easy_cleanup(s->c[k].e);
-        free(s->c[k].buf);
+        free(s->c[k].body.buf);
     }
     free(s->base), free(s->chan), free(s);
 }
@@ -205,8 +183,9 @@ static int rf_open(const dcs_config_t *cfg, unsigned dev, void **state, char *er
         if (!e)
             return rf_close(s), snprintf(err, errlen, "out of memory"), DCS_ENOMEM;
         s->c[k].s = s;
-        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, take);
-        curl_easy_setopt(e, CURLOPT_WRITEDATA, &s->c[k]);
+        s->c[k].body.max = BODY_MAX;
+        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, dcs_http_body_take);
+        curl_easy_setopt(e, CURLOPT_WRITEDATA, &s->c[k].body);
         curl_easy_setopt(e, CURLOPT_PRIVATE, &s->c[k]);
         curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header);
         curl_easy_setopt(e, CURLOPT_HEADERDATA, &s->c[k]);
@@ -214,7 +193,7 @@ static int rf_open(const dcs_config_t *cfg, unsigned dev, void **state, char *er
         if (rc)
             return rf_close(s), rc;
     }
-    s->session = d->auth && strcmp(d->auth, "session") == 0;
+    s->session = d->auth_session;
     if (s->session && login_body(s, d))
         return rf_close(s), snprintf(err, errlen, "out of memory"), DCS_ENOMEM;
     *state = s;
@@ -402,8 +381,8 @@ static void done(rf_state_t *s, conn_t *c, CURLcode res)
         return fail_with(s, DCS_SAMPLE_EXCEPTION, "HTTP %s from %s", num, where);
     }
     json_tokener *tok = json_tokener_new();
-    json_object *o = tok && c->buf ? json_tokener_parse_ex(tok, c->buf, (int)c->len) : NULL;
-    int whole = tok && c->buf && json_tokener_get_parse_end(tok) == c->len;
+    json_object *o = tok && c->body.buf ? json_tokener_parse_ex(tok, c->body.buf, (int)c->body.len) : NULL;
+    int whole = tok && c->body.buf && json_tokener_get_parse_end(tok) == c->body.len;
     json_tokener_free(tok);
     if (!o || !whole || !json_object_is_type(o, json_type_object))
         fail_with(s, DCS_SAMPLE_GARBAGE, "%s: not one JSON object%s", where, NULL);
@@ -433,9 +412,9 @@ static void launch(rf_state_t *s, conn_t *c, int64_t deadline_ns, long timeout_m
         curl_easy_setopt(c->e, CURLOPT_HTTPHEADER, s->session ? s->hdr : NULL);
     }
     c->gen = s->gen;
-    c->len = 0;
-    if (c->buf)
-        c->buf[0] = '\0';
+    c->body.len = 0;
+    if (c->body.buf)
+        c->body.buf[0] = '\0';
     c->busy = 1;
     curl_multi_add_handle(multi, c->e);
 }
