@@ -382,6 +382,9 @@ static int validate_channel_source(dcs_config_t *cfg, dcs_config_channel_t *c, i
                        "`metric: energy` (EnergykWh, kWh)", c->id, d->id);
         if (c->kind != (energy ? DCS_CONFIG_ENERGY : DCS_CONFIG_POWER))
             FAIL(line, "channel '%s': metric %s needs kind %s", c->id, c->metric, energy ? "energy" : "power");
+        if (c->unit != (energy ? DCS_CONFIG_UNIT_KWH : DCS_CONFIG_UNIT_W)) /* the schema fixes them */
+            FAIL(line, "channel '%s': redfish gives %s in %s: unit %s would scale it wrong", c->id,
+                 energy ? "EnergykWh" : "watts", energy ? "kWh" : "W", unit_names[c->unit].str);
         return 0;
     }
     if (d->protocol == DCS_CONFIG_PROMETHEUS) {
