@@ -337,6 +337,66 @@ static void test_channel_added_mid_day(void **state)
     dcs_config_free(b);
 }
 
+/* The day file's column map: /samples/columns names each column; own_gaps 0
+ * on a polled day. Readers use it, and without it (a file written before it
+ * existed) they map channel by channel to the same samples. */
+static void test_column_map(void **state)
+{
+    (void)state;
+    char dir[512], yaml[2048], path[900];
+    dcs_config_t *a = setup("colmap", dir), *b;
+    int64_t t = T0 - 3 * 3600 * DCS_NS_PER_S;
+    dcs_store_t *st;
+    assert_int_equal(dcs_store_open(a, 'w', &st), 0);
+    write_samples(st, t, 3);
+    dcs_store_close(st);
+    /* reordered, one channel more: new columns go after the file's */
+    snprintf(yaml, sizeof yaml, "%.*s  - {id: new, device: m, point: total_power, role: cooling}\n"
+             "  - {id: fac, device: m, point: total_power, role: facility_total}\n",
+             (int)(strstr(site_yaml, "  - {id: fac") - site_yaml), site_yaml);
+    strcat(yaml, "  - {id: it, device: m, point: total_energy, role: it_total}\n");
+    assert_int_equal(dcs_config_load(tu_write(dir, "site2.yaml", yaml), &b), 0);
+    assert_int_equal(dcs_store_open(b, 'w', &st), 0);
+    dcs_sample_t s[1] = {{.channel = 0, .t_ns = t + 10 * DCS_NS_PER_S, .value = 3}};
+    assert_int_equal(dcs_store_append(st, s, 1), 0);
+    assert_int_equal(dcs_store_flush(st), 0);
+    dcs_store_day_path(st, t, path, sizeof path);
+    dcs_store_close(st);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, "/samples/columns", H5P_DEFAULT), ty = H5Dget_type(d);
+    char names[3][8] = {{0}};
+    assert_int_equal(H5Tget_size(ty), 4); /* "fac" and its NUL: the longest */
+    assert_true(H5Dread(d, ty, H5S_ALL, H5S_ALL, H5P_DEFAULT, names) >= 0);
+    assert_string_equal((char *)names, "fac");
+    assert_string_equal((char *)names + 4, "it");
+    assert_string_equal((char *)names + 8, "new");
+    long long own = -1;
+    hid_t at = H5Aopen(f, "own_gaps", H5P_DEFAULT);
+    assert_true(H5Aread(at, H5T_NATIVE_LLONG, &own) >= 0);
+    assert_int_equal(own, 0);
+    H5Aclose(at), H5Tclose(ty), H5Dclose(d), H5Fclose(f);
+    for (int pass = 0; pass < 2; pass++) { /* with the map, then without */
+        dcs_store_series_t r[3];
+        const char *ids[3] = {"new", "it", "fac"};
+        assert_int_equal(dcs_store_open(b, 'r', &st), 0);
+        assert_int_equal(dcs_store_read_many(st, ids, 3, t, t + 60 * DCS_NS_PER_S, r), 0);
+        assert_int_equal(r[0].n, 1);
+        assert_true(r[0].value[0] == 3);
+        assert_int_equal(r[1].n, 3);
+        assert_int_equal(r[2].n, 3);
+        assert_true(r[2].value[2] == 1002);
+        for (int k = 0; k < 3; k++)
+            dcs_store_series_free(&r[k]);
+        dcs_store_close(st);
+        f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+        assert_true(f >= 0);
+        assert_true(pass || H5Ldelete(f, "/samples/columns", H5P_DEFAULT) >= 0);
+        H5Fclose(f);
+    }
+    dcs_config_free(a);
+    dcs_config_free(b);
+}
+
 /* Channels with different sample counts in one flush share rows: the shorter
  * channel's extra cells hold no sample and read back as nothing. */
 static void test_uneven_channels_share_rows(void **state)
@@ -514,6 +574,7 @@ int main(void)
         cmocka_unit_test(test_foreign_and_truncated_files),
         cmocka_unit_test(test_channel_added_mid_day),
         cmocka_unit_test(test_uneven_channels_share_rows),
+        cmocka_unit_test(test_column_map),
         cmocka_unit_test(test_schema1_read_and_upgraded),
         cmocka_unit_test(test_inspect),
     };

@@ -142,7 +142,7 @@ static double *rollup_matrix(hid_t f, const char *name, size_t cells)
 static int rollup_channels(hid_t f, FILE *out)
 {
     size_t n = 0, w = 0;
-    char *raw = store_rollup_names(f, &n, &w), *ids = raw ? calloc(n ? n : 1, w + 1) : NULL;
+    char *raw = store_names_read(f, "/channels", &n, &w), *ids = raw ? calloc(n ? n : 1, w + 1) : NULL;
     for (size_t c = 0; ids && c < n; c++)
         memcpy(ids + c * (w + 1), raw + c * w, w);
     double *cnt = ids ? rollup_matrix(f, "/PT1M/count", 1440 * n) : NULL;

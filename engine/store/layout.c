@@ -177,6 +177,9 @@ int store_file_open(const char *path, store_file_t *sf, char *err, size_t errlen
         snprintf(err, errlen, "%s: the /samples matrices are missing or unreadable", path);
         rc = DCS_ESTORE;
     }
+    sf->own_gaps = -1;
+    if (!rc && sf->ds[0] >= 0)
+        store_colmap_load(sf);
     if (rc)
         store_file_close(sf);
     return rc;
@@ -191,6 +194,7 @@ void store_file_close(store_file_t *sf)
         H5Gclose(sf->chans);
     if (sf->f >= 0)
         H5Fclose(sf->f);
+    store_colmap_free(sf);
     sf->f = sf->chans = sf->ds[0] = sf->ds[1] = sf->ds[2] = -1;
 }
 
@@ -377,7 +381,7 @@ static hid_t select_columns(store_file_t *sf, const hsize_t *col, size_t k)
 static int note_own_gap(const store_file_t *sf, const char *id, dcs_store_series_t *s)
 {
     long long v[STORE_OWN_MAX][3];
-    size_t k = store_channel_own_gaps(sf->chans, id, v);
+    size_t k = sf->own_gaps ? store_channel_own_gaps(sf->chans, id, v) : 0;
     if (!k)
         return 0;
     dcs_store_own_gap_t *grown = realloc(s->own, (s->nown + k) * sizeof *grown);
@@ -437,7 +441,7 @@ static int read_v2(store_file_t *sf, const char *const *ids, size_t n, int64_t f
     size_t k = 0;
     int rc = col && want ? 0 : DCS_ENOMEM;
     for (size_t i = 0; !rc && i < n; i++) {
-        want[i] = store_channel_column(sf->chans, ids[i]);
+        want[i] = store_file_column(sf, ids[i]);
         if (want[i] >= 0 && (hsize_t)want[i] < sf->cols)
             col[k++] = (hsize_t)want[i];
     }

@@ -54,25 +54,12 @@ static hid_t stat_type(int k)
 /* The channel-id column names: fixed-length UTF-8 strings, as long as the longest. */
 static int write_ids(const dcs_config_t *cfg, hid_t f)
 {
-    size_t w = 1, n = cfg->channels_count;
-    for (size_t i = 0; i < n; i++)
-        w = strlen(cfg->channels[i].id) + 1 > w ? strlen(cfg->channels[i].id) + 1 : w;
-    char *buf = calloc(n ? n : 1, w);
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, w);
-    H5Tset_cset(t, H5T_CSET_UTF8);
-    hsize_t dims = n;
-    hid_t sp = H5Screate_simple(1, &dims, NULL);
-    hid_t d = buf ? H5Dcreate2(f, "/channels", t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
-    for (size_t i = 0; buf && i < n; i++)
-        memcpy(buf + i * w, cfg->channels[i].id, strlen(cfg->channels[i].id));
-    herr_t rc = d < 0 ? -1 : n ? H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
-    if (d >= 0)
-        H5Dclose(d);
-    H5Sclose(sp);
-    H5Tclose(t);
-    free(buf);
-    return rc < 0 ? -1 : 0;
+    const char **ids = malloc((cfg->channels_count + 1) * sizeof *ids);
+    for (size_t i = 0; ids && i < cfg->channels_count; i++)
+        ids[i] = cfg->channels[i].id;
+    int rc = ids ? store_names_write(f, "/channels", ids, cfg->channels_count) : -1;
+    free(ids);
+    return rc;
 }
 
 /* Create levels lo..hi's start_ns (filled: the day's bucket starts) and their
@@ -332,37 +319,11 @@ static int extent_is(hid_t d, int rank, const hsize_t *dims)
     return ok;
 }
 
-char *store_rollup_names(hid_t f, size_t *n, size_t *w)
-{
-    hid_t d = H5Dopen2(f, "/channels", H5P_DEFAULT);
-    hid_t ft = d < 0 ? -1 : H5Dget_type(d), sp = d < 0 ? -1 : H5Dget_space(d);
-    hsize_t ncols = 0;
-    /* channel ids are at most 64 characters (config.c), written NUL-padded */
-    *w = ft >= 0 && H5Tget_class(ft) == H5T_STRING ? H5Tget_size(ft) : 0;
-    if (*w > STORE_ID_WIDTH_MAX)
-        *w = 0;
-    if (sp >= 0 && (store_extent(sp, 1, &ncols) || ncols > STORE_COLS_MAX))
-        ncols = 0; /* not a list of channel names */
-    char *names = *w ? calloc(ncols ? ncols : 1, *w) : NULL;
-    if (names && ncols && H5Dread(d, ft, H5S_ALL, H5S_ALL, H5P_DEFAULT, names) < 0) {
-        free(names);
-        names = NULL;
-    }
-    *n = (size_t)ncols;
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (ft >= 0)
-        H5Tclose(ft);
-    if (d >= 0)
-        H5Dclose(d);
-    return names;
-}
-
 /* Layout 2: the column of each of ids in /channels, -1 when absent. */
 static int find_columns(hid_t f, const char *const *ids, size_t n, long long *col)
 {
     size_t ncols = 0, w = 0;
-    char *names = store_rollup_names(f, &ncols, &w);
+    char *names = store_names_read(f, "/channels", &ncols, &w);
     size_t from = 0; /* ids mostly come in column order: start after the last match */
     for (size_t j = 0; j < n; j++) {
         col[j] = -1;

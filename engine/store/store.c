@@ -244,7 +244,7 @@ static int state_gap_limit(dcs_store_t *st, hid_t chans, size_t i, size_t k)
     H5Sclose(sp);
     if (g >= 0)
         H5Gclose(g);
-    return rc;
+    return rc || attr_set_int(st->file, "own_gaps", 1); /* readers look for them */
 }
 
 static size_t leading(const dcs_store_t *st, size_t c, int64_t end_ns);
@@ -281,7 +281,8 @@ static int map_columns(dcs_store_t *st, int64_t day)
         rc = state_gap_limits(st, chans, day);
     if (chans >= 0)
         H5Gclose(chans);
-    return rc || cols == st->cols ? rc : set_rows_cols(st, st->rows, cols);
+    rc = rc || cols == st->cols ? rc : set_rows_cols(st, st->rows, cols);
+    return rc || store_colmap_write(st->file, st->cfg, st->col, (size_t)cols);
 }
 
 /* Write cells [row0, row0+rows) x [col0, col0+cols) of the three matrices from
@@ -319,7 +320,7 @@ static int upgrade_v1(dcs_store_t *st, hid_t f, const char *path)
         rc = H5Ldelete(f, "/samples", H5P_DEFAULT) < 0;
     rc = rc || create_matrices(f, chunk_cols(n)) || open_matrices(st, 0) ||
          set_rows_cols(st, 0, n);
-    store_file_t sf = {.f = f, .chans = chans, .version = 1, .ds = {-1, -1, -1},
+    store_file_t sf = {.f = f, .chans = chans, .version = 1, .ds = {-1, -1, -1}, .own_gaps = -1,
                        .day_ns = store_attr_read(f, "day_start_ns")};
     for (size_t j = 0; !rc && j < n; j++) {
         dcs_store_series_t s = {0};

@@ -12,10 +12,20 @@
  * channel had fewer samples than others in that flush, or did not exist yet. */
 #define STORE_ABSENT 255
 
+/* A day file's column map (colmap.c): n names of w bytes, NUL-padded, in
+ * column order, and the columns in name order for lookups. */
+typedef struct {
+    char *names;
+    size_t n, w;
+    uint32_t *order;
+} store_colmap_t;
+
 /* One day file opened for reading: its schema version and, for schema 2, the
- * three sample matrices (rows x columns) and /channels. */
+ * three sample matrices (rows x columns), /channels and the column map. */
 typedef struct {
     hid_t f, chans;
+    store_colmap_t map;  /* order == NULL: no usable map, look up per channel */
+    int own_gaps;        /* 0: no channel states its own gap limit; -1: look */
     int version;
     hid_t ds[3];         /* t_ns, value, flag (schema 2) */
     hsize_t rows, cols;  /* the common extent of the three */
@@ -72,9 +82,22 @@ void store_unlock(dcs_store_t *st);
 int store_stats_prepare(hid_t f);
 int store_stats_write(dcs_store_t *st);
 
-/* The column names of a layout-2 rollup file: n fixed-width (w bytes, NUL-padded)
- * strings from /channels, malloc'd; NULL when unreadable. */
-char *store_rollup_names(hid_t f, size_t *n, size_t *w);
+/* ---- column maps (colmap.c) ---- */
+
+/* A 1-D dataset of n fixed-width UTF-8 strings, as long as the longest, at
+ * loc/path; and back: n names of *w bytes each (NUL-padded), malloc'd, NULL
+ * when absent or not such a list. */
+int store_names_write(hid_t loc, const char *path, const char *const *names, size_t n);
+char *store_names_read(hid_t f, const char *path, size_t *n, size_t *w);
+/* Writer, before SWMR: make /samples/columns name the file's cols columns
+ * (config channel i in column col[i]) when it is absent or shorter, and set the
+ * root own_gaps attribute when absent. Returns 0 or -1. */
+int store_colmap_write(hid_t f, const dcs_config_t *cfg, const uint32_t *col, size_t cols);
+/* Reader: load sf's map (sf->cols known) and own_gaps; free it. */
+void store_colmap_load(store_file_t *sf);
+void store_colmap_free(store_file_t *sf);
+/* The column of channel id in sf, -1 when it has none. */
+long long store_file_column(const store_file_t *sf, const char *id);
 
 /* A scalar UTF-8 string attribute (0 or -1). */
 int store_attr_str(hid_t obj, const char *name, const char *val);
