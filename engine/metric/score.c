@@ -189,7 +189,8 @@ static void integrate_raw(const dcs_config_t *cfg, unsigned ci, const dcs_store_
  * part of the window (a segment crossing into a rollup day or the next slice is
  * split at that midnight, as rollups split it); then the rollup days are added. */
 static int integrate_group(const dcs_config_t *cfg, dcs_store_t *st, unsigned g0, unsigned m,
-                           dcs_agg_buckets_t *bs, const uint8_t *use, dcs_metric_channel_t *mc)
+                           dcs_agg_buckets_t *bs, const uint8_t *use, dcs_store_series_t *s,
+                           dcs_metric_channel_t *mc)
 {
     int64_t gap_ns = (int64_t)(cfg->site->gap_limit_s * 1e9), day_ns = 86400 * DCS_NS_PER_S;
     int64_t from = bs[0].from_ns, to = bs[0].to_ns;
@@ -208,14 +209,10 @@ static int integrate_group(const dcs_config_t *cfg, dcs_store_t *st, unsigned g0
             e++;
         int64_t lo = d * day_ns > from ? d * day_ns : from;
         int64_t hi = (e + 1) * day_ns < to ? (e + 1) * day_ns : to;
-        dcs_store_series_t s[SCORE_GROUP];
-        rc = dcs_store_read_margin(st, ids, m, lo, hi, gap_ns, s);
-        for (unsigned j = 0; j < m; j++) {
-            if (!rc)
-                integrate_raw(cfg, g0 + j, &s[j], &bs[j], lo, hi, &mc[j]);
-            if (!rc)
-                rc = dcs_metric_bridge(cfg, st, &s[j], &bs[j], lo, hi, &mc[j]);
-            dcs_store_series_free(&s[j]);
+        rc = dcs_store_read_margin_into(st, ids, m, lo, hi, gap_ns, s);
+        for (unsigned j = 0; !rc && j < m; j++) {
+            integrate_raw(cfg, g0 + j, &s[j], &bs[j], lo, hi, &mc[j]);
+            rc = dcs_metric_bridge(cfg, st, &s[j], &bs[j], lo, hi, &mc[j]);
         }
         d = e;
     }
@@ -433,6 +430,7 @@ static int integrate_all(const dcs_config_t *cfg, dcs_store_t *st, dcs_agg_bucke
 {
     unsigned gs = group_size(b->n), made = 1;
     dcs_agg_buckets_t bs[SCORE_GROUP];
+    dcs_store_series_t s[SCORE_GROUP] = {{0}}; /* reused by every group and slice */
     int64_t *bday = bucket_days(cfg, b);
     int rc = bday ? 0 : DCS_ENOMEM;
     bs[0] = *b;
@@ -446,7 +444,7 @@ static int integrate_all(const dcs_config_t *cfg, dcs_store_t *st, dcs_agg_bucke
             memset(bs[j].e_wh, 0, b->n * sizeof *b->e_wh);
             memset(bs[j].covered_s, 0, b->n * sizeof *b->covered_s);
         }
-        rc = integrate_group(cfg, st, g0, m, bs, use, &sc->channels[g0]);
+        rc = integrate_group(cfg, st, g0, m, bs, use, s, &sc->channels[g0]);
         for (unsigned j = 0; !rc && j < m; j++) {
             fold_channel(sc, &cfg->channels[g0 + j], &bs[j], &sc->channels[g0 + j], has_it_total,
                          acc);
@@ -457,6 +455,8 @@ static int integrate_all(const dcs_config_t *cfg, dcs_store_t *st, dcs_agg_bucke
     }
     while (made > 1)
         dcs_agg_buckets_free(&bs[--made]);
+    for (unsigned j = 0; j < SCORE_GROUP; j++)
+        dcs_store_series_free(&s[j]);
     free(bday);
     return rc;
 }

@@ -118,6 +118,11 @@ int dcs_store_read_many(dcs_store_t *st, const char *const *ids, size_t n, int64
  * longer limit the data read states for itself (imported history). */
 int dcs_store_read_margin(dcs_store_t *st, const char *const *ids, size_t n, int64_t lo, int64_t hi,
                           int64_t gap_ns, dcs_store_series_t *out);
+/* The same into series already read once (or zeroed): their arrays are reused,
+ * so a long job does not allocate and fault in fresh memory for every slice.
+ * Free them with dcs_store_series_free when done. */
+int dcs_store_read_margin_into(dcs_store_t *st, const char *const *ids, size_t n, int64_t lo, int64_t hi,
+                               int64_t gap_ns, dcs_store_series_t *out);
 
 /* Day files skipped by readers so far, one line each ("FILE: reason"); NULL past
  * the end. At most 8 are kept. */

@@ -229,41 +229,52 @@ static int sort_series(dcs_store_series_t *s)
     return 0;
 }
 
-/* Append the cells of one column (stride apart in t, v, fl) that hold a sample
- * in [from, to] to out. */
 /* A stored sample of file day day0: not absent, and its time inside the day. */
 static int in_day(int64_t t, uint8_t fl, int64_t day0)
 {
     return fl != STORE_ABSENT && t >= day0 && t - day0 < STORE_DAY_NS;
 }
 
-/* Append the samples of one column within [from, to]. Every stored sample must
- * lie in the file's UTC day [day0, day0 + 1 day): a time outside it is
- * corruption, not a time to compute with; it is skipped and counted in *bad
- * (the other samples stand). */
-static int take(const int64_t *t, const double *v, const uint8_t *fl, size_t n, size_t stride,
-                int64_t day0, int64_t from, int64_t to, dcs_store_series_t *out, size_t *bad)
+/* Room for n more samples in out, growing by doubling: one pass, no copy a day. */
+static int reserve(dcs_store_series_t *out, size_t n)
 {
-    if (out->n + n > out->cap) { /* room for every row, doubling: one pass, no copy a day */
-        size_t cap = out->n + n > 2 * out->cap ? out->n + n : 2 * out->cap;
-        if (store_arrays_reserve(&out->t_ns, &out->value, &out->flag, cap))
-            return DCS_ENOMEM;
-        out->cap = cap;
-    }
-    size_t i = out->n;
+    if (out->n + n <= out->cap)
+        return 0;
+    size_t cap = out->n + n > 2 * out->cap ? out->n + n : 2 * out->cap;
+    if (store_arrays_reserve(&out->t_ns, &out->value, &out->flag, cap))
+        return DCS_ENOMEM;
+    out->cap = cap;
+    return 0;
+}
+
+/* Append the samples of n cells of one column (t, v, fl each `stride` apart)
+ * within [from, to] to out, which has room. Every stored sample must lie in the
+ * file's UTC day [day0, day0 + 1 day): a time outside it is corruption, not a
+ * time to compute with; it is skipped and counted in *bad (the others stand). */
+static void take_rows(const int64_t *t, const double *v, const uint8_t *fl, size_t n, const size_t stride[3],
+                      int64_t day0, int64_t from, int64_t to, dcs_store_series_t *out, size_t *bad)
+{
+    size_t i = out->n, nbad = 0;
     for (size_t r = 0; r < n; r++) {
-        size_t x = r * stride;
-        int in = in_day(t[x], fl[x], day0);
-        *bad += fl[x] != STORE_ABSENT && !in;
-        if (in && t[x] >= from && t[x] <= to) {
-            out->t_ns[i] = t[x];
-            out->value[i] = v[x];
-            out->flag[i++] = fl[x];
+        int64_t tr = t[r * stride[0]];
+        uint8_t f = fl[r * stride[2]];
+        int in = in_day(tr, f, day0);
+        nbad += f != STORE_ABSENT && !in;
+        if (in && tr >= from && tr <= to) {
+            out->t_ns[i] = tr;
+            out->value[i] = v[r * stride[1]];
+            out->flag[i++] = f;
         }
     }
-    size_t i0 = out->n ? out->n - 1 : 0;
     out->n = i;
-    for (size_t j = i0 + 1; j < out->n; j++)
+    *bad += nbad;
+}
+
+/* Samples from index i0 on were just appended: put them in time order when the
+ * file held them out of it. */
+static int keep_order(dcs_store_series_t *out, size_t i0)
+{
+    for (size_t j = i0 ? i0 : 1; j < out->n; j++)
         if (out->t_ns[j] < out->t_ns[j - 1])
             return sort_series(out);
     return 0;
@@ -347,34 +358,14 @@ static int read_v1(store_file_t *sf, const char *id, int64_t from, int64_t to,
         H5Gclose(g);
     size_t n = len[0] < len[1] ? len[0] : len[1];
     n = n < len[2] ? n : len[2];
-    if (!rc)
-        rc = take(a[0], a[1], a[2], n, 1, sf->day_ns, from, to, out, &sf->bad_times);
+    size_t i0 = out->n, one[3] = {1, 1, 1};
+    if (!rc && !(rc = reserve(out, n))) {
+        take_rows(a[0], a[1], a[2], n, one, sf->day_ns, from, to, out, &sf->bad_times);
+        rc = keep_order(out, i0);
+    }
     for (int k = 0; k < 3; k++)
         free(a[k]);
     return rc == DCS_ENOMEM ? rc : rc ? DCS_ESTORE : 0;
-}
-
-static int cmp_hsize(const void *a, const void *b)
-{
-    hsize_t x = *(const hsize_t *)a, y = *(const hsize_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Select the sorted distinct columns col[0..k-1] over every row, as few blocks
- * as runs of adjacent columns. */
-static hid_t select_columns(store_file_t *sf, const hsize_t *col, size_t k)
-{
-    hid_t fs = H5Dget_space(sf->ds[0]);
-    H5Sselect_none(fs);
-    for (size_t j = 0; j < k;) {
-        size_t e = j + 1;
-        while (e < k && col[e] == col[e - 1] + 1)
-            e++;
-        hsize_t start[2] = {0, col[j]}, count[2] = {sf->rows, e - j};
-        H5Sselect_hyperslab(fs, H5S_SELECT_OR, start, NULL, count, NULL);
-        j = e;
-    }
-    return fs;
 }
 
 /* A day file that states the channel's own gap limits: list their spans. */
@@ -432,54 +423,133 @@ void dcs_store_integrate_power(const dcs_store_series_t *s, int64_t site_gap_ns,
     }
 }
 
-/* Schema 2: one read of the wanted columns of the three matrices. */
+/* Schema 2 reads chunk by chunk: the three matrices' chunks at one place are
+ * read (straight from the file when the matrices are stored as this writer
+ * stores them), and each wanted column's rows appended from them while they are
+ * in cache. A wanted channel's column and its place among the ids. */
+typedef struct {
+    hsize_t col;
+    size_t i;
+} want_t;
+
+static int cmp_want(const void *a, const void *b)
+{
+    const want_t *x = a, *y = b;
+    return x->col != y->col ? (x->col > y->col) - (x->col < y->col) : (x->i > y->i) - (x->i < y->i);
+}
+
+#define CHUNK_CELLS_MAX ((hsize_t)1 << 20) /* a chunk read whole: 8 MB of int64 */
+
+/* The chunk shape the three matrices share, and whether each stores the
+ * native type (a direct chunk read then copies its bytes as they are). 0, or
+ * -1 when they are not chunked alike (then read by hyperslab, 128 x 64). */
+static int chunk_shape(const store_file_t *sf, hsize_t chunk[2], int direct[3])
+{
+    int rc = 0;
+    for (int k = 0; k < 3; k++) {
+        hid_t p = H5Dget_create_plist(sf->ds[k]), t = H5Dget_type(sf->ds[k]);
+        hsize_t c[2] = {0, 0};
+        int ok = p >= 0 && H5Pget_layout(p) == H5D_CHUNKED && H5Pget_chunk(p, 2, c) == 2 && c[0] && c[1];
+        direct[k] = ok && t >= 0 && H5Tequal(t, store_matrix_type(k)) > 0;
+        if (!ok || (k && (c[0] != chunk[0] || c[1] != chunk[1])) || c[0] * c[1] > CHUNK_CELLS_MAX)
+            rc = -1;
+        if (!k)
+            chunk[0] = c[0], chunk[1] = c[1];
+        if (p >= 0)
+            H5Pclose(p);
+        if (t >= 0)
+            H5Tclose(t);
+    }
+    if (rc)
+        chunk[0] = 128, chunk[1] = 64, direct[0] = direct[1] = direct[2] = 0;
+    return 0;
+}
+
+/* Cells [r0, r0 + nr) x [c0, c0 + nc) of matrix k into buf, whose rows are
+ * *stride cells apart: the whole chunk at (r0, c0) read straight from the file
+ * when it can be, else the block through HDF5's selection and conversion (a
+ * chunk never written reads as fill: no sample). */
+static int read_block(const store_file_t *sf, int k, int direct, const hsize_t chunk[2], hsize_t r0,
+                      hsize_t c0, hsize_t nr, hsize_t nc, void *buf, size_t *stride)
+{
+    hsize_t off[2] = {r0, c0}, bytes = 0, count[2] = {nr, nc};
+    size_t elem = k == 2 ? 1 : 8;
+    uint32_t filters = 0;
+    if (direct && H5Dget_chunk_storage_size(sf->ds[k], off, &bytes) >= 0 &&
+        bytes == chunk[0] * chunk[1] * elem && H5Dread_chunk(sf->ds[k], H5P_DEFAULT, off, &filters, buf) >= 0 &&
+        filters == 0) {
+        *stride = (size_t)chunk[1];
+        return 0;
+    }
+    hid_t fs = H5Dget_space(sf->ds[k]), ms = H5Screate_simple(2, count, NULL);
+    int rc = fs < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, count, NULL) < 0 ||
+             H5Dread(sf->ds[k], store_matrix_type(k), ms, fs, H5P_DEFAULT, buf) < 0 ? -1 : 0;
+    if (fs >= 0)
+        H5Sclose(fs);
+    H5Sclose(ms);
+    *stride = (size_t)nc;
+    return rc;
+}
+
+/* The wanted columns w[0..k-1] (sorted) that lie in the chunk column from c0:
+ * every row block read once, each column's rows appended to its series. */
+static int read_chunk_column(store_file_t *sf, const hsize_t chunk[2], const int direct[3], hsize_t c0,
+                             const want_t *w, size_t k, void *buf[3], int64_t from, int64_t to,
+                             dcs_store_series_t *out)
+{
+    hsize_t nc = sf->cols - c0 < chunk[1] ? sf->cols - c0 : chunk[1];
+    for (hsize_t r0 = 0; r0 < sf->rows; r0 += chunk[0]) {
+        hsize_t nr = sf->rows - r0 < chunk[0] ? sf->rows - r0 : chunk[0];
+        size_t stride[3];
+        for (int m = 0; m < 3; m++)
+            if (read_block(sf, m, direct[m], chunk, r0, c0, nr, nc, buf[m], &stride[m]))
+                return DCS_ESTORE;
+        for (size_t j = 0; j < k; j++) {
+            size_t x = (size_t)(w[j].col - c0);
+            take_rows((int64_t *)buf[0] + x, (double *)buf[1] + x,
+                      (uint8_t *)buf[2] + x, (size_t)nr, stride, sf->day_ns, from, to, &out[w[j].i],
+                      &sf->bad_times);
+        }
+    }
+    return 0;
+}
+
+/* Schema 2: the wanted columns, a chunk column at a time. */
 static int read_v2(store_file_t *sf, const char *const *ids, size_t n, int64_t from, int64_t to,
                    dcs_store_series_t *out)
 {
-    hsize_t *col = malloc((n ? n : 1) * sizeof *col);
-    long long *want = malloc((n ? n : 1) * sizeof *want);
-    size_t k = 0;
-    int rc = col && want ? 0 : DCS_ENOMEM;
+    want_t *w = malloc((n ? n : 1) * sizeof *w);
+    size_t *had = malloc((n ? n : 1) * sizeof *had), k = 0;
+    hsize_t chunk[2] = {0, 0};
+    int direct[3], rc = w && had ? chunk_shape(sf, chunk, direct) : DCS_ENOMEM;
     for (size_t i = 0; !rc && i < n; i++) {
-        want[i] = store_file_column(sf, ids[i]);
-        if (want[i] >= 0 && (hsize_t)want[i] < sf->cols)
-            col[k++] = (hsize_t)want[i];
-    }
-    qsort(col, k, sizeof *col, cmp_hsize);
-    size_t u = 0;
-    for (size_t j = 0; j < k; j++)
-        if (!u || col[j] != col[u - 1])
-            col[u++] = col[j];
-    size_t cells = (size_t)sf->rows * u;
-    char *m = !rc && cells ? malloc(cells * 17) : NULL;
-    if (!rc && cells && !m)
-        rc = DCS_ENOMEM;
-    if (!rc && cells) {
-        int64_t *t = (int64_t *)m;
-        double *v = (double *)(m + cells * 8);
-        uint8_t *fl = (uint8_t *)(m + cells * 16);
-        hsize_t mdims[2] = {sf->rows, u};
-        hid_t fs = select_columns(sf, col, u), ms = H5Screate_simple(2, mdims, NULL);
-        void *dst[3] = {t, v, fl};
-        for (int k = 0; !rc && k < 3; k++)
-            if (H5Dread(sf->ds[k], store_matrix_type(k), ms, fs, H5P_DEFAULT, dst[k]) < 0)
-                rc = DCS_ESTORE;
-        H5Sclose(ms);
-        H5Sclose(fs);
-        for (size_t i = 0; !rc && i < n; i++) {
-            hsize_t c = (hsize_t)want[i];
-            hsize_t *at = want[i] < 0 ? NULL : bsearch(&c, col, u, sizeof *col, cmp_hsize);
-            size_t had = out[i].n;
-            if (at)
-                rc = take(t + (at - col), v + (at - col), fl + (at - col), (size_t)sf->rows, u,
-                          sf->day_ns, from, to, &out[i], &sf->bad_times);
-            if (!rc && out[i].n > had)
-                rc = note_own_gap(sf, ids[i], &out[i]);
+        long long c = store_file_column(sf, ids[i]);
+        had[i] = out[i].n;
+        if (c >= 0 && (hsize_t)c < sf->cols) {
+            w[k++] = (want_t){(hsize_t)c, i};
+            rc = reserve(&out[i], (size_t)sf->rows);
         }
     }
-    free(m);
-    free(col);
-    free(want);
+    qsort(w, k, sizeof *w, cmp_want);
+    size_t cells = (size_t)(chunk[0] * chunk[1]);
+    char *mem = !rc && k ? malloc(cells * 17) : NULL;
+    void *buf[3] = {mem, mem + cells * 8, mem + cells * 16};
+    if (!rc && k && !mem)
+        rc = DCS_ENOMEM;
+    for (size_t j = 0; !rc && j < k;) {
+        hsize_t c0 = w[j].col / chunk[1] * chunk[1];
+        size_t e = j;
+        while (e < k && w[e].col < c0 + chunk[1])
+            e++;
+        rc = read_chunk_column(sf, chunk, direct, c0, w + j, e - j, buf, from, to, out);
+        j = e;
+    }
+    for (size_t i = 0; !rc && i < n; i++)
+        if (out[i].n > had[i] && !(rc = keep_order(&out[i], had[i])))
+            rc = note_own_gap(sf, ids[i], &out[i]);
+    free(mem);
+    free(w);
+    free(had);
     return rc;
 }
 

@@ -25,10 +25,19 @@ const char *dcs_store_problem(const dcs_store_t *st, size_t i)
     return i < st->nproblems ? st->problems[i] : NULL;
 }
 
-int dcs_store_read_many(dcs_store_t *st, const char *const *ids, size_t n, int64_t from_ns,
-                        int64_t to_ns, dcs_store_series_t *out)
+/* Empty series s for a new read, keeping its arrays (and their room). */
+static void series_reset(dcs_store_series_t *s)
 {
-    memset(out, 0, n * sizeof *out);
+    free(s->own);
+    s->own = NULL;
+    s->n = s->nown = 0;
+    s->own_gap_ns = 0;
+}
+
+/* dcs_store_read_many into out as it is (series_reset'd). */
+static int read_into(dcs_store_t *st, const char *const *ids, size_t n, int64_t from_ns, int64_t to_ns,
+                     dcs_store_series_t *out)
+{
     for (size_t i = 0; i < n; i++)
         if (dcs_config_channel_find(st->cfg, ids[i]) < 0) {
             store_set_err(st, "store: no channel '%s' in the site config", ids[i]);
@@ -71,24 +80,40 @@ int dcs_store_read_many(dcs_store_t *st, const char *const *ids, size_t n, int64
     return 0;
 }
 
+int dcs_store_read_many(dcs_store_t *st, const char *const *ids, size_t n, int64_t from_ns,
+                        int64_t to_ns, dcs_store_series_t *out)
+{
+    memset(out, 0, n * sizeof *out);
+    return read_into(st, ids, n, from_ns, to_ns, out);
+}
+
 int dcs_store_read(dcs_store_t *st, const char *channel_id, int64_t from_ns, int64_t to_ns,
                    dcs_store_series_t *out)
 {
     return dcs_store_read_many(st, &channel_id, 1, from_ns, to_ns, out);
 }
 
-int dcs_store_read_margin(dcs_store_t *st, const char *const *ids, size_t n, int64_t lo, int64_t hi,
-                          int64_t gap_ns, dcs_store_series_t *out)
+int dcs_store_read_margin_into(dcs_store_t *st, const char *const *ids, size_t n, int64_t lo, int64_t hi,
+                               int64_t gap_ns, dcs_store_series_t *out)
 {
-    int rc = dcs_store_read_many(st, ids, n, lo - gap_ns, hi + gap_ns, out);
+    for (size_t j = 0; j < n; j++)
+        series_reset(&out[j]);
+    int rc = read_into(st, ids, n, lo - gap_ns, hi + gap_ns, out);
     int64_t own = 0;
     for (size_t j = 0; !rc && j < n; j++)
         own = out[j].own_gap_ns > own ? out[j].own_gap_ns : own;
     if (rc || own <= gap_ns)
         return rc;
     for (size_t j = 0; j < n; j++)
-        dcs_store_series_free(&out[j]);
-    return dcs_store_read_many(st, ids, n, lo - own, hi + own, out);
+        series_reset(&out[j]);
+    return read_into(st, ids, n, lo - own, hi + own, out);
+}
+
+int dcs_store_read_margin(dcs_store_t *st, const char *const *ids, size_t n, int64_t lo, int64_t hi,
+                          int64_t gap_ns, dcs_store_series_t *out)
+{
+    memset(out, 0, n * sizeof *out);
+    return dcs_store_read_margin_into(st, ids, n, lo, hi, gap_ns, out);
 }
 
 void dcs_store_series_free(dcs_store_series_t *s)
