@@ -55,14 +55,14 @@ endif
 $(BUILD)/engine/aggregate/%.o: ALL_CFLAGS += -ffp-contract=off
 
 # The library: engine stages in data-flow order, then probes and reports.
-LIB_SRC = engine/base/base.c engine/base/zone.c engine/base/text.c \
+LIB_SRC = engine/base/base.c engine/base/zone.c engine/base/text.c engine/base/par.c \
           engine/sample/decode.c \
           engine/config/config.c engine/config/device.c engine/config/accel.c \
           engine/store/store.c engine/store/store_read.c engine/store/lock.c engine/store/csv.c engine/store/rollup.c \
           engine/store/inspect.c engine/store/layout.c engine/store/selfstats.c engine/store/colmap.c \
           engine/aggregate/aggregate.c engine/aggregate/dispatch.c \
           engine/aggregate/kernel_scalar.c engine/aggregate/kernel_neon.c $(ARCH_KERNELS) \
-          engine/metric/score.c engine/metric/indicators.c engine/metric/json.c engine/metric/findings.c engine/metric/bridge.c \
+          engine/metric/score.c engine/metric/integrate.c engine/metric/indicators.c engine/metric/json.c engine/metric/findings.c engine/metric/bridge.c \
           engine/index/policy.c engine/index/index.c engine/index/assess.c \
           engine/index/cohort.c engine/index/ahp.c engine/index/catalogue.c engine/index/system.c \
           engine/index/system_load.c engine/index/scohort.c engine/index/srank.c engine/index/evaluate.c \

@@ -49,193 +49,6 @@ int dcs_metric_counts_for(const dcs_config_channel_t *c, int which, int has_it_t
     return c->role == (has_it_total ? DCS_CONFIG_ROLE_IT_TOTAL : DCS_CONFIG_ROLE_IT_RACK);
 }
 
-/* 1 when rollups at level l answer the buckets exactly: l's width divides the
- * bucket width and the window's ends align to it (rollup buckets then fall
- * wholly inside one bucket). */
-static int rollup_exact(const dcs_agg_buckets_t *b, int l)
-{
-    int64_t w = dcs_store_rollup_widths_ns[l];
-    return b->width_ns % w == 0 && b->t0_ns % w == 0 && b->from_ns % w == 0 && b->to_ns % w == 0;
-}
-
-/* The coarsest exact rollup level, else PT1M. */
-static int rollup_level(const dcs_agg_buckets_t *b, const dcs_store_t *st)
-{
-    int cap = dcs_store_rollup_cap(st);
-    for (int l = cap >= 0 ? cap : DCS_STORE_NLEVELS - 1; l > 0; l--)
-        if (rollup_exact(b, l))
-            return l;
-    return DCS_STORE_PT1M;
-}
-
-/* Channels read together: a day file is read once per group (its chunks are 64
- * channels wide), and a long run of raw days a slice of days at a time, so
- * memory stays bounded. */
-#define SCORE_GROUP 64
-#define SCORE_SLICE_DAYS 31
-
-/* 1 when a power channel that a counter may bridge (mc[].counter_index) has
- * uncovered time in day's rollup: rollups hold no samples to bridge with. */
-static int rollup_has_bridgeable_gap(const dcs_config_t *cfg, dcs_store_t *st,
-                                     const dcs_metric_channel_t *mc, int64_t day)
-{
-    const char *ids[SCORE_GROUP];
-    unsigned m = 0;
-    for (unsigned i = 0; i < cfg->channels_count && m < SCORE_GROUP; i++)
-        if (mc[i].counter_index >= 0)
-            ids[m++] = cfg->channels[i].id;
-    size_t nb = dcs_store_rollup_buckets(DCS_STORE_PT1H);
-    dcs_agg_rollup_t *r = m ? malloc(m * nb * sizeof *r) : NULL;
-    uint8_t have[SCORE_GROUP];
-    int gap = m && (!r || dcs_store_rollup_read_many(st, ids, m, day, DCS_STORE_PT1H, r, have));
-    for (unsigned j = 0; !gap && j < m; j++) {
-        double cov = 0;
-        for (size_t k = 0; have[j] && k < nb; k++)
-            cov += r[j * nb + k].covered_s;
-        gap = !have[j] || cov < 86400 - 1e-6;
-    }
-    free(r);
-    return gap;
-}
-
-/* Which days of the window are read from rollups, found once per score:
- * use[d] for day dcs_time_day(from) + d. A day whose raw file is gone
- * (compacted) is; so is a day whose rollup is current (its raw file unchanged
- * since) when the rollup answers the buckets exactly, unless a bridgeable
- * power channel has a gap that day (read raw, so its counter bridges it). The
- * other days are read raw. NULL when out of memory. */
-static uint8_t *rollup_days(const dcs_config_t *cfg, dcs_store_t *st, const dcs_agg_buckets_t *b,
-                            const dcs_metric_channel_t *mc)
-{
-    int64_t first = dcs_time_day(b->from_ns), last = dcs_time_day(b->to_ns - 1);
-    int exact = rollup_exact(b, rollup_level(b, st)), only = dcs_store_rollup_cap(st) >= 0;
-    uint8_t *use = calloc((size_t)(last - first + 1), 1);
-    for (int64_t day = first; use && day <= last; day++) {
-        int raw = !only && dcs_store_day_exists(st, day);
-        use[day - first] = !raw || (exact && dcs_store_rollup_current(st, day) &&
-                                    !rollup_has_bridgeable_gap(cfg, st, mc, day));
-    }
-    return use;
-}
-
-/* Add rollup bucket r (of `level`) into b when it lies wholly inside the
- * window. Partial buckets at the edges are left out (their coverage says so). */
-static void add_bucket(dcs_agg_buckets_t *b, int level, const dcs_agg_rollup_t *r, dcs_metric_channel_t *mc)
-{
-    int64_t lo = r->start_ns, hi = lo + dcs_store_rollup_widths_ns[level];
-    if (lo < b->from_ns || hi > b->to_ns)
-        return;
-    size_t kb = (size_t)((lo - b->t0_ns) / b->width_ns);
-    b->e_wh[kb] += r->e_wh;
-    b->covered_s[kb] += r->covered_s;
-    mc->samples += r->count;
-}
-
-/* Days of the window read from rollups: add the rollup buckets of channels
- * ids[0..m-1] (one read of each day's rollup file for all of them) into
- * bs[0..m-1]. */
-static int add_rollups(dcs_store_t *st, const char *const *ids, unsigned m, dcs_agg_buckets_t *bs,
-                       const uint8_t *use, dcs_metric_channel_t *mc)
-{
-    int level = rollup_level(&bs[0], st);
-    size_t nb = dcs_store_rollup_buckets(level);
-    int64_t first = dcs_time_day(bs[0].from_ns);
-    dcs_agg_rollup_t *r = malloc((size_t)m * nb * sizeof *r);
-    uint8_t have[SCORE_GROUP];
-    int rc = r ? 0 : DCS_ENOMEM;
-    for (int64_t day = first; !rc && day <= dcs_time_day(bs[0].to_ns - 1); day++) {
-        if (!use[day - first])
-            continue;
-        rc = dcs_store_rollup_read_many(st, ids, m, day, level, r, have);
-        for (unsigned j = 0; !rc && j < m; j++)
-            for (size_t k = 0; have[j] && k < nb; k++)
-                add_bucket(&bs[j], level, &r[j * nb + k], &mc[j]);
-        if (rc == DCS_ENODATA)
-            rc = 0;
-    }
-    free(r);
-    return rc;
-}
-
-/* Integrate raw samples s of channel ci into the part [lo, hi) of b. */
-static void integrate_raw(const dcs_config_t *cfg, unsigned ci, const dcs_store_series_t *s,
-                          dcs_agg_buckets_t *b, int64_t lo, int64_t hi, dcs_metric_channel_t *mc)
-{
-    const dcs_config_channel_t *c = &cfg->channels[ci];
-    int64_t gap_ns = (int64_t)(cfg->site->gap_limit_s * 1e9);
-    dcs_agg_buckets_t part = *b; /* the same buckets, a narrower window */
-    part.from_ns = lo;
-    part.to_ns = hi;
-    for (size_t i = 0; i < s->n; i++) {
-        int in = s->t_ns[i] >= lo && s->t_ns[i] < hi;
-        mc->samples += (size_t)in;
-        mc->missing += (size_t)(in && s->flag[i] != DCS_SAMPLE_OK);
-    }
-    if (c->kind == DCS_CONFIG_ENERGY) {
-        dcs_agg_counter_stats_t k;
-        dcs_agg_counter(s->t_ns, s->value, s->n, c->counter_modulus_raw * fabs(c->scale) * c->to_si,
-                        c->max_w, &part, &k);
-        mc->counter.deltas += k.deltas;
-        mc->counter.rollovers += k.rollovers;
-        mc->counter.resets += k.resets;
-        mc->counter.implausible += k.implausible;
-    } else { /* imported days judge their steps by their own gap limit */
-        dcs_store_integrate_power(s, gap_ns, &part);
-    }
-}
-
-/* Integrate channels g0 .. g0+m-1 into bs[0..m-1] and fill their summaries:
- * each run of days read raw is read with a gap's margin and integrated into its
- * part of the window (a segment crossing into a rollup day or the next slice is
- * split at that midnight, as rollups split it); then the rollup days are added. */
-static int integrate_group(const dcs_config_t *cfg, dcs_store_t *st, unsigned g0, unsigned m,
-                           dcs_agg_buckets_t *bs, const uint8_t *use, dcs_store_series_t *s,
-                           dcs_metric_channel_t *mc)
-{
-    int64_t gap_ns = (int64_t)(cfg->site->gap_limit_s * 1e9), day_ns = 86400 * DCS_NS_PER_S;
-    int64_t from = bs[0].from_ns, to = bs[0].to_ns;
-    int64_t first = dcs_time_day(from), last = dcs_time_day(to - 1);
-    const char *ids[SCORE_GROUP];
-    int rc = 0;
-    for (unsigned j = 0; j < m; j++) {
-        ids[j] = cfg->channels[g0 + j].id;
-        mc[j].channel = g0 + j;
-    }
-    for (int64_t d = first; !rc && d <= last; d++) {
-        if (use[d - first])
-            continue;
-        int64_t e = d;
-        while (e + 1 <= last && !use[e + 1 - first] && e + 1 - d < SCORE_SLICE_DAYS)
-            e++;
-        int64_t lo = d * day_ns > from ? d * day_ns : from;
-        int64_t hi = (e + 1) * day_ns < to ? (e + 1) * day_ns : to;
-        rc = dcs_store_read_margin_into(st, ids, m, lo, hi, gap_ns, s);
-        for (unsigned j = 0; !rc && j < m; j++) {
-            integrate_raw(cfg, g0 + j, &s[j], &bs[j], lo, hi, &mc[j]);
-            rc = dcs_metric_bridge(cfg, st, &s[j], &bs[j], lo, hi, &mc[j]);
-        }
-        d = e;
-    }
-    if (!rc)
-        rc = add_rollups(st, ids, m, bs, use, mc);
-    for (unsigned j = 0; !rc && j < m; j++) {
-        dcs_agg_buckets_t *b = &bs[j];
-        mc[j].e_wh = dcs_agg_buckets_total_wh(b);
-        mc[j].covered_s = dcs_agg_buckets_covered_s(b);
-        mc[j].coverage = mc[j].covered_s / ((double)(to - from) * 1e-9);
-        mc[j].mean = mc[j].covered_s > 0 ? mc[j].e_wh * 3600.0 / mc[j].covered_s : NAN;
-    }
-    return rc;
-}
-
-/* How many channels to integrate at once: SCORE_GROUP, fewer when their
- * buckets would pass 256 MB. */
-static unsigned group_size(size_t nbuckets)
-{
-    size_t g = ((size_t)256 << 20) / (nbuckets * 2 * sizeof(double) + 1);
-    return g < 1 ? 1 : g > SCORE_GROUP ? SCORE_GROUP : (unsigned)g;
-}
-
 static int alloc_buckets(dcs_metric_score_t *sc, const dcs_agg_buckets_t *b)
 {
     sc->nbuckets = b->n;
@@ -422,41 +235,31 @@ static int64_t *bucket_days(const dcs_config_t *cfg, const dcs_agg_buckets_t *b)
     return d;
 }
 
-/* Integrate every channel into the score, a group at a time. The window's
- * buckets b serve the group's first channel; the others' are made here. */
+/* What folding needs beside the channel: the score, its accumulators and the
+ * local day of each bucket. */
+typedef struct {
+    const dcs_config_t *cfg;
+    dcs_metric_score_t *sc;
+    cover_acc_t *acc;
+    const int64_t *bday;
+    int has_it_total;
+} fold_ctx_t;
+
+static void fold_one(void *ctx, unsigned ch, const dcs_agg_buckets_t *b, dcs_metric_channel_t *mc)
+{
+    fold_ctx_t *f = ctx;
+    fold_channel(f->sc, &f->cfg->channels[ch], b, mc, f->has_it_total, f->acc);
+    day_steps(f->cfg, b, f->bday, mc);
+}
+
+/* Integrate every channel (integrate.c) and fold each, in channel order. */
 static int integrate_all(const dcs_config_t *cfg, dcs_store_t *st, dcs_agg_buckets_t *b,
                          const uint8_t *use, int has_it_total, dcs_metric_score_t *sc,
                          cover_acc_t *acc, dcs_metric_progress_fn progress, void *ctx)
 {
-    unsigned gs = group_size(b->n), made = 1;
-    dcs_agg_buckets_t bs[SCORE_GROUP];
-    dcs_store_series_t s[SCORE_GROUP] = {{0}}; /* reused by every group and slice */
     int64_t *bday = bucket_days(cfg, b);
-    int rc = bday ? 0 : DCS_ENOMEM;
-    bs[0] = *b;
-    while (!rc && made < gs)
-        if (dcs_agg_buckets_init_local(&bs[made++], b->from_ns, b->to_ns, b->width_ns,
-                                       -b->t0_ns)) /* the same boundaries as b */
-            rc = DCS_ENOMEM;
-    for (unsigned g0 = 0; !rc && g0 < cfg->channels_count; g0 += gs) {
-        unsigned m = cfg->channels_count - g0 < gs ? cfg->channels_count - g0 : gs;
-        for (unsigned j = 0; j < m; j++) {
-            memset(bs[j].e_wh, 0, b->n * sizeof *b->e_wh);
-            memset(bs[j].covered_s, 0, b->n * sizeof *b->covered_s);
-        }
-        rc = integrate_group(cfg, st, g0, m, bs, use, s, &sc->channels[g0]);
-        for (unsigned j = 0; !rc && j < m; j++) {
-            fold_channel(sc, &cfg->channels[g0 + j], &bs[j], &sc->channels[g0 + j], has_it_total,
-                         acc);
-            day_steps(cfg, &bs[j], bday, &sc->channels[g0 + j]);
-        }
-        if (progress)
-            progress(ctx, g0 + m, cfg->channels_count);
-    }
-    while (made > 1)
-        dcs_agg_buckets_free(&bs[--made]);
-    for (unsigned j = 0; j < SCORE_GROUP; j++)
-        dcs_store_series_free(&s[j]);
+    fold_ctx_t f = {cfg, sc, acc, bday, has_it_total};
+    int rc = bday ? metric_integrate(cfg, st, b, use, sc->channels, fold_one, &f, progress, ctx) : DCS_ENOMEM;
     free(bday);
     return rc;
 }
@@ -501,7 +304,7 @@ int dcs_metric_score_progress(const dcs_config_t *cfg, dcs_store_t *st, int64_t 
     sc->nchannels = cfg->channels_count;
     cover_acc_t acc = {.b_have = calloc(2 * b.n, sizeof(double)),
                        .b_miss = calloc(2 * b.n, sizeof(double))};
-    uint8_t *use = rollup_days(cfg, st, &b, sc->channels);
+    uint8_t *use = metric_rollup_days(cfg, st, &b, sc->channels);
     sc->days = (size_t)(dcs_time_day(to_ns - 1) - dcs_time_day(from_ns) + 1);
     for (size_t d = 0; use && d < sc->days; d++)
         sc->days_from_rollups += use[d];

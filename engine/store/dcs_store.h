@@ -128,6 +128,11 @@ int dcs_store_read_margin_into(dcs_store_t *st, const char *const *ids, size_t n
  * the end. At most 8 are kept. */
 const char *dcs_store_problem(const dcs_store_t *st, size_t i);
 
+/* Record a skipped day file found elsewhere (a worker process's read): as
+ * dcs_store_problem lists them, once each. And set the one-line error. */
+void dcs_store_add_problem(dcs_store_t *st, const char *line);
+void dcs_store_set_error(dcs_store_t *st, const char *line);
+
 /* First and last sample time over all channels and readable day files.
  * Returns 0, DCS_ENODATA (no files) or DCS_ESTORE. */
 int dcs_store_range(dcs_store_t *st, int64_t *first_ns, int64_t *last_ns);

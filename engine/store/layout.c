@@ -229,12 +229,6 @@ static int sort_series(dcs_store_series_t *s)
     return 0;
 }
 
-/* A stored sample of file day day0: not absent, and its time inside the day. */
-static int in_day(int64_t t, uint8_t fl, int64_t day0)
-{
-    return fl != STORE_ABSENT && t >= day0 && t - day0 < STORE_DAY_NS;
-}
-
 /* Room for n more samples in out, growing by doubling: one pass, no copy a day. */
 static int reserve(dcs_store_series_t *out, size_t n)
 {
@@ -248,36 +242,37 @@ static int reserve(dcs_store_series_t *out, size_t n)
 }
 
 /* Append the samples of n cells of one column (t, v, fl each `stride` apart)
- * within [from, to] to out, which has room. Every stored sample must lie in the
- * file's UTC day [day0, day0 + 1 day): a time outside it is corruption, not a
- * time to compute with; it is skipped and counted in *bad (the others stand). */
-static void take_rows(const int64_t *t, const double *v, const uint8_t *fl, size_t n, const size_t stride[3],
-                      int64_t day0, int64_t from, int64_t to, dcs_store_series_t *out, size_t *bad)
+ * within [from, to] to out, which has room for all n. Every stored sample must
+ * lie in the file's UTC day [day0, day0 + 1 day): a time outside it is
+ * corruption, not a time to compute with; it is skipped and counted in *bad
+ * (the others stand). Branch-free: each cell is written, then kept or not.
+ * Returns 1 when a kept time is earlier than the one before it. */
+static int take_rows(const int64_t *t, const double *v, const uint8_t *fl, size_t n, const size_t stride[3],
+                     int64_t day0, int64_t from, int64_t to, dcs_store_series_t *out, size_t *bad)
 {
-    size_t i = out->n, nbad = 0;
+    size_t i = out->n, nbad = 0, s0 = stride[0], s1 = stride[1], s2 = stride[2];
+    int64_t last = i ? out->t_ns[i - 1] : INT64_MIN, lo = from > day0 ? from : day0;
+    int64_t hi = to < day0 + (STORE_DAY_NS - 1) ? to : day0 + (STORE_DAY_NS - 1);
+    int64_t *restrict ot = out->t_ns; /* locals: no reload through out each cell */
+    double *restrict ov = out->value;
+    uint8_t *restrict of = out->flag;
+    int back = 0;
     for (size_t r = 0; r < n; r++) {
-        int64_t tr = t[r * stride[0]];
-        uint8_t f = fl[r * stride[2]];
-        int in = in_day(tr, f, day0);
-        nbad += f != STORE_ABSENT && !in;
-        if (in && tr >= from && tr <= to) {
-            out->t_ns[i] = tr;
-            out->value[i] = v[r * stride[1]];
-            out->flag[i++] = f;
-        }
+        int64_t tr = t[r * s0];
+        uint8_t f = fl[r * s2];
+        int stored = f != STORE_ABSENT, day = tr >= day0 && tr - day0 < STORE_DAY_NS;
+        int keep = stored & (tr >= lo) & (tr <= hi);
+        ot[i] = tr;
+        ov[i] = v[r * s1];
+        of[i] = f;
+        back |= keep & (tr < last);
+        last = keep ? tr : last;
+        i += (size_t)keep;
+        nbad += (size_t)(stored & !day);
     }
     out->n = i;
     *bad += nbad;
-}
-
-/* Samples from index i0 on were just appended: put them in time order when the
- * file held them out of it. */
-static int keep_order(dcs_store_series_t *out, size_t i0)
-{
-    for (size_t j = i0 ? i0 : 1; j < out->n; j++)
-        if (out->t_ns[j] < out->t_ns[j - 1])
-            return sort_series(out);
-    return 0;
+    return back;
 }
 
 int store_extent(hid_t obj_space, int rank, hsize_t *dims)
@@ -358,11 +353,10 @@ static int read_v1(store_file_t *sf, const char *id, int64_t from, int64_t to,
         H5Gclose(g);
     size_t n = len[0] < len[1] ? len[0] : len[1];
     n = n < len[2] ? n : len[2];
-    size_t i0 = out->n, one[3] = {1, 1, 1};
-    if (!rc && !(rc = reserve(out, n))) {
-        take_rows(a[0], a[1], a[2], n, one, sf->day_ns, from, to, out, &sf->bad_times);
-        rc = keep_order(out, i0);
-    }
+    size_t one[3] = {1, 1, 1};
+    if (!rc && !(rc = reserve(out, n)) &&
+        take_rows(a[0], a[1], a[2], n, one, sf->day_ns, from, to, out, &sf->bad_times))
+        rc = sort_series(out);
     for (int k = 0; k < 3; k++)
         free(a[k]);
     return rc == DCS_ENOMEM ? rc : rc ? DCS_ESTORE : 0;
@@ -472,12 +466,11 @@ static int chunk_shape(const store_file_t *sf, hsize_t chunk[2], int direct[3])
 static int read_block(const store_file_t *sf, int k, int direct, const hsize_t chunk[2], hsize_t r0,
                       hsize_t c0, hsize_t nr, hsize_t nc, void *buf, size_t *stride)
 {
-    hsize_t off[2] = {r0, c0}, bytes = 0, count[2] = {nr, nc};
-    size_t elem = k == 2 ? 1 : 8;
+    hsize_t off[2] = {r0, c0}, count[2] = {nr, nc};
     uint32_t filters = 0;
-    if (direct && H5Dget_chunk_storage_size(sf->ds[k], off, &bytes) >= 0 &&
-        bytes == chunk[0] * chunk[1] * elem && H5Dread_chunk(sf->ds[k], H5P_DEFAULT, off, &filters, buf) >= 0 &&
-        filters == 0) {
+    /* Unfiltered, a chunk is chunk[0] x chunk[1] cells (bounded by chunk_shape);
+     * one never written has no address, and fails here. */
+    if (direct && H5Dread_chunk(sf->ds[k], H5P_DEFAULT, off, &filters, buf) >= 0 && filters == 0) {
         *stride = (size_t)chunk[1];
         return 0;
     }
@@ -495,7 +488,7 @@ static int read_block(const store_file_t *sf, int k, int direct, const hsize_t c
  * every row block read once, each column's rows appended to its series. */
 static int read_chunk_column(store_file_t *sf, const hsize_t chunk[2], const int direct[3], hsize_t c0,
                              const want_t *w, size_t k, void *buf[3], int64_t from, int64_t to,
-                             dcs_store_series_t *out)
+                             dcs_store_series_t *out, uint8_t *back)
 {
     hsize_t nc = sf->cols - c0 < chunk[1] ? sf->cols - c0 : chunk[1];
     for (hsize_t r0 = 0; r0 < sf->rows; r0 += chunk[0]) {
@@ -506,9 +499,8 @@ static int read_chunk_column(store_file_t *sf, const hsize_t chunk[2], const int
                 return DCS_ESTORE;
         for (size_t j = 0; j < k; j++) {
             size_t x = (size_t)(w[j].col - c0);
-            take_rows((int64_t *)buf[0] + x, (double *)buf[1] + x,
-                      (uint8_t *)buf[2] + x, (size_t)nr, stride, sf->day_ns, from, to, &out[w[j].i],
-                      &sf->bad_times);
+            back[w[j].i] |= take_rows((int64_t *)buf[0] + x, (double *)buf[1] + x, (uint8_t *)buf[2] + x,
+                                      (size_t)nr, stride, sf->day_ns, from, to, &out[w[j].i], &sf->bad_times);
         }
     }
     return 0;
@@ -520,8 +512,9 @@ static int read_v2(store_file_t *sf, const char *const *ids, size_t n, int64_t f
 {
     want_t *w = malloc((n ? n : 1) * sizeof *w);
     size_t *had = malloc((n ? n : 1) * sizeof *had), k = 0;
+    uint8_t *back = calloc(n ? n : 1, 1);
     hsize_t chunk[2] = {0, 0};
-    int direct[3], rc = w && had ? chunk_shape(sf, chunk, direct) : DCS_ENOMEM;
+    int direct[3], rc = w && had && back ? chunk_shape(sf, chunk, direct) : DCS_ENOMEM;
     for (size_t i = 0; !rc && i < n; i++) {
         long long c = store_file_column(sf, ids[i]);
         had[i] = out[i].n;
@@ -541,13 +534,14 @@ static int read_v2(store_file_t *sf, const char *const *ids, size_t n, int64_t f
         size_t e = j;
         while (e < k && w[e].col < c0 + chunk[1])
             e++;
-        rc = read_chunk_column(sf, chunk, direct, c0, w + j, e - j, buf, from, to, out);
+        rc = read_chunk_column(sf, chunk, direct, c0, w + j, e - j, buf, from, to, out, back);
         j = e;
     }
     for (size_t i = 0; !rc && i < n; i++)
-        if (out[i].n > had[i] && !(rc = keep_order(&out[i], had[i])))
+        if (out[i].n > had[i] && !(rc = back[i] ? sort_series(&out[i]) : 0))
             rc = note_own_gap(sf, ids[i], &out[i]);
     free(mem);
+    free(back);
     free(w);
     free(had);
     return rc;

@@ -20,6 +20,17 @@ static void add_problem(dcs_store_t *st)
         memcpy(st->problems[st->nproblems++], st->errmsg, sizeof st->problems[0]);
 }
 
+void dcs_store_add_problem(dcs_store_t *st, const char *line)
+{
+    store_set_err(st, "%s", line);
+    add_problem(st);
+}
+
+void dcs_store_set_error(dcs_store_t *st, const char *line)
+{
+    store_set_err(st, "%s", line);
+}
+
 const char *dcs_store_problem(const dcs_store_t *st, size_t i)
 {
     return i < st->nproblems ? st->problems[i] : NULL;

@@ -1,0 +1,133 @@
+/* par.c: worker processes for long jobs (dcs_par.h gives the model). */
+#define _GNU_SOURCE
+#include "dcs_par.h"
+#include "dcs_base.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PAR_MAX 64
+
+static unsigned chosen;
+
+void dcs_par_set_workers(unsigned n)
+{
+    chosen = n > PAR_MAX ? PAR_MAX : n;
+}
+
+unsigned dcs_par_workers(void)
+{
+    if (chosen)
+        return chosen;
+    const char *e = getenv("DCSCORE_THREADS");
+    long n = e && *e ? strtol(e, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > PAR_MAX ? PAR_MAX : (unsigned)n;
+}
+
+void *dcs_par_shared(size_t bytes)
+{
+    void *p = mmap(NULL, bytes ? bytes : 1, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void dcs_par_unshare(void *p, size_t bytes)
+{
+    if (p)
+        munmap(p, bytes ? bytes : 1);
+}
+
+/* What each worker reports, in shared memory: done is set last, so a parent
+ * that cannot reap its children (SIGCHLD ignored) still knows. */
+typedef struct {
+    volatile int done;
+    int rc;
+    size_t failed_task;
+} par_status_t;
+
+static int run_inline(size_t ntasks, int (*task)(void *, size_t), void *ctx)
+{
+    for (size_t t = 0; t < ntasks; t++) {
+        int rc = task(ctx, t);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static void worker(unsigned w, unsigned n, size_t ntasks, int (*task)(void *, size_t), void *ctx,
+                   par_status_t *st)
+{
+    int rc = 0;
+    for (size_t t = w; !rc && t < ntasks; t += n)
+        if ((rc = task(ctx, t)))
+            st->failed_task = t;
+    st->rc = rc;
+    __atomic_store_n(&st->done, 1, __ATOMIC_RELEASE);
+    _exit(rc ? 1 : 0); /* no atexit handlers, no stdio flush: the parent owns those */
+}
+
+/* Wait for worker pid; a worker that died says how in err. */
+static int reap(pid_t pid, unsigned w, const par_status_t *st, char *err, size_t errlen)
+{
+    int status = 0;
+    pid_t r;
+    while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+        ;
+    if (r < 0 && errno == ECHILD) /* reaped by someone else (SIGCHLD ignored) */
+        return __atomic_load_n(&st->done, __ATOMIC_ACQUIRE) ? 0 : (snprintf(err, errlen,
+               "worker %u of the job vanished without finishing", w), DCS_EIO);
+    if (WIFSIGNALED(status))
+        return snprintf(err, errlen, "worker %u of the job died (signal %d, %s)", w, WTERMSIG(status),
+                        strsignal(WTERMSIG(status))), DCS_EIO;
+    if (!__atomic_load_n(&st->done, __ATOMIC_ACQUIRE))
+        return snprintf(err, errlen, "worker %u of the job exited without finishing", w), DCS_EIO;
+    return 0;
+}
+
+int dcs_par_run(unsigned workers, size_t ntasks, int (*task)(void *ctx, size_t t), void *ctx, char *err,
+                size_t errlen)
+{
+    unsigned n = workers < 1 ? 1 : workers > PAR_MAX ? PAR_MAX : workers;
+    if (n > ntasks)
+        n = (unsigned)ntasks;
+    if (n <= 1)
+        return run_inline(ntasks, task, ctx);
+    par_status_t *st = dcs_par_shared(n * sizeof *st);
+    pid_t pid[PAR_MAX];
+    if (!st)
+        return run_inline(ntasks, task, ctx); /* no shared memory: one process does it */
+    fflush(NULL); /* nothing buffered is written twice */
+    unsigned started = 0;
+    int rc = 0;
+    for (; started < n; started++) {
+        if ((pid[started] = fork()) == 0)
+            worker(started, n, ntasks, task, ctx, &st[started]);
+        if (pid[started] < 0) {
+            snprintf(err, errlen, "cannot start worker %u of %u: %s", started, n, strerror(errno));
+            rc = DCS_EIO;
+            break;
+        }
+    }
+    int died = 0;
+    size_t first_failed = SIZE_MAX;
+    for (unsigned w = 0; w < started; w++) {
+        int r = reap(pid[w], w, &st[w], err, errlen);
+        died |= r != 0;
+        if (!r && st[w].rc && st[w].failed_task < first_failed)
+            first_failed = st[w].failed_task, rc = rc ? rc : st[w].rc;
+    }
+    for (unsigned w = 0; !died && w < started; w++) /* the lowest failing task's code */
+        if (st[w].rc && st[w].failed_task == first_failed)
+            rc = st[w].rc;
+    if (died)
+        rc = DCS_EIO;
+    dcs_par_unshare(st, n * sizeof *st);
+    return rc;
+}
