@@ -153,7 +153,7 @@ static const char *rollup_help =
     "--from and --to), a rollup file: per channel and per 1 min, 15 min and 1 h\n"
     "bucket the count, sum, min, max, energy and coverage. compact then removes raw\n"
     "day files older than N days, each only once its rollup exists; scoring uses the\n"
-    "rollups for those days.\n";
+    "rollups for those days. Days are rolled up in parallel (dcscore --threads N).\n";
 
 /* Days [first, last] to roll up: all complete stored days, or --from/--to. */
 static int rollup_days(dcs_config_t *cfg, const char *from, const char *to, int64_t *first, int64_t *last)
@@ -194,15 +194,9 @@ int cmd_rollup(int argc, char **argv)
         rc = CLI_FAIL;
     if (!rc && cli_store_lock(st, "rollup"))
         rc = CLI_FAIL;
-    for (int64_t day = first; !rc && day <= last; day++) {
-        if (!dcs_store_day_exists(st, day))
-            continue;
-        if (dcs_store_rollup_day(st, day)) {
-            fprintf(stderr, "dcscore: %s\n", dcs_store_errmsg(st));
-            rc = CLI_DATA;
-        }
-        done++;
-        cli_progress("rolling up days", (unsigned)(day - first + 1), (unsigned)(last - first + 1));
+    if (!rc && last >= first && dcs_store_rollup_range(st, first, last, &done)) {
+        fprintf(stderr, "dcscore: %s\n", dcs_store_errmsg(st));
+        rc = CLI_DATA;
     }
     if (!rc)
         printf("rolled up %zu days\n", done);

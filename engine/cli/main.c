@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "../base/dcs_base.h"
+#include "../base/dcs_par.h"
 #include "../index/dcs_index.h"
 #include "../metric/dcs_metric.h"
 #include "../store/dcs_store.h"
@@ -19,7 +20,7 @@
 int cli_verbosity = 2;
 
 static const char *usage =
-    "usage: dcscore COMMAND [OPTIONS] SITE.yaml\n"
+    "usage: dcscore [--threads N] COMMAND [OPTIONS] SITE.yaml\n"
     "\n"
     "Score data-centre efficiency: poll meters, store samples, compute PUE, CUE\n"
     "(effective compute efficiency) and EUE (economic output), grade, rank, report.\n"
@@ -40,6 +41,9 @@ static const char *usage =
     "  collect   the region's collector for the live scheduling feed (HTTP)\n"
     "\n"
     "  dcscore COMMAND --help   options of a command\n"
+    "  --threads N              worker processes for score, report, rollup, compact\n"
+    "                           and region re-scoring (default: the online cores, or\n"
+    "                           DCSCORE_THREADS); the figures are the same for any N\n"
     "  dcscore --version        print the version\n"
     "\n"
     "exit codes: 0 ok; 1 usage or configuration error; 2 data error (no data,\n"
@@ -225,8 +229,28 @@ int cli_period(const dcs_config_t *cfg, const char *period, int64_t now_ns, int6
     return CLI_USAGE;
 }
 
+/* Take a leading --threads N (or --threads=N) off argv. Returns 0, or -1 when
+ * N is not a whole number from 1 to 64. */
+static int take_threads(int *argc, char **argv)
+{
+    if (*argc < 2 || strncmp(argv[1], "--threads", 9) != 0 || (argv[1][9] && argv[1][9] != '='))
+        return 0;
+    const char *v = argv[1][9] == '=' ? argv[1] + 10 : *argc > 2 ? argv[2] : "";
+    int used = argv[1][9] == '=' ? 1 : 2;
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (!*v || *end || n < 1 || n > 64)
+        return fprintf(stderr, "dcscore: --threads takes a whole number from 1 to 64, not '%s'\n", v), -1;
+    dcs_par_set_workers((unsigned)n);
+    memmove(argv + 1, argv + 1 + used, (size_t)(*argc - 1 - used + 1) * sizeof *argv);
+    *argc -= used;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (take_threads(&argc, argv))
+        return CLI_USAGE;
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_USAGE : CLI_OK;

@@ -23,7 +23,7 @@
 
 const int64_t dcs_store_rollup_widths_ns[DCS_STORE_NLEVELS] = {60 * DCS_NS_PER_S, 900 * DCS_NS_PER_S,
                                                                3600 * DCS_NS_PER_S};
-static const char *level_names[DCS_STORE_NLEVELS] = {"PT1M", "PT15M", "PT1H"};
+const char *const store_rollup_level_names[DCS_STORE_NLEVELS] = {"PT1M", "PT15M", "PT1H"};
 
 void dcs_store_rollup_path(const dcs_store_t *st, int64_t day, char *buf, size_t len)
 {
@@ -37,8 +37,6 @@ void dcs_store_rollup_path(const dcs_store_t *st, int64_t day, char *buf, size_t
  * column of every channel; each level is a group with start_ns[buckets] and six
  * matrices [buckets][columns]. Layout 1 (no rollup_layout attribute, written by
  * earlier versions) had a group per channel and level; it is still read. */
-#define ROLLUP_LAYOUT 2
-#define ROLLUP_GROUP 64 /* channels rolled up together, and the chunks' width */
 static const char *const stat_names[6] = {"count", "sum", "min", "max", "e_wh", "covered_s"};
 
 size_t dcs_store_rollup_buckets(int level)
@@ -52,7 +50,7 @@ static hid_t stat_type(int k)
 }
 
 /* The channel-id column names: fixed-length UTF-8 strings, as long as the longest. */
-static int write_ids(const dcs_config_t *cfg, hid_t f)
+int store_rollup_write_ids(const dcs_config_t *cfg, hid_t f)
 {
     const char **ids = malloc((cfg->channels_count + 1) * sizeof *ids);
     for (size_t i = 0; ids && i < cfg->channels_count; i++)
@@ -64,13 +62,13 @@ static int write_ids(const dcs_config_t *cfg, hid_t f)
 
 /* Create levels lo..hi's start_ns (filled: the day's bucket starts) and their
  * six empty matrices of ncols columns. */
-static int create_levels(hid_t f, int64_t day, size_t ncols, int lo, int hi)
+int store_rollup_create_levels(hid_t f, int64_t day, size_t ncols, int lo, int hi)
 {
     int rc = 0;
     for (int l = lo; !rc && l <= hi; l++) {
         size_t nb = dcs_store_rollup_buckets(l);
-        hsize_t dims[2] = {nb, ncols}, chunk[2] = {nb, ncols < ROLLUP_GROUP ? ncols : ROLLUP_GROUP};
-        hid_t g = H5Gcreate2(f, level_names[l], H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        hsize_t dims[2] = {nb, ncols}, chunk[2] = {nb, ncols < STORE_ROLLUP_GROUP ? ncols : STORE_ROLLUP_GROUP};
+        hid_t g = H5Gcreate2(f, store_rollup_level_names[l], H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         int64_t *t0 = malloc(nb * sizeof *t0);
         for (size_t k = 0; t0 && k < nb; k++)
             t0[k] = day * 86400 * DCS_NS_PER_S + (int64_t)k * dcs_store_rollup_widths_ns[l];
@@ -99,65 +97,47 @@ static int create_levels(hid_t f, int64_t day, size_t ncols, int lo, int hi)
     return rc;
 }
 
-/* Power samples s rolled up over [lo, hi) at width w. A day that holds imported
- * history with its own gap limit and other samples (polled after it) takes its
- * statistics from one pass and its energy run by run, each with its limit. */
-static int rollup_power(const dcs_store_series_t *s, int64_t lo, int64_t hi, int64_t w, int64_t gap,
-                        dcs_agg_rollup_t *r)
+/* Write m columns from col0 of level l's six matrices from r[j * nb + k]
+ * (channel j, bucket k), through the scratch buffer buf of nb x m doubles: one
+ * write per matrix (the whole matrix when the group is every channel). */
+/* The six statistics of r[j * nb + b] into buf[k * nb * m + b * m + j]:
+ * [channel][bucket] -> [bucket][channel] for each, in one pass over r, 8
+ * channels at a time so each row of a matrix is written a cache line at a
+ * time. The count goes as the uint64 the matrix stores. */
+static void transpose(const dcs_agg_rollup_t *r, size_t nb, size_t m, double *buf)
 {
-    size_t got;
-    int64_t b, g = dcs_store_gap_run(s, lo, hi, gap, &b);
-    int rc = dcs_agg_rollup(s->t_ns, s->value, s->n, lo, hi, w, g, r, &got);
-    if (rc || b >= hi)
-        return rc;
-    dcs_agg_buckets_t e;
-    if ((rc = dcs_agg_buckets_init(&e, lo, hi, w)))
-        return rc;
-    dcs_store_integrate_power(s, gap, &e);
-    for (size_t k = 0; k < got && k < e.n; k++) {
-        r[k].e_wh = e.e_wh[k];
-        r[k].covered_s = e.covered_s[k];
+    size_t cells = nb * m;
+    for (size_t j0 = 0; j0 < m; j0 += 8) {
+        size_t je = j0 + 8 < m ? j0 + 8 : m;
+        for (size_t b = 0; b < nb; b++)
+            for (size_t j = j0; j < je; j++) {
+                const dcs_agg_rollup_t *x = &r[j * nb + b];
+                uint64_t c = x->count;
+                double *o = buf + b * m + j;
+                memcpy(o, &c, 8);
+                o[cells] = x->sum;
+                o[2 * cells] = x->min;
+                o[3 * cells] = x->max;
+                o[4 * cells] = x->e_wh;
+                o[5 * cells] = x->covered_s;
+            }
     }
-    dcs_agg_buckets_free(&e);
-    return 0;
-}
-
-/* Roll channel ci's samples s (the day with a gap's margin) up at level l into
- * r[0 .. buckets). */
-static int rollup_one(const dcs_store_t *st, unsigned ci, int64_t day, int l, const dcs_store_series_t *s,
-                      dcs_agg_rollup_t *r)
-{
-    const dcs_config_channel_t *c = &st->cfg->channels[ci];
-    int64_t lo = day * 86400 * DCS_NS_PER_S, hi = lo + 86400 * DCS_NS_PER_S;
-    int64_t gap = (int64_t)(st->cfg->site->gap_limit_s * 1e9), w = dcs_store_rollup_widths_ns[l];
-    size_t got;
-    if (c->kind == DCS_CONFIG_ENERGY) /* counters: spread deltas like scoring does */
-        return dcs_agg_rollup_counter(s->t_ns, s->value, s->n, lo, hi, w,
-                                      c->counter_modulus_raw * fabs(c->scale) * c->to_si, c->max_w, r, &got);
-    return rollup_power(s, lo, hi, w, gap, r);
 }
 
 /* Write m columns from col0 of level l's six matrices from r[j * nb + k]
- * (channel j, bucket k), through the scratch buffer buf of nb x m doubles. */
-static int write_columns(hid_t f, int l, size_t col0, size_t m, const dcs_agg_rollup_t *r, double *buf)
+ * (channel j, bucket k), through the scratch buffer buf of 6 x nb x m doubles:
+ * one write per matrix (the whole matrix when the group is every channel). */
+int store_rollup_write_columns(hid_t f, int l, size_t col0, size_t m, const dcs_agg_rollup_t *r, double *buf)
 {
     size_t nb = dcs_store_rollup_buckets(l);
     hsize_t start[2] = {0, col0}, count[2] = {nb, m};
-    hid_t g = H5Gopen2(f, level_names[l], H5P_DEFAULT), mem = H5Screate_simple(2, count, NULL);
+    hid_t g = H5Gopen2(f, store_rollup_level_names[l], H5P_DEFAULT), mem = H5Screate_simple(2, count, NULL);
     int rc = g < 0 ? -1 : 0;
+    transpose(r, nb, m, buf);
     for (int k = 0; !rc && k < 6; k++) {
-        for (size_t j = 0; j < m; j++) /* transpose one statistic: [channel][bucket] -> [bucket][channel] */
-            for (size_t b = 0; b < nb; b++) {
-                const dcs_agg_rollup_t *x = &r[j * nb + b];
-                if (k == 0)
-                    ((uint64_t *)buf)[b * m + j] = x->count;
-                else
-                    buf[b * m + j] = k == 1 ? x->sum : k == 2 ? x->min : k == 3 ? x->max : k == 4 ? x->e_wh
-                                                                                               : x->covered_s;
-            }
         hid_t d = H5Dopen2(g, stat_names[k], H5P_DEFAULT), fs = d < 0 ? -1 : H5Dget_space(d);
         rc = fs < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-                     H5Dwrite(d, stat_type(k), mem, fs, H5P_DEFAULT, buf) < 0 ? -1 : 0;
+                     H5Dwrite(d, stat_type(k), mem, fs, H5P_DEFAULT, buf + k * nb * m) < 0 ? -1 : 0;
         if (fs >= 0)
             H5Sclose(fs);
         if (d >= 0)
@@ -169,115 +149,13 @@ static int write_columns(hid_t f, int l, size_t col0, size_t m, const dcs_agg_ro
     return rc;
 }
 
-/* Every channel of the day, a group of channels at a time (one read of each
- * day file per group, one hyperslab write per matrix). */
-static int rollup_channels(dcs_store_t *st, hid_t f, int64_t day)
-{
-    int64_t lo = day * 86400 * DCS_NS_PER_S, hi = lo + 86400 * DCS_NS_PER_S;
-    int64_t gap = (int64_t)(st->cfg->site->gap_limit_s * 1e9);
-    size_t nmax = dcs_store_rollup_buckets(DCS_STORE_PT1M) * ROLLUP_GROUP;
-    dcs_agg_rollup_t *r = malloc(nmax * sizeof *r);
-    double *buf = malloc(nmax * sizeof *buf);
-    int rc = r && buf ? 0 : DCS_ENOMEM;
-    for (unsigned g0 = 0; !rc && g0 < st->cfg->channels_count; g0 += ROLLUP_GROUP) {
-        unsigned m = st->cfg->channels_count - g0 < ROLLUP_GROUP ? st->cfg->channels_count - g0
-                                                                  : ROLLUP_GROUP;
-        const char *ids[ROLLUP_GROUP];
-        dcs_store_series_t s[ROLLUP_GROUP];
-        for (unsigned j = 0; j < m; j++)
-            ids[j] = st->cfg->channels[g0 + j].id;
-        rc = dcs_store_read_margin(st, ids, m, lo, hi, gap, s);
-        for (int l = 0; !rc && l < DCS_STORE_NLEVELS; l++) {
-            for (unsigned j = 0; !rc && j < m; j++)
-                rc = rollup_one(st, g0 + j, day, l, &s[j], r + j * dcs_store_rollup_buckets(l));
-            if (!rc && write_columns(f, l, g0, m, r, buf))
-                rc = DCS_ESTORE;
-        }
-        for (unsigned j = 0; j < m; j++)
-            dcs_store_series_free(&s[j]);
-    }
-    free(r);
-    free(buf);
-    return rc;
-}
-
-/* Size and modification time of a day's raw file, {-1, -1} when it is gone. A
- * rollup records them and is current while they are unchanged. */
-static void raw_signature(const dcs_store_t *st, int64_t day, long long sig[2])
-{
-    char raw[4200];
-    struct stat sb;
-    dcs_store_day_path(st, day * 86400 * DCS_NS_PER_S, raw, sizeof raw);
-    sig[0] = sig[1] = -1;
-    if (stat(raw, &sb) == 0) {
-        sig[0] = (long long)sb.st_size;
-        sig[1] = (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
-    }
-}
-
-int dcs_store_rollup_current(const dcs_store_t *st, int64_t day)
-{
-    char path[4400];
-    struct stat sb;
-    long long now[2];
-    dcs_store_rollup_path(st, day, path, sizeof path);
-    if (stat(path, &sb) != 0)
-        return 0;
-    raw_signature(st, day, now);
-    if (now[0] < 0)
-        return 1; /* raw gone: the rollup is all there is */
-    hid_t f = store_reader_open(path);
-    if (f < 0)
-        return 0;
-    int same = store_attr_read(f, "raw_size") == now[0] && store_attr_read(f, "raw_mtime_ns") == now[1];
-    H5Fclose(f);
-    return same;
-}
-
-int dcs_store_rollup_day(dcs_store_t *st, int64_t day)
-{
-    char path[4400], tmp[4500];
-    long long sig[2];
-    dcs_store_rollup_path(st, day, path, sizeof path);
-    if (dcs_store_rollup_current(st, day))
-        return 0; /* done before, and the raw day has not changed since */
-    raw_signature(st, day, sig); /* before reading: a write meanwhile makes it stale */
-    snprintf(tmp, sizeof tmp, "%.*s", (int)(strrchr(path, '/') - path), path);
-    if (mkdir(tmp, 0755) && errno != EEXIST)
-        return store_set_err(st, "%s: cannot create: %s", tmp, strerror(errno)), DCS_ESTORE;
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0)
-        return store_set_err(st, "%s: cannot create", tmp), DCS_ESTORE;
-    int rc = 0;
-    if (write_ids(st->cfg, f) || create_levels(f, day, st->cfg->channels_count, 0, DCS_STORE_NLEVELS - 1) ||
-        store_attr_int(f, "rollup_layout", ROLLUP_LAYOUT) ||
-        store_attr_int(f, "schema_version", DCS_STORE_SCHEMA_VERSION) ||
-        store_attr_int(f, "day_start_ns", day * 86400 * DCS_NS_PER_S) ||
-        store_attr_int(f, "raw_size", sig[0]) || store_attr_int(f, "raw_mtime_ns", sig[1]))
-        rc = DCS_ESTORE;
-    if (!rc)
-        rc = rollup_channels(st, f, day);
-    if (H5Fclose(f) < 0 && !rc)
-        rc = DCS_ESTORE;
-    if (!rc && rename(tmp, path) != 0) /* complete or absent, never half-written */
-        rc = (store_set_err(st, "%s: cannot rename: %s", path, strerror(errno)), DCS_ESTORE);
-    if (rc) {
-        unlink(tmp);
-        if (!st->errmsg[0] || rc == DCS_ENOMEM)
-            store_set_err(st, "%s: rollup failed", path);
-    }
-    return rc;
-}
-
 /* Layout 1: channel id's group of one level, into out[0 .. nb). */
 static int read_v1(dcs_store_t *st, hid_t f, const char *path, const char *id, int64_t day, int level,
                    dcs_agg_rollup_t *out, uint8_t *have)
 {
     static const char *cols[7] = {"start_ns", "count", "sum", "min", "max", "e_wh", "covered_s"};
     char g[200];
-    snprintf(g, sizeof g, "/channels/%s/%s", id, level_names[level]);
+    snprintf(g, sizeof g, "/channels/%s/%s", id, store_rollup_level_names[level]);
     *have = H5Lexists(f, "/channels", H5P_DEFAULT) > 0 && H5Lexists(f, g, H5P_DEFAULT) > 0;
     if (!*have)
         return 0;
@@ -354,7 +232,7 @@ static int read_v2(hid_t f, const long long *col, size_t n, int level, dcs_agg_r
     hsize_t start[2] = {0, (hsize_t)lo}, count[2] = {nb, span};
     double *m[6] = {0};
     int64_t *t0 = malloc(nb * sizeof *t0);
-    hid_t g = H5Gopen2(f, level_names[level], H5P_DEFAULT), mem = H5Screate_simple(2, count, NULL);
+    hid_t g = H5Gopen2(f, store_rollup_level_names[level], H5P_DEFAULT), mem = H5Screate_simple(2, count, NULL);
     hid_t d = g < 0 ? -1 : H5Dopen2(g, "start_ns", H5P_DEFAULT);
     int rc = !t0 || d < 0 || !extent_is(d, 1, (hsize_t[]){nb}) || !store_dataset_fits(d, 8) ||
              H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, t0) < 0 ? -1 : 0;
@@ -402,14 +280,14 @@ int dcs_store_rollup_read_many(dcs_store_t *st, const char *const *ids, size_t n
     long long layout = store_attr_read(f, "rollup_layout");
     long long *col = malloc((n ? n : 1) * sizeof *col);
     int rc = col ? 0 : DCS_ENOMEM;
-    if (!rc && layout > ROLLUP_LAYOUT)
+    if (!rc && layout > STORE_ROLLUP_LAYOUT)
         rc = (store_set_err(st, "%s: rollup layout %lld is newer than this dcscore reads (%d)", path, layout,
-                            ROLLUP_LAYOUT), DCS_ESTORE);
+                            STORE_ROLLUP_LAYOUT), DCS_ESTORE);
     for (size_t j = 0; !rc && layout < 0 && j < n; j++) /* layout 1 */
         rc = read_v1(st, f, path, ids[j], day, level, out + j * dcs_store_rollup_buckets(level), &have[j]);
-    if (!rc && layout == ROLLUP_LAYOUT) {
+    if (!rc && layout == STORE_ROLLUP_LAYOUT) {
         if (find_columns(f, ids, n, col) || read_v2(f, col, n, level, out))
-            rc = (store_set_err(st, "%s: %s unreadable", path, level_names[level]), DCS_ESTORE);
+            rc = (store_set_err(st, "%s: %s unreadable", path, store_rollup_level_names[level]), DCS_ESTORE);
         for (size_t j = 0; !rc && j < n; j++)
             have[j] = col[j] >= 0;
     }
@@ -437,28 +315,6 @@ int dcs_store_rollup_read(dcs_store_t *st, const char *channel_id, int64_t day, 
     return rc;
 }
 
-int dcs_store_compact(dcs_store_t *st, int64_t keep_after_day, size_t *removed)
-{
-    *removed = 0;
-    int64_t first, last;
-    int rc = dcs_store_range(st, &first, &last);
-    if (rc)
-        return rc == DCS_ENODATA ? 0 : rc;
-    for (int64_t day = dcs_time_day(first); day < keep_after_day; day++) {
-        char raw[4200];
-        struct stat sb;
-        dcs_store_day_path(st, day * 86400 * DCS_NS_PER_S, raw, sizeof raw);
-        if (stat(raw, &sb) != 0)
-            continue;
-        if ((rc = dcs_store_rollup_day(st, day))) /* made, or remade if stale */
-            return rc; /* no current rollup, no deletion */
-        if (unlink(raw) != 0)
-            return store_set_err(st, "%s: cannot remove: %s", raw, strerror(errno)), DCS_EIO;
-        (*removed)++;
-    }
-    return 0;
-}
-
 /* Every config channel's buckets of one level, from the day's rollup into a
  * new file holding that level alone (a channel the rollup lacks gets empty
  * buckets: no data, as it had). */
@@ -466,7 +322,7 @@ static int extract_level(dcs_store_t *st, int64_t day, int level, hid_t f)
 {
     size_t nb = dcs_store_rollup_buckets(level), n = st->cfg->channels_count;
     dcs_agg_rollup_t *r = malloc((n ? n : 1) * nb * sizeof *r);
-    double *buf = malloc((n < ROLLUP_GROUP ? n + 1 : ROLLUP_GROUP) * nb * sizeof *buf);
+    double *buf = malloc(6 * (n < STORE_ROLLUP_GROUP ? n + 1 : STORE_ROLLUP_GROUP) * nb * sizeof *buf);
     const char **ids = calloc(n ? n : 1, sizeof *ids);
     uint8_t *have = calloc(n ? n : 1, 1);
     int rc = r && buf && ids && have ? 0 : DCS_ENOMEM;
@@ -478,8 +334,8 @@ static int extract_level(dcs_store_t *st, int64_t day, int level, hid_t f)
     }
     if (!rc)
         rc = dcs_store_rollup_read_many(st, ids, n, day, level, r, have);
-    for (size_t g0 = 0; !rc && g0 < n; g0 += ROLLUP_GROUP)
-        if (write_columns(f, level, g0, n - g0 < ROLLUP_GROUP ? n - g0 : ROLLUP_GROUP, r + g0 * nb, buf))
+    for (size_t g0 = 0; !rc && g0 < n; g0 += STORE_ROLLUP_GROUP)
+        if (store_rollup_write_columns(f, level, g0, n - g0 < STORE_ROLLUP_GROUP ? n - g0 : STORE_ROLLUP_GROUP, r + g0 * nb, buf))
             rc = (store_set_err(st, "cannot write the extracted rollup of day %lld", (long long)day), DCS_ESTORE);
     free(r), free(buf), free(ids), free(have);
     return rc;
@@ -493,8 +349,8 @@ int dcs_store_rollup_extract(dcs_store_t *st, int64_t day, int level, const char
     hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (f < 0)
         return store_set_err(st, "%s: cannot create", path), DCS_ESTORE;
-    int rc = write_ids(st->cfg, f) || create_levels(f, day, st->cfg->channels_count, level, level) ||
-                     store_attr_int(f, "rollup_layout", ROLLUP_LAYOUT) ||
+    int rc = store_rollup_write_ids(st->cfg, f) || store_rollup_create_levels(f, day, st->cfg->channels_count, level, level) ||
+                     store_attr_int(f, "rollup_layout", STORE_ROLLUP_LAYOUT) ||
                      store_attr_int(f, "schema_version", DCS_STORE_SCHEMA_VERSION) ||
                      store_attr_int(f, "day_start_ns", day * 86400 * DCS_NS_PER_S) ||
                      store_attr_int(f, "raw_size", -1) || store_attr_int(f, "raw_mtime_ns", -1)
@@ -506,7 +362,7 @@ int dcs_store_rollup_extract(dcs_store_t *st, int64_t day, int level, const char
     if (rc) {
         unlink(path);
         if (!st->errmsg[0])
-            store_set_err(st, "%s: cannot extract %s from %s", path, level_names[level], src);
+            store_set_err(st, "%s: cannot extract %s from %s", path, store_rollup_level_names[level], src);
     }
     return rc;
 }

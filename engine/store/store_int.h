@@ -82,6 +82,21 @@ void store_unlock(dcs_store_t *st);
 int store_stats_prepare(hid_t f);
 int store_stats_write(dcs_store_t *st);
 
+/* ---- rollup files (rollup.c, made by rollup_make.c) ---- */
+
+#define STORE_ROLLUP_LAYOUT 2 /* the rollup_layout attribute this version writes */
+#define STORE_ROLLUP_GROUP 64 /* the rollup matrices' chunk width, in channels */
+extern const char *const store_rollup_level_names[DCS_STORE_NLEVELS];
+/* /channels: the config's channel ids as fixed-width strings. 0 or -1. */
+int store_rollup_write_ids(const dcs_config_t *cfg, hid_t f);
+/* Levels lo..hi: start_ns (the day's bucket starts) and six empty matrices of
+ * ncols columns. 0 or -1. */
+int store_rollup_create_levels(hid_t f, int64_t day, size_t ncols, int lo, int hi);
+/* Columns col0 .. col0 + m of level l's six matrices from r[j * nb + k]
+ * (channel j, bucket k) through buf (6 x nb x m doubles). 0 or -1. */
+int store_rollup_write_columns(hid_t f, int l, size_t col0, size_t m, const dcs_agg_rollup_t *r, double *buf);
+typedef struct store_rollup_scratch store_rollup_scratch_t;
+
 /* ---- column maps (colmap.c) ---- */
 
 /* A 1-D dataset of n fixed-width UTF-8 strings, as long as the longest, at
