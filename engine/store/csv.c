@@ -331,7 +331,7 @@ int dcs_store_import_csv(dcs_store_t *st, const char *path, dcs_store_import_t *
     if (!rc)
         rc = state_gap_limit(st, &is, opt);
     if (!rc)
-        rc = dcs_store_append(st, all, n_all);
+        rc = dcs_store_write_days(st, all, n_all); /* the days across the cores */
     if (!rc)
         opt->samples = n_all;
     free(steps);

@@ -52,6 +52,15 @@ int dcs_store_notice(dcs_store_t *st, char *buf, size_t len);
  * channel). Returns 0 or DCS_ENOMEM/DCS_EINVAL (unknown channel index). */
 int dcs_store_append(dcs_store_t *st, const dcs_sample_t *s, size_t n);
 
+/* Append and flush samples whose days ascend (each UTC day's samples together,
+ * ascending per channel), the days split across dcs_par_workers() processes:
+ * each writes whole day files with its own HDF5 handles, under this process's
+ * writer lock, with SWMR as dcs_store_flush. What is buffered is flushed first.
+ * Samples out of day order are appended and flushed here instead. The files
+ * hold the same samples whatever the number of workers. Returns 0 or the first
+ * failing day's code (errmsg names it; the days before it are written). */
+int dcs_store_write_days(dcs_store_t *st, const dcs_sample_t *s, size_t n);
+
 /* Write buffered samples to their day files and H5Fflush them; with
  * dcs_store_set_fsync, also fsync the file (survives power loss, not only a
  * killed process). Returns 0 or DCS_ESTORE; on failure the samples stay

@@ -632,7 +632,7 @@ static int flush_day(dcs_store_t *st)
     return 0;
 }
 
-static void close_file(dcs_store_t *st)
+void store_close_file(dcs_store_t *st)
 {
     close_matrices(st);
     if (st->file >= 0) {
@@ -653,7 +653,7 @@ int dcs_store_flush(dcs_store_t *st)
         if (day == INT64_MAX)
             break;
         if (st->file < 0 || st->file_day != day) {
-            close_file(st);
+            store_close_file(st);
             int rc = open_day(st, day);
             if (rc)
                 return rc;
@@ -697,7 +697,7 @@ void dcs_store_close(dcs_store_t *st)
         return;
     if (st->mode == 'w' && st->s_count)
         dcs_store_flush(st);
-    close_file(st);
+    store_close_file(st);
     store_unlock(st);
     free(st->s_t);
     free(st->s_v);

@@ -74,6 +74,9 @@ void store_set_err(dcs_store_t *st, const char *fmt, ...)
  * (arrays that did grow are kept, so nothing leaks or dangles). */
 int store_arrays_reserve(int64_t **t_ns, double **value, uint8_t **flag, size_t cap);
 
+/* Writer: flush HDF5's buffers and close the open day file, if any. */
+void store_close_file(dcs_store_t *st);
+
 /* Release the writer lock (lock.c), if held. */
 void store_unlock(dcs_store_t *st);
 
