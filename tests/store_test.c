@@ -397,6 +397,46 @@ static void test_column_map(void **state)
     dcs_config_free(b);
 }
 
+/* A channel added after 200 rows: its column's first chunk was never written
+ * (no address in the file), so it is read through HDF5's fill values (no
+ * sample) while the written chunks are read directly. */
+static void test_channel_added_after_a_chunk(void **state)
+{
+    (void)state;
+    char dir[512], yaml[2048];
+    dcs_config_t *a = setup("latecol", dir), *b;
+    int64_t t = T0 - 3 * 3600 * DCS_NS_PER_S;
+    dcs_store_t *st;
+    assert_int_equal(dcs_store_open(a, 'w', &st), 0);
+    write_samples(st, t, 200);
+    dcs_store_close(st);
+    snprintf(yaml, sizeof yaml, "%s  - {id: new, device: m, point: total_power, role: cooling}\n", site_yaml);
+    assert_int_equal(dcs_config_load(tu_write(dir, "site2.yaml", yaml), &b), 0);
+    assert_int_equal(dcs_store_open(b, 'w', &st), 0);
+    for (int i = 0; i < 3; i++) {
+        dcs_sample_t s = {.channel = 2, .t_ns = t + (300 + i) * DCS_NS_PER_S, .value = 7 + i};
+        assert_int_equal(dcs_store_append(st, &s, 1), 0);
+    }
+    assert_int_equal(dcs_store_flush(st), 0);
+    dcs_store_close(st);
+    dcs_store_series_t r[2];
+    const char *ids[2] = {"new", "fac"};
+    assert_int_equal(dcs_store_open(b, 'r', &st), 0);
+    assert_int_equal(dcs_store_read_many(st, ids, 2, t, t + 3600 * DCS_NS_PER_S, r), 0);
+    assert_null(dcs_store_problem(st, 0));
+    assert_int_equal(r[0].n, 3);
+    for (int i = 0; i < 3; i++)
+        assert_true(r[0].value[i] == 7 + i && r[0].t_ns[i] == t + (300 + i) * DCS_NS_PER_S);
+    assert_int_equal(r[1].n, 200);
+    for (int i = 0; i < 200; i++)
+        assert_true(r[1].value[i] == 1000.0 + i);
+    dcs_store_series_free(&r[0]);
+    dcs_store_series_free(&r[1]);
+    dcs_store_close(st);
+    dcs_config_free(a);
+    dcs_config_free(b);
+}
+
 /* Channels with different sample counts in one flush share rows: the shorter
  * channel's extra cells hold no sample and read back as nothing. */
 static void test_uneven_channels_share_rows(void **state)
@@ -575,6 +615,7 @@ int main(void)
         cmocka_unit_test(test_channel_added_mid_day),
         cmocka_unit_test(test_uneven_channels_share_rows),
         cmocka_unit_test(test_column_map),
+        cmocka_unit_test(test_channel_added_after_a_chunk),
         cmocka_unit_test(test_schema1_read_and_upgraded),
         cmocka_unit_test(test_inspect),
     };
