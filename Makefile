@@ -60,7 +60,7 @@ LIB_SRC = engine/base/base.c engine/base/zone.c engine/base/text.c engine/base/p
           engine/config/config.c engine/config/device.c engine/config/accel.c \
           engine/store/store.c engine/store/store_read.c engine/store/lock.c engine/store/csv.c engine/store/rollup.c \
           engine/store/inspect.c engine/store/layout.c engine/store/selfstats.c engine/store/colmap.c engine/store/rollup_make.c engine/store/bulk.c \
-          engine/aggregate/aggregate.c engine/aggregate/dispatch.c \
+          engine/aggregate/aggregate.c engine/aggregate/dispatch.c engine/aggregate/calibrate.c \
           engine/aggregate/kernel_scalar.c engine/aggregate/kernel_neon.c $(ARCH_KERNELS) \
           engine/metric/score.c engine/metric/integrate.c engine/metric/indicators.c engine/metric/json.c engine/metric/findings.c engine/metric/bridge.c \
           engine/index/policy.c engine/index/index.c engine/index/assess.c \

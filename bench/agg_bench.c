@@ -223,7 +223,7 @@ int main(int argc, char **argv)
                numpy_ratio >= 15 ? "met" : "NOT met");
     printf("  trapezoid                        %5.0f%% of two best reads  target >= 90%%: %s\n", trap,
            trap >= 90 ? "met" : "NOT met");
-    printf("  (the default set is fixed in code: engine/aggregate/kernels_x86.c; not yet calibrated per CPU)\n");
+    printf("  (the default set is calibrated per function on this machine, in cache: engine/aggregate/calibrate.c)\n");
     free(v);
     free(t);
     return 0;

@@ -1,14 +1,16 @@
 /* year_bench.c: the time to score a year of 1-min data for 1,000 channels
  * (hourly buckets) from raw samples and from rollups, beside h5py's bare read of
- * the same raw datasets (bench/h5py_read.py) in the same run. The data are
- * written first (bulk import), then scored raw, rolled up, and scored again from
- * the rollups; both scores must agree to 1e-9. Prints seconds and ratios; never
- * asserts. DCS_YEAR_DAYS and DCS_YEAR_CHANNELS shrink the run (default 365 x
+ * the same raw datasets (bench/h5py_read.py) and dcscore's own bare read, in
+ * the same run. The data are written first (bulk import), then scored raw,
+ * rolled up, and scored again from the rollups; each step on one worker and on
+ * all (the import and the rollup pass: half the days each). Prints seconds,
+ * ratios and the scaling; never asserts. DCS_YEAR_DAYS and DCS_YEAR_CHANNELS shrink the run (default 365 x
  * 1000: about 9 GB of raw day files in a temporary folder, removed at the end
  * unless DCS_YEAR_KEEP is set). */
 #define _GNU_SOURCE
 #include "bench_util.h"
 #include "../engine/base/dcs_base.h"
+#include "../engine/base/dcs_par.h"
 #include "../engine/config/dcs_config.h"
 #include "../engine/metric/dcs_metric.h"
 #include "../engine/store/dcs_store.h"
@@ -36,7 +38,7 @@ static int env_int(const char *name, int dflt)
  * so the day's samples are made once (the sines are the generator's cost, not
  * the store's) and only their times move. */
 #define YEAR_BATCH 8
-static int write_year(dcs_config_t *cfg, int nch, int days, int64_t t0)
+static int write_days(dcs_config_t *cfg, int nch, int d0, int days, int64_t t0)
 {
     dcs_store_t *st;
     size_t n = (size_t)nch * 1440, k = 0;
@@ -45,7 +47,7 @@ static int write_year(dcs_config_t *cfg, int nch, int days, int64_t t0)
         return -1;
     for (int m = 0; m < 1440; m++)
         for (int c = 0; c < nch; c++)
-            s[k++] = (dcs_sample_t){.channel = (uint32_t)c, .t_ns = t0 + m * MIN_NS,
+            s[k++] = (dcs_sample_t){.channel = (uint32_t)c, .t_ns = t0 + d0 * DAY_NS + m * MIN_NS,
                                     .value = (c ? 500.0 : 1400.0 * (nch - 1)) + 50.0 * sin(m / 90.0 + c)};
     for (int d = 1; d < YEAR_BATCH; d++)
         for (size_t i = 0; i < n; i++)
@@ -60,6 +62,20 @@ static int write_year(dcs_config_t *cfg, int nch, int days, int64_t t0)
     }
     dcs_store_close(st);
     free(s);
+    return rc;
+}
+
+/* Write days [0, days) by bulk import, the first half on one worker and the
+ * rest on all: seconds of each into secs[0], secs[1]. */
+static int write_year(dcs_config_t *cfg, int nch, int days, int64_t t0, double secs[2])
+{
+    int half = days / 2, rc = 0;
+    for (int k = 0; !rc && k < 2; k++) {
+        dcs_par_set_workers(k ? 0 : 1);
+        double a = bench_now_s();
+        rc = write_days(cfg, nch, k ? half : 0, k ? days - half : half, t0);
+        secs[k] = bench_now_s() - a;
+    }
     return rc;
 }
 
@@ -86,20 +102,19 @@ static double score(dcs_config_t *cfg, int64_t from, int64_t to, double *pue, si
     return secs;
 }
 
-static double rollup_all(dcs_config_t *cfg, int days, int64_t t0)
+/* The rollup pass over days [d0, d0 + n) (dcs_store_rollup_range); seconds. */
+static double rollup_days(dcs_config_t *cfg, int d0, int n, int64_t t0)
 {
     dcs_store_t *st;
+    size_t done = 0;
     if (dcs_store_open(cfg, 'r', &st))
         return NAN;
     double start = bench_now_s();
-    for (int d = 0; d < days; d++)
-        if (dcs_store_rollup_day(st, t0 / DAY_NS + d)) {
-            fprintf(stderr, "year_bench: %s\n", dcs_store_errmsg(st));
-            break;
-        }
+    if (dcs_store_rollup_range(st, t0 / DAY_NS + d0, t0 / DAY_NS + d0 + n - 1, &done))
+        fprintf(stderr, "year_bench: %s\n", dcs_store_errmsg(st));
     double secs = bench_now_s() - start;
     dcs_store_close(st);
-    return secs;
+    return done == (size_t)n ? secs : NAN;
 }
 
 /* h5py reading every raw day file's t_ns and value matrices whole. */
@@ -163,45 +178,63 @@ static void against(const char *what, double x, double target, const char *unit,
            met ? "met" : "NOT met");
 }
 
+/* One step on one worker and on all: its seconds, the scaling. */
+static void row2(const char *what, double one, double all, const char *note)
+{
+    double x = strstr(what, "/s") ? all / one : one / all; /* a rate scales the other way */
+    printf("%-40s %9.2f %9.2f %7.2fx  %s\n", what, one, all, x, note);
+}
+
 int main(void)
 {
     int days = env_int("DCS_YEAR_DAYS", 365), nch = env_int("DCS_YEAR_CHANNELS", 1000);
     char dir[] = "/tmp/dcscore-year-bench.XXXXXX", cmd[700];
-    if (!mkdtemp(dir))
+    if (!mkdtemp(dir) || days < 2)
         return 1;
     dcs_config_t *cfg = bench_site(dir, nch, 60000, "facility_total"); /* polled once a minute */
     int64_t t0 = (int64_t)1767225600 * DCS_NS_PER_S, t1 = t0 + days * DAY_NS; /* 2026-01-01 UTC */
-    double pue_raw = NAN, pue_rollup = NAN;
+    double pue[2] = {NAN, NAN}, pue_rollup = NAN, write_s[2], raw_s[2], rollup_s[2], from_s[2];
     size_t r0 = 0, r1 = 0;
-    double w0 = bench_now_s();
-    if (!cfg || write_year(cfg, nch, days, t0))
+    unsigned all = dcs_par_workers();
+    if (!cfg || write_year(cfg, nch, days, t0, write_s))
         return 1;
-    double write_s = bench_now_s() - w0;
     double h5py_s = h5py_read(dir); /* first, while the raw files are still only written */
     double bare_s = bare_read(dir);
-    double raw_s = score(cfg, t0, t1, &pue_raw, &r0);
-    double rollup_s = rollup_all(cfg, days, t0);
-    double from_rollups_s = score(cfg, t0, t1, &pue_rollup, &r1);
-    double samples = (double)days * 1440 * nch;
-    printf("Score a year: %d days x %d channels of 1-min data (%.0f M samples), hourly buckets\n\n",
-           days, nch, samples / 1e6);
-    printf("%-44s %10s\n", "step", "seconds");
-    printf("%-44s %10.2f\n", "write raw day files (bulk import)", write_s);
+    for (int k = 0; k < 2; k++) {
+        dcs_par_set_workers(k ? all : 1);
+        raw_s[k] = score(cfg, t0, t1, &pue[k], &r0);
+    }
+    int half = days / 2;
+    dcs_par_set_workers(1);
+    rollup_s[0] = rollup_days(cfg, 0, half, t0);
+    dcs_par_set_workers(all);
+    rollup_s[1] = rollup_days(cfg, half, days - half, t0);
+    for (int k = 0; k < 2; k++) {
+        dcs_par_set_workers(k ? all : 1);
+        from_s[k] = score(cfg, t0, t1, &pue_rollup, &r1);
+    }
+    double samples = (double)days * 1440 * nch, hs = samples / 2, rs = samples - hs;
+    double imp[2] = {hs / write_s[0] / 1e6, rs / write_s[1] / 1e6};
+    double day_roll[2] = {rollup_s[0] / half, rollup_s[1] / (days - half)}, day_bare = bare_s / days;
+    printf("Score a year: %d days x %d channels of 1-min data (%.0f M samples), hourly buckets;\n"
+           "one worker, then all %u (worker processes, dcs_par.h)\n\n", days, nch, samples / 1e6, all);
     printf("%-44s %10.2f\n", "h5py bare read of t_ns + value, every day", h5py_s);
-    printf("%-44s %10.2f\n", "dcscore bare read (HDF5 C API), the same", bare_s);
-    printf("%-44s %10.2f   (%zu of %d days from rollups)\n", "dcscore score from raw", raw_s, r0, days);
-    printf("%-44s %10.2f\n", "dcscore rollup, every day", rollup_s);
-    printf("%-44s %10.2f   (%zu of %d days from rollups)\n", "dcscore score from rollups", from_rollups_s, r1,
-           days);
-    printf("\nscore from rollups vs from raw: %.1fx faster\n", raw_s / from_rollups_s);
-    printf("\nagainst the targets (one thread: scoring does not yet split its work):\n");
-    against("score from raw / h5py bare read", raw_s / h5py_s, 1.5, "x", 1);
-    against("score from raw / dcscore bare read", raw_s / bare_s, 1.2, "x", 1);
-    against("score from rollups / h5py bare read", from_rollups_s / h5py_s, 0.5, "x", 1);
-    against("rollup pass of a day / bare read of that day", rollup_s / bare_s, 3.0, "x", 1);
-    against("bulk import, M samples/s", samples / write_s / 1e6, 20.0, "", 0);
-    printf("PUE raw %.12f, from rollups %.12f (relative difference %.1e)\n", pue_raw, pue_rollup,
-           fabs(pue_raw - pue_rollup) / pue_raw);
+    printf("%-44s %10.2f\n\n", "dcscore bare read (HDF5 C API), the same", bare_s);
+    printf("%-40s %9s %9s %8s\n", "step", "1 worker", "all", "scaling");
+    row2("bulk import, M samples/s", imp[0], imp[1], "(first half of the days / second half)");
+    row2("score from raw, s", raw_s[0], raw_s[1], "");
+    row2("rollup pass, s per day", day_roll[0], day_roll[1], "(first half / second half)");
+    row2("score from rollups, s", from_s[0], from_s[1], "");
+    printf("(%zu of %d days from rollups; PUE raw %.12f on one worker, %.12f on all: %s)\n", r1, days, pue[0],
+           pue[1], pue[0] == pue[1] ? "identical" : "DIFFERENT");
+    printf("\nagainst the targets (all workers):\n");
+    against("score from raw / h5py bare read", raw_s[1] / h5py_s, 1.5, "x", 1);
+    against("score from raw / dcscore bare read", raw_s[1] / bare_s, 1.2, "x", 1);
+    against("score from rollups / h5py bare read", from_s[1] / h5py_s, 0.5, "x", 1);
+    against("rollup pass of a day / bare read of that day", day_roll[1] / day_bare, 3.0, "x", 1);
+    against("bulk import, M samples/s", imp[1], 20.0, "", 0);
+    printf("PUE raw %.12f, from rollups %.12f (relative difference %.1e)\n", pue[1], pue_rollup,
+           fabs(pue[1] - pue_rollup) / pue[1]);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (getenv("DCS_YEAR_KEEP")) /* to profile `dcscore score` on it */
         printf("kept %s (site.yaml, store/)\n", dir);

@@ -4,6 +4,7 @@
  * mix where a naive sum is measurably wrong. count/min/max must match exactly;
  * sums must sit within the bound stated in dcs_aggregate.h. Also dcs_agg_power
  * (kernel runs + split edges) against dcs_agg_power_ref, bucket by bucket. */
+#define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,11 +12,13 @@
 #include <cmocka.h>
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../engine/aggregate/dcs_aggregate.h"
 #include "../engine/base/dcs_base.h"
+#include "testutil.h"
 
 #define U 0x1p-53
 
@@ -371,8 +374,61 @@ static void test_dispatch_override(void **state)
     assert_null(dcs_agg_kernel_find("altivec"));
 }
 
+/* Function f of kernel k, as a pointer to compare with the default's. */
+static const void *fn_of(const dcs_agg_kernel_t *k, int f)
+{
+    const void *p[5] = {(const void *)k->reduce, (const void *)k->trapz, (const void *)k->fused,
+                        (const void *)k->grid, (const void *)k->deltas};
+    return p[f];
+}
+
+/* The calibrated default never runs a function slower than the fastest kernel
+ * this process could use (DCSCORE_SIMD's choices), timed again here on the
+ * calibration's data: tolerance 1.3x (its 10 % margin, and noise), measured up
+ * to three times before it fails. The choice is written to the machine's
+ * cache, kernel by kernel as the default uses them. */
+static void test_calibration_never_slower(void **state)
+{
+    (void)state;
+    static const char *const names[5] = {"reduce", "trapz", "fused", "grid", "deltas"};
+    if (getenv("DCSCORE_SIMD") && dcs_agg_kernel_find(getenv("DCSCORE_SIMD")))
+        skip(); /* a kernel chosen by name: nothing calibrated to check */
+    const dcs_agg_kernel_t *ks[8], *def = dcs_agg_kernel();
+    size_t nk = dcs_agg_kernel_list(ks, 8);
+    dcs_agg_cal_data_t *data = dcs_agg_cal_data_new();
+    assert_non_null(data);
+    for (int f = 0; f < 5; f++) {
+        double ratio = INFINITY;
+        for (int attempt = 0; attempt < 3 && ratio > 1.3; attempt++) {
+            double mine = dcs_agg_time_fn(def, f, data), best = INFINITY;
+            for (size_t i = 0; i < nk; i++) {
+                double s = dcs_agg_time_fn(ks[i], f, data);
+                best = s < best ? s : best;
+            }
+            ratio = mine / best;
+        }
+        if (ratio > 1.3)
+            fail_msg("%s: the default (%s) takes %.2fx the fastest kernel's time", names[f], def->name, ratio);
+    }
+    dcs_agg_cal_data_free(data);
+    char path[4200], line[300];
+    snprintf(path, sizeof path, "%s/simd-1", getenv("DCSCORE_CACHE_DIR"));
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    assert_non_null(fgets(line, sizeof line, fp));
+    assert_int_equal(strncmp(line, "cpu ", 4), 0);
+    for (int f = 0; f < 5 && fgets(line, sizeof line, fp); f++) {
+        line[strcspn(line, "\n")] = '\0';
+        const dcs_agg_kernel_t *k = dcs_agg_kernel_find(strchr(line, ' ') + 1);
+        assert_non_null(k);
+        assert_ptr_equal(fn_of(k, f), fn_of(def, f));
+    }
+    fclose(fp);
+}
+
 int main(void)
 {
+    setenv("DCSCORE_CACHE_DIR", tu_tmpdir("simd-cache"), 1); /* calibrated afresh */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reduce_all_kernels),
         cmocka_unit_test(test_reduce_infinities),
@@ -385,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_deltas_hand_computed),
         cmocka_unit_test(test_grid_rollup_matches_timestamps),
         cmocka_unit_test(test_dispatch_override),
+        cmocka_unit_test(test_calibration_never_slower),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

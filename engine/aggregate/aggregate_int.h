@@ -133,14 +133,16 @@ typedef struct {
     const dcs_agg_kernel_t *k;
     int (*supported)(void);
     int preferred; /* 0: only when asked for by name (e.g. NEON emulated by SIMDe) */
-    /* When chosen by default: take reduce from this kernel instead (measured
-     * faster from memory), or NULL. The mix is named "avx512+avx2-reduce". */
-    const dcs_agg_kernel_t *reduce_from;
-    const char *mix_name;
 } agg_kernel_entry_t;
 
-/* Best first. */
+/* Best first: the first preferred one is the calibration's starting choice. */
 extern const agg_kernel_entry_t agg_kernel_table[];
 extern const size_t agg_kernel_table_len;
+
+/* The functions of a kernel set, as the calibration names them. */
+enum { AGG_FN_REDUCE, AGG_FN_TRAPZ, AGG_FN_FUSED, AGG_FN_GRID, AGG_FN_DELTAS, AGG_FN_COUNT };
+/* calibrate.c: choice[f] = the index in ks[0..nk-1] of the kernel to use for
+ * function f, from the machine's cache or measured (pref: the starting one). */
+void agg_calibrate(const dcs_agg_kernel_t *const *ks, size_t nk, size_t pref, int choice[AGG_FN_COUNT]);
 
 #endif

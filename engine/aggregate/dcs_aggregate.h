@@ -111,7 +111,7 @@ enum {
  * are exact up to 2^52 ns (52 days); a larger gap limit is taken as 2^52 ns. */
 typedef struct {
     const char *name; /* "scalar", "sse2", "avx2", "avx512", "neon"; the default
-                       * may be a mix, e.g. "avx512+avx2-reduce" */
+                       * may be a mix, e.g. "avx512 (reduce avx2)" */
     /* Statistics of v[0..n-1], as dcs_agg_stats(). */
     void (*reduce)(const double *v, size_t n, dcs_agg_stats_t *st);
     /* Trapezoid over the n-1 segments of one run of samples:
@@ -136,10 +136,22 @@ typedef struct {
                    double max_w, double *d_wh, uint8_t *flag);
 } dcs_agg_kernel_t;
 
-/* The kernel in use: chosen once, at first call, as the best the CPU supports,
- * unless the environment variable DCSCORE_SIMD names another supported one
- * (scalar, sse2, avx2, avx512, neon); an unknown or unsupported name is ignored. */
+/* The kernel in use: chosen once, at first call: per function the supported
+ * kernel this CPU runs fastest (timed on an in-cache run, the table's first
+ * kept unless another is 10 % faster; cached per machine so that every process
+ * there computes the same bits: calibrate.c), unless the environment variable
+ * DCSCORE_SIMD names another supported one (scalar, sse2, avx2, avx512, neon),
+ * used whole; an unknown or unsupported name is ignored. Choose it before
+ * forking workers (dcs_par.h), so that they all use it. */
 const dcs_agg_kernel_t *dcs_agg_kernel(void);
+
+/* Timing one function of a kernel as the calibration does (for kernel_test):
+ * data made once, and the best of 7 runs of function fn (0 reduce, 1 trapz,
+ * 2 fused, 3 grid, 4 deltas) of kernel k on it, in seconds. */
+typedef struct dcs_agg_cal_data dcs_agg_cal_data_t;
+dcs_agg_cal_data_t *dcs_agg_cal_data_new(void);
+void dcs_agg_cal_data_free(dcs_agg_cal_data_t *data);
+double dcs_agg_time_fn(const dcs_agg_kernel_t *k, int fn, const dcs_agg_cal_data_t *data);
 /* A kernel by name if compiled in and supported by this CPU, else NULL. */
 const dcs_agg_kernel_t *dcs_agg_kernel_find(const char *name);
 /* Every kernel usable here, best first; returns the count (at most max). */

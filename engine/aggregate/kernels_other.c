@@ -11,7 +11,7 @@
 static int always(void) { return 1; }
 
 const agg_kernel_entry_t agg_kernel_table[] = {
-    {&dcs_agg_kernel_neon, always, NEON_IS_NATIVE, NULL, NULL},
-    {&dcs_agg_kernel_scalar, always, 1, NULL, NULL},
+    {&dcs_agg_kernel_neon, always, NEON_IS_NATIVE},
+    {&dcs_agg_kernel_scalar, always, 1},
 };
 const size_t agg_kernel_table_len = sizeof agg_kernel_table / sizeof agg_kernel_table[0];
