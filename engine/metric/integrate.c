@@ -318,6 +318,7 @@ int metric_integrate(const dcs_config_t *cfg, dcs_store_t *st, const dcs_agg_buc
     w.notes = dcs_par_shared(tasks * sizeof *w.notes);
     w.pool = calloc(SCORE_GROUP, sizeof *w.pool);
     int rc = w.cells && w.mc && w.notes && w.pool ? 0 : DCS_ENOMEM;
+    (void)dcs_agg_kernel(); /* chosen before the fork: every worker uses the same kernels */
     for (unsigned c0 = 0; !rc && c0 < total; c0 += (unsigned)wave) {
         w.c0 = c0;
         w.nch = total - c0 < wave ? total - c0 : (unsigned)wave;

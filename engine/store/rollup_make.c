@@ -241,6 +241,7 @@ int dcs_store_rollup_range(dcs_store_t *st, int64_t first, int64_t last, size_t 
     int rc = todo && p.err && p.made ? 0 : DCS_ENOMEM;
     for (size_t d = 0; !rc && d < n; d++) /* current ones are left alone: not worth a worker */
         todo[d] = dcs_store_day_exists(st, first + (int64_t)d) && !dcs_store_rollup_current(st, first + (int64_t)d);
+    (void)dcs_agg_kernel(); /* chosen before the fork: every worker uses the same kernels */
     if (!rc)
         rc = dcs_par_run(dcs_par_workers(), n, pass_day, &p, perr, sizeof perr);
     for (size_t d = 0; p.made && d < n; d++)
