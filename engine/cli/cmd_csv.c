@@ -32,7 +32,8 @@ static const char *import_help =
     "in a header cell (\"id (kW)\", \"id [kW]\") is converted from; one of another kind\n"
     "is refused. The history keeps its own interval: --interval D (e.g. 15m), or the\n"
     "rows' median step, times the intervals site.gap_limit_s allows polled data (3 by\n"
-    "default) is the gap limit stored for the imported days; the output states both.\n";
+    "default) is the gap limit stored for the imported days; the output states both.\n"
+    "The days are written by worker processes (dcscore --threads N import ...).\n";
 
 /* Split "a,b,c" in place into ids. */
 static size_t split_ids(char *s, const char **ids, size_t max)

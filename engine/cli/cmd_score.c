@@ -27,6 +27,8 @@ static const char *score_help =
     "Plausibility findings (policy file) are listed; after an error finding, or with\n"
     "coverage below min_coverage (the policy's 0.95, or the site's if higher), the\n"
     "figures are not publishable: verdicts are withheld and the exit status is 2.\n"
+    "Channels are integrated by worker processes (dcscore --threads N score ...;\n"
+    "default: the online cores); the figures are the same for any N.\n"
     "\n"
     "  --from T, --to T   window; ISO 8601 (2026-11-23T08:00:00+08:00), a date\n"
     "                     (2026-11-23, site zone) or @UNIX_SECONDS; default: all data\n"
