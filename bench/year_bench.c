@@ -110,7 +110,7 @@ static double rollup_days(dcs_config_t *cfg, int d0, int n, int64_t t0)
     if (dcs_store_open(cfg, 'r', &st))
         return NAN;
     double start = bench_now_s();
-    if (dcs_store_rollup_range(st, t0 / DAY_NS + d0, t0 / DAY_NS + d0 + n - 1, &done))
+    if (dcs_store_rollup_range(st, t0 / DAY_NS + d0, t0 / DAY_NS + d0 + n - 1, &done, NULL, NULL))
         fprintf(stderr, "year_bench: %s\n", dcs_store_errmsg(st));
     double secs = bench_now_s() - start;
     dcs_store_close(st);

@@ -196,7 +196,7 @@ static void test_workers_give_one_workers_bits(void **state)
     for (int k = 0; k < 2; k++) {
         dcs_par_set_workers(k ? 3 : 1);
         assert_int_equal(dcs_store_open(cfgs[k], 'r', &st), 0);
-        assert_int_equal(dcs_store_rollup_range(st, dcs_time_day(T0), dcs_time_day(T0) + DAYS - 1, &done[k]), 0);
+        assert_int_equal(dcs_store_rollup_range(st, dcs_time_day(T0), dcs_time_day(T0) + DAYS - 1, &done[k], NULL, NULL), 0);
         dcs_store_close(st);
     }
     assert_int_equal(done[0], DAYS);
@@ -288,6 +288,15 @@ static int square(void *ctx, size_t t)
     return 0;
 }
 
+static size_t ticked, ticks;
+static void tick(void *ctx, size_t done, size_t total)
+{
+    (void)ctx;
+    assert_true(done >= ticked && done <= total); /* never backwards */
+    ticked = done;
+    ticks++;
+}
+
 static void test_par_run(void **state)
 {
     (void)state;
@@ -298,6 +307,10 @@ static void test_par_run(void **state)
         assert_int_equal(dcs_par_run(w, 100, square, &q, err, sizeof err), 0);
         for (size_t t = 0; t < 100; t++)
             assert_true(q.out[t] == (double)(t * t));
+        ticked = ticks = 0;
+        assert_int_equal(dcs_par_run_ticks(w, 100, square, &q, tick, NULL, err, sizeof err), 0);
+        assert_int_equal(ticked, 100); /* the last word: every task done */
+        assert_true(ticks >= 1);
         q.fail_at = 37;
         assert_int_equal(dcs_par_run(w, 100, square, &q, err, sizeof err), DCS_EINVAL);
         dcs_par_unshare(q.out, 100 * sizeof(double));

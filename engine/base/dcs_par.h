@@ -38,4 +38,10 @@ void dcs_par_unshare(void *p, size_t bytes);
 int dcs_par_run(unsigned workers, size_t ntasks, int (*task)(void *ctx, size_t t), void *ctx, char *err,
                 size_t errlen);
 
+/* dcs_par_run, telling tick(tctx, tasks done, ntasks) as they finish (every
+ * 100 ms while workers run; after each task in the calling process). */
+typedef void (*dcs_par_tick_fn)(void *tctx, size_t done, size_t total);
+int dcs_par_run_ticks(unsigned workers, size_t ntasks, int (*task)(void *ctx, size_t t), void *ctx,
+                      dcs_par_tick_fn tick, void *tctx, char *err, size_t errlen);
+
 #endif

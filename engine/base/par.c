@@ -49,14 +49,17 @@ typedef struct {
     volatile int done;
     int rc;
     size_t failed_task;
+    size_t tasks_done;   /* for the parent's progress */
 } par_status_t;
 
-static int run_inline(size_t ntasks, int (*task)(void *, size_t), void *ctx)
+static int run_inline(size_t ntasks, int (*task)(void *, size_t), void *ctx, dcs_par_tick_fn tick, void *tctx)
 {
     for (size_t t = 0; t < ntasks; t++) {
         int rc = task(ctx, t);
         if (rc)
             return rc;
+        if (tick)
+            tick(tctx, t + 1, ntasks);
     }
     return 0;
 }
@@ -65,21 +68,19 @@ static void worker(unsigned w, unsigned n, size_t ntasks, int (*task)(void *, si
                    par_status_t *st)
 {
     int rc = 0;
-    for (size_t t = w; !rc && t < ntasks; t += n)
+    for (size_t t = w; !rc && t < ntasks; t += n) {
         if ((rc = task(ctx, t)))
             st->failed_task = t;
+        __atomic_store_n(&st->tasks_done, st->tasks_done + !rc, __ATOMIC_RELAXED);
+    }
     st->rc = rc;
     __atomic_store_n(&st->done, 1, __ATOMIC_RELEASE);
     _exit(rc ? 1 : 0); /* no atexit handlers, no stdio flush: the parent owns those */
 }
 
-/* Wait for worker pid; a worker that died says how in err. */
-static int reap(pid_t pid, unsigned w, const par_status_t *st, char *err, size_t errlen)
+/* What became of worker w, r and status from waitpid. */
+static int reaped(pid_t r, int status, unsigned w, const par_status_t *st, char *err, size_t errlen)
 {
-    int status = 0;
-    pid_t r;
-    while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
-        ;
     if (r < 0 && errno == ECHILD) /* reaped by someone else (SIGCHLD ignored) */
         return __atomic_load_n(&st->done, __ATOMIC_ACQUIRE) ? 0 : (snprintf(err, errlen,
                "worker %u of the job vanished without finishing", w), DCS_EIO);
@@ -91,18 +92,57 @@ static int reap(pid_t pid, unsigned w, const par_status_t *st, char *err, size_t
     return 0;
 }
 
+/* Wait for worker pid; a worker that died says how in err. */
+static int reap(pid_t pid, unsigned w, const par_status_t *st, char *err, size_t errlen)
+{
+    int status = 0;
+    pid_t r;
+    while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+        ;
+    return reaped(r, status, w, st, err, errlen);
+}
+
+/* Until every worker has finished, died or vanished: the tasks done so far to
+ * tick, every 100 ms. Workers are looked at without being reaped (WNOWAIT):
+ * reap collects them after. */
+static void watch(const par_status_t *st, const pid_t *pid, unsigned n, size_t ntasks, dcs_par_tick_fn tick,
+                  void *tctx)
+{
+    for (;;) {
+        size_t done = 0;
+        unsigned finished = 0;
+        for (unsigned w = 0; w < n; w++) {
+            siginfo_t si;
+            memset(&si, 0, sizeof si);
+            done += __atomic_load_n(&st[w].tasks_done, __ATOMIC_RELAXED);
+            finished += __atomic_load_n(&st[w].done, __ATOMIC_ACQUIRE) ||
+                        waitid(P_PID, (id_t)pid[w], &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == pid[w];
+        }
+        tick(tctx, done, ntasks);
+        if (finished == n)
+            return;
+        usleep(100000);
+    }
+}
+
 int dcs_par_run(unsigned workers, size_t ntasks, int (*task)(void *ctx, size_t t), void *ctx, char *err,
                 size_t errlen)
+{
+    return dcs_par_run_ticks(workers, ntasks, task, ctx, NULL, NULL, err, errlen);
+}
+
+int dcs_par_run_ticks(unsigned workers, size_t ntasks, int (*task)(void *ctx, size_t t), void *ctx,
+                      dcs_par_tick_fn tick, void *tctx, char *err, size_t errlen)
 {
     unsigned n = workers < 1 ? 1 : workers > PAR_MAX ? PAR_MAX : workers;
     if (n > ntasks)
         n = (unsigned)ntasks;
     if (n <= 1)
-        return run_inline(ntasks, task, ctx);
+        return run_inline(ntasks, task, ctx, tick, tctx);
     par_status_t *st = dcs_par_shared(n * sizeof *st);
     pid_t pid[PAR_MAX];
     if (!st)
-        return run_inline(ntasks, task, ctx); /* no shared memory: one process does it */
+        return run_inline(ntasks, task, ctx, tick, tctx); /* no shared memory: one process does it */
     fflush(NULL); /* nothing buffered is written twice */
     unsigned started = 0;
     int rc = 0;
@@ -115,6 +155,8 @@ int dcs_par_run(unsigned workers, size_t ntasks, int (*task)(void *ctx, size_t t
             break;
         }
     }
+    if (tick && started)
+        watch(st, pid, started, ntasks, tick, tctx);
     int died = 0;
     size_t first_failed = SIZE_MAX;
     for (unsigned w = 0; w < started; w++) {

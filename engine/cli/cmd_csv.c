@@ -169,6 +169,11 @@ static int rollup_days(dcs_config_t *cfg, const char *from, const char *to, int6
     return CLI_OK;
 }
 
+static void rollup_tick(void *ctx, size_t done, size_t total)
+{
+    cli_progress(ctx, (unsigned)done, (unsigned)total);
+}
+
 int cmd_rollup(int argc, char **argv)
 {
     static const struct option opts[] = {{"from", required_argument, 0, 'F'}, {"to", required_argument, 0, 'T'},
@@ -195,7 +200,7 @@ int cmd_rollup(int argc, char **argv)
         rc = CLI_FAIL;
     if (!rc && cli_store_lock(st, "rollup"))
         rc = CLI_FAIL;
-    if (!rc && last >= first && dcs_store_rollup_range(st, first, last, &done)) {
+    if (!rc && last >= first && dcs_store_rollup_range(st, first, last, &done, rollup_tick, "rolling up days")) {
         fprintf(stderr, "dcscore: %s\n", dcs_store_errmsg(st));
         rc = CLI_DATA;
     }

@@ -250,7 +250,19 @@ typedef struct {
     dcs_metric_channel_t *mc;
     task_note_t *notes;
     dcs_store_series_t *pool; /* SCORE_GROUP series, each process's own copy */
+    dcs_metric_progress_fn progress;
+    void *pctx;
 } wave_t;
+
+/* Progress in channels, from the wave's tasks done. */
+static void wave_tick(void *ctx, size_t done, size_t total)
+{
+    const wave_t *w = ctx;
+    size_t ch = done * w->gs < w->nch ? done * w->gs : w->nch;
+    (void)total;
+    if (w->progress)
+        w->progress(w->pctx, w->c0 + (unsigned)ch, w->cfg->channels_count);
+}
 
 static dcs_agg_buckets_t cell_view(const wave_t *w, unsigned j)
 {
@@ -285,7 +297,7 @@ static int run_wave(wave_t *w, dcs_metric_channel_t *mc_all, metric_fold_fn fold
     char err[300] = "";
     memcpy(w->mc, mc_all + w->c0, w->nch * sizeof *w->mc);
     memset(w->notes, 0, ntasks * sizeof *w->notes);
-    int rc = dcs_par_run(dcs_par_workers(), ntasks, wave_task, w, err, sizeof err);
+    int rc = dcs_par_run_ticks(dcs_par_workers(), ntasks, wave_task, w, wave_tick, w, err, sizeof err);
     for (size_t t = 0; t < ntasks; t++)
         for (unsigned k = 0; k < w->notes[t].nproblems; k++)
             dcs_store_add_problem(w->st, w->notes[t].problems[k]);
@@ -312,7 +324,7 @@ int metric_integrate(const dcs_config_t *cfg, dcs_store_t *st, const dcs_agg_buc
     size_t per = 2 * b->n * sizeof(double), wave = WAVE_BYTES / per / gs * gs;
     wave = wave < gs ? gs : wave > total ? total : wave;
     size_t tasks = (wave + gs - 1) / gs, cells_b = wave * per;
-    wave_t w = {.cfg = cfg, .st = st, .b = b, .use = use, .gs = gs};
+    wave_t w = {.cfg = cfg, .st = st, .b = b, .use = use, .gs = gs, .progress = progress, .pctx = pctx};
     w.cells = dcs_par_shared(cells_b);
     w.mc = dcs_par_shared(wave * sizeof *w.mc);
     w.notes = dcs_par_shared(tasks * sizeof *w.notes);
@@ -323,8 +335,6 @@ int metric_integrate(const dcs_config_t *cfg, dcs_store_t *st, const dcs_agg_buc
         w.c0 = c0;
         w.nch = total - c0 < wave ? total - c0 : (unsigned)wave;
         rc = run_wave(&w, mc, fold, fctx);
-        if (progress)
-            progress(pctx, c0 + w.nch, total);
     }
     for (unsigned j = 0; w.pool && j < SCORE_GROUP; j++)
         dcs_store_series_free(&w.pool[j]);

@@ -176,8 +176,10 @@ int dcs_store_rollup_day(dcs_store_t *st, int64_t day);
 /* dcs_store_rollup_day for every day first..last that has a raw file, split
  * across dcs_par_workers() processes (a day each; the files are the same bit
  * for bit whatever the number). *done counts the days whose rollup is now
- * current. Returns 0 or the first failing day's code (errmsg names it). */
-int dcs_store_rollup_range(dcs_store_t *st, int64_t first, int64_t last, size_t *done);
+ * current; progress (may be NULL) hears of the days done as they finish.
+ * Returns 0 or the first failing day's code (errmsg names it). */
+int dcs_store_rollup_range(dcs_store_t *st, int64_t first, int64_t last, size_t *done,
+                           void (*progress)(void *ctx, size_t done, size_t total), void *pctx);
 
 /* 1 when day's rollup exists and its raw day file is unchanged since the
  * rollup was made (same size and mtime), or gone. */

@@ -230,7 +230,8 @@ static int pass_day(void *ctx, size_t t)
     return rc;
 }
 
-int dcs_store_rollup_range(dcs_store_t *st, int64_t first, int64_t last, size_t *done)
+int dcs_store_rollup_range(dcs_store_t *st, int64_t first, int64_t last, size_t *done,
+                           void (*progress)(void *ctx, size_t done, size_t total), void *pctx)
 {
     size_t n = last >= first ? (size_t)(last - first + 1) : 0;
     uint8_t *todo = calloc(n ? n : 1, 1);
@@ -243,7 +244,7 @@ int dcs_store_rollup_range(dcs_store_t *st, int64_t first, int64_t last, size_t 
         todo[d] = dcs_store_day_exists(st, first + (int64_t)d) && !dcs_store_rollup_current(st, first + (int64_t)d);
     (void)dcs_agg_kernel(); /* chosen before the fork: every worker uses the same kernels */
     if (!rc)
-        rc = dcs_par_run(dcs_par_workers(), n, pass_day, &p, perr, sizeof perr);
+        rc = dcs_par_run_ticks(dcs_par_workers(), n, pass_day, &p, progress, pctx, perr, sizeof perr);
     for (size_t d = 0; p.made && d < n; d++)
         *done += p.made[d] || (todo && !todo[d] && dcs_store_day_exists(st, first + (int64_t)d));
     for (size_t d = 0; rc && p.err && d < n; d++) /* the first failing day says why */
@@ -271,7 +272,7 @@ int dcs_store_compact(dcs_store_t *st, int64_t keep_after_day, size_t *removed)
         return rc == DCS_ENODATA ? 0 : rc;
     size_t made;
     if (dcs_time_day(first) < keep_after_day &&
-        (rc = dcs_store_rollup_range(st, dcs_time_day(first), keep_after_day - 1, &made)))
+        (rc = dcs_store_rollup_range(st, dcs_time_day(first), keep_after_day - 1, &made, NULL, NULL)))
         return rc; /* made, or remade if stale; no current rollup, no deletion */
     for (int64_t day = dcs_time_day(first); day < keep_after_day; day++) {
         char raw[4200];
