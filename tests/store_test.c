@@ -301,21 +301,30 @@ static void test_foreign_and_truncated_files(void **state)
     dcs_config_free(cfg);
 }
 
+/* A store holding n samples of the site's two channels from t (config *a),
+ * and the site again as yaml_b says (*b): channels added or reordered. */
+static void reconfigured(const char *name, char *dir, int64_t t, int n, const char *yaml_b, dcs_config_t **a,
+                         dcs_config_t **b)
+{
+    dcs_store_t *st;
+    *a = setup(name, dir);
+    assert_int_equal(dcs_store_open(*a, 'w', &st), 0);
+    write_samples(st, t, n);
+    dcs_store_close(st);
+    assert_int_equal(dcs_config_load(tu_write(dir, "site2.yaml", yaml_b), b), 0);
+}
+
 /* A channel added to the config mid-day starts in the same day file: the writer
  * creates its datasets before SWMR starts; the old channels keep their samples. */
 static void test_channel_added_mid_day(void **state)
 {
     (void)state;
-    char dir[512];
-    dcs_config_t *a = setup("midday", dir), *b;
+    char dir[512], yaml[2048];
+    dcs_config_t *a, *b;
     int64_t t = T0 - 3 * 3600 * DCS_NS_PER_S;
     dcs_store_t *st;
-    assert_int_equal(dcs_store_open(a, 'w', &st), 0);
-    write_samples(st, t, 3);
-    dcs_store_close(st);
-    char yaml[2048];
     snprintf(yaml, sizeof yaml, "%s  - {id: new, device: m, point: total_power, role: cooling}\n", site_yaml);
-    assert_int_equal(dcs_config_load(tu_write(dir, "site2.yaml", yaml), &b), 0);
+    reconfigured("midday", dir, t, 3, yaml, &a, &b);
     assert_int_equal(dcs_store_open(b, 'w', &st), 0);
     dcs_sample_t s[3] = {{.channel = 0, .t_ns = t + 10 * DCS_NS_PER_S, .value = 1},
                          {.channel = 1, .t_ns = t + 10 * DCS_NS_PER_S, .value = 2},
@@ -344,18 +353,15 @@ static void test_column_map(void **state)
 {
     (void)state;
     char dir[512], yaml[2048], path[900];
-    dcs_config_t *a = setup("colmap", dir), *b;
+    dcs_config_t *a, *b;
     int64_t t = T0 - 3 * 3600 * DCS_NS_PER_S;
     dcs_store_t *st;
-    assert_int_equal(dcs_store_open(a, 'w', &st), 0);
-    write_samples(st, t, 3);
-    dcs_store_close(st);
     /* reordered, one channel more: new columns go after the file's */
     snprintf(yaml, sizeof yaml, "%.*s  - {id: new, device: m, point: total_power, role: cooling}\n"
              "  - {id: fac, device: m, point: total_power, role: facility_total}\n",
              (int)(strstr(site_yaml, "  - {id: fac") - site_yaml), site_yaml);
     strcat(yaml, "  - {id: it, device: m, point: total_energy, role: it_total}\n");
-    assert_int_equal(dcs_config_load(tu_write(dir, "site2.yaml", yaml), &b), 0);
+    reconfigured("colmap", dir, t, 3, yaml, &a, &b);
     assert_int_equal(dcs_store_open(b, 'w', &st), 0);
     dcs_sample_t s[1] = {{.channel = 0, .t_ns = t + 10 * DCS_NS_PER_S, .value = 3}};
     assert_int_equal(dcs_store_append(st, s, 1), 0);
@@ -404,14 +410,11 @@ static void test_channel_added_after_a_chunk(void **state)
 {
     (void)state;
     char dir[512], yaml[2048];
-    dcs_config_t *a = setup("latecol", dir), *b;
+    dcs_config_t *a, *b;
     int64_t t = T0 - 3 * 3600 * DCS_NS_PER_S;
     dcs_store_t *st;
-    assert_int_equal(dcs_store_open(a, 'w', &st), 0);
-    write_samples(st, t, 200);
-    dcs_store_close(st);
     snprintf(yaml, sizeof yaml, "%s  - {id: new, device: m, point: total_power, role: cooling}\n", site_yaml);
-    assert_int_equal(dcs_config_load(tu_write(dir, "site2.yaml", yaml), &b), 0);
+    reconfigured("latecol", dir, t, 200, yaml, &a, &b);
     assert_int_equal(dcs_store_open(b, 'w', &st), 0);
     for (int i = 0; i < 3; i++) {
         dcs_sample_t s = {.channel = 2, .t_ns = t + (300 + i) * DCS_NS_PER_S, .value = 7 + i};

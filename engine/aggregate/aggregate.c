@@ -137,8 +137,7 @@ static size_t bucket_end(const int64_t *t_ns, size_t n, size_t i, size_t guess, 
     return gallop(t_ns, n, i, end);
 }
 
-/* Index of the first sample at or after t (n if none). */
-static size_t first_at_or_after(const int64_t *t_ns, size_t n, int64_t t)
+size_t dcs_agg_first_at(const int64_t *t_ns, size_t n, int64_t t)
 {
     return gallop(t_ns, n, 0, t);
 }
@@ -150,7 +149,7 @@ void dcs_agg_power(const int64_t *t_ns, const double *p_w, size_t n, int64_t gap
                    dcs_agg_buckets_t *b)
 {
     const dcs_agg_kernel_t *k = dcs_agg_kernel();
-    size_t i = first_at_or_after(t_ns, n, b->from_ns);
+    size_t i = dcs_agg_first_at(t_ns, n, b->from_ns);
     if (i > 0 && i < n)
         add_valid_segment(b, t_ns, p_w, i - 1, gap_ns); /* straddles the window start */
     size_t len = 0;
@@ -288,7 +287,7 @@ int dcs_agg_rollup(const int64_t *t_ns, const double *v, size_t n, int64_t from_
     if (rc)
         return rc;
     const dcs_agg_kernel_t *k = dcs_agg_kernel();
-    size_t i = first_at_or_after(t_ns, n, from_ns);
+    size_t i = dcs_agg_first_at(t_ns, n, from_ns);
     if (i > 0 && i < n)
         add_valid_segment(&b, t_ns, v, i - 1, gap_ns); /* straddles the window start */
     size_t len = 0;
@@ -364,7 +363,7 @@ int dcs_agg_rollup_counter(const int64_t *t_ns, const double *e_wh, size_t n, in
         return rc;
     const dcs_agg_kernel_t *k = dcs_agg_kernel();
     dcs_agg_counter(t_ns, e_wh, n, modulus_wh, max_w, &b, NULL);
-    size_t i = first_at_or_after(t_ns, n, from_ns), len = 0;
+    size_t i = dcs_agg_first_at(t_ns, n, from_ns), len = 0;
     for (size_t kb = 0; kb < b.n; kb++) {
         int64_t lo = b.t0_ns + (int64_t)kb * width_ns, hi = lo + width_ns;
         hi = hi < to_ns ? hi : to_ns;

@@ -20,6 +20,9 @@ typedef struct {
     double *covered_s; /* seconds of the bucket backed by valid data */
 } dcs_agg_buckets_t;
 
+/* The index of the first of t_ns[0..n-1] (ascending) at or after t; n if none. */
+size_t dcs_agg_first_at(const int64_t *t_ns, size_t n, int64_t t);
+
 /* Allocate zeroed buckets. Returns 0, DCS_EINVAL (to <= from, width <= 0) or
  * DCS_ENOMEM. */
 int dcs_agg_buckets_init(dcs_agg_buckets_t *b, int64_t from_ns, int64_t to_ns,

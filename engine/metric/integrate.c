@@ -136,20 +136,6 @@ static int add_rollups(dcs_store_t *st, const char *const *ids, unsigned m, dcs_
 }
 
 /* Integrate raw samples s of channel ci into the part [lo, hi) of b. */
-/* The first of t[0..n-1] (ascending) at or after x, n when none. */
-static size_t first_at(const int64_t *t, size_t n, int64_t x)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (t[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 static void integrate_raw(const dcs_config_t *cfg, unsigned ci, const dcs_store_series_t *s,
                           dcs_agg_buckets_t *b, int64_t lo, int64_t hi, dcs_metric_channel_t *mc)
 {
@@ -158,7 +144,7 @@ static void integrate_raw(const dcs_config_t *cfg, unsigned ci, const dcs_store_
     dcs_agg_buckets_t part = *b; /* the same buckets, a narrower window */
     part.from_ns = lo;
     part.to_ns = hi;
-    size_t a = first_at(s->t_ns, s->n, lo), e = first_at(s->t_ns, s->n, hi), missing = 0;
+    size_t a = dcs_agg_first_at(s->t_ns, s->n, lo), e = dcs_agg_first_at(s->t_ns, s->n, hi), missing = 0;
     for (size_t i = a; i < e; i++) /* the store reads series in time order */
         missing += s->flag[i] != DCS_SAMPLE_OK;
     mc->samples += e - a;
