@@ -130,19 +130,24 @@ static void same_samples(dcs_config_t *a, dcs_config_t *b)
     dcs_store_close(sb);
 }
 
-static dcs_metric_score_t *score(dcs_config_t *cfg, unsigned workers)
+static dcs_metric_score_t *score_days(dcs_config_t *cfg, unsigned workers, int d0, int d1)
 {
     dcs_store_t *st;
     dcs_metric_score_t *sc = NULL;
     char err[600];
     dcs_par_set_workers(workers);
     assert_int_equal(dcs_store_open(cfg, 'r', &st), 0);
-    int rc = dcs_metric_score(cfg, st, T0, T0 + DAYS * DAY_NS, 3600 * DCS_NS_PER_S, &sc, err, sizeof err);
+    int rc = dcs_metric_score(cfg, st, T0 + d0 * DAY_NS, T0 + d1 * DAY_NS, 3600 * DCS_NS_PER_S, &sc, err, sizeof err);
     if (rc)
         fprintf(stderr, "%s\n", err);
     assert_int_equal(rc, 0);
     dcs_store_close(st);
     return sc;
+}
+
+static dcs_metric_score_t *score(dcs_config_t *cfg, unsigned workers)
+{
+    return score_days(cfg, workers, 0, DAYS);
 }
 
 #define SAME(field) assert_same_bytes(&x->field, &y->field, sizeof x->field, #field)
@@ -190,6 +195,7 @@ static void test_workers_give_one_workers_bits(void **state)
     dcs_metric_score_free(b);
     dcs_metric_score_free(c);
 
+    dcs_metric_score_t *mid_raw = score_days(one, 1, 4, 39); /* days 4-38: rollups only, later */
     size_t done[2];
     dcs_store_t *st;
     dcs_config_t *cfgs[2] = {one, three};
@@ -230,6 +236,16 @@ static void test_workers_give_one_workers_bits(void **state)
     assert_int_equal(b->days_from_rollups, DAYS - 2);
     same_score(b, c);
     assert_true(fabs(b->pue - a->pue) <= 1e-12 * a->pue); /* rollups vs raw: same energies (1e-12) */
+    /* every day from rollups: the channels go in groups of 256, not 64 */
+    dcs_metric_score_t *m1 = score_days(one, 1, 4, 39), *m3 = score_days(three, 3, 4, 39);
+    assert_int_equal(m1->days_from_rollups, 35);
+    same_score(m1, m3);
+    assert_true(fabs(m1->pue - mid_raw->pue) <= 1e-12 * mid_raw->pue);
+    for (size_t i = 0; i < NCH; i++)
+        assert_true(fabs(m1->channels[i].e_wh - mid_raw->channels[i].e_wh) <= 1e-12 * fabs(mid_raw->channels[i].e_wh));
+    dcs_metric_score_free(m1);
+    dcs_metric_score_free(m3);
+    dcs_metric_score_free(mid_raw);
     dcs_metric_score_free(a);
     dcs_metric_score_free(b);
     dcs_metric_score_free(c);

@@ -19,6 +19,8 @@
  * window only, never from the number of workers: the slices' edges split
  * segments at midnight, and the same edges give the same bits. */
 #define SCORE_GROUP 64
+#define ROLLUP_GROUP 256 /* when every day comes from rollups: no samples held */
+#define GROUP_MAX ROLLUP_GROUP
 #define SLICE_DAYS_MAX 31
 #define SLICE_BYTES ((size_t)256 << 20)
 #define WAVE_BYTES ((size_t)256 << 20)
@@ -119,7 +121,7 @@ static int add_rollups(dcs_store_t *st, const char *const *ids, unsigned m, dcs_
     size_t nb = dcs_store_rollup_buckets(level);
     int64_t first = dcs_time_day(bs[0].from_ns);
     dcs_agg_rollup_t *r = malloc((size_t)m * nb * sizeof *r);
-    uint8_t have[SCORE_GROUP];
+    uint8_t have[GROUP_MAX];
     int rc = r ? 0 : DCS_ENOMEM;
     for (int64_t day = first; !rc && day <= dcs_time_day(bs[0].to_ns - 1); day++) {
         if (!use[day - first])
@@ -174,7 +176,7 @@ static int integrate_group(const dcs_config_t *cfg, dcs_store_t *st, unsigned g0
     int64_t gap_ns = (int64_t)(cfg->site->gap_limit_s * 1e9), day_ns = 86400 * DCS_NS_PER_S;
     int64_t from = bs[0].from_ns, to = bs[0].to_ns;
     int64_t first = dcs_time_day(from), last = dcs_time_day(to - 1);
-    const char *ids[SCORE_GROUP];
+    const char *ids[GROUP_MAX];
     int rc = 0;
     for (unsigned j = 0; j < m; j++) {
         ids[j] = cfg->channels[g0 + j].id;
@@ -207,12 +209,17 @@ static int integrate_group(const dcs_config_t *cfg, dcs_store_t *st, unsigned g0
     return rc;
 }
 
-/* How many channels to integrate at once: SCORE_GROUP, fewer when their
- * buckets would pass WAVE_BYTES. */
-static unsigned group_size(size_t nbuckets)
+/* How many channels to integrate at once: SCORE_GROUP, or ROLLUP_GROUP when
+ * every day of the window is read from rollups (a rollup file is then opened
+ * once per day for four times as many channels; a rollup day's figures do not
+ * depend on the group), fewer when their buckets would pass WAVE_BYTES. The
+ * window and the store decide, never the number of workers. */
+static unsigned group_size(size_t nbuckets, const uint8_t *use, size_t days)
 {
-    size_t g = WAVE_BYTES / (nbuckets * 2 * sizeof(double) + 1);
-    return g < 1 ? 1 : g > SCORE_GROUP ? SCORE_GROUP : (unsigned)g;
+    size_t g = WAVE_BYTES / (nbuckets * 2 * sizeof(double) + 1), cap = ROLLUP_GROUP;
+    for (size_t d = 0; d < days && cap == ROLLUP_GROUP; d++)
+        cap = use[d] ? ROLLUP_GROUP : SCORE_GROUP;
+    return g < 1 ? 1 : g > cap ? (unsigned)cap : (unsigned)g;
 }
 
 /* What a task found that the parent must know: its error and the day files
@@ -235,7 +242,7 @@ typedef struct {
     double *cells;
     dcs_metric_channel_t *mc;
     task_note_t *notes;
-    dcs_store_series_t *pool; /* SCORE_GROUP series, each process's own copy */
+    dcs_store_series_t *pool; /* GROUP_MAX series, each process's own copy */
     dcs_metric_progress_fn progress;
     void *pctx;
 } wave_t;
@@ -262,7 +269,7 @@ static int wave_task(void *ctx, size_t t)
 {
     wave_t *w = ctx;
     unsigned j0 = (unsigned)t * w->gs, m = w->nch - j0 < w->gs ? w->nch - j0 : w->gs;
-    dcs_agg_buckets_t bs[SCORE_GROUP];
+    dcs_agg_buckets_t bs[GROUP_MAX];
     for (unsigned j = 0; j < m; j++) {
         bs[j] = cell_view(w, j0 + j);
         memset(bs[j].e_wh, 0, 2 * w->b->n * sizeof(double));
@@ -306,7 +313,8 @@ int metric_integrate(const dcs_config_t *cfg, dcs_store_t *st, const dcs_agg_buc
                      dcs_metric_channel_t *mc, metric_fold_fn fold, void *fctx, dcs_metric_progress_fn progress,
                      void *pctx)
 {
-    unsigned gs = group_size(b->n), total = cfg->channels_count;
+    size_t days = (size_t)(dcs_time_day(b->to_ns - 1) - dcs_time_day(b->from_ns) + 1);
+    unsigned gs = group_size(b->n, use, days), total = cfg->channels_count;
     size_t per = 2 * b->n * sizeof(double), wave = WAVE_BYTES / per / gs * gs;
     wave = wave < gs ? gs : wave > total ? total : wave;
     size_t tasks = (wave + gs - 1) / gs, cells_b = wave * per;
@@ -314,7 +322,7 @@ int metric_integrate(const dcs_config_t *cfg, dcs_store_t *st, const dcs_agg_buc
     w.cells = dcs_par_shared(cells_b);
     w.mc = dcs_par_shared(wave * sizeof *w.mc);
     w.notes = dcs_par_shared(tasks * sizeof *w.notes);
-    w.pool = calloc(SCORE_GROUP, sizeof *w.pool);
+    w.pool = calloc(GROUP_MAX, sizeof *w.pool);
     int rc = w.cells && w.mc && w.notes && w.pool ? 0 : DCS_ENOMEM;
     (void)dcs_agg_kernel(); /* chosen before the fork: every worker uses the same kernels */
     for (unsigned c0 = 0; !rc && c0 < total; c0 += (unsigned)wave) {
@@ -322,7 +330,7 @@ int metric_integrate(const dcs_config_t *cfg, dcs_store_t *st, const dcs_agg_buc
         w.nch = total - c0 < wave ? total - c0 : (unsigned)wave;
         rc = run_wave(&w, mc, fold, fctx);
     }
-    for (unsigned j = 0; w.pool && j < SCORE_GROUP; j++)
+    for (unsigned j = 0; w.pool && j < GROUP_MAX; j++)
         dcs_store_series_free(&w.pool[j]);
     free(w.pool);
     dcs_par_unshare(w.cells, cells_b);

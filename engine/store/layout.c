@@ -526,7 +526,7 @@ static int read_v2(store_file_t *sf, const char *const *ids, size_t n, int64_t f
     qsort(w, k, sizeof *w, cmp_want);
     size_t cells = (size_t)(chunk[0] * chunk[1]);
     char *mem = !rc && k ? malloc(cells * 17) : NULL;
-    void *buf[3] = {mem, mem + cells * 8, mem + cells * 16};
+    void *buf[3] = {mem, mem ? mem + cells * 8 : NULL, mem ? mem + cells * 16 : NULL};
     if (!rc && k && !mem)
         rc = DCS_ENOMEM;
     for (size_t j = 0; !rc && j < k;) {
