@@ -157,19 +157,15 @@ int dcs_par_run_ticks(unsigned workers, size_t ntasks, int (*task)(void *ctx, si
     }
     if (tick && started)
         watch(st, pid, started, ntasks, tick, tctx);
-    int died = 0;
+    int died = 0, failed = 0;
     size_t first_failed = SIZE_MAX;
     for (unsigned w = 0; w < started; w++) {
         int r = reap(pid[w], w, &st[w], err, errlen);
         died |= r != 0;
-        if (!r && st[w].rc && st[w].failed_task < first_failed)
-            first_failed = st[w].failed_task, rc = rc ? rc : st[w].rc;
+        if (!r && st[w].rc && st[w].failed_task < first_failed) /* the lowest failing task's code */
+            first_failed = st[w].failed_task, failed = st[w].rc;
     }
-    for (unsigned w = 0; !died && w < started; w++) /* the lowest failing task's code */
-        if (st[w].rc && st[w].failed_task == first_failed)
-            rc = st[w].rc;
-    if (died)
-        rc = DCS_EIO;
+    rc = died ? DCS_EIO : failed ? failed : rc;
     dcs_par_unshare(st, n * sizeof *st);
     return rc;
 }
