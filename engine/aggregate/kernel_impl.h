@@ -217,38 +217,29 @@ static inline void stat_tail(stat_acc *A, const double *v, size_t i, size_t n)
     }
 }
 
-/* Two vectors per step (four with AVX-512's 32 registers), each with its own
- * sum chain; min and max take them in turn (more chains spill AVX2's 16
- * registers, which measured slower). */
-#if W == 8
-#define REDUCE_SETS 4
-#else
-#define REDUCE_SETS 2
-#endif
+/* Two vectors per step, each with its own sum chain; min and max take both in
+ * turn (more chains spill AVX2's 16 registers, which measured slower). */
 static void FN(reduce)(const double *v, size_t n, dcs_agg_stats_t *st)
 {
     if (n < W) {
         dcs_agg_stats(v, n, st);
         return;
     }
-    stat_acc A = stat_init(), S[REDUCE_SETS];
-    for (int k = 0; k < REDUCE_SETS; k++)
-        S[k] = A;
+    stat_acc A = stat_init(), B = stat_init();
     size_t i = 0;
-    for (; i + REDUCE_SETS * W <= n; i += REDUCE_SETS * W)
-        for (int k = 0; k < REDUCE_SETS; k++) {
-            vd x = vload(v + i + (size_t)k * W);
-            vi ok = x == x;
-            vtwosum(&S[k].s, &S[k].c, (vd)(ok & (vi)x));
-            A.mn = VMIN(x, A.mn);
-            A.mx = VMAX(x, A.mx);
-            A.cnt -= ok;
-        }
-    stat_tail(&A, v, i, n);
-    for (int k = 0; k < REDUCE_SETS; k++) { /* lane-wise, in a fixed order: each set's sum into A's */
-        vtwosum(&A.s, &A.c, S[k].s);
-        A.c += S[k].c;
+    for (; i + 2 * W <= n; i += 2 * W) {
+        vd x0 = vload(v + i), x1 = vload(v + i + W);
+        vtwosum(&A.s, &A.c, (vd)((x0 == x0) & (vi)x0));
+        vtwosum(&B.s, &B.c, (vd)((x1 == x1) & (vi)x1));
+        A.mn = VMIN(x0, A.mn);
+        A.mn = VMIN(x1, A.mn);
+        A.mx = VMAX(x0, A.mx);
+        A.mx = VMAX(x1, A.mx);
+        A.cnt -= (x0 == x0) + (x1 == x1);
     }
+    stat_tail(&A, v, i, n);
+    vtwosum(&A.s, &A.c, B.s); /* lane-wise: B's sum into A's */
+    A.c += B.c;
     stat_finish(&A, st);
     KERNEL_LEAVE();
 }
