@@ -21,7 +21,8 @@
 #include <stddef.h>
 
 /* Workers used by dcs_par_run: dcs_par_set_workers(n) (the CLI's --threads N),
- * else DCSCORE_THREADS, else the online cores; at least 1, at most 64. */
+ * else DCSCORE_THREADS, else the online cores but no more than one per 512 MB
+ * of memory (a worker holds up to about 300 MB); at least 1, at most 64. */
 unsigned dcs_par_workers(void);
 void dcs_par_set_workers(unsigned n); /* 0: back to the default */
 

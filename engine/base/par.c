@@ -22,12 +22,20 @@ void dcs_par_set_workers(unsigned n)
     chosen = n > PAR_MAX ? PAR_MAX : n;
 }
 
+/* A worker holds up to about 300 MB (a slice of samples and a wave's buckets
+ * are each bounded at 256 MB): by default no more workers than there are
+ * 512 MB of memory, so a many-core machine with little memory is not overrun. */
+#define PAR_BYTES_PER_WORKER ((long long)512 << 20)
+
 unsigned dcs_par_workers(void)
 {
     if (chosen)
         return chosen;
     const char *e = getenv("DCSCORE_THREADS");
     long n = e && *e ? strtol(e, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+    long long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (!(e && *e) && pages > 0 && page > 0 && n > pages * page / PAR_BYTES_PER_WORKER)
+        n = (long)(pages * page / PAR_BYTES_PER_WORKER);
     return n < 1 ? 1 : n > PAR_MAX ? PAR_MAX : (unsigned)n;
 }
 
