@@ -111,12 +111,13 @@ static int reap(pid_t pid, unsigned w, const par_status_t *st, char *err, size_t
 }
 
 /* Until every worker has finished, died or vanished: the tasks done so far to
- * tick, every 100 ms. Workers are looked at without being reaped (WNOWAIT):
- * reap collects them after. */
+ * tick, every 100 ms and at the end (looking every 5 ms, so the end is not
+ * late). Workers are looked at without being reaped (WNOWAIT): reap collects
+ * them after. */
 static void watch(const par_status_t *st, const pid_t *pid, unsigned n, size_t ntasks, dcs_par_tick_fn tick,
                   void *tctx)
 {
-    for (;;) {
+    for (unsigned round = 0;; round++) {
         size_t done = 0;
         unsigned finished = 0;
         for (unsigned w = 0; w < n; w++) {
@@ -126,10 +127,11 @@ static void watch(const par_status_t *st, const pid_t *pid, unsigned n, size_t n
             finished += __atomic_load_n(&st[w].done, __ATOMIC_ACQUIRE) ||
                         waitid(P_PID, (id_t)pid[w], &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == pid[w];
         }
-        tick(tctx, done, ntasks);
+        if (finished == n || round % 20 == 0)
+            tick(tctx, done, ntasks);
         if (finished == n)
             return;
-        usleep(100000);
+        usleep(5000);
     }
 }
 

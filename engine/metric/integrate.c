@@ -84,17 +84,40 @@ static int rollup_has_bridgeable_gap(const dcs_config_t *cfg, dcs_store_t *st,
  * since) when the rollup answers the buckets exactly, unless a bridgeable
  * power channel has a gap that day (read raw, so its counter bridges it). The
  * other days are read raw. NULL when out of memory. */
+typedef struct {
+    const dcs_config_t *cfg;
+    dcs_store_t *st;
+    const dcs_metric_channel_t *mc;
+    int64_t first;
+    int exact, only;
+    uint8_t *use; /* shared with the workers */
+} days_t;
+
+static int judge_day(void *ctx, size_t d)
+{
+    days_t *x = ctx;
+    int64_t day = x->first + (int64_t)d;
+    int raw = !x->only && dcs_store_day_exists(x->st, day);
+    x->use[d] = !raw || (x->exact && dcs_store_rollup_current(x->st, day) &&
+                         !rollup_has_bridgeable_gap(x->cfg, x->st, x->mc, day));
+    return 0;
+}
+
 uint8_t *metric_rollup_days(const dcs_config_t *cfg, dcs_store_t *st, const dcs_agg_buckets_t *b,
                             const dcs_metric_channel_t *mc)
 {
     int64_t first = dcs_time_day(b->from_ns), last = dcs_time_day(b->to_ns - 1);
-    int exact = rollup_exact(b, rollup_level(b, st)), only = dcs_store_rollup_cap(st) >= 0;
-    uint8_t *use = calloc((size_t)(last - first + 1), 1);
-    for (int64_t day = first; use && day <= last; day++) {
-        int raw = !only && dcs_store_day_exists(st, day);
-        use[day - first] = !raw || (exact && dcs_store_rollup_current(st, day) &&
-                                    !rollup_has_bridgeable_gap(cfg, st, mc, day));
-    }
+    size_t n = (size_t)(last - first + 1);
+    days_t x = {cfg, st, mc, first, rollup_exact(b, rollup_level(b, st)), dcs_store_rollup_cap(st) >= 0,
+                dcs_par_shared(n)};
+    uint8_t *use = calloc(n, 1);
+    char err[300];
+    /* a rollup file opened per day to see it is current: the days across workers */
+    if (!use || !x.use || dcs_par_run(dcs_par_workers(), n, judge_day, &x, err, sizeof err))
+        free(use), use = NULL;
+    if (use)
+        memcpy(use, x.use, n);
+    dcs_par_unshare(x.use, n);
     return use;
 }
 
@@ -290,7 +313,8 @@ static int run_wave(wave_t *w, dcs_metric_channel_t *mc_all, metric_fold_fn fold
     char err[300] = "";
     memcpy(w->mc, mc_all + w->c0, w->nch * sizeof *w->mc);
     memset(w->notes, 0, ntasks * sizeof *w->notes);
-    int rc = dcs_par_run_ticks(dcs_par_workers(), ntasks, wave_task, w, wave_tick, w, err, sizeof err);
+    int rc = dcs_par_run_ticks(dcs_par_workers(), ntasks, wave_task, w, w->progress ? wave_tick : NULL, w, err,
+                               sizeof err);
     for (size_t t = 0; t < ntasks; t++)
         for (unsigned k = 0; k < w->notes[t].nproblems; k++)
             dcs_store_add_problem(w->st, w->notes[t].problems[k]);
