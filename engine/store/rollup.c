@@ -97,9 +97,6 @@ int store_rollup_create_levels(hid_t f, int64_t day, size_t ncols, int lo, int h
     return rc;
 }
 
-/* Write m columns from col0 of level l's six matrices from r[j * nb + k]
- * (channel j, bucket k), through the scratch buffer buf of nb x m doubles: one
- * write per matrix (the whole matrix when the group is every channel). */
 /* The six statistics of r[j * nb + b] into buf[k * nb * m + b * m + j]:
  * [channel][bucket] -> [bucket][channel] for each, in one pass over r, 8
  * channels at a time so each row of a matrix is written a cache line at a
@@ -124,26 +121,98 @@ static void transpose(const dcs_agg_rollup_t *r, size_t nb, size_t m, double *bu
     }
 }
 
+
+/* The same into chunk order: for each block of cw columns, its nb x cw cells
+ * (a chunk of the matrix, columns past m zero), blocks one after another;
+ * statistic k at buf + k * nb * blocks * cw. */
+static void transpose_chunks(const dcs_agg_rollup_t *r, size_t nb, size_t m, size_t cw, double *buf)
+{
+    size_t blocks = (m + cw - 1) / cw, cells = nb * blocks * cw;
+    for (size_t c = 0; c < blocks * cw; c += cw) {
+        double *base = buf + c * nb;
+        for (size_t j0 = c; j0 < c + cw; j0 += 8)
+            for (size_t b = 0; b < nb; b++)
+                for (size_t j = j0; j < j0 + 8 && j < c + cw; j++) {
+                    double *o = base + b * cw + (j - c);
+                    if (j >= m) {
+                        for (int k = 0; k < 6; k++)
+                            o[k * cells] = 0;
+                        continue;
+                    }
+                    const dcs_agg_rollup_t *x = &r[j * nb + b];
+                    uint64_t n = x->count;
+                    memcpy(o, &n, 8);
+                    o[cells] = x->sum;
+                    o[2 * cells] = x->min;
+                    o[3 * cells] = x->max;
+                    o[4 * cells] = x->e_wh;
+                    o[5 * cells] = x->covered_s;
+                }
+    }
+}
+
+/* The chunk width of d when its chunks are whole columns of nb rows that a
+ * write at column col0 can fill directly (unfiltered, col0 on a chunk's
+ * edge), else 0. */
+static size_t direct_width(hid_t d, size_t nb, size_t col0)
+{
+    hid_t p = H5Dget_create_plist(d);
+    hsize_t c[2] = {0, 0};
+    int ok = p >= 0 && H5Pget_layout(p) == H5D_CHUNKED && H5Pget_chunk(p, 2, c) == 2 && H5Pget_nfilters(p) == 0 &&
+             c[0] == nb && c[1] > 0 && c[1] <= STORE_ROLLUP_GROUP && col0 % c[1] == 0;
+    if (p >= 0)
+        H5Pclose(p);
+    return ok ? (size_t)c[1] : 0;
+}
+
+/* Matrix d's columns col0 .. col0 + m from cells: chunk by chunk, straight into
+ * the file, when cw (direct_width) allows; else one hyperslab write of the
+ * nb x m row-major cells. */
+static int write_matrix(hid_t d, int k, size_t nb, size_t col0, size_t m, size_t cw, const double *cells)
+{
+    if (cw) {
+        size_t blocks = (m + cw - 1) / cw;
+        for (size_t i = 0; i < blocks; i++) {
+            hsize_t off[2] = {0, col0 + i * cw};
+            if (H5Dwrite_chunk(d, H5P_DEFAULT, 0, off, nb * cw * 8, cells + i * nb * cw) < 0)
+                return -1;
+        }
+        return 0;
+    }
+    hsize_t start[2] = {0, col0}, count[2] = {nb, m};
+    hid_t fs = H5Dget_space(d), mem = H5Screate_simple(2, count, NULL);
+    int rc = fs < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+                     H5Dwrite(d, stat_type(k), mem, fs, H5P_DEFAULT, cells) < 0 ? -1 : 0;
+    if (fs >= 0)
+        H5Sclose(fs);
+    H5Sclose(mem);
+    return rc;
+}
+
 /* Write m columns from col0 of level l's six matrices from r[j * nb + k]
- * (channel j, bucket k), through the scratch buffer buf of 6 x nb x m doubles:
- * one write per matrix (the whole matrix when the group is every channel). */
+ * (channel j, bucket k), through the scratch buffer buf of 6 x nb x (m + 63)
+ * doubles: transposed once, then each matrix written chunk by chunk with
+ * H5Dwrite_chunk (no copy through HDF5's chunk cache), or with one hyperslab
+ * write where the chunks do not line up. */
 int store_rollup_write_columns(hid_t f, int l, size_t col0, size_t m, const dcs_agg_rollup_t *r, double *buf)
 {
     size_t nb = dcs_store_rollup_buckets(l);
-    hsize_t start[2] = {0, col0}, count[2] = {nb, m};
-    hid_t g = H5Gopen2(f, store_rollup_level_names[l], H5P_DEFAULT), mem = H5Screate_simple(2, count, NULL);
-    int rc = g < 0 ? -1 : 0;
-    transpose(r, nb, m, buf);
+    hid_t g = H5Gopen2(f, store_rollup_level_names[l], H5P_DEFAULT);
+    hid_t d0 = g < 0 ? -1 : H5Dopen2(g, stat_names[0], H5P_DEFAULT);
+    size_t cw = d0 < 0 ? 0 : direct_width(d0, nb, col0);
+    size_t cells = cw ? nb * ((m + cw - 1) / cw) * cw : nb * m;
+    int rc = d0 < 0 ? -1 : 0;
+    if (cw)
+        transpose_chunks(r, nb, m, cw, buf);
+    else
+        transpose(r, nb, m, buf);
     for (int k = 0; !rc && k < 6; k++) {
-        hid_t d = H5Dopen2(g, stat_names[k], H5P_DEFAULT), fs = d < 0 ? -1 : H5Dget_space(d);
-        rc = fs < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-                     H5Dwrite(d, stat_type(k), mem, fs, H5P_DEFAULT, buf + k * nb * m) < 0 ? -1 : 0;
-        if (fs >= 0)
-            H5Sclose(fs);
+        hid_t d = k ? H5Dopen2(g, stat_names[k], H5P_DEFAULT) : d0;
+        rc = d < 0 || (k && cw && direct_width(d, nb, col0) != cw) ||
+                     write_matrix(d, k, nb, col0, m, cw, buf + k * cells) ? -1 : 0;
         if (d >= 0)
             H5Dclose(d);
     }
-    H5Sclose(mem);
     if (g >= 0)
         H5Gclose(g);
     return rc;
@@ -322,7 +391,7 @@ static int extract_level(dcs_store_t *st, int64_t day, int level, hid_t f)
 {
     size_t nb = dcs_store_rollup_buckets(level), n = st->cfg->channels_count;
     dcs_agg_rollup_t *r = malloc((n ? n : 1) * nb * sizeof *r);
-    double *buf = malloc(6 * (n < STORE_ROLLUP_GROUP ? n + 1 : STORE_ROLLUP_GROUP) * nb * sizeof *buf);
+    double *buf = malloc(6 * (n < STORE_ROLLUP_GROUP ? n + 1 : STORE_ROLLUP_GROUP) * nb * sizeof *buf + 6 * 63 * nb * 8);
     const char **ids = calloc(n ? n : 1, sizeof *ids);
     uint8_t *have = calloc(n ? n : 1, 1);
     int rc = r && buf && ids && have ? 0 : DCS_ENOMEM;

@@ -95,7 +95,7 @@ static store_rollup_scratch_t *scratch_new(const dcs_config_t *cfg)
     x->ids = malloc(x->gs * sizeof *x->ids);
     x->s = calloc(x->gs, sizeof *x->s);
     x->r = malloc(nmax * sizeof *x->r);
-    x->buf = malloc(6 * nmax * sizeof *x->buf);
+    x->buf = malloc(6 * (nmax + dcs_store_rollup_buckets(DCS_STORE_PT1M) * 63) * sizeof *x->buf);
     if (!x->ids || !x->s || !x->r || !x->buf)
         return scratch_free(x), NULL;
     return x;

@@ -96,7 +96,7 @@ int store_rollup_write_ids(const dcs_config_t *cfg, hid_t f);
  * ncols columns. 0 or -1. */
 int store_rollup_create_levels(hid_t f, int64_t day, size_t ncols, int lo, int hi);
 /* Columns col0 .. col0 + m of level l's six matrices from r[j * nb + k]
- * (channel j, bucket k) through buf (6 x nb x m doubles). 0 or -1. */
+ * (channel j, bucket k) through buf (6 x nb x (m + 63) doubles). 0 or -1. */
 int store_rollup_write_columns(hid_t f, int l, size_t col0, size_t m, const dcs_agg_rollup_t *r, double *buf);
 typedef struct store_rollup_scratch store_rollup_scratch_t;
 
