@@ -97,34 +97,12 @@ int store_rollup_create_levels(hid_t f, int64_t day, size_t ncols, int lo, int h
     return rc;
 }
 
-/* The six statistics of r[j * nb + b] into buf[k * nb * m + b * m + j]:
- * [channel][bucket] -> [bucket][channel] for each, in one pass over r, 8
- * channels at a time so each row of a matrix is written a cache line at a
- * time. The count goes as the uint64 the matrix stores. */
-static void transpose(const dcs_agg_rollup_t *r, size_t nb, size_t m, double *buf)
-{
-    size_t cells = nb * m;
-    for (size_t j0 = 0; j0 < m; j0 += 8) {
-        size_t je = j0 + 8 < m ? j0 + 8 : m;
-        for (size_t b = 0; b < nb; b++)
-            for (size_t j = j0; j < je; j++) {
-                const dcs_agg_rollup_t *x = &r[j * nb + b];
-                uint64_t c = x->count;
-                double *o = buf + b * m + j;
-                memcpy(o, &c, 8);
-                o[cells] = x->sum;
-                o[2 * cells] = x->min;
-                o[3 * cells] = x->max;
-                o[4 * cells] = x->e_wh;
-                o[5 * cells] = x->covered_s;
-            }
-    }
-}
-
-
-/* The same into chunk order: for each block of cw columns, its nb x cw cells
- * (a chunk of the matrix, columns past m zero), blocks one after another;
- * statistic k at buf + k * nb * blocks * cw. */
+/* The six statistics of r[j * nb + b] (channel j, bucket b) in chunk order:
+ * for each block of cw columns, its nb x cw cells (a chunk of the matrix,
+ * columns past m zero), blocks one after another; statistic k at buf + k * nb *
+ * blocks * cw (cw = m: one row-major nb x m matrix each). One pass over r, 8
+ * channels at a time so each row of a chunk is written a cache line at a time;
+ * the count goes as the uint64 the matrix stores. */
 static void transpose_chunks(const dcs_agg_rollup_t *r, size_t nb, size_t m, size_t cw, double *buf)
 {
     size_t blocks = (m + cw - 1) / cw, cells = nb * blocks * cw;
@@ -165,51 +143,28 @@ static size_t direct_width(hid_t d, size_t nb, size_t col0)
     return ok ? (size_t)c[1] : 0;
 }
 
-/* Matrix d's columns col0 .. col0 + m from cells: chunk by chunk, straight into
- * the file, when cw (direct_width) allows; else one hyperslab write of the
- * nb x m row-major cells. */
-static int write_matrix(hid_t d, int k, size_t nb, size_t col0, size_t m, size_t cw, const double *cells)
-{
-    if (cw) {
-        size_t blocks = (m + cw - 1) / cw;
-        for (size_t i = 0; i < blocks; i++) {
-            hsize_t off[2] = {0, col0 + i * cw};
-            if (H5Dwrite_chunk(d, H5P_DEFAULT, 0, off, nb * cw * 8, cells + i * nb * cw) < 0)
-                return -1;
-        }
-        return 0;
-    }
-    hsize_t start[2] = {0, col0}, count[2] = {nb, m};
-    hid_t fs = H5Dget_space(d), mem = H5Screate_simple(2, count, NULL);
-    int rc = fs < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-                     H5Dwrite(d, stat_type(k), mem, fs, H5P_DEFAULT, cells) < 0 ? -1 : 0;
-    if (fs >= 0)
-        H5Sclose(fs);
-    H5Sclose(mem);
-    return rc;
-}
-
 /* Write m columns from col0 of level l's six matrices from r[j * nb + k]
  * (channel j, bucket k), through the scratch buffer buf of 6 x nb x (m + 63)
- * doubles: transposed once, then each matrix written chunk by chunk with
- * H5Dwrite_chunk (no copy through HDF5's chunk cache), or with one hyperslab
- * write where the chunks do not line up. */
+ * doubles: transposed once into chunk order, then written chunk by chunk with
+ * H5Dwrite_chunk (no copy through HDF5's chunk cache). The matrices are those
+ * store_rollup_create_levels made: chunks of nb rows, and col0 on a chunk's
+ * edge (groups of STORE_ROLLUP_GROUP); anything else is refused (-1). */
 int store_rollup_write_columns(hid_t f, int l, size_t col0, size_t m, const dcs_agg_rollup_t *r, double *buf)
 {
     size_t nb = dcs_store_rollup_buckets(l);
     hid_t g = H5Gopen2(f, store_rollup_level_names[l], H5P_DEFAULT);
     hid_t d0 = g < 0 ? -1 : H5Dopen2(g, stat_names[0], H5P_DEFAULT);
-    size_t cw = d0 < 0 ? 0 : direct_width(d0, nb, col0);
-    size_t cells = cw ? nb * ((m + cw - 1) / cw) * cw : nb * m;
-    int rc = d0 < 0 ? -1 : 0;
-    if (cw)
+    size_t cw = d0 < 0 ? 0 : direct_width(d0, nb, col0), blocks = cw ? (m + cw - 1) / cw : 0;
+    int rc = cw ? 0 : -1;
+    if (!rc)
         transpose_chunks(r, nb, m, cw, buf);
-    else
-        transpose(r, nb, m, buf);
-    for (int k = 0; !rc && k < 6; k++) {
+    for (int k = 0; k < 6 && (k == 0 || !rc); k++) {
         hid_t d = k ? H5Dopen2(g, stat_names[k], H5P_DEFAULT) : d0;
-        rc = d < 0 || (k && cw && direct_width(d, nb, col0) != cw) ||
-                     write_matrix(d, k, nb, col0, m, cw, buf + k * cells) ? -1 : 0;
+        rc = rc || d < 0 || direct_width(d, nb, col0) != cw ? -1 : 0;
+        for (size_t i = 0; !rc && i < blocks; i++) {
+            hsize_t off[2] = {0, col0 + i * cw};
+            rc = H5Dwrite_chunk(d, H5P_DEFAULT, 0, off, nb * cw * 8, buf + (k * blocks + i) * nb * cw) < 0 ? -1 : 0;
+        }
         if (d >= 0)
             H5Dclose(d);
     }
