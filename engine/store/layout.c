@@ -2,8 +2,9 @@
  * datasets per channel, /channels/<id>/{t_ns,value,flag}. Schema 2 keeps three
  * 2-D matrices for all channels, /samples/{t_ns,value,flag}[row][column]; the
  * group /channels/<id> names its column, and a cell whose flag is STORE_ABSENT
- * holds no sample. Readers open files as SWMR readers, so the poller may be
- * writing them; a day file is read whole and cut to the window in memory. */
+ * holds no sample; /samples/columns maps the columns (colmap.c). Readers open
+ * files as SWMR readers, so the poller may be writing them; the wanted columns
+ * are read chunk by chunk and cut to the window as each chunk is taken. */
 #define _GNU_SOURCE
 #include "store_int.h"
 #include "../base/dcs_base.h"
