@@ -124,12 +124,10 @@ int dcs_store_read_many(dcs_store_t *st, const char *const *ids, size_t n, int64
 
 /* dcs_store_read_many over [lo, hi] with a gap's margin either side, so that
  * steps crossing into the window count: gap_ns (the site's gap limit), or the
- * longer limit the data read states for itself (imported history). */
-int dcs_store_read_margin(dcs_store_t *st, const char *const *ids, size_t n, int64_t lo, int64_t hi,
-                          int64_t gap_ns, dcs_store_series_t *out);
-/* The same into series already read once (or zeroed): their arrays are reused,
- * so a long job does not allocate and fault in fresh memory for every slice.
- * Free them with dcs_store_series_free when done. */
+ * longer limit the data read states for itself (imported history). Into series
+ * that are zeroed or were read before: their arrays are reused, so a long job
+ * does not allocate and fault in fresh memory for every slice. Free them with
+ * dcs_store_series_free when done. */
 int dcs_store_read_margin_into(dcs_store_t *st, const char *const *ids, size_t n, int64_t lo, int64_t hi,
                                int64_t gap_ns, dcs_store_series_t *out);
 

@@ -120,13 +120,6 @@ int dcs_store_read_margin_into(dcs_store_t *st, const char *const *ids, size_t n
     return read_into(st, ids, n, lo - own, hi + own, out);
 }
 
-int dcs_store_read_margin(dcs_store_t *st, const char *const *ids, size_t n, int64_t lo, int64_t hi,
-                          int64_t gap_ns, dcs_store_series_t *out)
-{
-    memset(out, 0, n * sizeof *out);
-    return dcs_store_read_margin_into(st, ids, n, lo, hi, gap_ns, out);
-}
-
 void dcs_store_series_free(dcs_store_series_t *s)
 {
     free(s->t_ns);
